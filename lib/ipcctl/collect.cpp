@@ -1,0 +1,97 @@
+// The one explicit table of sources, and the order of a collection: walk
+// /proc once (reading maps only when a selected kind needs them), run each
+// selected source, then resolve owner names once per distinct id.
+#include <ipcctl/collect.hpp>
+
+#include <ipcctl/linux/fd_scan.hpp>
+#include <ipcctl/linux/fds.hpp>
+#include <ipcctl/linux/locks.hpp>
+#include <ipcctl/linux/posixipc.hpp>
+#include <ipcctl/linux/signals.hpp>
+#include <ipcctl/linux/sockdiag.hpp>
+#include <ipcctl/linux/sysvipc.hpp>
+
+#include <fmt/format.h>
+
+#include <grp.h>
+#include <pwd.h>
+
+#include <array>
+#include <unordered_map>
+
+namespace ipcctl {
+
+std::span<const Source* const> all_sources() {
+  static const std::array<const Source*, model::k_kind_count> k_sources{
+      &sys::sysv_msg_source(),  &sys::sysv_shm_source(), &sys::sysv_sem_source(),    &sys::posix_mq_source(),
+      &sys::posix_shm_source(), &sys::posix_sem_source(), &sys::fifo_source(),        &sys::pipe_source(),
+      &sys::unix_socket_source(), &sys::tcp_source(),     &sys::udp_source(),         &sys::eventfd_source(),
+      &sys::memfd_source(),     &sys::signalfd_source(), &sys::lock_source(),        &sys::signal_source(),
+  };
+  return k_sources;
+}
+
+namespace {
+
+// getpwuid/getgrgid once per distinct id: NSS lookups are slow.
+void resolve_names(model::Snapshot& snap) {
+  std::unordered_map<std::uint32_t, std::string> users, groups;
+  auto user = [&](std::uint32_t uid) -> const std::string& {
+    auto [it, fresh] = users.try_emplace(uid);
+    if (fresh) {
+      if (const passwd* pw = ::getpwuid(uid)) it->second = pw->pw_name;
+    }
+    return it->second;
+  };
+  auto group = [&](std::uint32_t gid) -> const std::string& {
+    auto [it, fresh] = groups.try_emplace(gid);
+    if (fresh) {
+      if (const struct group* gr = ::getgrgid(gid)) it->second = gr->gr_name;
+    }
+    return it->second;
+  };
+  for (auto& o : snap.objects) {
+    if (o.owner.uid) o.owner.user = user(*o.owner.uid);
+    if (o.owner.gid) o.owner.group = group(*o.owner.gid);
+  }
+}
+
+// A socket's peer is listed as an object of its own: copy its holders
+// over, so the process at the other end stands beside each socket.
+void resolve_peers(model::Snapshot& snap) {
+  std::unordered_map<std::string_view, std::size_t> by_ref;
+  for (std::size_t i = 0; i < snap.objects.size(); ++i) by_ref.emplace(snap.objects[i].ref, i);
+  for (auto& o : snap.objects) {
+    if (!o.peer) continue;
+    if (auto it = by_ref.find(*o.peer); it != by_ref.end()) o.peer_holders = snap.objects[it->second].holders;
+  }
+}
+
+} // namespace
+
+Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions& opts) {
+  model::Snapshot snap;
+  std::vector<const Source*> selected;
+  for (const Source* s : all_sources())
+    if (opts.kinds.has(s->kind())) selected.push_back(s);
+
+  sys::WalkOptions walk;
+  walk.pids = opts.pids;
+  for (const Source* s : selected) walk.maps = walk.maps || s->needs_maps();
+  // Signals need only the status files; every other kind needs descriptors.
+  walk.fds = false;
+  for (const Source* s : selected) walk.fds = walk.fds || s->kind() != model::Kind::signal;
+  if (auto r = sys::walk_processes(root, walk, snap); !r) return fail(r.error());
+
+  for (const Source* s : selected) {
+    if (auto r = s->collect(root, opts, snap); !r) {
+      const Error& e = r.error();
+      snap.warn(e.code == 0 ? e.detail : fmt::format("{}: {}", model::kind_name(s->kind()), e.message()));
+    }
+  }
+  resolve_names(snap);
+  resolve_peers(snap);
+  return snap;
+}
+
+} // namespace ipcctl

@@ -1,0 +1,42 @@
+#pragma once
+// Collection: the one /proc walk, then every selected Source in turn, each
+// adding its kind's objects to the Snapshot. The table of sources lives in
+// collect.cpp and is the only place that knows them all.
+#include <ipcctl/linux/proc_root.hpp>
+#include <ipcctl/model/snapshot.hpp>
+#include <ipcctl/util/result.hpp>
+
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ipcctl {
+
+struct CollectOptions {
+  model::KindSet kinds = model::KindSet::all();
+  std::vector<int> pids;               // only objects these processes hold; empty: all
+  std::vector<std::string> scan_dirs;  // also list FIFOs found under these directories
+  bool all_signals = false;            // every process's signal state, not only pending ones
+  bool probe_pipes = true;             // unread bytes via a non-blocking reader (see fds.cpp)
+};
+
+class Source {
+public:
+  virtual ~Source() = default;
+  virtual model::Kind kind() const = 0;
+  // Adds this kind's objects to `snap`, joining holders from the walk's
+  // index. Objects that cannot be fully read carry .error; an error comes
+  // back only when the kind itself is unavailable (mqueue not mounted).
+  virtual Result<void> collect(const sys::ProcRoot& root, const CollectOptions& opts,
+                               model::Snapshot& snap) const = 0;
+  // Whether this kind needs /proc/PID/maps (shared memory holders).
+  virtual bool needs_maps() const { return false; }
+};
+
+std::span<const Source* const> all_sources();
+
+// Walks /proc once, runs the selected sources, resolves user and group
+// names, and applies the pid selection. Fails only when /proc is unreadable.
+Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions& opts);
+
+} // namespace ipcctl

@@ -1,0 +1,290 @@
+// /proc/locks names each lock's file only by device and inode, and its
+// owner only by a pid that is the process for a POSIX lock but merely the
+// locker for flock, OFD locks and leases, which belong to an open file that
+// fork and SCM_RIGHTS share among processes. The descriptors that hold a
+// lock are the ones whose /proc/PID/fdinfo/FD lists it (a "lock:" line in
+// the /proc/locks format), so: take the walk's descriptors on the same
+// inode, read the fdinfo of just those (once each, however many byte-range
+// locks a file has) and keep the ones that list the lock. Waiters never show
+// in fdinfo: their pid is all there is. The kernel gives a lock's device as
+// the superblock's s_dev, which stat() also reports except on filesystems
+// such as btrfs subvolumes and overlayfs; there the lock keeps its pid
+// holder but gets no path.
+#include <ipcctl/linux/locks.hpp>
+
+#include <ipcctl/util/fd.hpp>
+#include <ipcctl/util/parse.hpp>
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <unordered_map>
+
+namespace ipcctl::sys {
+
+namespace {
+
+std::optional<std::uint64_t> parse_hex(std::string_view s) { return to_u64(s, 16); }
+
+// "fe:00:408225": hex major and minor, decimal inode.
+bool parse_dev_inode(std::string_view s, LockLine& l) {
+  if (starts_with(s, "<none>")) return true;  // a lock without an inode
+  const auto last = s.rfind(':');
+  if (last == std::string_view::npos) return false;
+  const auto mid = s.substr(0, last).find(':');
+  if (mid == std::string_view::npos) return false;
+  const auto major = parse_hex(s.substr(0, mid));
+  const auto minor = parse_hex(s.substr(mid + 1, last - mid - 1));
+  const auto inode = to_u64(s.substr(last + 1));
+  if (!major || !minor || !inode || *major > 0xfffff || *minor > 0xfffff) return false;
+  l.dev = makedev(*major, *minor);
+  l.inode = *inode;
+  return true;
+}
+
+std::string_view lock_access(std::string_view mode) {
+  if (mode == "read") return "r";
+  if (mode == "write") return "w";
+  if (mode == "rw") return "rw";
+  return "";
+}
+
+bool wanted(const std::vector<int>& pids, int pid) {
+  return pids.empty() || std::find(pids.begin(), pids.end(), pid) != pids.end();
+}
+
+// The locks each descriptor's fdinfo lists, read on first use.
+class FdinfoLocks {
+public:
+  FdinfoLocks(const ProcRoot& root, const model::Snapshot& snap) : m_root(root), m_snap(snap) {}
+
+  const std::vector<LockLine>& of(std::size_t fd_index) {
+    auto [it, inserted] = m_cache.try_emplace(fd_index);
+    if (inserted) {
+      const model::FdEntry& e = m_snap.fds[fd_index];
+      const std::string path = m_root.path(fmt::format("/proc/{}/fdinfo/{}", e.pid, e.fd));
+      if (read_file_at(AT_FDCWD, path.c_str(), m_buf)) it->second = parse_fdinfo_locks(m_buf);
+    }
+    return it->second;
+  }
+
+private:
+  const ProcRoot& m_root;
+  const model::Snapshot& m_snap;
+  std::unordered_map<std::size_t, std::vector<LockLine>> m_cache;
+  std::string m_buf;
+};
+
+class LockSource final : public Source {
+public:
+  model::Kind kind() const override { return model::Kind::lock; }
+  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override;
+};
+
+// Descriptors on the lock's file: same inode, and the same device where the
+// walk stat()ed the target (pipes and sockets can be flock()ed too).
+std::vector<std::size_t> candidates(const model::Snapshot& snap, const LockLine& l) {
+  std::vector<std::size_t> out;
+  if (!l.inode) return out;
+  const auto [first, last] = snap.fds_by_inode.equal_range(*l.inode);
+  for (auto it = first; it != last; ++it) {
+    const model::FdEntry& e = snap.fds[it->second];
+    if (e.dev == *l.dev || (e.type != model::FdType::path && e.dev == 0)) out.push_back(it->second);
+  }
+  std::sort(out.begin(), out.end());  // walk order: stable output
+  return out;
+}
+
+Result<void> LockSource::collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const {
+  auto text = read_file(root.path("/proc/locks"));
+  if (!text) return fail(text.error());
+  FdinfoLocks fdinfo(root, snap);
+
+  std::int64_t number = -1;
+  int waiters = 0;
+  std::vector<std::string> chain;  // chain[d]: the ref of the latest entry at depth d
+  for (const LockLine& l : parse_locks(*text)) {
+    if (l.depth == 0 || l.number != number) {
+      number = l.number;
+      waiters = 0;
+      chain.clear();
+    }
+    model::Object o;
+    o.kind = model::Kind::lock;
+    o.ref = l.depth == 0 ? fmt::format("lock:{}", l.number) : fmt::format("lock:{}.{}", l.number, ++waiters);
+    o.id = l.number;
+    o.inode = l.inode;
+
+    std::optional<std::string> blocked_on;
+    if (l.depth > 0) {
+      const std::size_t d = static_cast<std::size_t>(l.depth) - 1;
+      blocked_on = chain.empty() ? fmt::format("lock:{}", l.number) : chain[std::min(d, chain.size() - 1)];
+    }
+    chain.resize(std::min(chain.size(), static_cast<std::size_t>(l.depth)));
+    chain.push_back(o.ref);
+
+    const std::string access(lock_access(l.mode));
+    const std::vector<std::size_t> cands = candidates(snap, l);
+    const model::FdEntry* named = nullptr;  // the descriptor the path comes from
+    if (l.depth == 0) {
+      for (std::size_t i : cands) {
+        const auto& held = fdinfo.of(i);
+        if (std::none_of(held.begin(), held.end(), [&](const LockLine& h) { return same_lock(h, l); })) continue;
+        model::Holder h = snap.holder(snap.fds[i]);
+        h.access = access;
+        o.holders.push_back(std::move(h));
+        if (named == nullptr) named = &snap.fds[i];
+      }
+    }
+    if (o.holders.empty() && l.pid > 0) {
+      // A waiter, or descriptors we could not read: the pid, and its one
+      // descriptor on the file if it has exactly one.
+      model::Holder h{l.pid, {}, std::nullopt, access, model::Via::fd, std::nullopt};
+      if (const model::Process* p = snap.process(l.pid)) {
+        h.comm = p->comm;
+        h.uid = p->uid;
+      }
+      const model::FdEntry* only = nullptr;
+      int count = 0;
+      for (std::size_t i : cands) {
+        if (snap.fds[i].pid == l.pid && snap.fds[i].dev == *l.dev) {
+          only = &snap.fds[i];
+          ++count;
+        }
+      }
+      if (count == 1) {
+        h.fd = only->fd;
+        named = only;
+      }
+      o.holders.push_back(std::move(h));
+    }
+    if (named == nullptr) {
+      for (std::size_t i : cands) {
+        if (snap.fds[i].type == model::FdType::path && snap.fds[i].dev == *l.dev) {
+          named = &snap.fds[i];
+          break;
+        }
+      }
+    }
+
+    if (!opts.pids.empty() && !wanted(opts.pids, l.pid) &&
+        std::none_of(o.holders.begin(), o.holders.end(), [&](const model::Holder& h) { return wanted(opts.pids, h.pid); }))
+      continue;
+
+    const model::Process* owner = snap.process(l.pid);
+    if (owner == nullptr && !o.holders.empty()) owner = snap.process(o.holders.front().pid);
+    if (owner != nullptr) {
+      o.owner.uid = owner->uid;
+      o.owner.gid = owner->gid;
+    }
+    if (named != nullptr) o.name = named->target;
+
+    auto or_null = [](const auto& v) -> model::Value {
+      if (v) return *v;
+      return std::monostate{};
+    };
+    o.set("kind", std::string(l.kind));
+    o.set("lock_mode", std::string(l.mode));
+    o.set("start", l.start);
+    o.set("end", or_null(l.end));
+    o.set("path", or_null(o.name));
+    o.set("mandatory", l.mandatory);
+    o.set("blocked", l.depth > 0);
+    o.set("blocked_on", or_null(blocked_on));
+    o.set("pid", l.pid > 0 ? model::Value{std::int64_t{l.pid}} : model::Value{});
+    o.set("lease_state", l.lease_state.empty() ? model::Value{} : model::Value{std::string(l.lease_state)});
+    snap.objects.push_back(std::move(o));
+  }
+  return {};
+}
+
+} // namespace
+
+std::optional<LockLine> parse_lock_line(std::string_view line) {
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  LockLine l;
+  const auto number = to_i64(trim(line.substr(0, colon)));
+  if (!number) return std::nullopt;
+  l.number = *number;
+
+  std::string_view rest = line.substr(colon + 1);
+  std::size_t indent = 0;
+  while (indent < rest.size() && rest[indent] == ' ') ++indent;
+  if (rest.substr(indent, 2) == "->") {
+    l.depth = static_cast<int>(std::max<std::size_t>(indent, 1));
+    rest.remove_prefix(indent + 2);
+  }
+  const auto f = split_ws(rest);
+  if (f.size() < 7) return std::nullopt;
+
+  const std::string_view type = f[0], qualifier = f[1];
+  l.access_check = type == "ACCESS";
+  if (type == "POSIX" || type == "ACCESS") l.kind = "posix";
+  else if (type == "OFDLCK") l.kind = "ofd";
+  else if (type == "FLOCK") l.kind = "flock";
+  else if (type == "LEASE") l.kind = "lease";
+  else if (type == "DELEG") l.kind = "delegation";
+  else l.kind = "unknown";
+  l.mandatory = qualifier == "MANDATORY" || qualifier == "MSNFS";
+  if (l.kind == "lease" || l.kind == "delegation") {
+    if (qualifier == "ACTIVE") l.lease_state = "active";
+    else if (qualifier == "BREAKING") l.lease_state = "breaking";
+    else if (qualifier == "BREAKER") l.lease_state = "breaker";
+  }
+
+  const std::string_view mode = f[2];
+  if (mode == "READ") l.mode = "read";
+  else if (mode == "WRITE") l.mode = "write";
+  else if (mode == "RW") l.mode = "rw";
+  else if (mode == "UNLCK" || mode == "NONE") l.mode = "none";
+  else l.mode = "unknown";
+
+  const auto pid = to_i64(f[3]);
+  if (!pid || *pid < std::numeric_limits<int>::min() || *pid > std::numeric_limits<int>::max()) return std::nullopt;
+  l.pid = static_cast<int>(*pid);
+  if (!parse_dev_inode(f[4], l)) return std::nullopt;
+  const auto start = to_i64(f[5]);
+  if (!start) return std::nullopt;
+  l.start = *start;
+  if (f[6] != "EOF") {
+    l.end = to_i64(f[6]);
+    if (!l.end) return std::nullopt;
+  }
+  return l;
+}
+
+std::vector<LockLine> parse_locks(std::string_view text) {
+  std::vector<LockLine> out;
+  for_each_line(text, [&](std::string_view line) {
+    if (auto l = parse_lock_line(line)) out.push_back(*l);
+  });
+  return out;
+}
+
+std::vector<LockLine> parse_fdinfo_locks(std::string_view text) {
+  std::vector<LockLine> out;
+  for_each_line(text, [&](std::string_view line) {
+    if (!starts_with(line, "lock:")) return;
+    if (auto l = parse_lock_line(trim(line.substr(5)))) out.push_back(*l);
+  });
+  return out;
+}
+
+bool same_lock(const LockLine& a, const LockLine& b) {
+  return a.kind == b.kind && a.mode == b.mode && a.mandatory == b.mandatory && a.access_check == b.access_check &&
+         a.lease_state == b.lease_state && a.pid == b.pid && a.dev == b.dev && a.inode == b.inode &&
+         a.start == b.start && a.end == b.end;
+}
+
+const Source& lock_source() {
+  static const LockSource s;
+  return s;
+}
+
+} // namespace ipcctl::sys

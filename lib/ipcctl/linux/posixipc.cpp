@@ -1,0 +1,245 @@
+// POSIX objects are files in two filesystems, so stat gives owner, mode,
+// size and inode, and holders are joined on (device, inode) with the walk's
+// descriptors and mappings. That join is what attributes a semaphore whose
+// mapping the kernel prints under glibc's temporary name
+// (/dev/shm/sem.XXXXXX (deleted)) to posix-sem:/NAME.
+//
+// Queue attributes need mq_getattr on a descriptor: mq_open(O_RDONLY |
+// O_NONBLOCK) neither receives nor changes notification, so reading them
+// disturbs nothing. A semaphore's value is read from its file: glibc's
+// 64-bit sem_t keeps the value in the low and the waiter count in the high
+// half of its first 8 bytes, so a pread shows both without sem_open.
+#include <ipcctl/linux/posixipc.hpp>
+
+#include <ipcctl/linux/signals.hpp>
+#include <ipcctl/util/fd.hpp>
+#include <ipcctl/util/parse.hpp>
+
+#include <fmt/format.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace ipcctl::sys {
+
+using model::Kind;
+using model::Object;
+
+std::optional<MqueueStatus> parse_mqueue_status(std::string_view text) {
+  MqueueStatus s;
+  int seen = 0;
+  for (auto word : split_ws(trim(text))) {
+    const auto colon = word.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    const auto key = word.substr(0, colon);
+    const auto v = to_i64(word.substr(colon + 1));
+    if (!v) return std::nullopt;
+    if (key == "QSIZE") s.qsize = *v, ++seen;
+    else if (key == "NOTIFY") s.notify = *v;
+    else if (key == "SIGNO") s.signo = *v;
+    else if (key == "NOTIFY_PID") s.notify_pid = *v;
+  }
+  if (seen == 0) return std::nullopt;
+  return s;
+}
+
+namespace {
+
+constexpr long k_mqueue_magic = 0x19800202;
+
+struct Entry {
+  std::string name;  // file name within the directory
+  struct stat st {};
+};
+
+// Regular files of a directory, with their stat. Entries that vanish are skipped.
+Result<std::vector<Entry>> list_dir(const std::string& dir) {
+  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dfd) return fail(sys_error("open", dir));
+  DIR* d = ::fdopendir(::dup(dfd.get()));
+  if (d == nullptr) return fail(sys_error("opendir", dir));
+  std::vector<Entry> out;
+  while (const dirent* de = ::readdir(d)) {
+    if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+      continue;
+    Entry e;
+    e.name = de->d_name;
+    if (::fstatat(dfd.get(), de->d_name, &e.st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(e.st.st_mode)) continue;
+    out.push_back(std::move(e));
+  }
+  ::closedir(d);
+  return out;
+}
+
+Object file_object(Kind kind, std::string name, const struct stat& st) {
+  Object o;
+  o.kind = kind;
+  o.ref = fmt::format("{}:{}", model::kind_name(kind), name);
+  o.name = std::move(name);
+  o.inode = st.st_ino;
+  o.owner.uid = st.st_uid;
+  o.owner.gid = st.st_gid;
+  o.mode = st.st_mode & 07777;
+  return o;
+}
+
+// Holders by descriptor and by mapping of the file (dev, ino).
+void join_holders(const model::Snapshot& snap, Object& o, const struct stat& st) {
+  const auto [lo, hi] = snap.fds_by_inode.equal_range(st.st_ino);
+  for (auto it = lo; it != hi; ++it) {
+    const auto& e = snap.fds[it->second];
+    if (e.type == model::FdType::path && e.dev == st.st_dev) o.holders.push_back(snap.holder(e));
+  }
+  for (const auto& m : snap.maps) {
+    if (m.inode != st.st_ino || m.dev != st.st_dev) continue;
+    model::Holder h = snap.holder(m);
+    if (std::find(o.holders.begin(), o.holders.end(), h) == o.holders.end()) o.holders.push_back(std::move(h));
+  }
+}
+
+bool held_by_pids(const CollectOptions& opts, const Object& o) {
+  if (opts.pids.empty()) return true;
+  for (const auto& h : o.holders)
+    if (std::find(opts.pids.begin(), opts.pids.end(), h.pid) != opts.pids.end()) return true;
+  return false;
+}
+
+class PosixMqSource final : public Source {
+public:
+  model::Kind kind() const override { return Kind::posix_mq; }
+  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const std::string dir = root.path("/dev/mqueue");
+    struct statfs fs {};
+    if (::statfs(dir.c_str(), &fs) != 0 || (root.live() && fs.f_type != k_mqueue_magic))
+      return fail(Error{0, "posix-mq", "",
+                        "POSIX message queues are not visible: no mqueue filesystem at /dev/mqueue "
+                        "(as root: mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue)"});
+    auto entries = list_dir(dir);
+    if (!entries) return fail(entries.error());
+    int unreadable = 0;
+    std::string text;
+    for (const auto& e : *entries) {
+      Object o = file_object(Kind::posix_mq, "/" + e.name, e.st);
+      join_holders(snap, o, e.st);
+      if (!held_by_pids(opts, o)) continue;
+      model::Value messages, maxmsg, msgsize, notify_pid, notify_signal, bytes;
+      if (read_file_at(AT_FDCWD, (dir + "/" + e.name).c_str(), text)) {
+        if (auto st = parse_mqueue_status(text)) {
+          bytes = st->qsize;
+          if (st->notify_pid != 0) {
+            notify_pid = st->notify_pid;
+            // NOTIFY is SIGEV_SIGNAL (0), SIGEV_NONE (1) or SIGEV_THREAD (2).
+            if (st->notify == 0 && st->signo != 0) {
+              auto names = signal_names(std::uint64_t{1} << (st->signo - 1));
+              notify_signal = names.empty() ? std::string{} : names.front();
+            }
+          }
+        }
+      }
+      if (root.live()) {
+        const mqd_t q = ::mq_open(o.name->c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (q != static_cast<mqd_t>(-1)) {
+          mq_attr attr{};
+          if (::mq_getattr(q, &attr) == 0) {
+            messages = static_cast<std::int64_t>(attr.mq_curmsgs);
+            maxmsg = static_cast<std::int64_t>(attr.mq_maxmsg);
+            msgsize = static_cast<std::int64_t>(attr.mq_msgsize);
+          }
+          ::mq_close(q);
+        } else if (errno == EACCES) {
+          ++unreadable;
+          o.error = "mq_open: Permission denied: attributes unknown";
+        }
+      }
+      if (const auto* b = std::get_if<std::int64_t>(&bytes)) o.size = *b;
+      o.set("messages", std::move(messages));
+      o.set("bytes", std::move(bytes));
+      o.set("maxmsg", std::move(maxmsg));
+      o.set("msgsize", std::move(msgsize));
+      o.set("notify_pid", std::move(notify_pid));
+      o.set("notify_signal", std::move(notify_signal));
+      snap.objects.push_back(std::move(o));
+    }
+    if (unreadable > 0)
+      snap.warn(fmt::format("{} POSIX message queues were not readable: their attributes are unknown", unreadable));
+    return {};
+  }
+};
+
+class PosixShmSource final : public Source {
+public:
+  model::Kind kind() const override { return Kind::posix_shm; }
+  bool needs_maps() const override { return true; }
+  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+    auto entries = list_dir(root.path("/dev/shm"));
+    if (!entries) return fail(entries.error());
+    for (const auto& e : *entries) {
+      if (starts_with(e.name, "sem.")) continue;
+      Object o = file_object(Kind::posix_shm, "/" + e.name, e.st);
+      o.size = e.st.st_size;
+      join_holders(snap, o, e.st);
+      o.set("blocks_bytes", static_cast<std::int64_t>(e.st.st_blocks) * 512);
+      if (held_by_pids(opts, o)) snap.objects.push_back(std::move(o));
+    }
+    return {};
+  }
+};
+
+class PosixSemSource final : public Source {
+public:
+  model::Kind kind() const override { return Kind::posix_sem; }
+  bool needs_maps() const override { return true; }
+  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const std::string dir = root.path("/dev/shm");
+    auto entries = list_dir(dir);
+    if (!entries) return fail(entries.error());
+    int unreadable = 0;
+    for (const auto& e : *entries) {
+      if (!starts_with(e.name, "sem.") || e.name.size() == 4) continue;
+      Object o = file_object(Kind::posix_sem, "/" + e.name.substr(4), e.st);
+      o.size = e.st.st_size;
+      join_holders(snap, o, e.st);
+      if (!held_by_pids(opts, o)) continue;
+      model::Value value, waiters;
+      UniqueFd fd(::open((dir + "/" + e.name).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+      std::uint64_t word = 0;
+      if (fd && ::pread(fd.get(), &word, sizeof word, 0) == static_cast<ssize_t>(sizeof word)) {
+        value = static_cast<std::int64_t>(word & 0xffffffffu);
+        waiters = static_cast<std::int64_t>(word >> 32);
+      } else if (!fd && (errno == EACCES || errno == EPERM)) {
+        ++unreadable;
+        o.error = "open: Permission denied: value unknown";
+      }
+      o.set("value", std::move(value));
+      o.set("waiters", std::move(waiters));
+      snap.objects.push_back(std::move(o));
+    }
+    if (unreadable > 0)
+      snap.warn(fmt::format("{} POSIX semaphores were not readable: their values are unknown", unreadable));
+    return {};
+  }
+};
+
+} // namespace
+
+const Source& posix_mq_source() {
+  static const PosixMqSource s;
+  return s;
+}
+const Source& posix_shm_source() {
+  static const PosixShmSource s;
+  return s;
+}
+const Source& posix_sem_source() {
+  static const PosixSemSource s;
+  return s;
+}
+
+} // namespace ipcctl::sys

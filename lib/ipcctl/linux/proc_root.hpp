@@ -1,0 +1,26 @@
+#pragma once
+// ProcRoot: where collectors read the system from. "/" is the running
+// machine; tests point it at a captured tree under tests/data/proc/ (as
+// lscpu --sysroot does). Collectors build every path through it.
+#include <string>
+#include <string_view>
+
+namespace ipcctl::sys {
+
+class ProcRoot {
+public:
+  explicit ProcRoot(std::string root = "/");
+
+  // root + rel, where rel starts with '/': path("/proc/locks").
+  std::string path(std::string_view rel) const;
+  const std::string& root() const { return m_root; }
+  // True for "/": only then may collectors ask the running kernel directly
+  // (netlink, semctl, mq_getattr), because a captured tree has no kernel.
+  bool live() const { return m_live; }
+
+private:
+  std::string m_root;
+  bool m_live;
+};
+
+} // namespace ipcctl::sys

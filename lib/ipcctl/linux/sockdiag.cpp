@@ -1,0 +1,581 @@
+// Sockets come from sock_diag netlink when we look at the running kernel:
+// it is what `ss` uses, it is the only source of a unix socket's peer and
+// queue lengths, and it is one dump per family instead of a text file to
+// parse. /proc/net/{unix,tcp,tcp6,udp,udp6} is the fallback: it is all a
+// captured tree has, and it still works where the diag modules are missing
+// or netlink is filtered. Only the unix fallback loses information (peers,
+// queues, uids), so only it warns.
+//
+// A tcp or udp socket's peer is found by matching endpoints: another listed
+// socket whose local end is our remote end and whose remote end is our
+// local end. IPv4 is compared in its IPv6-mapped form, so a v4 client and
+// the dual-stack v6 socket that accepted it still meet.
+//
+// Netlink buffers are decoded with memcpy only: they come from the kernel,
+// a capture, or a fuzzer, and none of them promises alignment.
+#include <ipcctl/linux/sockdiag.hpp>
+
+#include <ipcctl/util/fd.hpp>
+#include <ipcctl/util/parse.hpp>
+
+#include <fmt/format.h>
+
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+namespace ipcctl::sys {
+
+using model::Kind;
+using model::Object;
+
+// ---------------------------------------------------------------- names
+
+std::string endpoint_text(InetFamily family, const InetEndpoint& e) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (family == InetFamily::inet) {
+    ::inet_ntop(AF_INET, e.addr.data(), buf, sizeof buf);
+    return fmt::format("{}:{}", buf, e.port);
+  }
+  ::inet_ntop(AF_INET6, e.addr.data(), buf, sizeof buf);
+  return fmt::format("[{}]:{}", buf, e.port);
+}
+
+std::string_view socket_state_name(int state) {
+  switch (state) {
+  case TCP_ESTABLISHED: return "ESTAB";
+  case TCP_SYN_SENT: return "SYN-SENT";
+  case TCP_SYN_RECV: return "SYN-RECV";
+  case TCP_FIN_WAIT1: return "FIN-WAIT-1";
+  case TCP_FIN_WAIT2: return "FIN-WAIT-2";
+  case TCP_TIME_WAIT: return "TIME-WAIT";
+  case TCP_CLOSE: return "UNCONN";
+  case TCP_CLOSE_WAIT: return "CLOSE-WAIT";
+  case TCP_LAST_ACK: return "LAST-ACK";
+  case TCP_LISTEN: return "LISTEN";
+  case TCP_CLOSING: return "CLOSING";
+  case 12: return "NEW-SYN-RECV";     // TCP_NEW_SYN_RECV, not in glibc's header
+  case 13: return "BOUND-INACTIVE";   // TCP_BOUND_INACTIVE (Linux 6.7)
+  default: return "UNKNOWN";
+  }
+}
+
+std::string_view socket_type_name(int type) {
+  switch (type) {
+  case SOCK_STREAM: return "stream";
+  case SOCK_DGRAM: return "dgram";
+  case SOCK_SEQPACKET: return "seqpacket";
+  default: return "unknown";
+  }
+}
+
+// ---------------------------------------------------------------- /proc/net
+
+std::vector<UnixSocket> parse_proc_net_unix(std::string_view text) {
+  // "Num: RefCount Protocol Flags Type St Inode Path": seven fields, then
+  // one space and the path exactly as bound.
+  constexpr std::uint64_t k_acceptcon = 0x10000;  // __SO_ACCEPTCON: listening
+  std::vector<UnixSocket> out;
+  for_each_line(text, [&](std::string_view line) {
+    std::array<std::string_view, 7> f;
+    std::size_t pos = 0;
+    for (auto& field : f) {
+      while (pos < line.size() && line[pos] == ' ') ++pos;
+      const std::size_t start = pos;
+      while (pos < line.size() && line[pos] != ' ') ++pos;
+      field = line.substr(start, pos - start);
+      if (field.empty()) return;
+    }
+    const auto flags = to_u64(f[3], 16);
+    const auto type = to_u64(f[4], 16);
+    const auto st = to_u64(f[5], 16);
+    const auto inode = to_u64(f[6]);
+    if (f[0].back() != ':' || !flags || !type || !st || !inode || *type > 255) return;
+    UnixSocket s;
+    s.inode = *inode;
+    s.type = static_cast<int>(*type);
+    if (*flags & k_acceptcon) {
+      s.state = TCP_LISTEN;
+    } else {
+      switch (*st) {  // socket_state: SS_UNCONNECTED, SS_CONNECTING, SS_CONNECTED, SS_DISCONNECTING
+      case 1: s.state = TCP_CLOSE; break;
+      case 2: s.state = TCP_SYN_SENT; break;
+      case 3: s.state = TCP_ESTABLISHED; break;
+      case 4: s.state = TCP_CLOSING; break;
+      default: s.state = 0; break;
+      }
+    }
+    if (pos + 1 < line.size()) {
+      s.name = std::string(line.substr(pos + 1));
+      s.abstract = s.name->front() == '@';
+    }
+    out.push_back(std::move(s));
+  });
+  return out;
+}
+
+namespace {
+
+// "0100007F:0050": hex words in host byte order, then the port.
+bool parse_proc_endpoint(std::string_view text, InetFamily family, InetEndpoint& e) {
+  const std::size_t words = family == InetFamily::inet ? 1 : 4;
+  const auto colon = text.find(':');
+  if (colon != words * 8) return false;
+  for (std::size_t i = 0; i < words; ++i) {
+    const auto w = to_u64(text.substr(i * 8, 8), 16);
+    if (!w) return false;
+    const auto word = static_cast<std::uint32_t>(*w);
+    std::memcpy(e.addr.data() + i * 4, &word, sizeof word);
+  }
+  const auto port = to_u64(text.substr(colon + 1), 16);
+  if (!port || *port > 0xffff) return false;
+  e.port = static_cast<std::uint16_t>(*port);
+  return true;
+}
+
+// "00000010:00000020" -> {0x10, 0x20}
+bool parse_hex_pair(std::string_view text, std::int64_t& a, std::int64_t& b) {
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos) return false;
+  const auto x = to_u64(text.substr(0, colon), 16);
+  const auto y = to_u64(text.substr(colon + 1), 16);
+  if (!x || !y || *x > 0xffffffff || *y > 0xffffffff) return false;
+  a = static_cast<std::int64_t>(*x);
+  b = static_cast<std::int64_t>(*y);
+  return true;
+}
+
+} // namespace
+
+std::vector<InetSocket> parse_proc_net_inet(std::string_view text, InetFamily family) {
+  // sl local rem st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
+  std::vector<InetSocket> out;
+  for_each_line(text, [&](std::string_view line) {
+    const auto f = split_ws(line);
+    if (f.size() < 10 || f[0].back() != ':') return;
+    InetSocket s;
+    s.family = family;
+    const auto st = to_u64(f[3], 16);
+    const auto uid = to_u64(f[7]);
+    const auto inode = to_u64(f[9]);
+    if (!parse_proc_endpoint(f[1], family, s.local) || !parse_proc_endpoint(f[2], family, s.remote) ||
+        !parse_hex_pair(f[4], s.wqueue, s.rqueue) || !st || *st > 255 || !uid || *uid > 0xffffffff || !inode)
+      return;
+    s.state = static_cast<int>(*st);
+    s.uid = static_cast<std::uint32_t>(*uid);
+    s.inode = *inode;
+    out.push_back(s);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------- netlink decoding
+
+namespace {
+
+constexpr std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
+
+template <class T>
+T load(std::string_view bytes) {  // caller checks bytes.size() >= sizeof(T)
+  T v;
+  std::memcpy(&v, bytes.data(), sizeof v);
+  return v;
+}
+
+Error parse_error(std::string detail) { return Error{0, "parse", "sock_diag reply", std::move(detail)}; }
+
+// Walks the netlink messages of one reply, handing each SOCK_DIAG_BY_FAMILY
+// payload to on_socket.
+template <class F>
+Result<DumpStatus> for_each_diag_message(std::string_view buf, F&& on_socket) {
+  while (buf.size() >= sizeof(nlmsghdr)) {
+    const auto h = load<nlmsghdr>(buf);
+    if (h.nlmsg_len < sizeof(nlmsghdr) || h.nlmsg_len > buf.size())
+      return fail(parse_error(fmt::format("netlink message of {} bytes in {} left", h.nlmsg_len, buf.size())));
+    const std::string_view payload = buf.substr(sizeof(nlmsghdr), h.nlmsg_len - sizeof(nlmsghdr));
+    switch (h.nlmsg_type) {
+    case NLMSG_DONE:
+      // Since Linux 4.x the payload is the dump's final status.
+      if (payload.size() >= sizeof(int) && load<int>(payload) < 0)
+        return fail(Error{-load<int>(payload), "sock_diag dump", {}, {}});
+      return DumpStatus::done;
+    case NLMSG_ERROR: {
+      if (payload.size() < sizeof(int)) return fail(parse_error("short NLMSG_ERROR"));
+      const int err = load<int>(payload);
+      if (err == 0) return DumpStatus::done;  // an acknowledgement
+      return fail(Error{err < 0 ? -err : err, "sock_diag dump", {}, {}});
+    }
+    case SOCK_DIAG_BY_FAMILY: on_socket(payload); break;
+    default: break;  // NLMSG_NOOP and anything newer
+    }
+    const std::size_t step = align4(h.nlmsg_len);
+    if (step >= buf.size()) break;
+    buf.remove_prefix(step);
+  }
+  return DumpStatus::more;
+}
+
+// Calls f(type, data) for each attribute (struct nlattr) in `attrs`.
+template <class F>
+void for_each_attr(std::string_view attrs, F&& f) {
+  while (attrs.size() >= sizeof(nlattr)) {
+    const auto a = load<nlattr>(attrs);
+    if (a.nla_len < sizeof(nlattr) || a.nla_len > attrs.size()) return;
+    f(a.nla_type & NLA_TYPE_MASK, attrs.substr(sizeof(nlattr), a.nla_len - sizeof(nlattr)));
+    const std::size_t step = align4(a.nla_len);
+    if (step >= attrs.size()) return;
+    attrs.remove_prefix(step);
+  }
+}
+
+// UNIX_DIAG_NAME: sun_path as bound. Abstract names start with NUL and may
+// hold more; ss shows each as '@'. Paths end at their NUL.
+void set_unix_name(UnixSocket& s, std::string_view raw) {
+  if (raw.empty()) return;
+  if (raw.front() == '\0') {
+    std::string name(raw);
+    std::replace(name.begin(), name.end(), '\0', '@');
+    s.name = std::move(name);
+    s.abstract = true;
+    return;
+  }
+  s.name = std::string(raw.substr(0, raw.find('\0')));
+}
+
+} // namespace
+
+Result<DumpStatus> decode_unix_diag(std::string_view buf, std::vector<UnixSocket>& out) {
+  return for_each_diag_message(buf, [&](std::string_view p) {
+    if (p.size() < sizeof(unix_diag_msg)) return;
+    const auto m = load<unix_diag_msg>(p);
+    if (m.udiag_family != AF_UNIX) return;
+    UnixSocket s;
+    s.inode = m.udiag_ino;
+    s.type = m.udiag_type;
+    s.state = m.udiag_state;
+    for_each_attr(p.substr(align4(sizeof(unix_diag_msg))), [&](unsigned type, std::string_view data) {
+      switch (type) {
+      case UNIX_DIAG_NAME: set_unix_name(s, data); break;
+      case UNIX_DIAG_PEER:
+        if (data.size() >= sizeof(std::uint32_t)) s.peer = load<std::uint32_t>(data);
+        break;
+      case UNIX_DIAG_RQLEN:
+        if (data.size() >= sizeof(unix_diag_rqlen)) {
+          const auto q = load<unix_diag_rqlen>(data);
+          s.rqueue = q.udiag_rqueue;
+          s.wqueue = q.udiag_wqueue;
+        }
+        break;
+      case UNIX_DIAG_UID:
+        if (data.size() >= sizeof(std::uint32_t)) s.uid = load<std::uint32_t>(data);
+        break;
+      default: break;
+      }
+    });
+    out.push_back(std::move(s));
+  });
+}
+
+Result<DumpStatus> decode_inet_diag(std::string_view buf, std::vector<InetSocket>& out) {
+  return for_each_diag_message(buf, [&](std::string_view p) {
+    if (p.size() < sizeof(inet_diag_msg)) return;
+    const auto m = load<inet_diag_msg>(p);
+    if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6) return;
+    InetSocket s;
+    s.family = m.idiag_family == AF_INET ? InetFamily::inet : InetFamily::inet6;
+    s.state = m.idiag_state;
+    const std::size_t addr_len = s.family == InetFamily::inet ? 4 : 16;
+    std::memcpy(s.local.addr.data(), m.id.idiag_src, addr_len);
+    std::memcpy(s.remote.addr.data(), m.id.idiag_dst, addr_len);
+    s.local.port = ntohs(m.id.idiag_sport);
+    s.remote.port = ntohs(m.id.idiag_dport);
+    s.inode = m.idiag_inode;
+    s.rqueue = m.idiag_rqueue;
+    s.wqueue = m.idiag_wqueue;
+    s.uid = m.idiag_uid;
+    out.push_back(s);
+  });
+}
+
+// ---------------------------------------------------------------- netlink I/O
+
+namespace {
+
+// Sends one dump request and feeds every reply datagram to `decode` until
+// it reports done. The receive buffer is fixed: the kernel sizes dump
+// datagrams to the reader's buffer, up to 32 KiB, so 64 KiB never truncates.
+template <class Req, class Decode>
+Result<void> sock_diag_dump(const Req& req, std::string_view what, Decode&& decode) {
+  const std::string subject(what);
+  UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+  if (!fd) return fail(sys_error("socket(NETLINK_SOCK_DIAG)", subject));
+  const timeval timeout{5, 0};
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+
+  struct {
+    nlmsghdr h;
+    Req req;
+  } msg{};
+  msg.h.nlmsg_len = sizeof msg;
+  msg.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  msg.h.nlmsg_seq = 1;
+  msg.req = req;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  for (;;) {
+    const ssize_t n = ::sendto(fd.get(), &msg, sizeof msg, 0, reinterpret_cast<const sockaddr*>(&kernel),
+                               sizeof kernel);
+    if (n >= 0) break;
+    if (errno != EINTR) return fail(sys_error("sendto(NETLINK_SOCK_DIAG)", subject));
+  }
+
+  constexpr std::size_t k_buf_size = 64 * 1024;
+  constexpr const char* k_recv = "recvmsg(NETLINK_SOCK_DIAG)";
+  std::vector<std::uint64_t> storage(k_buf_size / sizeof(std::uint64_t));
+  const auto* bytes = reinterpret_cast<const char*>(storage.data());
+  for (;;) {
+    iovec iov{storage.data(), k_buf_size};
+    msghdr mh{};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    const ssize_t n = ::recvmsg(fd.get(), &mh, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return fail(Error{ETIMEDOUT, k_recv, subject, {}});
+      return fail(sys_error(k_recv, subject));
+    }
+    if (mh.msg_flags & MSG_TRUNC) return fail(Error{EMSGSIZE, k_recv, subject, {}});
+    if (n == 0) return fail(Error{EPROTO, k_recv, subject, {}});
+    auto status = decode(std::string_view(bytes, static_cast<std::size_t>(n)));
+    if (!status) {
+      Error e = status.error();
+      if (e.subject.empty()) e.subject = subject;
+      return fail(std::move(e));
+    }
+    if (*status == DumpStatus::done) return {};
+  }
+}
+
+} // namespace
+
+Result<std::vector<UnixSocket>> dump_unix_sockets() {
+  unix_diag_req req{};
+  req.sdiag_family = AF_UNIX;
+  req.udiag_states = ~0u;
+  req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+  std::vector<UnixSocket> out;
+  auto r = sock_diag_dump(req, "unix sockets", [&](std::string_view buf) { return decode_unix_diag(buf, out); });
+  if (!r) return fail(r.error());
+  return out;
+}
+
+Result<std::vector<InetSocket>> dump_inet_sockets(InetFamily family, int protocol) {
+  inet_diag_req_v2 req{};
+  req.sdiag_family = family == InetFamily::inet ? AF_INET : AF_INET6;
+  req.sdiag_protocol = static_cast<std::uint8_t>(protocol);
+  req.idiag_states = ~0u;
+  const std::string what = fmt::format("{} {} sockets", protocol == IPPROTO_UDP ? "udp" : "tcp",
+                                       family == InetFamily::inet ? "inet" : "inet6");
+  std::vector<InetSocket> out;
+  auto r = sock_diag_dump(req, what, [&](std::string_view buf) { return decode_inet_diag(buf, out); });
+  if (!r) return fail(r.error());
+  return out;
+}
+
+// ---------------------------------------------------------------- sources
+
+namespace {
+
+std::vector<model::Holder> socket_holders(const model::Snapshot& snap, std::uint64_t inode) {
+  std::vector<model::Holder> out;
+  const auto [first, last] = snap.fds_by_inode.equal_range(inode);
+  for (auto it = first; it != last; ++it) {
+    const model::FdEntry& e = snap.fds[it->second];
+    if (e.type == model::FdType::socket) out.push_back(snap.holder(e));
+  }
+  std::sort(out.begin(), out.end(), [](const model::Holder& a, const model::Holder& b) {
+    return a.pid != b.pid ? a.pid < b.pid : a.fd.value_or(-1) < b.fd.value_or(-1);
+  });
+  return out;
+}
+
+// The common part of every socket object, or nullopt when the pid
+// selection excludes it (no selected process holds it).
+std::optional<Object> socket_object(Kind kind, std::uint64_t inode, const CollectOptions& opts,
+                                    const model::Snapshot& snap) {
+  Object o;
+  o.holders = socket_holders(snap, inode);
+  if (!opts.pids.empty() && o.holders.empty()) return std::nullopt;
+  o.kind = kind;
+  o.ref = fmt::format("{}:{}", model::kind_name(kind), inode);
+  o.inode = inode;
+  return o;
+}
+
+Result<std::vector<UnixSocket>> read_unix_sockets(const ProcRoot& root, model::Snapshot& snap) {
+  std::optional<Error> netlink_error;
+  if (root.live()) {
+    auto r = dump_unix_sockets();
+    if (r) return r;
+    netlink_error = r.error();
+  }
+  auto text = read_file(root.path("/proc/net/unix"));
+  if (!text) return fail(netlink_error ? *netlink_error : text.error());
+  if (netlink_error)
+    snap.warn(fmt::format("unix socket peers and queues are not shown: {}", netlink_error->message()));
+  return parse_proc_net_unix(*text);
+}
+
+class UnixSocketSource final : public Source {
+public:
+  Kind kind() const override { return Kind::unix_socket; }
+  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+    auto socks = read_unix_sockets(root, snap);
+    if (!socks) return fail(socks.error());
+    for (UnixSocket& s : *socks) {
+      if (s.inode == 0) continue;
+      auto o = socket_object(Kind::unix_socket, s.inode, opts, snap);
+      if (!o) continue;
+      o->name = std::move(s.name);
+      o->owner.uid = s.uid;
+      if (s.peer != 0) o->peer = fmt::format("unix:{}", s.peer);
+      o->set("sock_type", std::string(socket_type_name(s.type)));
+      o->set("state", std::string(socket_state_name(s.state)));
+      o->set("abstract", s.abstract);
+      if (s.rqueue) o->set("rqueue", *s.rqueue);
+      if (s.wqueue) o->set("wqueue", *s.wqueue);
+      snap.objects.push_back(std::move(*o));
+    }
+    return {};
+  }
+};
+
+// Both families of one protocol: netlink per family, else its /proc file.
+// Fails only when neither family could be read.
+Result<std::vector<InetSocket>> read_inet_sockets(const ProcRoot& root, int protocol) {
+  const bool udp = protocol == IPPROTO_UDP;
+  std::vector<InetSocket> all;
+  std::optional<Error> error;
+  int read = 0;
+  for (const InetFamily family : {InetFamily::inet, InetFamily::inet6}) {
+    if (root.live()) {
+      if (auto r = dump_inet_sockets(family, protocol)) {
+        all.insert(all.end(), r->begin(), r->end());
+        ++read;
+        continue;
+      }
+    }
+    const char* file = family == InetFamily::inet ? (udp ? "/proc/net/udp" : "/proc/net/tcp")
+                                                  : (udp ? "/proc/net/udp6" : "/proc/net/tcp6");
+    auto text = read_file(root.path(file));
+    if (!text) {
+      if (!error) error = text.error();
+      continue;
+    }
+    const auto socks = parse_proc_net_inet(*text, family);
+    all.insert(all.end(), socks.begin(), socks.end());
+    ++read;
+  }
+  if (read == 0) return fail(*error);
+  return all;
+}
+
+// (local, remote) as 36 bytes, IPv4 in its IPv6-mapped form.
+std::string endpoint_pair_key(const InetSocket& s, const InetEndpoint& a, const InetEndpoint& b) {
+  std::string key;
+  key.reserve(36);
+  for (const InetEndpoint* e : {&a, &b}) {
+    std::array<std::uint8_t, 16> addr{};
+    if (s.family == InetFamily::inet) {
+      addr[10] = addr[11] = 0xff;
+      std::copy_n(e->addr.begin(), 4, addr.begin() + 12);
+    } else {
+      addr = e->addr;
+    }
+    key.append(reinterpret_cast<const char*>(addr.data()), addr.size());
+    key += static_cast<char>(e->port >> 8);
+    key += static_cast<char>(e->port & 0xff);
+  }
+  return key;
+}
+
+// For each socket, the index of the socket at the other end, if it is one
+// of `socks` and unambiguous.
+std::vector<std::optional<std::size_t>> match_inet_peers(const std::vector<InetSocket>& socks) {
+  constexpr std::size_t k_ambiguous = static_cast<std::size_t>(-1);
+  auto connected = [](const InetSocket& s) { return s.inode != 0 && s.remote.port != 0 && s.state != TCP_LISTEN; };
+  std::unordered_map<std::string, std::size_t> by_pair;
+  for (std::size_t i = 0; i < socks.size(); ++i) {
+    if (!connected(socks[i])) continue;
+    auto [it, added] = by_pair.emplace(endpoint_pair_key(socks[i], socks[i].local, socks[i].remote), i);
+    if (!added) it->second = k_ambiguous;
+  }
+  std::vector<std::optional<std::size_t>> peers(socks.size());
+  for (std::size_t i = 0; i < socks.size(); ++i) {
+    if (!connected(socks[i])) continue;
+    const auto it = by_pair.find(endpoint_pair_key(socks[i], socks[i].remote, socks[i].local));
+    if (it != by_pair.end() && it->second != k_ambiguous && it->second != i) peers[i] = it->second;
+  }
+  return peers;
+}
+
+class InetSource final : public Source {
+public:
+  InetSource(Kind kind, int protocol) : m_kind(kind), m_protocol(protocol) {}
+  Kind kind() const override { return m_kind; }
+  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+    auto socks = read_inet_sockets(root, m_protocol);
+    if (!socks) return fail(socks.error());
+    const auto peers = match_inet_peers(*socks);
+    for (std::size_t i = 0; i < socks->size(); ++i) {
+      const InetSocket& s = (*socks)[i];
+      if (s.inode == 0) continue;
+      auto o = socket_object(m_kind, s.inode, opts, snap);
+      if (!o) continue;
+      o->owner.uid = s.uid;
+      if (peers[i]) o->peer = fmt::format("{}:{}", model::kind_name(m_kind), (*socks)[*peers[i]].inode);
+      o->set("local", endpoint_text(s.family, s.local));
+      o->set("remote", endpoint_text(s.family, s.remote));
+      o->set("state", std::string(socket_state_name(s.state)));
+      o->set("rqueue", s.rqueue);
+      o->set("wqueue", s.wqueue);
+      o->set("family", std::string(s.family == InetFamily::inet ? "inet" : "inet6"));
+      snap.objects.push_back(std::move(*o));
+    }
+    return {};
+  }
+
+private:
+  Kind m_kind;
+  int m_protocol;
+};
+
+} // namespace
+
+const Source& unix_socket_source() {
+  static const UnixSocketSource s;
+  return s;
+}
+
+const Source& tcp_source() {
+  static const InetSource s(Kind::tcp, IPPROTO_TCP);
+  return s;
+}
+
+const Source& udp_source() {
+  static const InetSource s(Kind::udp, IPPROTO_UDP);
+  return s;
+}
+
+} // namespace ipcctl::sys

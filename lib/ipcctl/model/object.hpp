@@ -1,0 +1,71 @@
+#pragma once
+// Object and Holder: one IPC object and the processes that hold it. Plain
+// data, no I/O; collectors fill them, query and render read them.
+#include <ipcctl/model/kind.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ipcctl::model {
+
+// Seconds since the epoch. A distinct type so renderers can print RFC 3339
+// in JSON and local time for people.
+struct Time {
+  std::int64_t seconds = 0;
+  bool operator==(const Time&) const = default;
+};
+
+// A value in an object's `detail`: null, a number, text, a time, a list.
+using Value = std::variant<std::monostate, bool, std::int64_t, std::string, Time,
+                           std::vector<std::int64_t>, std::vector<std::string>>;
+
+struct Field {
+  std::string key;  // snake_case, unit in the name where not obvious
+  Value value;
+};
+
+enum class Via { fd, map, attach };
+std::string_view via_name(Via v);
+
+struct Holder {
+  int pid = 0;
+  std::string comm;
+  std::optional<int> fd;  // null for a mapping
+  std::string access;     // "r", "w", "rw", "" when unknown
+  Via via = Via::fd;
+  std::optional<std::uint32_t> uid;  // the holding process's real uid
+  bool operator==(const Holder&) const = default;
+};
+
+struct Owner {
+  std::optional<std::uint32_t> uid;
+  std::optional<std::uint32_t> gid;
+  std::string user;   // resolved name; empty when unresolved
+  std::string group;
+};
+
+struct Object {
+  std::string ref;  // what a user types: "sysv-shm:32769", "posix-mq:/orders"
+  Kind kind{};
+  std::optional<std::int64_t> id;
+  std::optional<std::uint32_t> key;  // SysV key
+  std::optional<std::string> name;
+  std::optional<std::uint64_t> inode;
+  Owner owner;
+  std::optional<std::uint32_t> mode;  // permission bits
+  std::optional<std::int64_t> size;
+  std::vector<Holder> holders;
+  std::optional<std::string> peer;  // ref of the other end
+  std::vector<Holder> peer_holders;  // the other end's holders, where it was listed
+  std::vector<Field> detail;
+  std::optional<std::string> error;  // set when part of the object could not be read
+
+  // The detail value for `key`, or nullptr.
+  const Value* find(std::string_view key) const;
+  void set(std::string key, Value v);
+};
+
+} // namespace ipcctl::model

@@ -1,0 +1,73 @@
+#pragma once
+// Snapshot: everything one collection saw. The processes and their
+// descriptors and mappings (from the one walk of /proc), the objects the
+// collectors built from them, and the warnings about what could not be seen.
+#include <ipcctl/model/object.hpp>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ipcctl::model {
+
+struct SignalMasks {
+  std::uint64_t pending = 0;         // SigPnd: sent to the thread
+  std::uint64_t shared_pending = 0;  // ShdPnd: sent to the process
+  std::uint64_t blocked = 0, ignored = 0, caught = 0;
+};
+
+struct Process {
+  int pid = 0;
+  int ppid = 0;
+  std::string comm;
+  std::uint32_t uid = 0, gid = 0;
+  SignalMasks signals;
+  bool kernel_thread = false;
+};
+
+enum class FdType : std::uint8_t { path, pipe, socket, anon, other };
+
+// One open descriptor of one process, as the walk saw it.
+struct FdEntry {
+  int pid = 0;
+  int fd = 0;
+  FdType type = FdType::other;
+  std::string target;        // the link text: "pipe:[123]", "/dev/shm/x", "anon_inode:[eventfd]"
+  std::uint64_t inode = 0;   // from the link (pipe, socket) or the target's st_ino (path)
+  std::uint64_t dev = 0;     // the target's st_dev (path only)
+  std::uint32_t file_mode = 0;  // the target's st_mode (path only)
+  std::int64_t file_size = 0;   // the target's st_size (path only)
+  std::string access;        // "r", "w", "rw" from the link's permission bits; "" when not read
+};
+
+// One shared mapping of interest (/SYSV*, /dev/shm/*, /memfd:*) of one process.
+struct MapEntry {
+  int pid = 0;
+  std::string path;          // as the kernel prints it, " (deleted)" removed
+  bool deleted = false;
+  std::uint64_t inode = 0;   // for /SYSV mappings this is the shmid
+  std::uint64_t dev = 0;     // makedev(major, minor) of the maps line
+  std::string access;        // "r", "rw"
+};
+
+struct Snapshot {
+  std::vector<Object> objects;
+  std::vector<std::string> warnings;
+
+  std::unordered_map<int, Process> processes;
+  std::vector<FdEntry> fds;
+  std::vector<MapEntry> maps;
+  bool maps_read = false;
+
+  // Built by index() after the walk: fd positions by inode (pipe, socket, path).
+  std::unordered_multimap<std::uint64_t, std::size_t> fds_by_inode;
+  void index();
+
+  void warn(std::string text);
+  const Process* process(int pid) const;
+  Holder holder(const FdEntry& e) const;
+  Holder holder(const MapEntry& m) const;
+};
+
+} // namespace ipcctl::model

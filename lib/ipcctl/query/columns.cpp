@@ -1,0 +1,330 @@
+// The column table: the common columns, then one column per detail key.
+// Names and meanings follow lsipc and lsfd where they have them (KEY, ID,
+// OWNER, PERMS, SIZE, NATTCH, CPID, LPID). A column is a pure function of
+// an Object; the renderer alone decides how a cell looks.
+#include <ipcctl/query/column.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <set>
+
+namespace ipcctl::query {
+
+using model::Kind;
+using model::Object;
+using model::Value;
+
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string local_time(std::int64_t t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  ::localtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+Cell to_cell(const Value& v) {
+  struct Visit {
+    Cell operator()(std::monostate) const { return {}; }
+    Cell operator()(bool b) const { return std::int64_t{b ? 1 : 0}; }
+    Cell operator()(std::int64_t n) const { return n; }
+    Cell operator()(const std::string& s) const { return s; }
+    Cell operator()(model::Time t) const { return local_time(t.seconds); }
+    Cell operator()(const std::vector<std::int64_t>& v) const { return fmt::format("{}", fmt::join(v, ",")); }
+    Cell operator()(const std::vector<std::string>& v) const { return join(v, ","); }
+  };
+  return std::visit(Visit{}, v);
+}
+
+template <class T>
+Cell opt(const std::optional<T>& v) {
+  if (!v) return {};
+  if constexpr (std::is_same_v<T, std::string>) return *v;
+  else return static_cast<std::int64_t>(*v);
+}
+
+std::string holder_text(const model::Holder& h) {
+  std::string where = h.fd ? fmt::format("{}", *h.fd) : std::string(model::via_name(h.via));
+  if (!h.access.empty()) where += "," + h.access;
+  return fmt::format("{}[{}]:{}", h.comm, h.pid, where);
+}
+
+std::string holders_text(const std::vector<model::Holder>& hs) {
+  std::vector<std::string> parts;
+  for (const auto& h : hs) parts.push_back(holder_text(h));
+  return join(parts, " ");
+}
+
+// The few detail keys that say most about each kind, for DETAIL.
+std::vector<std::string_view> summary_keys(Kind k) {
+  switch (k) {
+  case Kind::sysv_msg: return {"messages", "bytes"};
+  case Kind::sysv_shm: return {"nattch", "dest"};
+  case Kind::sysv_sem: return {"nsems", "values"};
+  case Kind::posix_mq: return {"messages", "maxmsg", "msgsize"};
+  case Kind::posix_shm: return {};
+  case Kind::posix_sem: return {"value", "waiters"};
+  case Kind::fifo:
+  case Kind::pipe: return {"unread_bytes"};
+  case Kind::unix_socket: return {"sock_type", "state"};
+  case Kind::tcp:
+  case Kind::udp: return {"state", "local", "remote"};
+  case Kind::eventfd: return {"count"};
+  case Kind::memfd: return {"seals"};
+  case Kind::signalfd: return {"mask"};
+  case Kind::lock: return {"kind", "lock_mode", "path"};
+  case Kind::signal: return {"pending"};
+  }
+  return {};
+}
+
+Cell detail_summary(const Object& o) {
+  std::string out;
+  if (o.kind == Kind::unix_socket || o.kind == Kind::memfd) {
+    if (o.name) out = *o.name;
+  }
+  for (auto key : summary_keys(o.kind)) {
+    const Value* v = o.find(key);
+    if (v == nullptr || std::holds_alternative<std::monostate>(*v)) continue;
+    if (const bool* b = std::get_if<bool>(v)) {
+      if (!*b) continue;
+    }
+    const std::string text = cell_text(to_cell(*v));
+    if (text.empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += fmt::format("{}={}", key, text);
+  }
+  if (o.peer) out += (out.empty() ? "" : " ") + fmt::format("peer={}", *o.peer);
+  return out;
+}
+
+struct DetailKey {
+  std::string_view key, help;
+  bool bytes = false;
+  bool number = false;
+};
+
+// Every detail key a collector sets, for --list-columns and -Q.
+constexpr DetailKey k_detail_keys[] = {
+    {"messages", "messages queued", false, true},
+    {"bytes", "bytes queued", true, true},
+    {"max_bytes", "queue limit in bytes (msg_qbytes)", true, true},
+    {"lspid", "pid of the last msgsnd", false, true},
+    {"lrpid", "pid of the last msgrcv", false, true},
+    {"stime", "time of the last msgsnd"},
+    {"rtime", "time of the last msgrcv"},
+    {"ctime", "time of the last change"},
+    {"nattch", "number of attaches", false, true},
+    {"cpid", "pid of the creator", false, true},
+    {"lpid", "pid of the last shmat/shmdt", false, true},
+    {"atime", "time of the last attach"},
+    {"dtime", "time of the last detach"},
+    {"rss_bytes", "resident bytes of a segment", true, true},
+    {"swap_bytes", "swapped bytes of a segment", true, true},
+    {"dest", "segment marked for removal (1/0)", false, true},
+    {"locked", "segment locked in memory (1/0)", false, true},
+    {"cuid", "creator's uid", false, true},
+    {"cgid", "creator's gid", false, true},
+    {"nsems", "semaphores in the set", false, true},
+    {"values", "semaphore values"},
+    {"ncnt", "processes waiting for increase, per semaphore"},
+    {"zcnt", "processes waiting for zero, per semaphore"},
+    {"sempids", "pid of the last operation, per semaphore"},
+    {"otime", "time of the last semop"},
+    {"maxmsg", "queue capacity in messages", false, true},
+    {"msgsize", "largest message in bytes", true, true},
+    {"notify_pid", "pid registered for notification", false, true},
+    {"notify_signal", "signal sent on notification"},
+    {"value", "semaphore value", false, true},
+    {"waiters", "threads waiting on a POSIX semaphore", false, true},
+    {"blocks_bytes", "bytes allocated to a POSIX shared memory object", true, true},
+    {"unread_bytes", "bytes written and not yet read", true, true},
+    {"capacity_bytes", "pipe buffer size", true, true},
+    {"deleted", "FIFO removed from the filesystem (1/0)", false, true},
+    {"sock_type", "stream, dgram, seqpacket"},
+    {"state", "socket state, as ss prints it"},
+    {"abstract", "abstract unix socket name (1/0)", false, true},
+    {"family", "inet or inet6"},
+    {"local", "local address:port"},
+    {"remote", "remote address:port"},
+    {"rqueue", "receive queue (listening: backlog)", false, true},
+    {"wqueue", "send queue (listening: max backlog)", false, true},
+    {"eventfd_id", "eventfd identity", false, true},
+    {"count", "eventfd counter", false, true},
+    {"semaphore", "eventfd in semaphore mode (1/0)", false, true},
+    {"seals", "memfd seals"},
+    {"mask", "signals a signalfd accepts"},
+    {"kind", "lock kind: flock, posix, ofd, lease"},
+    {"lock_mode", "read or write"},
+    {"start", "first byte locked", false, true},
+    {"end", "last byte locked (empty: to end of file)", false, true},
+    {"path", "locked file"},
+    {"mandatory", "mandatory lock (1/0)", false, true},
+    {"blocked_on", "the lock a waiter waits for"},
+    {"pid", "process id", false, true},
+    {"pending", "pending signals (thread and process)"},
+    {"pending_thread", "signals pending for the main thread (SigPnd)"},
+    {"pending_shared", "signals pending for the process (ShdPnd)"},
+    {"blocked", "blocked signals; for a lock, a waiter (1/0)"},
+    {"ignored", "ignored signals"},
+    {"caught", "signals with a handler"},
+};
+
+std::vector<Column> build_columns() {
+  std::vector<Column> cols;
+  auto add = [&](std::string name, std::string help, Align align, std::function<Cell(const Object&)> get,
+                 bool wide = false, bool bytes = false) {
+    Column c;
+    c.name = std::move(name);
+    c.help = std::move(help);
+    c.align = align;
+    c.get = std::move(get);
+    c.wide = wide;
+    c.bytes = bytes;
+    cols.push_back(std::move(c));
+  };
+  const Align l = Align::left, r = Align::right;
+  add("REF", "the object's ref, for show and rm", l, [](const Object& o) -> Cell { return o.ref; });
+  add("TYPE", "object type", l, [](const Object& o) -> Cell { return std::string(model::kind_name(o.kind)); });
+  add("ID", "SysV id, eventfd id", r, [](const Object& o) { return opt(o.id); });
+  add("KEY", "SysV key", l, [](const Object& o) -> Cell {
+    if (!o.key) return {};
+    return fmt::format("0x{:08x}", *o.key);
+  });
+  add("NAME", "name or path", l, [](const Object& o) { return opt(o.name); }, true);
+  add("INODE", "inode number", r, [](const Object& o) { return opt(o.inode); });
+  add("UID", "owner's user id", r, [](const Object& o) { return opt(o.owner.uid); });
+  add("USER", "owner's user name", l, [](const Object& o) -> Cell {
+    if (!o.owner.user.empty()) return o.owner.user;
+    return opt(o.owner.uid);
+  });
+  add("OWNER", "owner (user name, or uid)", l, [](const Object& o) -> Cell {
+    if (!o.owner.user.empty()) return o.owner.user;
+    if (o.owner.uid) return fmt::format("{}", *o.owner.uid);
+    return {};
+  });
+  add("GID", "owner's group id", r, [](const Object& o) { return opt(o.owner.gid); });
+  add("GROUP", "owner's group name", l, [](const Object& o) -> Cell {
+    if (!o.owner.group.empty()) return o.owner.group;
+    return opt(o.owner.gid);
+  });
+  add("PERMS", "permission bits, octal", l, [](const Object& o) -> Cell {
+    if (!o.mode) return {};
+    return fmt::format("{:04o}", *o.mode);
+  });
+  add("SIZE", "size in bytes (segment, file, queued or unread bytes)", r, [](const Object& o) { return opt(o.size); },
+      false, true);
+  add("NHOLDERS", "number of holders", r,
+      [](const Object& o) -> Cell { return static_cast<std::int64_t>(o.holders.size()); });
+  add("PIDS", "pids of the holders", l, [](const Object& o) -> Cell {
+    std::vector<int> pids;
+    for (const auto& h : o.holders)
+      if (std::find(pids.begin(), pids.end(), h.pid) == pids.end()) pids.push_back(h.pid);
+    return fmt::format("{}", fmt::join(pids, ","));
+  });
+  add("COMMANDS", "command names of the holders", l, [](const Object& o) -> Cell {
+    std::vector<std::string> names;
+    for (const auto& h : o.holders)
+      if (std::find(names.begin(), names.end(), h.comm) == names.end()) names.push_back(h.comm);
+    return join(names, ",");
+  }, true);
+  add("HOLDERS", "holders as command[pid]:fd,access (map for a mapping)", l,
+      [](const Object& o) -> Cell { return holders_text(o.holders); }, true);
+  add("PEER", "ref of the other end", l, [](const Object& o) { return opt(o.peer); });
+  add("PEER_HOLDERS", "holders of the other end", l,
+      [](const Object& o) -> Cell { return holders_text(o.peer_holders); }, true);
+  add("DETAIL", "the type's main fields, in short", l, detail_summary, true);
+  add("ERROR", "what could not be read", l, [](const Object& o) { return opt(o.error); }, true);
+  for (const auto& d : k_detail_keys) {
+    const std::string key(d.key);
+    add(upper(d.key), std::string(d.help), d.number ? r : l,
+        [key](const Object& o) -> Cell {
+          const Value* v = o.find(key);
+          return v == nullptr ? Cell{} : to_cell(*v);
+        },
+        d.key == "path", d.bytes);
+  }
+  return cols;
+}
+
+const std::vector<Column>& columns() {
+  static const std::vector<Column> k_columns = build_columns();
+  return k_columns;
+}
+
+std::vector<std::string_view> default_names(const model::KindSet& kinds) {
+  std::optional<Kind> only;
+  int n = 0;
+  for (Kind k : model::all_kinds()) {
+    if (kinds.has(k)) {
+      only = k;
+      ++n;
+    }
+  }
+  if (n != 1) return {"REF", "OWNER", "PERMS", "SIZE", "DETAIL", "HOLDERS"};
+  switch (*only) {
+  case Kind::sysv_msg: return {"REF", "KEY", "OWNER", "PERMS", "MESSAGES", "BYTES", "MAX_BYTES", "LSPID", "LRPID"};
+  case Kind::sysv_shm: return {"REF", "KEY", "OWNER", "PERMS", "SIZE", "NATTCH", "CPID", "LPID", "HOLDERS"};
+  case Kind::sysv_sem: return {"REF", "KEY", "OWNER", "PERMS", "NSEMS", "VALUES", "NCNT", "ZCNT"};
+  case Kind::posix_mq: return {"REF", "OWNER", "PERMS", "MESSAGES", "MAXMSG", "MSGSIZE", "BYTES", "HOLDERS"};
+  case Kind::posix_shm: return {"REF", "OWNER", "PERMS", "SIZE", "HOLDERS"};
+  case Kind::posix_sem: return {"REF", "OWNER", "PERMS", "VALUE", "WAITERS", "HOLDERS"};
+  case Kind::fifo: return {"REF", "OWNER", "PERMS", "UNREAD_BYTES", "CAPACITY_BYTES", "HOLDERS"};
+  case Kind::pipe: return {"REF", "UNREAD_BYTES", "CAPACITY_BYTES", "HOLDERS"};
+  case Kind::unix_socket: return {"REF", "SOCK_TYPE", "STATE", "NAME", "PEER", "RQUEUE", "WQUEUE", "HOLDERS"};
+  case Kind::tcp:
+  case Kind::udp: return {"REF", "STATE", "LOCAL", "REMOTE", "RQUEUE", "WQUEUE", "HOLDERS"};
+  case Kind::eventfd: return {"REF", "COUNT", "HOLDERS"};
+  case Kind::memfd: return {"REF", "NAME", "SIZE", "SEALS", "HOLDERS"};
+  case Kind::signalfd: return {"REF", "MASK", "HOLDERS"};
+  case Kind::lock: return {"REF", "KIND", "LOCK_MODE", "START", "END", "PATH", "HOLDERS"};
+  case Kind::signal: return {"REF", "NAME", "OWNER", "PENDING", "BLOCKED", "CAUGHT"};
+  }
+  return {"REF"};
+}
+
+} // namespace
+
+std::span<const Column> all_columns() { return columns(); }
+
+const Column* find_column(std::string_view name) {
+  const std::string want = upper(name);
+  for (const auto& c : columns())
+    if (c.name == want) return &c;
+  return nullptr;
+}
+
+std::vector<const Column*> default_columns(const model::KindSet& kinds) {
+  std::vector<const Column*> out;
+  for (auto name : default_names(kinds))
+    if (const Column* c = find_column(name)) out.push_back(c);
+  return out;
+}
+
+std::string cell_text(const Cell& c) {
+  if (const auto* n = std::get_if<std::int64_t>(&c)) return fmt::format("{}", *n);
+  if (const auto* s = std::get_if<std::string>(&c)) return *s;
+  return {};
+}
+
+} // namespace ipcctl::query

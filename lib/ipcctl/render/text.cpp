@@ -1,0 +1,164 @@
+// Tables as util-linux prints them: headings, numbers right-aligned, the
+// wide columns (HOLDERS, NAME, DETAIL) cut to fit the terminal so that a row
+// stays one line; --raw for scripts separates cells by one space and escapes
+// what would break that. Control characters in names are always escaped:
+// a FIFO named "a\nb" must not forge a row.
+#include <ipcctl/render/text.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+namespace ipcctl::render {
+
+std::string human_size(std::int64_t bytes) {
+  static constexpr const char* k_units[] = {"", "K", "M", "G", "T", "P", "E"};
+  if (bytes < 1024) return fmt::format("{}", bytes);
+  double v = static_cast<double>(bytes);
+  std::size_t u = 0;
+  while (v >= 1024 && u + 1 < std::size(k_units)) {
+    v /= 1024;
+    ++u;
+  }
+  if (v < 10 && v != static_cast<double>(static_cast<std::int64_t>(v)))
+    return fmt::format("{:.1f}{}", v, k_units[u]);
+  return fmt::format("{:.0f}{}", v, k_units[u]);
+}
+
+std::string escape(std::string_view s, bool raw) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f || (raw && c == ' ') || (raw && c == '\\')) out += fmt::format("\\x{:02x}", c);
+    else out += ch;
+  }
+  return out;
+}
+
+namespace {
+
+// Display width, counting UTF-8 continuation bytes as nothing.
+std::size_t display_width(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s)
+    if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++n;
+  return n;
+}
+
+std::string cut(const std::string& s, std::size_t width) {
+  if (display_width(s) <= width) return s;
+  if (width == 0) return {};
+  std::string out;
+  std::size_t n = 0;
+  for (char c : s) {
+    const bool starts = (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+    if (starts && ++n > width - 1) break;
+    out += c;
+  }
+  return out + "…";
+}
+
+std::string cell_string(const query::Column& col, const query::Cell& cell, const TableOptions& opts) {
+  if (col.bytes && !opts.exact_bytes) {
+    if (const auto* n = std::get_if<std::int64_t>(&cell)) return human_size(*n);
+  }
+  std::string text = escape(query::cell_text(cell), opts.raw);
+  if (opts.raw && text.empty()) return "-";
+  return text;
+}
+
+} // namespace
+
+std::string render_table(std::span<const model::Object> objects, std::span<const query::Column* const> columns,
+                         const TableOptions& opts) {
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(objects.size() + 1);
+  if (opts.headings) {
+    auto& head = rows.emplace_back();
+    for (const auto* c : columns) head.push_back(c->name);
+  }
+  for (const auto& o : objects) {
+    auto& row = rows.emplace_back();
+    for (const auto* c : columns) row.push_back(cell_string(*c, c->get(o), opts));
+  }
+
+  std::string out;
+  if (opts.raw) {
+    for (const auto& row : rows) {
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        if (i > 0) out += ' ';
+        out += row[i];
+      }
+      out += '\n';
+    }
+    return out;
+  }
+
+  std::vector<std::size_t> widths(columns.size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
+  // Too wide for the terminal: shrink the wide columns, the widest first.
+  if (opts.width > 0) {
+    auto total = [&] { return std::accumulate(widths.begin(), widths.end(), std::size_t{0}) + widths.size() - 1; };
+    while (total() > opts.width) {
+      std::size_t widest = columns.size();
+      for (std::size_t i = 0; i < columns.size(); ++i)
+        if (columns[i]->wide && widths[i] > 8 && (widest == columns.size() || widths[i] > widths[widest]))
+          widest = i;
+      if (widest == columns.size()) break;
+      widths[widest] -= std::min(widths[widest] - 8, total() - opts.width);
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const std::string text = cut(row[i], widths[i]);
+      const std::size_t pad = widths[i] - display_width(text);
+      const bool last = i + 1 == row.size();
+      if (i > 0) line += ' ';
+      if (columns[i]->align == query::Align::right) line.append(pad, ' ') += text;
+      else {
+        line += text;
+        if (!last) line.append(pad, ' ');
+      }
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+std::string render_summary(std::span<const model::Object> objects, const TableOptions& opts) {
+  struct Tally {
+    std::int64_t count = 0, bytes = 0, holders = 0;
+  };
+  std::map<std::string, Tally> by_type, by_user;
+  for (const auto& o : objects) {
+    const std::int64_t bytes = o.size.value_or(0);
+    auto& t = by_type[std::string(model::kind_name(o.kind))];
+    t.count++, t.bytes += bytes, t.holders += static_cast<std::int64_t>(o.holders.size());
+    std::string user = !o.owner.user.empty() ? o.owner.user
+                       : o.owner.uid        ? fmt::format("{}", *o.owner.uid)
+                                            : std::string("-");
+    auto& u = by_user[user];
+    u.count++, u.bytes += bytes, u.holders += static_cast<std::int64_t>(o.holders.size());
+  }
+  auto size = [&](std::int64_t b) { return opts.exact_bytes ? fmt::format("{}", b) : human_size(b); };
+  std::string out;
+  auto table = [&](std::string_view head, const std::map<std::string, Tally>& m) {
+    std::size_t w = head.size();
+    for (const auto& [k, v] : m) w = std::max(w, k.size());
+    if (opts.headings) out += fmt::format("{:<{}} {:>8} {:>10} {:>8}\n", head, w, "COUNT", "BYTES", "HOLDERS");
+    for (const auto& [k, v] : m) out += fmt::format("{:<{}} {:>8} {:>10} {:>8}\n", escape(k, false), w, v.count, size(v.bytes), v.holders);
+  };
+  table("TYPE", by_type);
+  out += '\n';
+  table("OWNER", by_user);
+  return out;
+}
+
+} // namespace ipcctl::render

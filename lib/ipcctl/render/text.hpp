@@ -1,0 +1,29 @@
+#pragma once
+// Text output for people and for awk: aligned tables, --raw, --summary.
+#include <ipcctl/model/object.hpp>
+#include <ipcctl/query/column.hpp>
+
+#include <span>
+#include <string>
+
+namespace ipcctl::render {
+
+struct TableOptions {
+  bool raw = false;        // one space between cells, no alignment, whitespace escaped
+  bool headings = true;
+  bool exact_bytes = false;  // 4096, not 4K
+  std::size_t width = 0;   // fit wide columns into this many characters; 0: no limit
+};
+
+std::string render_table(std::span<const model::Object> objects, std::span<const query::Column* const> columns,
+                         const TableOptions& opts);
+
+// Counts and bytes per type and per user.
+std::string render_summary(std::span<const model::Object> objects, const TableOptions& opts);
+
+// 4096 -> "4K", 1536 -> "1.5K" (binary units, as lsipc).
+std::string human_size(std::int64_t bytes);
+// Escapes control bytes as \xHH (and, for raw output, spaces as \x20).
+std::string escape(std::string_view s, bool raw);
+
+} // namespace ipcctl::render

@@ -1,0 +1,68 @@
+#include "common/run.hpp"
+
+#include <ipcctl/util/error.hpp>
+
+#include <fmt/format.h>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace ipcctl::tools {
+
+namespace {
+
+// CLI11 prints multi-line errors with a "Run with --help" tail: make it one line.
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+} // namespace
+
+int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+  const std::string prog = app.get_name();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "{}: {} (see '{} --help')\n", prog, one_line(e.what()), prog);
+    return 2;
+  }
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "{}: {}\n", prog, e.what());
+    return 2;
+  } catch (const Fatal& e) {
+    fmt::print(stderr, "{}: {}\n", prog, e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: internal error: {}\n", prog, e.what());
+    return 1;
+  }
+}
+
+bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
+
+std::size_t terminal_width() {
+  if (!stdout_is_tty()) return 0;
+  winsize ws{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* cols = std::getenv("COLUMNS")) {
+    const long n = std::strtol(cols, nullptr, 10);
+    if (n > 0) return static_cast<std::size_t>(n);
+  }
+  return 80;
+}
+
+} // namespace ipcctl::tools

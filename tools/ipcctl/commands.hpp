@@ -1,0 +1,13 @@
+#pragma once
+// Each subcommand adds itself to the app and sets `action` when selected.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace ipcctl::tools {
+
+using Action = std::function<int()>;
+
+void setup_ls(CLI::App& app, Action& action);
+
+} // namespace ipcctl::tools

@@ -1,0 +1,41 @@
+// ipcctl: list, inspect, create and remove IPC objects.
+#include "common/run.hpp"
+#include "ipcctl/commands.hpp"
+#include "ipcctl_version.h"
+
+#include <ipcctl/util/error.hpp>
+
+#include <fmt/format.h>
+
+int main(int argc, char** argv) {
+  using namespace ipcctl::tools;
+  CLI::App app{"ipcctl: every IPC object of this machine, with the processes that hold it", "ipcctl"};
+  app.set_version_flag("-V,--version", std::string("ipcctl ") + IPCCTL_VERSION);
+  app.require_subcommand(1);
+  app.footer("Run 'ipcctl help COMMAND' or 'ipcctl COMMAND --help' for a command's options.\n"
+             "Exit status: 0 done, 1 failed, 2 bad usage.");
+
+  Action action;
+  setup_ls(app, action);
+
+  std::string topic;
+  auto* help = app.add_subcommand("help", "show help for a command");
+  help->add_option("command", topic, "the command")->type_name("COMMAND");
+  help->callback([&] {
+    action = [&]() -> int {
+      if (topic.empty()) {
+        fmt::print("{}", app.help());
+        return 0;
+      }
+      for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        if (sub->get_name() == topic) {
+          fmt::print("{}", sub->help());
+          return 0;
+        }
+      }
+      throw ipcctl::UsageError(fmt::format("help: unknown command '{}'", topic));
+    };
+  });
+
+  return run(app, argc, argv, [&] { return action ? action() : 0; });
+}
