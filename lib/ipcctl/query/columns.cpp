@@ -242,7 +242,7 @@ std::vector<Column> build_columns() {
       if (std::find(pids.begin(), pids.end(), h.pid) == pids.end()) pids.push_back(h.pid);
     return fmt::format("{}", fmt::join(pids, ","));
   });
-  add("COMMANDS", "command names of the holders", l, [](const Object& o) -> Cell {
+  add("COMMS", "command names of the holders", l, [](const Object& o) -> Cell {
     std::vector<std::string> names;
     for (const auto& h : o.holders)
       if (std::find(names.begin(), names.end(), h.comm) == names.end()) names.push_back(h.comm);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds ipcctl and runs the whole test suite (unit + cli) in BUILD_DIR
+# (default: build). With --sanitize, builds in build-asan with
+# AddressSanitizer and UndefinedBehaviorSanitizer instead.
+# The cli tests create real IPC objects; run as root for the full suite
+# (POSIX message queues need /dev/mqueue mounted, which this does as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=${BUILD_DIR:-build}
+setup=()
+if [ "${1:-}" = "--sanitize" ]; then
+  build=${BUILD_DIR:-build-asan}
+  setup=(-Db_sanitize=address,undefined -Db_lundef=false)
+fi
+
+if [ "$(id -u)" -eq 0 ] && ! grep -qs ' /dev/mqueue mqueue ' /proc/mounts; then
+  mkdir -p /dev/mqueue
+  mount -t mqueue none /dev/mqueue || echo "tests: could not mount mqueue at /dev/mqueue: POSIX queue tests will skip" >&2
+fi
+
+if [ -f "$build/build.ninja" ]; then
+  meson setup --reconfigure "$build" "${setup[@]}" >/dev/null
+else
+  meson setup "$build" "${setup[@]}" >/dev/null
+fi
+ninja -C "$build"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+meson test -C "$build" --print-errorlogs --num-processes 2
