@@ -10,9 +10,8 @@
 namespace ipcctl::tools {
 
 void add_output_options(CLI::App& cmd, OutputOptions& out) {
-  auto* json = cmd.add_flag("-J,--json", out.json, "print JSON (the ipcctl-json(7) contract)");
-  auto* jsonl = cmd.add_flag("--jsonl", out.jsonl, "print one JSON object per line");
-  json->excludes(jsonl);
+  cmd.add_flag("-J,--json", out.json, "print JSON (the ipcctl-json(7) contract)");
+  cmd.add_flag("--jsonl", out.jsonl, "print one JSON object per line");
   cmd.add_flag("-r,--raw", out.raw, "print cells separated by one space, unaligned");
   cmd.add_flag("-n,--noheadings", out.noheadings, "do not print headings");
   cmd.add_flag("-b,--bytes", out.bytes, "print sizes in bytes, not 4K/1M");

@@ -59,6 +59,7 @@ void print_types() {
 }
 
 int run_ls(const LsOptions& o) {
+  if (o.out.json && o.out.jsonl) throw UsageError("--json and --jsonl exclude each other");
   if (o.list_columns) {
     print_columns();
     return 0;
@@ -148,7 +149,7 @@ void setup_ls(CLI::App& app, Action& action) {
       "Examples:\n"
       "  ipcctl ls -t sysv-shm -Q 'nattch == 0'     segments nobody is attached to\n"
       "  ipcctl ls -t pipe,fifo -Q 'unread_bytes > 0'   stuck pipes\n"
-      "  ipcctl ls -p 812 --json                     everything process 812 holds");
+      "  ipcctl ls -p 812 --json                     everything process 812 holds\n");
   ls->callback([&action] { action = [] { return run_ls(o); }; });
 }
 

@@ -174,7 +174,16 @@ void scan_fds(int procfd, const char* pidname, int pid, model::Snapshot& snap, W
   while (const dirent* de = ::readdir(dir)) {
     if (de->d_name[0] < '0' || de->d_name[0] > '9') continue;
     const ssize_t n = ::readlinkat(dirfd.get(), de->d_name, link, sizeof link);
-    if (n <= 0) continue;  // closed between readdir and readlink
+    if (n <= 0) {
+      // EACCES here, with the directory readable, means the links are
+      // guarded (a process in another user namespace, or one under a
+      // ptrace policy): count it once. ENOENT: closed mid-walk.
+      if (n < 0 && (errno == EACCES || errno == EPERM)) {
+        ++counts.fd_denied;
+        break;
+      }
+      continue;
+    }
     FdEntry e;
     e.pid = pid;
     std::from_chars(de->d_name, de->d_name + std::strlen(de->d_name), e.fd);
@@ -259,13 +268,17 @@ Result<void> walk_processes(const ProcRoot& root, const WalkOptions& opts, model
   snap.maps_read = opts.maps;
   snap.index();
 
+  const bool root_user = ::geteuid() == 0;
+  auto processes = [](int n) { return fmt::format("{} process{}", n, n == 1 ? "" : "es"); };
   if (counts.fd_denied > 0)
-    snap.warn(fmt::format("{} processes' descriptors were not readable: run as root to see their holders",
-                          counts.fd_denied));
+    snap.warn(fmt::format("{} {} not readable: their descriptors and holders are missing; {}",
+                          processes(counts.fd_denied), counts.fd_denied == 1 ? "was" : "were",
+                          root_user ? "they are guarded even from root (another user namespace or a ptrace policy)"
+                                    : "run as root to see them"));
   if (counts.maps_denied > 0)
-    snap.warn(fmt::format("{} processes' memory maps were not readable: shared memory attached by them is "
-                          "not attributed; run as root to see it",
-                          counts.maps_denied));
+    snap.warn(fmt::format("the memory maps of {} were not readable: shared memory they attach is not "
+                          "attributed to them{}",
+                          processes(counts.maps_denied), root_user ? "" : "; run as root to see it"));
   return {};
 }
 
