@@ -16,7 +16,9 @@
 #include <grp.h>
 #include <pwd.h>
 
+#include <algorithm>
 #include <array>
+#include <climits>
 #include <unordered_map>
 
 namespace ipcctl {
@@ -78,9 +80,8 @@ Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions&
   sys::WalkOptions walk;
   walk.pids = opts.pids;
   for (const Source* s : selected) walk.maps = walk.maps || s->needs_maps();
-  // Signals need only the status files; every other kind needs descriptors.
   walk.fds = false;
-  for (const Source* s : selected) walk.fds = walk.fds || s->kind() != model::Kind::signal;
+  for (const Source* s : selected) walk.fds = walk.fds || s->needs_fds();
   if (auto r = sys::walk_processes(root, walk, snap); !r) return fail(r.error());
 
   for (const Source* s : selected) {
@@ -88,6 +89,13 @@ Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions&
       const Error& e = r.error();
       snap.warn(e.code == 0 ? e.detail : fmt::format("{}: {}", model::kind_name(s->kind()), e.message()));
     }
+  }
+  // Holders in a stable order: by pid, descriptors before mappings.
+  for (auto& o : snap.objects) {
+    std::stable_sort(o.holders.begin(), o.holders.end(), [](const model::Holder& a, const model::Holder& b) {
+      if (a.pid != b.pid) return a.pid < b.pid;
+      return a.fd.value_or(INT32_MAX) < b.fd.value_or(INT32_MAX);
+    });
   }
   resolve_names(snap);
   resolve_peers(snap);

@@ -29,7 +29,8 @@ public:
   // back only when the kind itself is unavailable (mqueue not mounted).
   virtual Result<void> collect(const sys::ProcRoot& root, const CollectOptions& opts,
                                model::Snapshot& snap) const = 0;
-  // Whether this kind needs /proc/PID/maps (shared memory holders).
+  // What this kind needs of the walk: descriptors, /proc/PID/maps.
+  virtual bool needs_fds() const { return true; }
   virtual bool needs_maps() const { return false; }
 };
 

@@ -11,6 +11,7 @@
 // half of its first 8 bytes, so a pread shows both without sem_open.
 #include <ipcctl/linux/posixipc.hpp>
 
+#include <ipcctl/linux/fd_scan.hpp>
 #include <ipcctl/linux/signals.hpp>
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
@@ -90,12 +91,20 @@ Object file_object(Kind kind, std::string name, const struct stat& st) {
   return o;
 }
 
-// Holders by descriptor and by mapping of the file (dev, ino).
-void join_holders(const model::Snapshot& snap, Object& o, const struct stat& st) {
+// Holders by descriptor and by mapping of the file (dev, ino). The walk
+// reads the open mode only of paths it knows to be IPC files; a queue's
+// descriptor links to "/NAME" wherever mqueue is mounted, so its mode is
+// read here, for just these descriptors.
+void join_holders(const ProcRoot& root, const model::Snapshot& snap, Object& o, const struct stat& st) {
   const auto [lo, hi] = snap.fds_by_inode.equal_range(st.st_ino);
   for (auto it = lo; it != hi; ++it) {
     const auto& e = snap.fds[it->second];
-    if (e.type == model::FdType::path && e.dev == st.st_dev) o.holders.push_back(snap.holder(e));
+    if (e.type != model::FdType::path || e.dev != st.st_dev) continue;
+    model::Holder h = snap.holder(e);
+    struct stat link {};
+    if (h.access.empty() && ::lstat(root.path(fmt::format("/proc/{}/fd/{}", e.pid, e.fd)).c_str(), &link) == 0)
+      h.access = access_from_link_mode(link.st_mode);
+    o.holders.push_back(std::move(h));
   }
   for (const auto& m : snap.maps) {
     if (m.inode != st.st_ino || m.dev != st.st_dev) continue;
@@ -127,7 +136,7 @@ public:
     std::string text;
     for (const auto& e : *entries) {
       Object o = file_object(Kind::posix_mq, "/" + e.name, e.st);
-      join_holders(snap, o, e.st);
+      join_holders(root, snap, o, e.st);
       if (!held_by_pids(opts, o)) continue;
       model::Value messages, maxmsg, msgsize, notify_pid, notify_signal, bytes;
       if (read_file_at(AT_FDCWD, (dir + "/" + e.name).c_str(), text)) {
@@ -184,7 +193,7 @@ public:
       if (starts_with(e.name, "sem.")) continue;
       Object o = file_object(Kind::posix_shm, "/" + e.name, e.st);
       o.size = e.st.st_size;
-      join_holders(snap, o, e.st);
+      join_holders(root, snap, o, e.st);
       o.set("blocks_bytes", static_cast<std::int64_t>(e.st.st_blocks) * 512);
       if (held_by_pids(opts, o)) snap.objects.push_back(std::move(o));
     }
@@ -205,7 +214,7 @@ public:
       if (!starts_with(e.name, "sem.") || e.name.size() == 4) continue;
       Object o = file_object(Kind::posix_sem, "/" + e.name.substr(4), e.st);
       o.size = e.st.st_size;
-      join_holders(snap, o, e.st);
+      join_holders(root, snap, o, e.st);
       if (!held_by_pids(opts, o)) continue;
       model::Value value, waiters;
       UniqueFd fd(::open((dir + "/" + e.name).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));

@@ -201,6 +201,7 @@ bool wanted_by_pids(const CollectOptions& opts, const Object& o, std::initialize
 class SysvMsgSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::sysv_msg; }
+  bool needs_fds() const override { return false; }
   Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
     auto list = load(root, "msg", parse_sysvipc_msg, stat_all_msg);
     if (!list) return fail(list.error());
@@ -236,6 +237,7 @@ public:
 class SysvShmSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::sysv_shm; }
+  bool needs_fds() const override { return false; }
   bool needs_maps() const override { return true; }
   Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
     auto list = load(root, "shm", parse_sysvipc_shm, stat_all_shm);
@@ -272,6 +274,7 @@ public:
 class SysvSemSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::sysv_sem; }
+  bool needs_fds() const override { return false; }
   Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
     auto list = load(root, "sem", parse_sysvipc_sem, stat_all_sem);
     if (!list) return fail(list.error());
