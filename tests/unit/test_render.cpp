@@ -2,6 +2,8 @@
 #include <ipcctl/render/json.hpp>
 #include <ipcctl/render/text.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <doctest/doctest.h>
 
 using namespace ipcctl;
@@ -24,7 +26,7 @@ model::Object fifo() {
 } // namespace
 
 TEST_CASE("render::object_json follows the contract") {
-  const auto j = render::object_json(fifo());
+  const auto j = nlohmann::json::parse(render::object_json(fifo()));
   CHECK(j["ref"] == "fifo:/run/a\nb");
   CHECK(j["type"] == "fifo");
   CHECK(j["id"].is_null());
@@ -75,6 +77,22 @@ TEST_CASE("render::render_table escapes, aligns and fits") {
     CHECK(width <= 30);
     start = nl + 1;
   }
+}
+
+TEST_CASE("render::append_json_string keeps the output valid JSON") {
+  std::string out;
+  render::append_json_string(out, std::string("a\"b\\c\n\x01\xff\xc3\xa9", 10));
+  CHECK(out == "\"a\\\"b\\\\c\\n\\u0001\\ufffd\xc3\xa9\"");
+  CHECK(nlohmann::json::parse(out).get<std::string>() == "a\"b\\c\n\x01\xef\xbf\xbd\xc3\xa9");
+}
+
+TEST_CASE("render::write_json pretty layout matches compact content") {
+  const std::vector<model::Object> objs{fifo(), fifo()};
+  const auto pretty = nlohmann::json::parse(render::render_json(objs, {}));
+  const auto compact = nlohmann::json::parse(render::object_json(objs[0]));
+  CHECK(pretty["objects"][1] == compact);
+  CHECK(pretty["warnings"].is_array());
+  CHECK(pretty["warnings"].empty());
 }
 
 TEST_CASE("render::human_size") {

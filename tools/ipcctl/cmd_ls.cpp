@@ -112,11 +112,12 @@ int run_ls(const LsOptions& o) {
   topts.exact_bytes = o.out.bytes || o.out.raw;
   topts.width = o.out.raw ? 0 : terminal_width();
 
+  const render::Sink out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
   if (o.out.json) {
-    fmt::print("{}", render::render_json(snap->objects, snap->warnings));
+    render::write_json(snap->objects, snap->warnings, out);
     return 0;
   }
-  if (o.out.jsonl) fmt::print("{}", render::render_jsonl(snap->objects));
+  if (o.out.jsonl) render::write_jsonl(snap->objects, out);
   else if (o.summary) fmt::print("{}", render::render_summary(snap->objects, topts));
   else fmt::print("{}", render::render_table(snap->objects, columns, topts));
   std::fflush(stdout);

@@ -22,7 +22,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
+#include <thread>
 #include <cstring>
 
 namespace ipcctl::sys {
@@ -160,7 +163,7 @@ struct WalkCounts {
   int maps_denied = 0;
 };
 
-void scan_fds(int procfd, const char* pidname, int pid, model::Snapshot& snap, WalkCounts& counts) {
+void scan_fds(int procfd, const char* pidname, int pid, std::vector<FdEntry>& out, WalkCounts& counts) {
   char path[64];
   fmt::format_to_n(path, sizeof path - 1, "{}/fd", pidname).out[0] = '\0';
   UniqueFd dirfd(::openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -212,12 +215,12 @@ void scan_fds(int procfd, const char* pidname, int pid, model::Snapshot& snap, W
       break;
     default: break;
     }
-    snap.fds.push_back(std::move(e));
+    out.push_back(std::move(e));
   }
   ::closedir(dir);
 }
 
-void scan_maps(int procfd, const char* pidname, int pid, model::Snapshot& snap, WalkCounts& counts,
+void scan_maps(int procfd, const char* pidname, int pid, std::vector<MapEntry>& out, WalkCounts& counts,
                std::string& buf) {
   char path[64];
   fmt::format_to_n(path, sizeof path - 1, "{}/maps", pidname).out[0] = '\0';
@@ -226,7 +229,7 @@ void scan_maps(int procfd, const char* pidname, int pid, model::Snapshot& snap, 
     if (r.error().denied()) ++counts.maps_denied;
     return;
   }
-  parse_maps(pid, buf, snap.maps);
+  parse_maps(pid, buf, out);
 }
 
 } // namespace
@@ -247,23 +250,48 @@ Result<void> walk_processes(const ProcRoot& root, const WalkOptions& opts, model
   }
   const int self = root.live() ? static_cast<int>(::getpid()) : -1;
 
+  // The walk is system-call bound and /proc scales across cores: split
+  // the processes between a few threads, each filling its own part.
+  struct Part {
+    std::vector<Process> processes;
+    std::vector<FdEntry> fds;
+    std::vector<MapEntry> maps;
+    WalkCounts counts;
+  };
+  const std::size_t threads =
+      pids.size() < 256 ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  std::vector<Part> parts(threads);
+  auto work = [&](std::size_t index) {
+    Part& part = parts[index];
+    std::string buf;
+    buf.reserve(4096);
+    part.fds.reserve(pids.size() * 16 / threads);
+    for (std::size_t i = index; i < pids.size(); i += threads) {
+      const int pid = pids[i];
+      if (pid == self) continue;
+      char pidname[16];
+      fmt::format_to_n(pidname, sizeof pidname - 1, "{}", pid).out[0] = '\0';
+      char path[64];
+      fmt::format_to_n(path, sizeof path - 1, "{}/status", pidname).out[0] = '\0';
+      if (!read_file_at(procfd.get(), path, buf)) continue;  // gone mid-walk
+      part.processes.push_back(parse_status(pid, buf));
+      if (part.processes.back().kernel_thread) continue;
+      if (opts.fds) scan_fds(procfd.get(), pidname, pid, part.fds, part.counts);
+      if (opts.maps) scan_maps(procfd.get(), pidname, pid, part.maps, part.counts, buf);
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(work, t);
+    work(0);
+  }
   WalkCounts counts;
-  std::string buf;
-  buf.reserve(4096);
-  snap.fds.reserve(snap.fds.size() + pids.size() * 16);
-  for (int pid : pids) {
-    if (pid == self) continue;
-    char pidname[16];
-    fmt::format_to_n(pidname, sizeof pidname - 1, "{}", pid).out[0] = '\0';
-    char path[64];
-    fmt::format_to_n(path, sizeof path - 1, "{}/status", pidname).out[0] = '\0';
-    if (!read_file_at(procfd.get(), path, buf)) continue;  // gone mid-walk
-    Process p = parse_status(pid, buf);
-    const bool kthread = p.kernel_thread;
-    snap.processes.emplace(pid, std::move(p));
-    if (kthread) continue;
-    if (opts.fds) scan_fds(procfd.get(), pidname, pid, snap, counts);
-    if (opts.maps) scan_maps(procfd.get(), pidname, pid, snap, counts, buf);
+  for (auto& part : parts) {
+    for (auto& p : part.processes) snap.processes.emplace(p.pid, std::move(p));
+    std::move(part.fds.begin(), part.fds.end(), std::back_inserter(snap.fds));
+    std::move(part.maps.begin(), part.maps.end(), std::back_inserter(snap.maps));
+    counts.fd_denied += part.counts.fd_denied;
+    counts.maps_denied += part.counts.maps_denied;
   }
   snap.maps_read = opts.maps;
   snap.index();

@@ -6,10 +6,14 @@
 //   unary  := ("not" | "!") unary | "(" expr ")" | cmp
 //   cmp    := COLUMN OP literal | COLUMN           (a bare column: non-null and non-zero/non-empty)
 //   OP     := == != < <= > >= =~ !~
-//   literal:= NUMBER[K|M|G|T] | "string" | 'string' | null | true | false
-// Column names are case-insensitive. Comparing a number column with a
-// number compares numbers; anything else compares text. A null cell makes
-// every comparison false except "!= value" and "== null".
+//   literal:= NUMBER[K|M|G|T] | 0xHEX | "string" | 'string' | null | true | false
+// Column names and keywords are case-insensitive. A number compares as a
+// number with a number cell and with a text cell that holds one ("0x00001234"
+// in KEY, "0600" in PERMS); anything else compares text. =~ and !~ take a
+// quoted ECMAScript regex and search the cell's text. true and false compare
+// the truth of a bare column. Strings take the escapes \\ \" \' \n \t; any
+// other backslash is kept, for regexes. A null cell makes every comparison
+// false except "!= value" and "== null".
 #include <ipcctl/query/column.hpp>
 #include <ipcctl/util/result.hpp>
 

@@ -1,10 +1,14 @@
+// A small streaming writer for the one document shape ipcctl prints.
+// nlohmann::json would first build a tree of every object and holder (for
+// 30,000 descriptors, about 100 MB and most of the run time) only to print
+// it once; the tests still parse this output with nlohmann.
 #include <ipcctl/render/json.hpp>
+
+#include <fmt/format.h>
 
 #include <ctime>
 
 namespace ipcctl::render {
-
-using json = nlohmann::ordered_json;
 
 std::string rfc3339(std::int64_t seconds) {
   const std::time_t t = static_cast<std::time_t>(seconds);
@@ -17,93 +21,278 @@ std::string rfc3339(std::int64_t seconds) {
 
 namespace {
 
-template <class T>
-json opt(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
-
-json value_json(const model::Value& v) {
-  struct Visit {
-    json operator()(std::monostate) const { return nullptr; }
-    json operator()(bool b) const { return b; }
-    json operator()(std::int64_t n) const { return n; }
-    json operator()(const std::string& s) const { return s; }
-    json operator()(model::Time t) const { return rfc3339(t.seconds); }
-    json operator()(const std::vector<std::int64_t>& v) const { return v; }
-    json operator()(const std::vector<std::string>& v) const { return v; }
-  };
-  return std::visit(Visit{}, v);
-}
-
-json holders_json(const std::vector<model::Holder>& holders) {
-  json out = json::array();
-  for (const auto& h : holders) {
-    out.push_back({{"pid", h.pid},
-                   {"comm", h.comm},
-                   {"fd", opt(h.fd)},
-                   {"access", h.access.empty() ? json(nullptr) : json(h.access)},
-                   {"via", std::string(model::via_name(h.via))},
-                   {"uid", opt(h.uid)}});
+// Length of the valid UTF-8 sequence at s[i], or 0.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  unsigned min = 0;
+  if (c >= 0xc2 && c <= 0xdf) n = 2, min = 0x80;
+  else if (c >= 0xe0 && c <= 0xef) n = 3, min = 0x800;
+  else if (c >= 0xf0 && c <= 0xf4) n = 4, min = 0x10000;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  unsigned cp = c & (0xff >> (n + 1));
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3f);
   }
-  return out;
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
 }
-
-std::string key_text(std::uint32_t key) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", key);
-  return buf;
-}
-
-json owner_json(const model::Owner& o) {
-  if (!o.uid && !o.gid) return nullptr;
-  return {{"uid", opt(o.uid)},
-          {"user", o.user.empty() ? json(nullptr) : json(o.user)},
-          {"gid", opt(o.gid)},
-          {"group", o.group.empty() ? json(nullptr) : json(o.group)}};
-}
-
-// Dumps with invalid UTF-8 (a name is bytes) replaced rather than thrown on.
-std::string dump(const json& j, int indent) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
 
 } // namespace
 
-json object_json(const model::Object& o) {
-  json detail = json::object();
-  for (const auto& f : o.detail) detail[f.key] = value_json(f.value);
-  char mode[8];
-  if (o.mode) std::snprintf(mode, sizeof mode, "%04o", *o.mode);
-  return {
-      {"ref", o.ref},
-      {"type", std::string(model::kind_name(o.kind))},
-      {"id", opt(o.id)},
-      {"key", o.key ? json(key_text(*o.key)) : json(nullptr)},
-      {"name", opt(o.name)},
-      {"inode", opt(o.inode)},
-      {"owner", owner_json(o.owner)},
-      {"mode", o.mode ? json(std::string(mode)) : json(nullptr)},
-      {"size", opt(o.size)},
-      {"holders", holders_json(o.holders)},
-      {"peer", opt(o.peer)},
-      {"peer_holders", o.peer ? holders_json(o.peer_holders) : json(nullptr)},
-      {"detail", std::move(detail)},
-      {"error", opt(o.error)},
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+    case '"': out += "\\\""; continue;
+    case '\\': out += "\\\\"; continue;
+    case '\n': out += "\\n"; continue;
+    case '\t': out += "\\t"; continue;
+    case '\r': out += "\\r"; continue;
+    default: break;
+    }
+    if (c < 0x20 || c == 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (const std::size_t n = utf8_length(s, i)) {
+      out.append(s.substr(i, n));
+      i += n - 1;
+    } else {
+      out += "\\ufffd";
+    }
+  }
+  out += '"';
+}
+
+namespace {
+
+// Writes nested objects and arrays, pretty (nlohmann's layout) or compact.
+class Writer {
+public:
+  Writer(std::string& out, bool pretty, int depth = 0) : m_out(out), m_pretty(pretty), m_depth(depth) {}
+
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
+  void key(std::string_view k) {
+    item();
+    append_json_string(m_out, k);
+    m_out += m_pretty ? ": " : ":";
+    m_after_key = true;
+  }
+  void null() { scalar("null"); }
+  void boolean(bool b) { scalar(b ? "true" : "false"); }
+  void number(std::int64_t n) {
+    item();
+    fmt::format_to(std::back_inserter(m_out), "{}", n);
+  }
+  void string(std::string_view s) {
+    item();
+    append_json_string(m_out, s);
+  }
+  // Appends text that is already JSON (a nested object written elsewhere).
+  void raw(std::string_view json) {
+    item();
+    m_out += json;
+  }
+
+  template <class T>
+  void opt(const std::optional<T>& v) {
+    if (!v) null();
+    else if constexpr (std::is_same_v<T, std::string>) string(*v);
+    else number(static_cast<std::int64_t>(*v));
+  }
+
+private:
+  void scalar(std::string_view text) {
+    item();
+    m_out += text;
+  }
+  // Separator and indentation before a value or key.
+  void item() {
+    if (m_after_key) {
+      m_after_key = false;
+      return;
+    }
+    if (!m_first) m_out += ',';
+    m_first = false;
+    newline();
+  }
+  void open(char c) {
+    item();
+    m_out += c;
+    ++m_depth;
+    m_first = true;
+  }
+  void close(char c) {
+    --m_depth;
+    if (!m_first) newline();
+    m_out += c;
+    m_first = false;
+  }
+  void newline() {
+    if (!m_pretty || m_depth == 0) return;
+    m_out += '\n';
+    m_out.append(static_cast<std::size_t>(m_depth) * 2, ' ');
+  }
+
+  std::string& m_out;
+  bool m_pretty;
+  int m_depth;
+  bool m_first = true;
+  bool m_after_key = false;
+};
+
+void write_value(Writer& w, const model::Value& v) {
+  struct Visit {
+    Writer& w;
+    void operator()(std::monostate) const { w.null(); }
+    void operator()(bool b) const { w.boolean(b); }
+    void operator()(std::int64_t n) const { w.number(n); }
+    void operator()(const std::string& s) const { w.string(s); }
+    void operator()(model::Time t) const { w.string(rfc3339(t.seconds)); }
+    void operator()(const std::vector<std::int64_t>& v) const {
+      w.begin_array();
+      for (auto n : v) w.number(n);
+      w.end_array();
+    }
+    void operator()(const std::vector<std::string>& v) const {
+      w.begin_array();
+      for (const auto& s : v) w.string(s);
+      w.end_array();
+    }
   };
+  std::visit(Visit{w}, v);
+}
+
+void write_holders(Writer& w, const std::vector<model::Holder>& holders) {
+  w.begin_array();
+  for (const auto& h : holders) {
+    w.begin_object();
+    w.key("pid"), w.number(h.pid);
+    w.key("comm"), w.string(h.comm);
+    w.key("fd"), w.opt(h.fd);
+    w.key("access");
+    if (h.access.empty()) w.null();
+    else w.string(h.access);
+    w.key("via"), w.string(model::via_name(h.via));
+    w.key("uid"), w.opt(h.uid);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void write_object(Writer& w, const model::Object& o) {
+  w.begin_object();
+  w.key("ref"), w.string(o.ref);
+  w.key("type"), w.string(model::kind_name(o.kind));
+  w.key("id"), w.opt(o.id);
+  w.key("key");
+  if (o.key) w.string(fmt::format("0x{:08x}", *o.key));
+  else w.null();
+  w.key("name"), w.opt(o.name);
+  w.key("inode"), w.opt(o.inode);
+  w.key("owner");
+  if (!o.owner.uid && !o.owner.gid) {
+    w.null();
+  } else {
+    w.begin_object();
+    w.key("uid"), w.opt(o.owner.uid);
+    w.key("user");
+    if (o.owner.user.empty()) w.null();
+    else w.string(o.owner.user);
+    w.key("gid"), w.opt(o.owner.gid);
+    w.key("group");
+    if (o.owner.group.empty()) w.null();
+    else w.string(o.owner.group);
+    w.end_object();
+  }
+  w.key("mode");
+  if (o.mode) w.string(fmt::format("{:04o}", *o.mode));
+  else w.null();
+  w.key("size"), w.opt(o.size);
+  w.key("holders"), write_holders(w, o.holders);
+  w.key("peer"), w.opt(o.peer);
+  w.key("peer_holders");
+  if (o.peer) write_holders(w, o.peer_holders);
+  else w.null();
+  w.key("detail");
+  w.begin_object();
+  for (const auto& f : o.detail) {
+    w.key(f.key);
+    write_value(w, f.value);
+  }
+  w.end_object();
+  w.key("error"), w.opt(o.error);
+  w.end_object();
+}
+
+constexpr std::size_t k_flush_bytes = 1 << 16;
+
+} // namespace
+
+std::string object_json(const model::Object& o, bool pretty) {
+  std::string out;
+  Writer w(out, pretty);
+  write_object(w, o);
+  return out;
+}
+
+void write_json(std::span<const model::Object> objects, std::span<const std::string> warnings, const Sink& sink) {
+  std::string out;
+  out.reserve(k_flush_bytes * 2);
+  Writer w(out, true);
+  w.begin_object();
+  w.key("schema"), w.string(k_schema);
+  w.key("objects");
+  w.begin_array();
+  for (const auto& o : objects) {
+    write_object(w, o);
+    if (out.size() >= k_flush_bytes) {
+      sink(out);
+      out.clear();
+    }
+  }
+  w.end_array();
+  w.key("warnings");
+  w.begin_array();
+  for (const auto& text : warnings) w.string(text);
+  w.end_array();
+  w.end_object();
+  out += '\n';
+  sink(out);
+}
+
+void write_jsonl(std::span<const model::Object> objects, const Sink& sink) {
+  std::string out;
+  for (const auto& o : objects) {
+    Writer w(out, false);
+    write_object(w, o);
+    out += '\n';
+    if (out.size() >= k_flush_bytes) {
+      sink(out);
+      out.clear();
+    }
+  }
+  sink(out);
 }
 
 std::string render_json(std::span<const model::Object> objects, std::span<const std::string> warnings) {
-  json objs = json::array();
-  for (const auto& o : objects) objs.push_back(object_json(o));
-  json doc = {{"schema", k_schema}, {"objects", std::move(objs)}, {"warnings", warnings}};
-  return dump(doc, 2) + "\n";
+  std::string all;
+  write_json(objects, warnings, [&](std::string_view s) { all += s; });
+  return all;
 }
 
 std::string render_jsonl(std::span<const model::Object> objects) {
-  std::string out;
-  for (const auto& o : objects) {
-    out += dump(object_json(o), -1);
-    out += '\n';
-  }
-  return out;
+  std::string all;
+  write_jsonl(objects, [&](std::string_view s) { all += s; });
+  return all;
 }
 
 } // namespace ipcctl::render

@@ -1,23 +1,37 @@
 #pragma once
 // The JSON contract (schema "ipcctl/1", documented in ipcctl-json(7)):
 // typed numbers, null for what does not apply, RFC 3339 UTC times.
+//
+// Output is streamed object by object through a sink, so listing 30,000
+// descriptors never builds the whole document in memory.
 #include <ipcctl/model/object.hpp>
 
-#include <nlohmann/json.hpp>
-
+#include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace ipcctl::render {
 
 inline constexpr std::string_view k_schema = "ipcctl/1";
 
-nlohmann::ordered_json object_json(const model::Object& o);
-// { "schema", "objects", "warnings" }, pretty-printed.
-std::string render_json(std::span<const model::Object> objects, std::span<const std::string> warnings);
+using Sink = std::function<void(std::string_view)>;
+
+// One object; pretty (indented as inside "objects") or compact.
+std::string object_json(const model::Object& o, bool pretty = false);
+// { "schema", "objects", "warnings" }, pretty-printed, written in pieces to `sink`.
+void write_json(std::span<const model::Object> objects, std::span<const std::string> warnings, const Sink& sink);
 // One compact object per line.
+void write_jsonl(std::span<const model::Object> objects, const Sink& sink);
+
+// Whole-string forms, for tests and small outputs.
+std::string render_json(std::span<const model::Object> objects, std::span<const std::string> warnings);
 std::string render_jsonl(std::span<const model::Object> objects);
+
 // 1764158400 -> "2025-11-26T12:00:00Z"
 std::string rfc3339(std::int64_t seconds);
+// A JSON string literal: quotes, escapes, and invalid UTF-8 replaced by U+FFFD
+// (names are bytes; the output must stay valid JSON).
+void append_json_string(std::string& out, std::string_view s);
 
 } // namespace ipcctl::render
