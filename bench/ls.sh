@@ -4,7 +4,7 @@
 # Builds a landscape (bench/landscape.cpp: thousands of processes holding tens of thousands
 # of descriptors, thousands of SysV objects, POSIX queues, shm and semaphores), then times
 # `ipcctl ls --json`, `lsfd --json`, and the combination a user would need without ipcctl
-# (lsipc -q/-m/-s, lsfd and lslocks), and prints median wall time, peak RSS and ratios.
+# (lsipc -q/-m/-s, lsfd and lslocks), and prints median wall and CPU time, peak RSS, ratios.
 # Everything it creates or changes (objects, sysctls, the /dev/mqueue mount) is undone on
 # exit, including on Ctrl-C. Needs root. See bench/README.md.
 set -euo pipefail
@@ -85,15 +85,15 @@ cleanup() {
     # still says what it made.
     if (($? > 128)) && [[ -f $tmp/manifest ]]; then
       echo "ls.sh: the landscape was killed; removing its objects from its manifest" >&2
-      local kind what sysv=()
+      local kind what ids=()
       while read -r kind what; do
         case $kind in
-          msg) sysv+=(-q "$what") ;; shm) sysv+=(-m "$what") ;; sem) sysv+=(-s "$what") ;;
+          msg) ids+=(-q "$what") ;; shm) ids+=(-m "$what") ;; sem) ids+=(-s "$what") ;;
           mq) rm -f "/dev/mqueue$what" ;; pshm) rm -f "/dev/shm$what" ;;
           psem) rm -f "/dev/shm/sem.${what#/}" ;;
         esac
       done <"$tmp/manifest"
-      ((${#sysv[@]})) && ipcrm "${sysv[@]}" 2>/dev/null
+      ((${#ids[@]})) && ipcrm "${ids[@]}" 2>/dev/null
     fi
   fi
   local kv
@@ -121,6 +121,7 @@ raise() {
   restore+=("$1=$old")
   sysctl -q -w "$1=$2" >/dev/null || die "cannot raise $1 to $2"
 }
+nprocs() { local p=(/proc/[0-9]*); echo "${#p[@]}"; }
 rows() { [[ -r $1 ]] && echo $(($(wc -l <"$1") - 1)) || echo 0; }
 nmsg=$((sysv / 3)) nshm=$((sysv / 3)) nsem=$((sysv - 2 * (sysv / 3)))
 raise kernel.msgmni $(($(rows /proc/sysvipc/msg) + nmsg + 16))
@@ -133,13 +134,13 @@ if ((sem_want_mni > semmni)); then
   sysctl -q -w kernel.sem="$semmsl $sem_want_mns $semopm $sem_want_mni" >/dev/null ||
     die "cannot raise kernel.sem"
 fi
-raise kernel.pid_max $(($(ls -d /proc/[0-9]* | wc -l) + procs + 4096))
+raise kernel.pid_max $(($(nprocs) + procs + 4096))
 if ! mountpoint -q /dev/mqueue 2>/dev/null; then
   [[ -d /dev/mqueue ]] || { mkdir /dev/mqueue && made_mq_dir=1; }
   mount -t mqueue none /dev/mqueue || die "cannot mount the mqueue filesystem on /dev/mqueue"
   mounted_mq=1
 fi
-raise fs.mqueue.queues_max $(($(ls /dev/mqueue | wc -l) + posix + 16))
+raise fs.mqueue.queues_max $(($(find /dev/mqueue -mindepth 1 | wc -l) + posix + 16))
 ulimit -n "$(ulimit -Hn)"
 ulimit -q unlimited 2>/dev/null || true  # small queues fit the default if this is refused
 
@@ -157,8 +158,9 @@ done
 setup_ms=$((($(date +%s%N) - start) / 1000000))
 # ready procs=N fds=N msg=N shm=N sem=N posix_mq=N posix_shm=N posix_sem=N pid=N
 declare -A land
-for kv in $(cat "$tmp/ready"); do [[ $kv == *=* ]] && land[${kv%%=*}]=${kv#*=}; done
-machine_procs=$(ls -d /proc/[0-9]* | wc -l)
+read -ra words <"$tmp/ready"
+for kv in "${words[@]}"; do [[ $kv == *=* ]] && land[${kv%%=*}]=${kv#*=}; done
+machine_procs=$(nprocs)
 machine_fds=$(find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 
 # --- timing ---------------------------------------------------------------------------
@@ -170,6 +172,7 @@ cmds=("$q_ipcctl" "$q_lsfd" "$q_combo")
 sh -c "$q_ipcctl" >/dev/null || die "'$q_ipcctl' failed"
 
 declare -A median_ms rss_kib
+read -r load _ </proc/loadavg
 if command -v hyperfine >/dev/null; then
   hf=()
   for i in "${!names[@]}"; do hf+=(-n "${names[$i]}" "${cmds[$i]}"); done
@@ -192,16 +195,22 @@ else
       END { m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2; print m / 1e6 }')
   done
 fi
-# Peak RSS: the largest of a few runs. For the combination, GNU time reports the largest
-# process of the sequence (wait4 folds waited-for children into the shell's maximum).
+# Peak RSS (the largest of a few runs) and CPU time (user + system, their median): CPU
+# time is what to compare on a loaded machine, where wall time also counts waiting for a
+# core. For the combination, GNU time reports the largest process of the sequence (wait4
+# folds waited-for children into the shell's maximum) and the CPU time of all of them.
+declare -A cpu_ms
 for i in "${!names[@]}"; do
   peak=0
+  : >"$tmp/cpu"
   for ((r = 0; r < (runs < 3 ? runs : 3); r++)); do
-    run /usr/bin/time -f %M -o "$tmp/rss" sh -c "${cmds[$i]}" >/dev/null 2>&1 || true
-    kib=$(tail -n 1 "$tmp/rss")
+    run /usr/bin/time -f '%M %U %S' -o "$tmp/rss" sh -c "${cmds[$i]}" >/dev/null 2>&1 || true
+    read -r kib user sys < <(tail -n 1 "$tmp/rss")
     if ((kib > peak)); then peak=$kib; fi
+    awk -v u="$user" -v s="$sys" 'BEGIN { print (u + s) * 1000 }' >>"$tmp/cpu"
   done
   rss_kib[${names[$i]}]=$peak
+  cpu_ms[${names[$i]}]=$(sort -n "$tmp/cpu" | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }')
 done
 
 # --- what each one listed ---------------------------------------------------------------
@@ -222,20 +231,23 @@ echo "landscape: ${land[procs]} processes holding ${land[fds]} descriptors;" \
   "SysV ${land[msg]} queues, ${land[shm]} segments, ${land[sem]} semaphore sets;" \
   "POSIX ${land[posix_mq]} queues, ${land[posix_shm]} shm, ${land[posix_sem]} semaphores" \
   "(built in $((setup_ms / 1000)).$(((setup_ms % 1000) / 100)) s)"
-echo "machine:   $machine_procs processes, $machine_fds descriptors; $runs runs each" \
-  "($(command -v hyperfine >/dev/null && echo hyperfine || echo loop))"
+echo "machine:   $machine_procs processes, $machine_fds descriptors, $(nproc) cores," \
+  "load average $load; $runs runs each ($(command -v hyperfine >/dev/null && echo hyperfine || echo loop))"
+awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n) }' &&
+  echo "           (busier than its cores: wall times include waiting for one; compare CPU time)"
 echo
-printf '%-46s %12s %14s\n' command "median ms" "peak RSS KiB"
-labels=("ipcctl ls --json" "lsfd --json" "lsipc -q/-m/-s + lsfd + lslocks")
+printf '%-34s %12s %12s %14s\n' command "median ms" "CPU ms" "peak RSS KiB"
+labels=("ipcctl ls --json" "lsfd --json" "lsipc -q/-m/-s, lsfd, lslocks")
 for i in "${!names[@]}"; do
-  printf '%-46s %12.1f %14d\n' "${labels[$i]}" "${median_ms[${names[$i]}]}" "${rss_kib[${names[$i]}]}"
+  n=${names[$i]}
+  printf '%-34s %12.1f %12.0f %14d\n' "${labels[$i]}" "${median_ms[$n]}" "${cpu_ms[$n]}" "${rss_kib[$n]}"
 done
 echo
 t_ipc=${median_ms[ipcctl]} m_ipc=${rss_kib[ipcctl]}
-printf '%-28s time %7sx   memory %7sx\n' "lsfd / ipcctl:" \
-  "$(ratio "${median_ms[lsfd]}" "$t_ipc")" "$(ratio "${rss_kib[lsfd]}" "$m_ipc")"
-printf '%-28s time %7sx   memory %7sx\n' "combination / ipcctl:" \
-  "$(ratio "${median_ms[combination]}" "$t_ipc")" "$(ratio "${rss_kib[combination]}" "$m_ipc")"
+for n in lsfd combination; do
+  printf '%-22s time %6sx   CPU %6sx   memory %6sx\n' "$n / ipcctl:" "$(ratio "${median_ms[$n]}" "$t_ipc")" \
+    "$(ratio "${cpu_ms[$n]}" "${cpu_ms[ipcctl]}")" "$(ratio "${rss_kib[$n]}" "$m_ipc")"
+done
 echo "listed: ipcctl $ipc_objects objects with $ipc_holders holders;" \
   "lsfd $lsfd_rows rows; lsipc $lsipc_rows SysV objects"
 targets=$(awk -v l="${median_ms[lsfd]}" -v t="$t_ipc" -v lm="${rss_kib[lsfd]}" -v m="$m_ipc" \

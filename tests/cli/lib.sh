@@ -154,7 +154,7 @@ check_contract() {
   expect "$what: holders with a missing key (first 3)" "$doc" \
     "[.objects[] | .ref as \$r | .holders[]? | select(($HOLDER_KEYS - keys) != []) | {ref: \$r, missing: ($HOLDER_KEYS - keys)}] | .[:3]" '[]'
   expect "$what: refs not of the form TYPE:... (first 3)" "$doc" \
-    '[.objects[] | select((.ref | type) != "string" or (.ref | startswith(.type + ":") | not)) | .ref] | .[:3]' '[]'
+    '[.objects[] | . as $o | select(($o.ref | type) != "string" or ($o.ref | startswith($o.type + ":") | not)) | $o.ref] | .[:3]' '[]'
   expect "$what: holders/detail of the wrong type (first 3)" "$doc" \
     '[.objects[] | select((.holders | type) != "array" or (.detail | type) != "object") | .ref] | .[:3]' '[]'
   expect "$what: holder via not fd/map/attach, or access not r/w/rw/null (first 3)" "$doc" \

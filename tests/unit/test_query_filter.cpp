@@ -38,6 +38,8 @@ std::vector<Object> objects() {
   big.mode = 0644;
   big.size = std::int64_t{3} << 20;
   big.set("nattch", std::int64_t{0});
+  big.set("dest", true);
+  big.set("rss_bytes", std::int64_t{8192});
   out.push_back(big);
 
   Object mq;
@@ -127,6 +129,7 @@ TEST_CASE("query::parse_filter comparisons") {
     CHECK(pick("size == 4k") == "sysv-shm:32769");
     CHECK(pick("size < 1G and size > 1K") == "sysv-shm:32769 sysv-shm:5");
     CHECK(pick("size < 1T") == "sysv-shm:32769 sysv-shm:5 posix-mq:/orders");
+    CHECK(pick("rss_bytes >= 8K") == "sysv-shm:5");  // detail columns are named with '_'
   }
   SUBCASE("a number matches a text cell that holds a number") {
     CHECK(pick("key == 0x1234") == "sysv-shm:32769");
@@ -154,6 +157,9 @@ TEST_CASE("query::parse_filter comparisons") {
     CHECK(pick("nattch == false") == "sysv-shm:5");
     CHECK(pick("name == TRUE") == "posix-mq:/orders unix:51234");
     CHECK(pick("state == true") == "unix:51234");
+    CHECK(pick("dest == true") == "sysv-shm:5");  // a detail flag
+    CHECK(pick("dest") == "sysv-shm:5");
+    CHECK(pick("not dest and type == 'sysv-shm'") == "sysv-shm:32769");
     CHECK(pick("state != true") == "sysv-shm:32769 sysv-shm:5 posix-mq:/orders pipe:48213");  // null: != holds
   }
 }
