@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 namespace ipcctl::tools {
 
 namespace {
@@ -75,6 +77,11 @@ int run_ls(const LsOptions& o) {
     copts.all_signals = copts.kinds.has(model::Kind::signal);
   }
   if (!o.pids.empty()) copts.pids = parse_pid_list(o.pids);
+  for (const auto& dir : o.scan) {
+    struct stat st {};
+    if (::stat(sys::ProcRoot(o.proc_root).path(dir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      throw UsageError(fmt::format("--scan: '{}' is not a directory", dir));
+  }
   copts.scan_dirs = o.scan;
   copts.probe_pipes = !o.no_probe;
 
