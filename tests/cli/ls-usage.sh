@@ -131,7 +131,7 @@ else
   done <<<"$OUT"
   expect "--jsonl: the two segments, one per line" "$(jq -sc '[.[].ref] | sort' <<<"$OUT")" . \
     "[\"sysv-shm:$id1\", \"sysv-shm:$id2\"] | sort"
-  ((n == 2)) && ok "--jsonl: 2 lines" || fail "--jsonl: expected 2 lines, got $n"
+  if ((n == 2)); then ok "--jsonl: 2 lines"; else fail "--jsonl: expected 2 lines, got $n"; fi
   expect "--jsonl objects equal the --json objects" "$(jq -sc 'sort_by(.ref) | map(del(.detail.atime, .detail.dtime))' <<<"$OUT")" . \
     "$(jq -c '.objects | sort_by(.ref) | map(del(.detail.atime, .detail.dtime))' <<<"$LS_BOTH")"
 fi

@@ -171,43 +171,42 @@ void scan_fds(int procfd, const char* pidname, int pid, std::vector<FdEntry>& ou
     if (errno == EACCES || errno == EPERM) ++counts.fd_denied;
     return;  // ENOENT: gone mid-walk, which is normal
   }
-  DIR* dir = ::fdopendir(::dup(dirfd.get()));
-  if (dir == nullptr) return;
   char link[4096];
-  while (const dirent* de = ::readdir(dir)) {
-    if (de->d_name[0] < '0' || de->d_name[0] > '9') continue;
-    const ssize_t n = ::readlinkat(dirfd.get(), de->d_name, link, sizeof link);
+  bool denied = false;
+  (void)for_each_entry(dirfd.get(), [&](const char* name) {
+    if (denied || name[0] < '0' || name[0] > '9') return;
+    const ssize_t n = ::readlinkat(dirfd.get(), name, link, sizeof link);
     if (n <= 0) {
       // EACCES here, with the directory readable, means the links are
       // guarded (a process in another user namespace, or one under a
       // ptrace policy): count it once. ENOENT: closed mid-walk.
       if (n < 0 && (errno == EACCES || errno == EPERM)) {
         ++counts.fd_denied;
-        break;
+        denied = true;
       }
-      continue;
+      return;
     }
     FdEntry e;
     e.pid = pid;
-    std::from_chars(de->d_name, de->d_name + std::strlen(de->d_name), e.fd);
+    std::from_chars(name, name + std::strlen(name), e.fd);
     e.target.assign(link, static_cast<std::size_t>(n));
     e.type = classify_fd_link(e.target, e.inode);
     struct stat st {};
     switch (e.type) {
     case FdType::pipe:
-      if (::fstatat(dirfd.get(), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+      if (::fstatat(dirfd.get(), name, &st, AT_SYMLINK_NOFOLLOW) == 0)
         e.access = access_from_link_mode(st.st_mode);
       break;
     case FdType::path:
       if (boring_path(e.target)) break;
-      if (::fstatat(dirfd.get(), de->d_name, &st, 0) == 0) {
+      if (::fstatat(dirfd.get(), name, &st, 0) == 0) {
         e.inode = st.st_ino;
         e.dev = st.st_dev;
         e.file_mode = st.st_mode;
         e.file_size = st.st_size;
       }
       if (wants_access(e.target, e.file_mode) &&
-          ::fstatat(dirfd.get(), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+          ::fstatat(dirfd.get(), name, &st, AT_SYMLINK_NOFOLLOW) == 0)
         e.access = access_from_link_mode(st.st_mode);
       break;
     case FdType::socket:
@@ -216,8 +215,7 @@ void scan_fds(int procfd, const char* pidname, int pid, std::vector<FdEntry>& ou
     default: break;
     }
     out.push_back(std::move(e));
-  }
-  ::closedir(dir);
+  });
 }
 
 void scan_maps(int procfd, const char* pidname, int pid, std::vector<MapEntry>& out, WalkCounts& counts,
@@ -241,12 +239,10 @@ Result<void> walk_processes(const ProcRoot& root, const WalkOptions& opts, model
 
   std::vector<int> pids = opts.pids;
   if (pids.empty()) {
-    DIR* dir = ::fdopendir(::dup(procfd.get()));
-    if (dir == nullptr) return fail(sys_error("opendir", proc));
-    while (const dirent* de = ::readdir(dir)) {
-      if (auto pid = to_i64(de->d_name)) pids.push_back(static_cast<int>(*pid));
-    }
-    ::closedir(dir);
+    auto listed = for_each_entry(procfd.get(), [&](const char* name) {
+      if (auto pid = to_i64(name)) pids.push_back(static_cast<int>(*pid));
+    });
+    if (!listed) return fail(Error{listed.error().code, "getdents64", proc, {}});
   }
   const int self = root.live() ? static_cast<int>(::getpid()) : -1;
 

@@ -1,5 +1,6 @@
 #include <ipcctl/util/fd.hpp>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -36,8 +37,17 @@ Result<void> read_file_at(int dirfd, const char* path, std::string& out) {
       return fail(e);
     }
     out.resize(used + static_cast<std::size_t>(n));
-    if (n == 0) return {};
+    // A short read is the end: /proc's seq_file fills the buffer while it
+    // has text, so this saves the second read() on every status file.
+    if (static_cast<std::size_t>(n) < k_chunk) return {};
   }
+}
+
+Result<void> read_dir_chunk(int dirfd, char* buf, std::size_t size, std::size_t& used) {
+  const ssize_t n = ::getdents64(dirfd, buf, size);
+  if (n < 0) return fail(sys_error("getdents64", ""));
+  used = static_cast<std::size_t>(n);
+  return {};
 }
 
 Result<std::string> read_file(const std::string& path) {

@@ -32,4 +32,28 @@ private:
 Result<void> read_file_at(int dirfd, const char* path, std::string& out);
 Result<std::string> read_file(const std::string& path);
 
+// Calls f(name) for every entry of the open directory `dirfd` but "." and
+// "..", reading it with getdents64 directly: no DIR stream, no dup.
+template <class F>
+Result<void> for_each_entry(int dirfd, F&& f);
+Result<void> read_dir_chunk(int dirfd, char* buf, std::size_t size, std::size_t& used);
+
+template <class F>
+Result<void> for_each_entry(int dirfd, F&& f) {
+  alignas(8) char buf[32768];
+  for (;;) {
+    std::size_t used = 0;
+    if (auto r = read_dir_chunk(dirfd, buf, sizeof buf, used); !r) return r;
+    if (used == 0) return {};
+    for (std::size_t off = 0; off < used;) {
+      const char* rec = buf + off;
+      unsigned short reclen;
+      __builtin_memcpy(&reclen, rec + 16, sizeof reclen);  // struct dirent64: d_reclen at 16, d_name at 19
+      const char* name = rec + 19;
+      if (!(name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))) f(name);
+      off += reclen;
+    }
+  }
+}
+
 } // namespace ipcctl
