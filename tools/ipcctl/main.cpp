@@ -37,5 +37,13 @@ int main(int argc, char** argv) {
     };
   });
 
+  // CLI11 reports an unknown command as "a subcommand is required": name it.
+  auto known = [&](const char* name) {
+    return !app.get_subcommands([&](CLI::App* sub) { return sub->check_name(name); }).empty();
+  };
+  if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
+    fmt::print(stderr, "ipcctl: unknown command '{}' (see 'ipcctl --help')\n", argv[1]);
+    return 2;
+  }
   return run(app, argc, argv, [&] { return action ? action() : 0; });
 }
