@@ -9,6 +9,7 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <algorithm>
@@ -82,16 +83,29 @@ TEST_CASE("sysv-shm source: holders from maps, fallback agrees with /proc") {
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
+    ::close(ready[0]);
     void* a = ::shmat(id, nullptr, 0);
     void* b = ::shmat(id, nullptr, SHM_RDONLY);
-    (void)a, (void)b;
-    char c = 1;
+    char c = (a == reinterpret_cast<void*>(-1) || b == reinterpret_cast<void*>(-1)) ? 0 : 1;
     (void)::write(ready[1], &c, 1);
     ::pause();
     ::_exit(0);
   }
+  ::close(ready[1]);
+  // Whatever fails below, the child must not outlive the test.
+  struct Reaper {
+    pid_t pid;
+    int id;
+    ~Reaper() {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      ::shmctl(id, IPC_RMID, nullptr);
+    }
+  } reaper{child, id};
   char c;
   REQUIRE(::read(ready[0], &c, 1) == 1);
+  REQUIRE(c == 1);  // both attaches worked
+  ::close(ready[0]);
 
   CollectOptions opts;
   opts.kinds = model::KindSet::none();
@@ -119,7 +133,4 @@ TEST_CASE("sysv-shm source: holders from maps, fallback agrees with /proc") {
   CHECK(st->size == 4096);
   CHECK(st->cpid == ::getpid());
 
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
-  ::shmctl(id, IPC_RMID, nullptr);
 }

@@ -269,7 +269,7 @@ Result<void> walk_processes(const ProcRoot& root, const WalkOptions& opts, model
       fmt::format_to_n(pidname, sizeof pidname - 1, "{}", pid).out[0] = '\0';
       char path[64];
       fmt::format_to_n(path, sizeof path - 1, "{}/status", pidname).out[0] = '\0';
-      if (!read_file_at(procfd.get(), path, buf)) continue;  // gone mid-walk
+      if (!read_file_at(procfd.get(), path, buf, Read::once)) continue;  // gone mid-walk
       part.processes.push_back(parse_status(pid, buf));
       if (part.processes.back().kernel_thread) continue;
       if (opts.fds) scan_fds(procfd.get(), pidname, pid, part.fds, part.counts);

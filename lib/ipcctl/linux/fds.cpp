@@ -244,7 +244,7 @@ public:
     std::string text;
     for (const auto& e : snap.fds) {
       if (!is_anon(e, "eventfd")) continue;
-      if (!read_file_at(AT_FDCWD, fd_path(root, e.pid, e.fd, "fdinfo").c_str(), text)) continue;
+      if (!read_file_at(AT_FDCWD, fd_path(root, e.pid, e.fd, "fdinfo").c_str(), text, Read::once)) continue;
       const FdInfo info = parse_fdinfo(text);
       // Kernels before 5.13 print no eventfd-id: such an eventfd is named by holder and fd.
       const std::int64_t id = info.eventfd_id.value_or(-1);
@@ -338,7 +338,7 @@ public:
       o.ref = fmt::format("signalfd:{}:{}", e.pid, e.fd);
       model::Holder h = snap.holder(e);
       model::Value mask;
-      if (read_file_at(AT_FDCWD, fd_path(root, e.pid, e.fd, "fdinfo").c_str(), text)) {
+      if (read_file_at(AT_FDCWD, fd_path(root, e.pid, e.fd, "fdinfo").c_str(), text, Read::once)) {
         const FdInfo info = parse_fdinfo(text);
         if (info.flags) h.access = access_from_flags(*info.flags);
         if (info.sigmask) mask = signal_names(*info.sigmask);

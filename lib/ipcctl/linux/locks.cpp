@@ -9,7 +9,9 @@
 // in fdinfo: their pid is all there is. The kernel gives a lock's device as
 // the superblock's s_dev, which stat() also reports except on filesystems
 // such as btrfs subvolumes and overlayfs; there the lock keeps its pid
-// holder but gets no path.
+// holder but gets no path. Two identical lines (one process taking a shared
+// flock twice through two opens of a file) cannot be told apart: both get
+// the holders of both.
 #include <ipcctl/linux/locks.hpp>
 
 #include <ipcctl/util/fd.hpp>
@@ -100,6 +102,59 @@ std::vector<std::size_t> candidates(const model::Snapshot& snap, const LockLine&
   return out;
 }
 
+struct Found {
+  std::vector<model::Holder> holders;
+  const model::FdEntry* file = nullptr;  // a descriptor on the lock's file: its path
+};
+
+Found find_holders(const model::Snapshot& snap, FdinfoLocks& fdinfo, const LockLine& l) {
+  Found found;
+  const std::string access(lock_access(l.mode));
+  const std::vector<std::size_t> cands = candidates(snap, l);
+  if (l.depth == 0) {
+    for (std::size_t i : cands) {
+      const auto& held = fdinfo.of(i);
+      if (std::none_of(held.begin(), held.end(), [&](const LockLine& h) { return same_lock(h, l); })) continue;
+      model::Holder h = snap.holder(snap.fds[i]);
+      h.access = access;
+      found.holders.push_back(std::move(h));
+      if (found.file == nullptr) found.file = &snap.fds[i];
+    }
+  }
+  if (found.holders.empty() && l.pid > 0) {
+    // A waiter, or descriptors we could not read: the pid, and its one
+    // descriptor on the file if it has exactly one.
+    model::Holder h{l.pid, {}, std::nullopt, access, model::Via::fd, std::nullopt};
+    if (const model::Process* p = snap.process(l.pid)) {
+      h.comm = p->comm;
+      h.uid = p->uid;
+    }
+    const model::FdEntry* only = nullptr;
+    int count = 0;
+    for (std::size_t i : cands) {
+      if (snap.fds[i].pid == l.pid && snap.fds[i].dev == *l.dev) {
+        only = &snap.fds[i];
+        ++count;
+      }
+    }
+    if (count == 1) {
+      h.fd = only->fd;
+      found.file = only;
+    }
+    found.holders.push_back(std::move(h));
+  }
+  for (std::size_t i = 0; found.file == nullptr && i < cands.size(); ++i) {
+    const model::FdEntry& e = snap.fds[cands[i]];
+    if (e.type == model::FdType::path && e.dev == *l.dev) found.file = &e;
+  }
+  return found;
+}
+
+model::Value or_null(const auto& v) {
+  if (v) return *v;
+  return std::monostate{};
+}
+
 Result<void> LockSource::collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const {
   auto text = read_file(root.path("/proc/locks"));
   if (!text) return fail(text.error());
@@ -119,7 +174,6 @@ Result<void> LockSource::collect(const ProcRoot& root, const CollectOptions& opt
     o.ref = l.depth == 0 ? fmt::format("lock:{}", l.number) : fmt::format("lock:{}.{}", l.number, ++waiters);
     o.id = l.number;
     o.inode = l.inode;
-
     std::optional<std::string> blocked_on;
     if (l.depth > 0) {
       const std::size_t d = static_cast<std::size_t>(l.depth) - 1;
@@ -128,66 +182,20 @@ Result<void> LockSource::collect(const ProcRoot& root, const CollectOptions& opt
     chain.resize(std::min(chain.size(), static_cast<std::size_t>(l.depth)));
     chain.push_back(o.ref);
 
-    const std::string access(lock_access(l.mode));
-    const std::vector<std::size_t> cands = candidates(snap, l);
-    const model::FdEntry* named = nullptr;  // the descriptor the path comes from
-    if (l.depth == 0) {
-      for (std::size_t i : cands) {
-        const auto& held = fdinfo.of(i);
-        if (std::none_of(held.begin(), held.end(), [&](const LockLine& h) { return same_lock(h, l); })) continue;
-        model::Holder h = snap.holder(snap.fds[i]);
-        h.access = access;
-        o.holders.push_back(std::move(h));
-        if (named == nullptr) named = &snap.fds[i];
-      }
-    }
-    if (o.holders.empty() && l.pid > 0) {
-      // A waiter, or descriptors we could not read: the pid, and its one
-      // descriptor on the file if it has exactly one.
-      model::Holder h{l.pid, {}, std::nullopt, access, model::Via::fd, std::nullopt};
-      if (const model::Process* p = snap.process(l.pid)) {
-        h.comm = p->comm;
-        h.uid = p->uid;
-      }
-      const model::FdEntry* only = nullptr;
-      int count = 0;
-      for (std::size_t i : cands) {
-        if (snap.fds[i].pid == l.pid && snap.fds[i].dev == *l.dev) {
-          only = &snap.fds[i];
-          ++count;
-        }
-      }
-      if (count == 1) {
-        h.fd = only->fd;
-        named = only;
-      }
-      o.holders.push_back(std::move(h));
-    }
-    if (named == nullptr) {
-      for (std::size_t i : cands) {
-        if (snap.fds[i].type == model::FdType::path && snap.fds[i].dev == *l.dev) {
-          named = &snap.fds[i];
-          break;
-        }
-      }
-    }
-
+    Found found = find_holders(snap, fdinfo, l);
     if (!opts.pids.empty() && !wanted(opts.pids, l.pid) &&
-        std::none_of(o.holders.begin(), o.holders.end(), [&](const model::Holder& h) { return wanted(opts.pids, h.pid); }))
+        std::none_of(found.holders.begin(), found.holders.end(),
+                     [&](const model::Holder& h) { return wanted(opts.pids, h.pid); }))
       continue;
-
+    o.holders = std::move(found.holders);
     const model::Process* owner = snap.process(l.pid);
     if (owner == nullptr && !o.holders.empty()) owner = snap.process(o.holders.front().pid);
     if (owner != nullptr) {
       o.owner.uid = owner->uid;
       o.owner.gid = owner->gid;
     }
-    if (named != nullptr) o.name = named->target;
+    if (found.file != nullptr) o.name = found.file->target;
 
-    auto or_null = [](const auto& v) -> model::Value {
-      if (v) return *v;
-      return std::monostate{};
-    };
     o.set("kind", std::string(l.kind));
     o.set("lock_mode", std::string(l.mode));
     o.set("start", l.start);

@@ -30,7 +30,7 @@ struct LockLine {
 
 // Parses one line: "1: POSIX  ADVISORY  WRITE 1888 fe:00:408225 0 EOF", or a
 // waiter "1: -> FLOCK  ADVISORY  WRITE 2001 00:1a:5 0 EOF" (the spaces
-// between "N:" and "->" are its depth since Linux 5.12, always 1 before).
+// between "N:" and "->" give its depth on newer kernels, always 1 on older).
 // nullopt for a line that does not have this shape.
 std::optional<LockLine> parse_lock_line(std::string_view line);
 // Every well-formed line of /proc/locks, in order; the rest are skipped.

@@ -18,7 +18,7 @@ UniqueFd::~UniqueFd() {
   if (m_fd >= 0) ::close(m_fd);
 }
 
-Result<void> read_file_at(int dirfd, const char* path, std::string& out) {
+Result<void> read_file_at(int dirfd, const char* path, std::string& out, Read mode) {
   out.clear();
   UniqueFd fd(::openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) return fail(sys_error("open", path));
@@ -37,9 +37,7 @@ Result<void> read_file_at(int dirfd, const char* path, std::string& out) {
       return fail(e);
     }
     out.resize(used + static_cast<std::size_t>(n));
-    // A short read is the end: /proc's seq_file fills the buffer while it
-    // has text, so this saves the second read() on every status file.
-    if (static_cast<std::size_t>(n) < k_chunk) return {};
+    if (n == 0 || mode == Read::once) return {};
   }
 }
 

@@ -27,9 +27,14 @@ private:
   int m_fd = -1;
 };
 
-// Reads a whole file relative to `dirfd` (AT_FDCWD for a plain path) into `out`,
-// reusing its capacity. /proc files report size 0, so this reads until EOF.
-Result<void> read_file_at(int dirfd, const char* path, std::string& out);
+// Reads a file relative to `dirfd` (AT_FDCWD for a plain path) into `out`,
+// reusing its capacity. /proc files report size 0, so this reads until EOF;
+// Read::once stops after the first read() (16 KiB), for small /proc files
+// whose fields of interest come first (status, fdinfo): a read of a
+// seq_file returns at most one page of it, so a short read is no proof of
+// the end, but it holds all of those.
+enum class Read { until_eof, once };
+Result<void> read_file_at(int dirfd, const char* path, std::string& out, Read mode = Read::until_eof);
 Result<std::string> read_file(const std::string& path);
 
 // Calls f(name) for every entry of the open directory `dirfd` but "." and
