@@ -50,6 +50,7 @@ std::optional<int> in_range(std::optional<std::int64_t> n) {
 class SignalSource final : public Source {
 public:
   model::Kind kind() const override { return model::Kind::signal; }
+  bool needs_fds() const override { return false; }
 
   Result<void> collect(const ProcRoot&, const CollectOptions& opts, model::Snapshot& snap) const override {
     std::vector<const model::Process*> procs;

@@ -180,6 +180,7 @@ constexpr DetailKey k_detail_keys[] = {
     {"end", "last byte locked (empty: to end of file)", false, true},
     {"path", "locked file"},
     {"mandatory", "mandatory lock (1/0)", false, true},
+    {"lease_state", "state of a lease: ACTIVE, BREAKING, BREAKER"},
     {"blocked_on", "the lock a waiter waits for"},
     {"pid", "process id", false, true},
     {"pending", "pending signals (thread and process)"},
