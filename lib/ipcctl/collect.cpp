@@ -23,6 +23,19 @@
 
 namespace ipcctl {
 
+bool CollectOptions::selects(std::int64_t pid) const {
+  return pids.empty() || std::find(pids.begin(), pids.end(), pid) != pids.end();
+}
+
+bool CollectOptions::keeps(const model::Object& o, std::initializer_list<std::int64_t> also) const {
+  if (pids.empty()) return true;
+  for (const auto& h : o.holders)
+    if (selects(h.pid)) return true;
+  for (auto pid : also)
+    if (selects(pid)) return true;
+  return false;
+}
+
 std::span<const Source* const> all_sources() {
   static const std::array<const Source*, model::k_kind_count> k_sources{
       &sys::sysv_msg_source(),  &sys::sysv_shm_source(), &sys::sysv_sem_source(),    &sys::posix_mq_source(),

@@ -18,6 +18,12 @@ struct CollectOptions {
   std::vector<std::string> scan_dirs;  // also list FIFOs found under these directories
   bool all_signals = false;            // every process's signal state, not only pending ones
   bool probe_pipes = true;             // unread bytes via a non-blocking reader (see fds.cpp)
+
+  // Whether -p selects this pid (true when no pid is selected).
+  bool selects(std::int64_t pid) const;
+  // Whether -p keeps this object: one of its holders, or one of `also`
+  // (a SysV object's creator or last user), is a selected pid.
+  bool keeps(const model::Object& o, std::initializer_list<std::int64_t> also = {}) const;
 };
 
 class Source {

@@ -2,6 +2,8 @@
 // walk, every source, holders joined across processes, as --proc-root does.
 #include <ipcctl/collect.hpp>
 
+#include "support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -12,11 +14,9 @@ using namespace ipcctl;
 namespace {
 
 model::Snapshot collect_tree(model::KindSet kinds = model::KindSet::all()) {
-  const char* dir = std::getenv("IPCCTL_TEST_DATA");
-  REQUIRE(dir != nullptr);
   CollectOptions opts;
   opts.kinds = kinds;
-  auto snap = collect(sys::ProcRoot(std::string(dir) + "/proc/tree"), opts);
+  auto snap = collect(sys::ProcRoot(test::data_path("proc/tree")), opts);
   REQUIRE(snap.has_value());
   return std::move(*snap);
 }

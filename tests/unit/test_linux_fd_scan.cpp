@@ -2,6 +2,8 @@
 #include <ipcctl/linux/fds.hpp>
 #include <ipcctl/util/fd.hpp>
 
+#include "support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
@@ -14,13 +16,7 @@
 using namespace ipcctl;
 
 namespace {
-std::string data(const std::string& rel) {
-  const char* dir = std::getenv("IPCCTL_TEST_DATA");
-  REQUIRE(dir != nullptr);
-  auto text = read_file(std::string(dir) + "/" + rel);
-  REQUIRE(text.has_value());
-  return *text;
-}
+std::string data(const std::string& rel) { return test::data_text(rel); }
 } // namespace
 
 TEST_CASE("sys::parse_status") {

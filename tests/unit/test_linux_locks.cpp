@@ -3,6 +3,8 @@
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
+#include "support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -22,11 +24,7 @@ using ipcctl::sys::LockLine;
 
 namespace {
 
-std::string data_dir(std::string_view rel) {
-  const char* base = std::getenv("IPCCTL_TEST_DATA");
-  REQUIRE(base != nullptr);
-  return std::string(base) + "/proc/locks/" + std::string(rel);
-}
+std::string data_dir(std::string_view rel) { return test::data_path("proc/locks/" + std::string(rel)); }
 
 std::string read_data(std::string_view rel) {
   auto text = read_file(data_dir(rel));

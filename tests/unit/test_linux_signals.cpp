@@ -2,6 +2,8 @@
 #include <ipcctl/linux/signals.hpp>
 #include <ipcctl/util/fd.hpp>
 
+#include "support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <signal.h>
@@ -16,11 +18,7 @@ using Names = std::vector<std::string>;
 
 namespace {
 
-std::string data_dir(std::string_view rel) {
-  const char* base = std::getenv("IPCCTL_TEST_DATA");
-  REQUIRE(base != nullptr);
-  return std::string(base) + "/proc/signals/" + std::string(rel);
-}
+std::string data_dir(std::string_view rel) { return test::data_path("proc/signals/" + std::string(rel)); }
 
 Names names(const model::Object& o, std::string_view key) {
   const model::Value* v = o.find(key);

@@ -3,6 +3,8 @@
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
+#include "support.hpp"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -27,13 +29,7 @@ using namespace ipcctl::sys;
 
 namespace {
 
-std::string test_data(std::string_view rel) {
-  const char* dir = std::getenv("IPCCTL_TEST_DATA");
-  REQUIRE_MESSAGE(dir != nullptr, "IPCCTL_TEST_DATA is not set");
-  auto text = read_file(std::string(dir) + "/" + std::string(rel));
-  REQUIRE_MESSAGE(text, rel);
-  return *text;
-}
+std::string test_data(std::string_view rel) { return test::data_text(rel); }
 
 // proc/sockets/sockets.txt: what capture.py created, "key value..." per line.
 struct Manifest {

@@ -4,6 +4,8 @@
 #include <ipcctl/linux/sysvipc.hpp>
 #include <ipcctl/util/fd.hpp>
 
+#include "support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/ipc.h>
@@ -18,13 +20,7 @@
 using namespace ipcctl;
 
 namespace {
-std::string data(const std::string& rel) {
-  const char* dir = std::getenv("IPCCTL_TEST_DATA");
-  REQUIRE(dir != nullptr);
-  auto text = read_file(std::string(dir) + "/" + rel);
-  REQUIRE(text.has_value());
-  return *text;
-}
+std::string data(const std::string& rel) { return test::data_text(rel); }
 } // namespace
 
 TEST_CASE("sys::parse_sysvipc_shm") {

@@ -87,16 +87,8 @@ std::vector<std::string> seal_names(unsigned seals) {
 
 namespace {
 
-bool held_by_pids(const CollectOptions& opts, const Object& o) {
-  if (opts.pids.empty()) return true;
-  for (const auto& h : o.holders)
-    if (std::find(opts.pids.begin(), opts.pids.end(), h.pid) != opts.pids.end()) return true;
-  return false;
-}
-
-std::string fd_path(const ProcRoot& root, int pid, int fd, std::string_view leaf = "fd") {
-  return root.path(fmt::format("/proc/{}/{}/{}", pid, leaf, fd));
-}
+// "PID/fd/N", relative to root.proc_fd().
+std::string fd_path(int pid, int fd, std::string_view leaf = "fd") { return fmt::format("{}/{}/{}", pid, leaf, fd); }
 
 // Unread bytes and capacity through a reader that already exists (see top).
 void probe_pipe(const ProcRoot& root, const CollectOptions& opts, const std::vector<const FdEntry*>& ends,
@@ -105,7 +97,7 @@ void probe_pipe(const ProcRoot& root, const CollectOptions& opts, const std::vec
   if (opts.probe_pipes && root.live()) {
     for (const FdEntry* e : ends) {
       if (e->access.find('r') == std::string::npos) continue;
-      UniqueFd fd(::open(fd_path(root, e->pid, e->fd).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+      UniqueFd fd(::openat(root.proc_fd(), fd_path(e->pid, e->fd).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
       if (!fd) continue;
       int n = 0;
       if (::ioctl(fd.get(), FIONREAD, &n) == 0) unread = static_cast<std::int64_t>(n);
@@ -244,7 +236,7 @@ public:
     std::string text;
     for (const auto& e : snap.fds) {
       if (!is_anon(e, "eventfd")) continue;
-      if (!read_file_at(AT_FDCWD, fd_path(root, e.pid, e.fd, "fdinfo").c_str(), text, Read::once)) continue;
+      if (!read_file_at(root.proc_fd(), fd_path(e.pid, e.fd, "fdinfo").c_str(), text, Read::once)) continue;
       const FdInfo info = parse_fdinfo(text);
       // Kernels before 5.13 print no eventfd-id: such an eventfd is named by holder and fd.
       const std::int64_t id = info.eventfd_id.value_or(-1);
@@ -310,7 +302,7 @@ public:
     }
     if (!opts.pids.empty()) {
       auto it = std::remove_if(snap.objects.begin() + static_cast<std::ptrdiff_t>(first), snap.objects.end(),
-                               [&](const Object& o) { return !held_by_pids(opts, o); });
+                               [&](const Object& o) { return !opts.keeps(o); });
       snap.objects.erase(it, snap.objects.end());
     }
     return {};
@@ -318,7 +310,7 @@ public:
 
 private:
   static void read_seals(const ProcRoot& root, const FdEntry& e, Object& o) {
-    UniqueFd fd(::open(fd_path(root, e.pid, e.fd).c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(::openat(root.proc_fd(), fd_path(e.pid, e.fd).c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return;
     const int seals = ::fcntl(fd.get(), F_GET_SEALS);
     if (seals < 0) return;
@@ -338,7 +330,7 @@ public:
       o.ref = fmt::format("signalfd:{}:{}", e.pid, e.fd);
       model::Holder h = snap.holder(e);
       model::Value mask;
-      if (read_file_at(AT_FDCWD, fd_path(root, e.pid, e.fd, "fdinfo").c_str(), text, Read::once)) {
+      if (read_file_at(root.proc_fd(), fd_path(e.pid, e.fd, "fdinfo").c_str(), text, Read::once)) {
         const FdInfo info = parse_fdinfo(text);
         if (info.flags) h.access = access_from_flags(*info.flags);
         if (info.sigmask) mask = signal_names(*info.sigmask);

@@ -56,10 +56,6 @@ std::string_view lock_access(std::string_view mode) {
   return "";
 }
 
-bool wanted(const std::vector<int>& pids, int pid) {
-  return pids.empty() || std::find(pids.begin(), pids.end(), pid) != pids.end();
-}
-
 // The locks each descriptor's fdinfo lists, read on first use.
 class FdinfoLocks {
 public:
@@ -69,8 +65,8 @@ public:
     auto [it, inserted] = m_cache.try_emplace(fd_index);
     if (inserted) {
       const model::FdEntry& e = m_snap.fds[fd_index];
-      const std::string path = m_root.path(fmt::format("/proc/{}/fdinfo/{}", e.pid, e.fd));
-      if (read_file_at(AT_FDCWD, path.c_str(), m_buf)) it->second = parse_fdinfo_locks(m_buf);
+      const std::string path = fmt::format("{}/fdinfo/{}", e.pid, e.fd);
+      if (read_file_at(m_root.proc_fd(), path.c_str(), m_buf)) it->second = parse_fdinfo_locks(m_buf);
     }
     return it->second;
   }
@@ -183,11 +179,8 @@ Result<void> LockSource::collect(const ProcRoot& root, const CollectOptions& opt
     chain.push_back(o.ref);
 
     Found found = find_holders(snap, fdinfo, l);
-    if (!opts.pids.empty() && !wanted(opts.pids, l.pid) &&
-        std::none_of(found.holders.begin(), found.holders.end(),
-                     [&](const model::Holder& h) { return wanted(opts.pids, h.pid); }))
-      continue;
     o.holders = std::move(found.holders);
+    if (!opts.keeps(o, {l.pid})) continue;
     const model::Process* owner = snap.process(l.pid);
     if (owner == nullptr && !o.holders.empty()) owner = snap.process(o.holders.front().pid);
     if (owner != nullptr) {

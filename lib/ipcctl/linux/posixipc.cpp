@@ -102,7 +102,8 @@ void join_holders(const ProcRoot& root, const model::Snapshot& snap, Object& o, 
     if (e.type != model::FdType::path || e.dev != st.st_dev) continue;
     model::Holder h = snap.holder(e);
     struct stat link {};
-    if (h.access.empty() && ::lstat(root.path(fmt::format("/proc/{}/fd/{}", e.pid, e.fd)).c_str(), &link) == 0)
+    if (h.access.empty() &&
+        ::fstatat(root.proc_fd(), fmt::format("{}/fd/{}", e.pid, e.fd).c_str(), &link, AT_SYMLINK_NOFOLLOW) == 0)
       h.access = access_from_link_mode(link.st_mode);
     o.holders.push_back(std::move(h));
   }
@@ -111,13 +112,6 @@ void join_holders(const ProcRoot& root, const model::Snapshot& snap, Object& o, 
     model::Holder h = snap.holder(m);
     if (std::find(o.holders.begin(), o.holders.end(), h) == o.holders.end()) o.holders.push_back(std::move(h));
   }
-}
-
-bool held_by_pids(const CollectOptions& opts, const Object& o) {
-  if (opts.pids.empty()) return true;
-  for (const auto& h : o.holders)
-    if (std::find(opts.pids.begin(), opts.pids.end(), h.pid) != opts.pids.end()) return true;
-  return false;
 }
 
 class PosixMqSource final : public Source {
@@ -137,7 +131,7 @@ public:
     for (const auto& e : *entries) {
       Object o = file_object(Kind::posix_mq, "/" + e.name, e.st);
       join_holders(root, snap, o, e.st);
-      if (!held_by_pids(opts, o)) continue;
+      if (!opts.keeps(o)) continue;
       model::Value messages, maxmsg, msgsize, notify_pid, notify_signal, bytes;
       if (read_file_at(AT_FDCWD, (dir + "/" + e.name).c_str(), text)) {
         if (auto st = parse_mqueue_status(text)) {
@@ -195,7 +189,7 @@ public:
       o.size = e.st.st_size;
       join_holders(root, snap, o, e.st);
       o.set("blocks_bytes", static_cast<std::int64_t>(e.st.st_blocks) * 512);
-      if (held_by_pids(opts, o)) snap.objects.push_back(std::move(o));
+      if (opts.keeps(o)) snap.objects.push_back(std::move(o));
     }
     return {};
   }
@@ -215,7 +209,7 @@ public:
       Object o = file_object(Kind::posix_sem, "/" + e.name.substr(4), e.st);
       o.size = e.st.st_size;
       join_holders(root, snap, o, e.st);
-      if (!held_by_pids(opts, o)) continue;
+      if (!opts.keeps(o)) continue;
       model::Value value, waiters;
       UniqueFd fd(::open((dir + "/" + e.name).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
       std::uint64_t word = 0;

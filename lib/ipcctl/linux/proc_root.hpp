@@ -2,6 +2,9 @@
 // ProcRoot: where collectors read the system from. "/" is the running
 // machine; tests point it at a captured tree under tests/data/proc/ (as
 // lscpu --sysroot does). Collectors build every path through it.
+#include <ipcctl/util/fd.hpp>
+
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,10 +20,15 @@ public:
   // True for "/": only then may collectors ask the running kernel directly
   // (netlink, semctl, mq_getattr), because a captured tree has no kernel.
   bool live() const { return m_live; }
+  // An open descriptor of the /proc directory (-1 when it cannot be
+  // opened), for openat(proc_fd(), "PID/fd/N"): one path lookup instead of
+  // four, on calls made once per descriptor.
+  int proc_fd() const { return m_proc->get(); }
 
 private:
   std::string m_root;
   bool m_live;
+  std::shared_ptr<const UniqueFd> m_proc;
 };
 
 } // namespace ipcctl::sys

@@ -56,7 +56,7 @@ public:
     std::vector<const model::Process*> procs;
     for (const auto& [pid, p] : snap.processes) {
       if (p.kernel_thread) continue;
-      if (!opts.pids.empty() && std::find(opts.pids.begin(), opts.pids.end(), pid) == opts.pids.end()) continue;
+      if (!opts.selects(pid)) continue;
       if (!opts.all_signals && (p.signals.pending | p.signals.shared_pending) == 0) continue;
       procs.push_back(&p);
     }

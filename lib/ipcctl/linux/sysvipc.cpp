@@ -187,17 +187,8 @@ Result<std::vector<Info>> load(const ProcRoot& root, const char* name,
   return stat_all();
 }
 
-// With -p, SysV objects are kept only where one of the pids holds them
-// (maps) or created or last used them.
-bool wanted_by_pids(const CollectOptions& opts, const Object& o, std::initializer_list<std::int64_t> pids) {
-  if (opts.pids.empty()) return true;
-  for (const auto& h : o.holders)
-    if (std::find(opts.pids.begin(), opts.pids.end(), h.pid) != opts.pids.end()) return true;
-  for (auto p : pids)
-    if (std::find(opts.pids.begin(), opts.pids.end(), p) != opts.pids.end()) return true;
-  return false;
-}
-
+// With -p, a SysV object is kept where one of the pids maps it, or created
+// or last used it.
 class SysvMsgSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::sysv_msg; }
@@ -226,7 +217,7 @@ public:
       o.set("stime", time_value(m.stime));
       o.set("rtime", time_value(m.rtime));
       o.set("ctime", time_value(m.ctime));
-      if (wanted_by_pids(opts, o, {m.lspid, m.lrpid})) snap.objects.push_back(std::move(o));
+      if (opts.keeps(o, {m.lspid, m.lrpid})) snap.objects.push_back(std::move(o));
     }
     if (unreadable > 0)
       snap.warn(fmt::format("{} SysV message queues were not readable: their byte limit is unknown", unreadable));
@@ -265,7 +256,7 @@ public:
       o.set("swap_bytes", s.swap ? model::Value{*s.swap} : model::Value{});
       o.set("dest", (s.mode & SHM_DEST) != 0);
       o.set("locked", (s.mode & SHM_LOCKED) != 0);
-      if (wanted_by_pids(opts, o, {s.cpid, s.lpid})) snap.objects.push_back(std::move(o));
+      if (opts.keeps(o, {s.cpid, s.lpid})) snap.objects.push_back(std::move(o));
     }
     return {};
   }
@@ -282,18 +273,17 @@ public:
     for (const auto& s : *list) {
       Object o = common_object(Kind::sysv_sem, s);
       o.set("nsems", s.nsems);
-      model::Value values, ncnt, zcnt, pids;
+      model::Value values, ncnt, zcnt;
       if (root.live() && s.nsems > 0) {
         const int id = static_cast<int>(s.id);
         std::vector<unsigned short> raw(static_cast<std::size_t>(s.nsems));
         if (::semctl(id, 0, GETALL, raw.data()) == 0) {
-          std::vector<std::int64_t> v(raw.begin(), raw.end()), n, z, p;
+          std::vector<std::int64_t> v(raw.begin(), raw.end()), n, z;
           for (int i = 0; i < s.nsems; ++i) {
             n.push_back(::semctl(id, i, GETNCNT));
             z.push_back(::semctl(id, i, GETZCNT));
-            p.push_back(::semctl(id, i, GETPID));
           }
-          values = std::move(v), ncnt = std::move(n), zcnt = std::move(z), pids = std::move(p);
+          values = std::move(v), ncnt = std::move(n), zcnt = std::move(z);
         } else if (errno == EACCES) {
           ++unreadable;
           o.error = "semctl(GETALL): Permission denied: values unknown";
@@ -302,10 +292,9 @@ public:
       o.set("values", std::move(values));
       o.set("ncnt", std::move(ncnt));
       o.set("zcnt", std::move(zcnt));
-      o.set("sempids", std::move(pids));
       o.set("otime", time_value(s.otime));
       o.set("ctime", time_value(s.ctime));
-      if (wanted_by_pids(opts, o, {})) snap.objects.push_back(std::move(o));
+      if (opts.keeps(o)) snap.objects.push_back(std::move(o));
     }
     if (unreadable > 0)
       snap.warn(fmt::format("{} SysV semaphore sets were not readable: their values are unknown", unreadable));

@@ -149,7 +149,6 @@ constexpr DetailKey k_detail_keys[] = {
     {"values", "semaphore values"},
     {"ncnt", "processes waiting for increase, per semaphore"},
     {"zcnt", "processes waiting for zero, per semaphore"},
-    {"sempids", "pid of the last operation, per semaphore"},
     {"otime", "time of the last semop"},
     {"maxmsg", "queue capacity in messages", false, true},
     {"msgsize", "largest message in bytes", true, true},
