@@ -18,6 +18,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <iterator>
+#include <optional>
+#include <thread>
 #include <climits>
 #include <unordered_map>
 
@@ -97,11 +101,30 @@ Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions&
   for (const Source* s : selected) walk.fds = walk.fds || s->needs_fds();
   if (auto r = sys::walk_processes(root, walk, snap); !r) return fail(r.error());
 
-  for (const Source* s : selected) {
-    if (auto r = s->collect(root, opts, snap); !r) {
-      const Error& e = r.error();
-      snap.warn(e.code == 0 ? e.detail : fmt::format("{}: {}", model::kind_name(s->kind()), e.message()));
+  // Sources only read the walk and add objects of their own kind, so they
+  // run on a few threads, each into a part of its own sharing the walk; the
+  // parts are joined in the table's order, so output does not depend on
+  // which thread finished first.
+  std::vector<model::Snapshot> parts(selected.size());
+  std::vector<std::optional<Error>> errors(selected.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < selected.size(); i = next++) {
+      parts[i].walk = snap.walk;
+      if (auto r = selected[i]->collect(root, opts, parts[i]); !r) errors[i] = r.error();
     }
+  };
+  {
+    const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+    std::vector<std::jthread> workers;
+    for (std::size_t t = 1; t < std::min(threads, selected.size()); ++t) workers.emplace_back(work);
+    work();
+  }
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    std::move(parts[i].objects.begin(), parts[i].objects.end(), std::back_inserter(snap.objects));
+    for (auto& w : parts[i].warnings) snap.warn(std::move(w));
+    if (const auto& e = errors[i])
+      snap.warn(e->code == 0 ? e->detail : fmt::format("{}: {}", model::kind_name(selected[i]->kind()), e->message()));
   }
   // Holders in a stable order: by pid, descriptors before mappings.
   for (auto& o : snap.objects) {

@@ -91,5 +91,5 @@ TEST_CASE("collect runs only the selected sources") {
   const auto snap = collect_tree(only_pipes);
   REQUIRE_FALSE(snap.objects.empty());
   for (const auto& o : snap.objects) CHECK(o.kind == model::Kind::pipe);
-  CHECK_FALSE(snap.maps_read);  // pipes need no maps
+  CHECK_FALSE(snap.walk->maps_read);  // pipes need no maps
 }

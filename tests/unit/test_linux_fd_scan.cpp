@@ -119,7 +119,7 @@ TEST_CASE("sys::walk_processes on a live child") {
   REQUIRE(sys::walk_processes(sys::ProcRoot("/"), opts, snap).has_value());
   REQUIRE(snap.process(child) != nullptr);
   bool found = false;
-  for (const auto& e : snap.fds) {
+  for (const auto& e : snap.walk->fds) {
     if (e.pid == child && e.fd == p[0]) {
       found = true;
       CHECK(e.type == model::FdType::pipe);

@@ -72,15 +72,15 @@ model::Snapshot captured_snapshot() {
     e.dev = makedev(*to_u64(f[2].substr(0, colon)), *to_u64(f[2].substr(colon + 1)));
     e.inode = *to_u64(f[3]);
     e.target = std::string(f[4]);
-    snap.fds.push_back(e);
+    snap.walk->fds.push_back(e);
     model::Process p;
     p.pid = e.pid;
     p.comm = "python3";
     p.uid = 1000;
     p.gid = 100;
-    snap.processes.emplace(p.pid, p);
+    snap.walk->processes.emplace(p.pid, p);
   });
-  snap.index();
+  snap.walk->index();
   return snap;
 }
 
@@ -289,8 +289,8 @@ TEST_CASE("sys::lock_source on a captured tree") {
     CHECK(refs == std::vector<std::string>{"lock:3", "lock:4"});
   }
   SUBCASE("without descriptors: the pid, no path") {
-    snap.fds.clear();
-    snap.index();
+    snap.walk->fds.clear();
+    snap.walk->index();
     REQUIRE(sys::lock_source().collect(root, opts, snap).has_value());
     const model::Object* posix = find_ref(snap, "lock:5");
     REQUIRE(posix != nullptr);

@@ -101,7 +101,7 @@ TEST_CASE("sys::signal_source on a captured tree") {
   const sys::ProcRoot root(data_dir("pending"));
   model::Snapshot snap;
   REQUIRE(sys::walk_processes(root, sys::WalkOptions{}, snap).has_value());
-  REQUIRE(snap.processes.size() == 3);
+  REQUIRE(snap.walk->processes.size() == 3);
   CollectOptions opts;
   REQUIRE(sys::signal_source().kind() == model::Kind::signal);
 

@@ -158,7 +158,7 @@ void add_holder(model::Snapshot& snap, int pid, const char* comm, int fd, std::u
   p.pid = pid;
   p.comm = comm;
   p.uid = 1000;
-  snap.processes.emplace(pid, p);
+  snap.walk->processes.emplace(pid, p);
   model::FdEntry e;
   e.pid = pid;
   e.fd = fd;
@@ -166,7 +166,7 @@ void add_holder(model::Snapshot& snap, int pid, const char* comm, int fd, std::u
   e.target = "socket:[" + std::to_string(inode) + "]";
   e.inode = inode;
   e.access = "rw";
-  snap.fds.push_back(e);
+  snap.walk->fds.push_back(e);
 }
 
 } // namespace
@@ -464,7 +464,7 @@ TEST_CASE("sys::socket sources on a captured tree") {
   add_holder(snap, 4242, "server", 3, m.num("unix_path", 0));
   add_holder(snap, 4242, "server", 4, m.num("tcp_listen", 0));
   add_holder(snap, 4243, "client", 5, m.num("tcp_conn", 0));
-  snap.index();
+  snap.walk->index();
 
   SUBCASE("everything") {
     const CollectOptions opts;

@@ -283,14 +283,14 @@ Result<void> walk_processes(const ProcRoot& root, const WalkOptions& opts, model
   }
   WalkCounts counts;
   for (auto& part : parts) {
-    for (auto& p : part.processes) snap.processes.emplace(p.pid, std::move(p));
-    std::move(part.fds.begin(), part.fds.end(), std::back_inserter(snap.fds));
-    std::move(part.maps.begin(), part.maps.end(), std::back_inserter(snap.maps));
+    for (auto& p : part.processes) snap.walk->processes.emplace(p.pid, std::move(p));
+    std::move(part.fds.begin(), part.fds.end(), std::back_inserter(snap.walk->fds));
+    std::move(part.maps.begin(), part.maps.end(), std::back_inserter(snap.walk->maps));
     counts.fd_denied += part.counts.fd_denied;
     counts.maps_denied += part.counts.maps_denied;
   }
-  snap.maps_read = opts.maps;
-  snap.index();
+  snap.walk->maps_read = opts.maps;
+  snap.walk->index();
 
   const bool root_user = ::geteuid() == 0;
   auto processes = [](int n) { return fmt::format("{} process{}", n, n == 1 ? "" : "es"); };

@@ -117,7 +117,7 @@ std::vector<std::pair<Key, std::vector<const FdEntry*>>> group_fds(const model::
                                                                     KeyOf key_of) {
   std::vector<std::pair<Key, std::vector<const FdEntry*>>> groups;
   std::map<Key, std::size_t> where;
-  for (const auto& e : snap.fds) {
+  for (const auto& e : snap.walk->fds) {
     if (!pred(e)) continue;
     auto key = key_of(e);
     const auto [it, fresh] = where.emplace(key, groups.size());
@@ -234,7 +234,7 @@ public:
   Result<void> collect(const ProcRoot& root, const CollectOptions&, model::Snapshot& snap) const override {
     std::map<std::int64_t, std::size_t> by_id;
     std::string text;
-    for (const auto& e : snap.fds) {
+    for (const auto& e : snap.walk->fds) {
       if (!is_anon(e, "eventfd")) continue;
       if (!read_file_at(root.proc_fd(), fd_path(e.pid, e.fd, "fdinfo").c_str(), text, Read::once)) continue;
       const FdInfo info = parse_fdinfo(text);
@@ -281,7 +281,7 @@ public:
       }
       return snap.objects[it->second];
     };
-    for (const auto& e : snap.fds) {
+    for (const auto& e : snap.walk->fds) {
       if (e.type != FdType::path) continue;
       auto name = memfd_name(e.target);
       if (!name || e.inode == 0) continue;
@@ -293,7 +293,7 @@ public:
         if (root.live()) read_seals(root, e, o);
       }
     }
-    for (const auto& m : snap.maps) {
+    for (const auto& m : snap.walk->maps) {
       auto name = memfd_name(m.path);
       if (!name) continue;
       Object& o = object_for(m.inode, *name);
@@ -323,7 +323,7 @@ public:
   model::Kind kind() const override { return Kind::signalfd; }
   Result<void> collect(const ProcRoot& root, const CollectOptions&, model::Snapshot& snap) const override {
     std::string text;
-    for (const auto& e : snap.fds) {
+    for (const auto& e : snap.walk->fds) {
       if (!is_anon(e, "signalfd")) continue;
       Object o;
       o.kind = Kind::signalfd;

@@ -64,7 +64,7 @@ public:
   const std::vector<LockLine>& of(std::size_t fd_index) {
     auto [it, inserted] = m_cache.try_emplace(fd_index);
     if (inserted) {
-      const model::FdEntry& e = m_snap.fds[fd_index];
+      const model::FdEntry& e = m_snap.walk->fds[fd_index];
       const std::string path = fmt::format("{}/fdinfo/{}", e.pid, e.fd);
       if (read_file_at(m_root.proc_fd(), path.c_str(), m_buf)) it->second = parse_fdinfo_locks(m_buf);
     }
@@ -89,9 +89,9 @@ public:
 std::vector<std::size_t> candidates(const model::Snapshot& snap, const LockLine& l) {
   std::vector<std::size_t> out;
   if (!l.inode) return out;
-  const auto [first, last] = snap.fds_by_inode.equal_range(*l.inode);
+  const auto [first, last] = snap.walk->fds_by_inode.equal_range(*l.inode);
   for (auto it = first; it != last; ++it) {
-    const model::FdEntry& e = snap.fds[it->second];
+    const model::FdEntry& e = snap.walk->fds[it->second];
     if (e.dev == *l.dev || (e.type != model::FdType::path && e.dev == 0)) out.push_back(it->second);
   }
   std::sort(out.begin(), out.end());  // walk order: stable output
@@ -111,10 +111,10 @@ Found find_holders(const model::Snapshot& snap, FdinfoLocks& fdinfo, const LockL
     for (std::size_t i : cands) {
       const auto& held = fdinfo.of(i);
       if (std::none_of(held.begin(), held.end(), [&](const LockLine& h) { return same_lock(h, l); })) continue;
-      model::Holder h = snap.holder(snap.fds[i]);
+      model::Holder h = snap.holder(snap.walk->fds[i]);
       h.access = access;
       found.holders.push_back(std::move(h));
-      if (found.file == nullptr) found.file = &snap.fds[i];
+      if (found.file == nullptr) found.file = &snap.walk->fds[i];
     }
   }
   if (found.holders.empty() && l.pid > 0) {
@@ -128,8 +128,8 @@ Found find_holders(const model::Snapshot& snap, FdinfoLocks& fdinfo, const LockL
     const model::FdEntry* only = nullptr;
     int count = 0;
     for (std::size_t i : cands) {
-      if (snap.fds[i].pid == l.pid && snap.fds[i].dev == *l.dev) {
-        only = &snap.fds[i];
+      if (snap.walk->fds[i].pid == l.pid && snap.walk->fds[i].dev == *l.dev) {
+        only = &snap.walk->fds[i];
         ++count;
       }
     }
@@ -140,7 +140,7 @@ Found find_holders(const model::Snapshot& snap, FdinfoLocks& fdinfo, const LockL
     found.holders.push_back(std::move(h));
   }
   for (std::size_t i = 0; found.file == nullptr && i < cands.size(); ++i) {
-    const model::FdEntry& e = snap.fds[cands[i]];
+    const model::FdEntry& e = snap.walk->fds[cands[i]];
     if (e.type == model::FdType::path && e.dev == *l.dev) found.file = &e;
   }
   return found;

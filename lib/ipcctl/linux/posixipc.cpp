@@ -96,9 +96,9 @@ Object file_object(Kind kind, std::string name, const struct stat& st) {
 // descriptor links to "/NAME" wherever mqueue is mounted, so its mode is
 // read here, for just these descriptors.
 void join_holders(const ProcRoot& root, const model::Snapshot& snap, Object& o, const struct stat& st) {
-  const auto [lo, hi] = snap.fds_by_inode.equal_range(st.st_ino);
+  const auto [lo, hi] = snap.walk->fds_by_inode.equal_range(st.st_ino);
   for (auto it = lo; it != hi; ++it) {
-    const auto& e = snap.fds[it->second];
+    const auto& e = snap.walk->fds[it->second];
     if (e.type != model::FdType::path || e.dev != st.st_dev) continue;
     model::Holder h = snap.holder(e);
     struct stat link {};
@@ -107,7 +107,7 @@ void join_holders(const ProcRoot& root, const model::Snapshot& snap, Object& o, 
       h.access = access_from_link_mode(link.st_mode);
     o.holders.push_back(std::move(h));
   }
-  for (const auto& m : snap.maps) {
+  for (const auto& m : snap.walk->maps) {
     if (m.inode != st.st_ino || m.dev != st.st_dev) continue;
     model::Holder h = snap.holder(m);
     if (std::find(o.holders.begin(), o.holders.end(), h) == o.holders.end()) o.holders.push_back(std::move(h));

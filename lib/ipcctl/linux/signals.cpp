@@ -54,7 +54,7 @@ public:
 
   Result<void> collect(const ProcRoot&, const CollectOptions& opts, model::Snapshot& snap) const override {
     std::vector<const model::Process*> procs;
-    for (const auto& [pid, p] : snap.processes) {
+    for (const auto& [pid, p] : snap.walk->processes) {
       if (p.kernel_thread) continue;
       if (!opts.selects(pid)) continue;
       if (!opts.all_signals && (p.signals.pending | p.signals.shared_pending) == 0) continue;

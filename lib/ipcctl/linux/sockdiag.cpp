@@ -399,9 +399,9 @@ namespace {
 
 std::vector<model::Holder> socket_holders(const model::Snapshot& snap, std::uint64_t inode) {
   std::vector<model::Holder> out;
-  const auto [first, last] = snap.fds_by_inode.equal_range(inode);
+  const auto [first, last] = snap.walk->fds_by_inode.equal_range(inode);
   for (auto it = first; it != last; ++it) {
-    const model::FdEntry& e = snap.fds[it->second];
+    const model::FdEntry& e = snap.walk->fds[it->second];
     if (e.type == model::FdType::socket) out.push_back(snap.holder(e));
   }
   std::sort(out.begin(), out.end(), [](const model::Holder& a, const model::Holder& b) {

@@ -235,7 +235,7 @@ public:
     if (!list) return fail(list.error());
     // shmid -> holders, from the /SYSV mappings of the walk
     std::unordered_multimap<std::int64_t, const model::MapEntry*> by_id;
-    for (const auto& m : snap.maps)
+    for (const auto& m : snap.walk->maps)
       if (starts_with(m.path, "/SYSV")) by_id.emplace(static_cast<std::int64_t>(m.inode), &m);
     for (const auto& s : *list) {
       Object o = common_object(Kind::sysv_shm, s);

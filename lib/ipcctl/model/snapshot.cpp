@@ -4,7 +4,7 @@
 
 namespace ipcctl::model {
 
-void Snapshot::index() {
+void Walk::index() {
   fds_by_inode.clear();
   fds_by_inode.reserve(fds.size());
   for (std::size_t i = 0; i < fds.size(); ++i)
@@ -16,8 +16,8 @@ void Snapshot::warn(std::string text) {
 }
 
 const Process* Snapshot::process(int pid) const {
-  const auto it = processes.find(pid);
-  return it == processes.end() ? nullptr : &it->second;
+  const auto it = walk->processes.find(pid);
+  return it == walk->processes.end() ? nullptr : &it->second;
 }
 
 Holder Snapshot::holder(const FdEntry& e) const {

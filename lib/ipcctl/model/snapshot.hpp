@@ -5,6 +5,7 @@
 #include <ipcctl/model/object.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,18 +52,22 @@ struct MapEntry {
   std::string access;        // "r", "rw"
 };
 
-struct Snapshot {
-  std::vector<Object> objects;
-  std::vector<std::string> warnings;
-
+// What the one walk of /proc saw: read-only once built, shared by every
+// source (which may run on several threads at once).
+struct Walk {
   std::unordered_map<int, Process> processes;
   std::vector<FdEntry> fds;
   std::vector<MapEntry> maps;
   bool maps_read = false;
-
-  // Built by index() after the walk: fd positions by inode (pipe, socket, path).
+  // fd positions by inode (pipe, socket, path); built by index().
   std::unordered_multimap<std::uint64_t, std::size_t> fds_by_inode;
   void index();
+};
+
+struct Snapshot {
+  std::vector<Object> objects;
+  std::vector<std::string> warnings;
+  std::shared_ptr<Walk> walk = std::make_shared<Walk>();
 
   void warn(std::string text);
   const Process* process(int pid) const;
