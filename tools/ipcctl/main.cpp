@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
       }
       for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
         if (sub->get_name() == topic) {
-          fmt::print("{}", sub->help());
+          fmt::print("{}", sub->help(app.get_name()));
           return 0;
         }
       }
