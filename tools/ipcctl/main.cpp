@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
 
   Action action;
   setup_ls(app, action);
+  setup_mk(app, action);
+  setup_limits(app, action);
 
   std::string topic;
   auto* help = app.add_subcommand("help", "show help for a command");

@@ -1,0 +1,1 @@
+#include <ipcctl/linux/limits.hpp>

@@ -1,0 +1,1 @@
+#include <ipcctl/ops/create.hpp>
