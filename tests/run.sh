@@ -11,7 +11,7 @@ build=${BUILD_DIR:-build}
 setup=()
 if [ "${1:-}" = "--sanitize" ]; then
   build=${BUILD_DIR:-build-asan}
-  setup=(-Db_sanitize=address,undefined -Db_lundef=false)
+  setup=(-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Dman=disabled)
 fi
 
 if [ "$(id -u)" -eq 0 ] && ! grep -qs ' /dev/mqueue mqueue ' /proc/mounts; then
