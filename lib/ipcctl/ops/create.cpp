@@ -1,1 +1,391 @@
+// Creation is exclusive for every type (IPC_EXCL, O_EXCL, mkfifo's EEXIST), so
+// a name or key that is taken is reported, never opened: `mk` must not hand
+// out somebody else's object as new. The open calls apply the umask, so the
+// mode is set again afterwards (fchmod/chmod; SysV ignores the umask): the
+// object never has more bits than asked for, even for that moment. When a
+// step after creation fails, the object is removed again: it is ours.
+//
+// The kernel reports most limits as a bare EINVAL or ENOSPC; the error's
+// detail names the sysctl involved and its current value, read only then.
 #include <ipcctl/ops/create.hpp>
+
+#include <ipcctl/util/fd.hpp>
+#include <ipcctl/util/parse.hpp>
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <mqueue.h>
+#include <semaphore.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <vector>
+
+namespace ipcctl::ops {
+
+using model::Kind;
+
+namespace {
+
+constexpr std::int64_t k_semvmx = 32767;  // SEMVMX: the largest SysV semaphore value
+
+Error usage(std::string subject, std::string why) { return Error{0, {}, std::move(subject), std::move(why)}; }
+
+// One number of a /proc/sys file ("32000 1024000000 500 32000": field 1 is SEMMNS).
+std::optional<std::uint64_t> sysctl_value(const char* path, std::size_t field = 0) {
+  auto text = read_file(path);
+  if (!text) return std::nullopt;
+  const auto fields = split_ws(trim(*text));
+  if (field >= fields.size()) return std::nullopt;
+  return to_u64(fields[field]);
+}
+
+std::string sysctl_text(const char* path, std::size_t field = 0) {
+  const auto v = sysctl_value(path, field);
+  return v ? std::to_string(*v) : std::string("unknown");
+}
+
+std::string key_subject(std::uint32_t key) {
+  return key == IPC_PRIVATE ? std::string("key private") : fmt::format("key {:#010x}", key);
+}
+
+// `err` is the errno, read before the hint is made: reading sysctls may change errno.
+Error sys_fail(int err, std::string op, std::string subject, std::string hint = {}) {
+  return Error{err, std::move(op), std::move(subject), std::move(hint)};
+}
+
+model::Object base_object(const CreateRequest& r) {
+  model::Object o;
+  o.kind = r.kind;
+  o.mode = r.mode;
+  o.owner.uid = ::geteuid();
+  o.owner.gid = ::getegid();
+  return o;
+}
+
+void set_file_facts(model::Object& o, const struct stat& st) {
+  o.inode = st.st_ino;
+  o.owner.uid = st.st_uid;
+  o.owner.gid = st.st_gid;
+  o.mode = st.st_mode & 07777;
+}
+
+model::Object sysv_object(const CreateRequest& r, int id) {
+  model::Object o = base_object(r);
+  o.id = id;
+  o.key = r.key;
+  o.ref = fmt::format("{}:{}", model::kind_name(r.kind), id);
+  return o;
+}
+
+Result<model::Object> create_sysv_msg(const CreateRequest& r) {
+  const int id = ::msgget(static_cast<key_t>(r.key), IPC_CREAT | IPC_EXCL | static_cast<int>(r.mode));
+  if (id == -1) {
+    const int err = errno;
+    const std::string hint = err == ENOSPC
+        ? fmt::format("all queues: kernel.msgmni ({}) reached", sysctl_text("/proc/sys/kernel/msgmni"))
+        : std::string();
+    return fail(sys_fail(err, "msgget", key_subject(r.key), hint));
+  }
+  return sysv_object(r, id);
+}
+
+Result<model::Object> create_sysv_shm(const CreateRequest& r) {
+  const char* k_shmmax = "/proc/sys/kernel/shmmax";
+  const auto shmmax = sysctl_value(k_shmmax);
+  const std::string too_big = fmt::format(
+      "size {} is above kernel.shmmax ({}): raise it with sysctl -w kernel.shmmax=N", r.size, sysctl_text(k_shmmax));
+  if (shmmax && static_cast<std::uint64_t>(r.size) > *shmmax)
+    return fail(Error{EINVAL, "shmget", key_subject(r.key), too_big});
+  const int id = ::shmget(static_cast<key_t>(r.key), static_cast<std::size_t>(r.size),
+                          IPC_CREAT | IPC_EXCL | static_cast<int>(r.mode));
+  if (id == -1) {
+    const int err = errno;
+    std::string hint;
+    if (err == EINVAL) hint = too_big;
+    if (err == ENOSPC)
+      hint = fmt::format("kernel.shmall ({} pages) or kernel.shmmni ({} segments) reached: raise them with sysctl -w",
+                         sysctl_text("/proc/sys/kernel/shmall"), sysctl_text("/proc/sys/kernel/shmmni"));
+    return fail(sys_fail(err, "shmget", key_subject(r.key), hint));
+  }
+  model::Object o = sysv_object(r, id);
+  o.size = r.size;
+  return o;
+}
+
+Result<model::Object> create_sysv_sem(const CreateRequest& r) {
+  const char* k_sem = "/proc/sys/kernel/sem";  // SEMMSL SEMMNS SEMOPM SEMMNI
+  const auto semmsl = sysctl_value(k_sem, 0);
+  const std::string too_many = fmt::format(
+      "nsems {} is above SEMMSL ({}), the first field of kernel.sem: raise it with sysctl -w kernel.sem=...", r.nsems,
+      sysctl_text(k_sem, 0));
+  if (semmsl && static_cast<std::uint64_t>(r.nsems) > *semmsl)
+    return fail(Error{EINVAL, "semget", key_subject(r.key), too_many});
+  const int id = ::semget(static_cast<key_t>(r.key), static_cast<int>(r.nsems),
+                          IPC_CREAT | IPC_EXCL | static_cast<int>(r.mode));
+  if (id == -1) {
+    const int err = errno;
+    std::string hint;
+    if (err == EINVAL) hint = too_many;
+    if (err == ENOSPC)
+      hint = fmt::format("SEMMNS ({} semaphores) or SEMMNI ({} sets) of kernel.sem reached", sysctl_text(k_sem, 1),
+                         sysctl_text(k_sem, 3));
+    return fail(sys_fail(err, "semget", key_subject(r.key), hint));
+  }
+  std::vector<unsigned short> values(static_cast<std::size_t>(r.nsems), static_cast<unsigned short>(r.value));
+  if (r.value != 0 && ::semctl(id, 0, SETALL, values.data()) == -1) {
+    Error e = sys_error("semctl(SETALL)", fmt::format("sem id {}", id));
+    ::semctl(id, 0, IPC_RMID);
+    return fail(std::move(e));
+  }
+  model::Object o = sysv_object(r, id);
+  o.set("nsems", r.nsems);
+  o.set("values", std::vector<std::int64_t>(values.begin(), values.end()));
+  return o;
+}
+
+std::string mq_hint(int err, const mq_attr& attr) {
+  const char* k_dir = "/proc/sys/fs/mqueue/";
+  auto sysctl = [&](const char* name) { return sysctl_text((std::string(k_dir) + name).c_str()); };
+  if (err == EINVAL)
+    return fmt::format("maxmsg {} or msgsize {} is above fs.mqueue.msg_max ({}) or fs.mqueue.msgsize_max ({}), "
+                       "the limits without CAP_SYS_RESOURCE: raise them with sysctl -w",
+                       attr.mq_maxmsg, attr.mq_msgsize, sysctl("msg_max"), sysctl("msgsize_max"));
+  if (err == ENOSPC) return fmt::format("fs.mqueue.queues_max ({}) reached", sysctl("queues_max"));
+  if (err == EMFILE) {
+    rlimit rl{};
+    const std::string limit = ::getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+        ? fmt::format("{} bytes", rl.rlim_cur)
+        : std::string("unlimited");
+    return fmt::format("the queues of this user would exceed RLIMIT_MSGQUEUE ({}; ulimit -q), or no descriptor is free",
+                       limit);
+  }
+  return {};
+}
+
+Result<model::Object> create_posix_mq(const CreateRequest& r) {
+  mq_attr attr{};
+  mq_attr* attr_arg = nullptr;
+  if (r.maxmsg || r.msgsize) {
+    attr.mq_maxmsg = static_cast<long>(
+        r.maxmsg.value_or(sysctl_value("/proc/sys/fs/mqueue/msg_default").value_or(10)));
+    attr.mq_msgsize = static_cast<long>(
+        r.msgsize.value_or(sysctl_value("/proc/sys/fs/mqueue/msgsize_default").value_or(8192)));
+    attr_arg = &attr;
+  }
+  const mqd_t mq = ::mq_open(r.name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(r.mode),
+                             attr_arg);
+  if (mq == static_cast<mqd_t>(-1)) {
+    const int err = errno;
+    return fail(sys_fail(err, "mq_open", r.name, mq_hint(err, attr)));
+  }
+  // On Linux an mqd_t is a descriptor of the queue's mqueue file.
+  const UniqueFd fd(mq);
+  struct stat st {};
+  mq_attr got{};
+  if (::fchmod(fd.get(), r.mode) == -1 || ::fstat(fd.get(), &st) == -1 || ::mq_getattr(mq, &got) == -1) {
+    Error e = sys_error("set mode of", r.name);
+    ::mq_unlink(r.name.c_str());
+    return fail(std::move(e));
+  }
+  model::Object o = base_object(r);
+  set_file_facts(o, st);
+  o.name = r.name;
+  o.ref = fmt::format("posix-mq:{}", r.name);
+  o.set("messages", std::int64_t{0});
+  o.set("maxmsg", static_cast<std::int64_t>(got.mq_maxmsg));
+  o.set("msgsize", static_cast<std::int64_t>(got.mq_msgsize));
+  return o;
+}
+
+Result<model::Object> create_posix_shm(const CreateRequest& r) {
+  const UniqueFd fd(::shm_open(r.name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(r.mode)));
+  if (!fd) return fail(sys_error("shm_open", r.name));
+  struct stat st {};
+  if (::fchmod(fd.get(), r.mode) == -1 || ::ftruncate(fd.get(), static_cast<off_t>(r.size)) == -1 ||
+      ::fstat(fd.get(), &st) == -1) {
+    Error e = sys_error("size or mode of", r.name);
+    ::shm_unlink(r.name.c_str());
+    return fail(std::move(e));
+  }
+  model::Object o = base_object(r);
+  set_file_facts(o, st);
+  o.name = r.name;
+  o.size = st.st_size;
+  o.ref = fmt::format("posix-shm:{}", r.name);
+  return o;
+}
+
+Result<model::Object> create_posix_sem(const CreateRequest& r) {
+  sem_t* sem =
+      ::sem_open(r.name.c_str(), O_CREAT | O_EXCL, static_cast<mode_t>(r.mode), static_cast<unsigned>(r.value));
+  if (sem == SEM_FAILED) return fail(sys_error("sem_open", r.name));
+  ::sem_close(sem);
+  // glibc keeps a named semaphore in /dev/shm/sem.NAME.
+  const std::string path = "/dev/shm/sem." + r.name.substr(1);
+  struct stat st {};
+  if (::chmod(path.c_str(), r.mode) == -1 || ::stat(path.c_str(), &st) == -1) {
+    Error e = sys_error("chmod", path);
+    ::sem_unlink(r.name.c_str());
+    return fail(std::move(e));
+  }
+  model::Object o = base_object(r);
+  set_file_facts(o, st);
+  o.name = r.name;
+  o.ref = fmt::format("posix-sem:{}", r.name);
+  o.set("value", r.value);
+  return o;
+}
+
+Result<model::Object> create_fifo(const CreateRequest& r) {
+  if (::mkfifo(r.name.c_str(), static_cast<mode_t>(r.mode)) == -1) return fail(sys_error("mkfifo", r.name));
+  struct stat st {};
+  if (::chmod(r.name.c_str(), r.mode) == -1 || ::lstat(r.name.c_str(), &st) == -1) {
+    Error e = sys_error("chmod", r.name);
+    ::unlink(r.name.c_str());
+    return fail(std::move(e));
+  }
+  model::Object o = base_object(r);
+  set_file_facts(o, st);
+  o.name = r.name;
+  o.ref = fmt::format("fifo:{}", r.name);
+  return o;
+}
+
+} // namespace
+
+bool creatable(Kind k) {
+  switch (k) {
+  case Kind::sysv_msg: case Kind::sysv_shm: case Kind::sysv_sem:
+  case Kind::posix_mq: case Kind::posix_shm: case Kind::posix_sem:
+  case Kind::fifo:
+    return true;
+  default:
+    return false;
+  }
+}
+
+Result<std::string> parse_posix_name(std::string_view text, Kind kind) {
+  const std::string subject = fmt::format("name '{}'", text);
+  std::string_view name = text;
+  if (!name.empty() && name.front() == '/') name.remove_prefix(1);
+  if (name.empty()) return fail(usage(subject, "empty: give a name such as /orders"));
+  if (name.find('/') != std::string_view::npos)
+    return fail(usage(subject, "a POSIX name is one leading '/' and no other slash, e.g. /orders"));
+  if (name == "." || name == "..") return fail(usage(subject, "'.' and '..' are not names"));
+  const std::size_t max = kind == Kind::posix_sem ? NAME_MAX - 4 : NAME_MAX;
+  if (name.size() > max)
+    return fail(usage(fmt::format("name of {} bytes", name.size()),
+                      fmt::format("too long: a {} name has at most {} bytes", model::kind_name(kind), max)));
+  return "/" + std::string(name);
+}
+
+Result<std::int64_t> parse_object_size(std::string_view text) {
+  const auto n = parse_size(text);
+  if (!n)
+    return fail(usage(fmt::format("size '{}'", text),
+                      "not a size: give bytes, or a number with K, M or G (binary units): 4096, 4K, 1M, 1G"));
+  return *n;
+}
+
+Result<std::uint32_t> parse_mode(std::string_view text) {
+  const auto n = text.find_first_not_of("01234567") == std::string_view::npos ? to_u64(text, 8) : std::nullopt;
+  if (!n || *n > 07777)
+    return fail(usage(fmt::format("mode '{}'", text), "not an octal mode: give 0 to 7777 in octal, e.g. 0600 or 640"));
+  return static_cast<std::uint32_t>(*n);
+}
+
+Result<std::uint32_t> parse_key(std::string_view text) {
+  if (text == "private") return std::uint32_t{IPC_PRIVATE};
+  const std::string subject = fmt::format("key '{}'", text);
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const auto n = hex ? to_u64(text.substr(2), 16) : to_u64(text, 10);
+  if (!n) return fail(usage(subject, "not a key: give 'private', a decimal number or 0x followed by hex digits"));
+  if (*n > 0xffffffffu) return fail(usage(subject, "out of range: a key has 32 bits (at most 0xffffffff)"));
+  return static_cast<std::uint32_t>(*n);
+}
+
+std::uint32_t ftok_key(std::uint64_t dev, std::uint64_t ino, int proj) {
+  return static_cast<std::uint32_t>((ino & 0xffff) | ((dev & 0xff) << 16) |
+                                    ((static_cast<std::uint32_t>(proj) & 0xff) << 24));
+}
+
+Result<void> check_request(const CreateRequest& r) {
+  if (!creatable(r.kind))
+    return fail(usage(fmt::format("type '{}'", model::kind_name(r.kind)), "cannot be created with mk"));
+  const std::string type(model::kind_name(r.kind));
+  if (r.kind != Kind::fifo && r.mode > 0777)
+    return fail(usage(fmt::format("mode {:04o}", r.mode),
+                      fmt::format("only permission bits (at most 0777) apply to a {}", type)));
+  if (r.kind == Kind::sysv_shm && r.size < 1)
+    return fail(usage(fmt::format("size {}", r.size), "a SysV segment has at least 1 byte: give --size"));
+  if (r.kind == Kind::posix_shm && r.size < 0) return fail(usage(fmt::format("size {}", r.size), "is negative"));
+  if (r.kind == Kind::sysv_sem) {
+    if (r.nsems < 1 || r.nsems > INT_MAX)
+      return fail(usage(fmt::format("nsems {}", r.nsems), "a semaphore set has at least 1 semaphore"));
+    if (r.value < 0 || r.value > k_semvmx)
+      return fail(usage(fmt::format("value {}", r.value), fmt::format("a SysV semaphore holds 0 to {}", k_semvmx)));
+  }
+  if (r.kind == Kind::posix_sem && (r.value < 0 || r.value > SEM_VALUE_MAX))
+    return fail(
+        usage(fmt::format("value {}", r.value), fmt::format("a POSIX semaphore holds 0 to {}", SEM_VALUE_MAX)));
+  if (r.kind == Kind::posix_mq) {
+    if (r.maxmsg && (*r.maxmsg < 1 || *r.maxmsg > LONG_MAX))
+      return fail(usage(fmt::format("maxmsg {}", *r.maxmsg), "a queue holds at least 1 message"));
+    if (r.msgsize && (*r.msgsize < 1 || *r.msgsize > LONG_MAX))
+      return fail(usage(fmt::format("msgsize {}", *r.msgsize), "a message has room for at least 1 byte"));
+  }
+  return {};
+}
+
+Result<std::uint32_t> key_from_path(const std::string& path, int proj) {
+  if (proj < 1 || proj > 255)
+    return fail(usage(fmt::format("proj {}", proj), "give 1 to 255"));
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == -1) return fail(sys_error("stat", path));
+  return ftok_key(st.st_dev, st.st_ino, proj);
+}
+
+Result<std::string> fifo_path(std::string_view path) {
+  const auto slash = path.rfind('/');
+  const std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  if (base.empty() || base == "." || base == "..")
+    return fail(usage(fmt::format("path '{}'", path), "give the path of the FIFO to create, e.g. /run/app/ctl"));
+  std::string dir = slash == std::string_view::npos ? std::string(".") : std::string(path.substr(0, slash));
+  if (dir.empty()) dir = "/";
+  char* real = ::realpath(dir.c_str(), nullptr);
+  if (real == nullptr) return fail(sys_error("directory", dir));
+  std::string out(real);
+  std::free(real);
+  struct stat st {};
+  if (::stat(out.c_str(), &st) == -1) return fail(sys_error("directory", dir));
+  if (!S_ISDIR(st.st_mode)) return fail(Error{ENOTDIR, "directory", dir, {}});
+  if (out.back() != '/') out += '/';
+  return out + std::string(base);
+}
+
+Result<model::Object> create(const CreateRequest& r) {
+  if (auto ok = check_request(r); !ok) return fail(ok.error());
+  switch (r.kind) {
+  case Kind::sysv_msg: return create_sysv_msg(r);
+  case Kind::sysv_shm: return create_sysv_shm(r);
+  case Kind::sysv_sem: return create_sysv_sem(r);
+  case Kind::posix_mq: return create_posix_mq(r);
+  case Kind::posix_shm: return create_posix_shm(r);
+  case Kind::posix_sem: return create_posix_sem(r);
+  case Kind::fifo: return create_fifo(r);
+  default: break;
+  }
+  return fail(usage(std::string(model::kind_name(r.kind)), "cannot be created with mk"));
+}
+
+} // namespace ipcctl::ops
