@@ -264,3 +264,17 @@ expect_time_or_null() {
   expect_true "$1 is RFC 3339 or null" "$2" \
     "($3 == null) or (($3 | type) == \"string\" and ($3 | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\$\")))" "$3"
 }
+
+# ensure_mqueue: mounts the mqueue filesystem at /dev/mqueue if it is not,
+# undoing that at exit; sets have_mq=yes or no.
+ensure_mqueue() {
+  have_mq=yes
+  mountpoint -q /dev/mqueue 2>/dev/null && return 0
+  grep -qw mqueue /proc/filesystems || { have_mq=no; return 0; }
+  [[ -d /dev/mqueue ]] || { mkdir /dev/mqueue && CLEANUP+=("rmdir /dev/mqueue"); }
+  if mount -t mqueue none /dev/mqueue 2>/dev/null; then
+    CLEANUP+=("umount /dev/mqueue")
+  else
+    have_mq=no
+  fi
+}

@@ -9,18 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 # ipcctl finds queues under /dev/mqueue: mount it if it is not, and put the
 # machine back as it was afterwards.
-have_mq=yes
-if ! mountpoint -q /dev/mqueue 2>/dev/null; then
-  grep -qw mqueue /proc/filesystems || have_mq=no
-  if [[ $have_mq == yes ]]; then
-    [[ -d /dev/mqueue ]] || { mkdir /dev/mqueue && CLEANUP+=("rmdir /dev/mqueue"); }
-    if mount -t mqueue none /dev/mqueue 2>/dev/null; then
-      CLEANUP+=("umount /dev/mqueue")
-    else
-      have_mq=no
-    fi
-  fi
-fi
+ensure_mqueue
 
 fixture shm posix-shm size=12288
 fixture sem posix-sem value=9

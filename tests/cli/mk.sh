@@ -8,18 +8,7 @@ source "$(dirname "$0")/lib.sh"
 [[ -r /proc/sysvipc/shm ]] || skip "no SysV IPC in this kernel"
 
 # ls finds queues under /dev/mqueue: mount it if it is not (mk itself needs no mount).
-have_mq=yes
-if ! mountpoint -q /dev/mqueue 2>/dev/null; then
-  grep -qw mqueue /proc/filesystems || have_mq=no
-  if [[ $have_mq == yes ]]; then
-    [[ -d /dev/mqueue ]] || { mkdir /dev/mqueue && CLEANUP+=("rmdir /dev/mqueue"); }
-    if mount -t mqueue none /dev/mqueue 2>/dev/null; then
-      CLEANUP+=("umount /dev/mqueue")
-    else
-      have_mq=no
-    fi
-  fi
-fi
+ensure_mqueue
 
 tag=ipcctl-mk-$$
 key=$(printf '0x%08x' $((0x6d6b0000 + ($$ & 0xffff))))
