@@ -9,6 +9,7 @@ namespace ipcctl::tools {
 using Action = std::function<int()>;
 
 void setup_ls(CLI::App& app, Action& action);
+void setup_show(CLI::App& app, Action& action);
 void setup_mk(CLI::App& app, Action& action);
 void setup_limits(CLI::App& app, Action& action);
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
 
   Action action;
   setup_ls(app, action);
+  setup_show(app, action);
   setup_mk(app, action);
   setup_limits(app, action);
 

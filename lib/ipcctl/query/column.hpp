@@ -36,5 +36,7 @@ std::vector<const Column*> default_columns(const model::KindSet& kinds);
 
 // Text of a cell for people ("" for null).
 std::string cell_text(const Cell& c);
+// A detail value as a cell: times in local time, lists comma separated.
+Cell value_cell(const model::Value& v);
 
 } // namespace ipcctl::query

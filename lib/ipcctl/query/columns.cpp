@@ -321,6 +321,8 @@ std::vector<const Column*> default_columns(const model::KindSet& kinds) {
   return out;
 }
 
+Cell value_cell(const model::Value& v) { return to_cell(v); }
+
 std::string cell_text(const Cell& c) {
   if (const auto* n = std::get_if<std::int64_t>(&c)) return fmt::format("{}", *n);
   if (const auto* s = std::get_if<std::string>(&c)) return *s;

@@ -132,6 +132,68 @@ std::string render_table(std::span<const model::Object> objects, std::span<const
   return out;
 }
 
+namespace {
+
+void holder_lines(std::string& out, std::string_view title, const std::vector<model::Holder>& holders) {
+  if (holders.empty()) {
+    out += fmt::format("  {:<14} none seen\n", title);
+    return;
+  }
+  out += fmt::format("  {}:\n", title);
+  out += fmt::format("    {:>7} {:<16} {:>5} {:<6} {}\n", "PID", "COMMAND", "FD", "ACCESS", "VIA");
+  for (const auto& h : holders) {
+    out += fmt::format("    {:>7} {:<16} {:>5} {:<6} {}\n", h.pid, escape(h.comm, false),
+                       h.fd ? fmt::format("{}", *h.fd) : std::string("-"), h.access.empty() ? "-" : h.access,
+                       model::via_name(h.via));
+  }
+}
+
+} // namespace
+
+std::string render_details(std::span<const model::Object> objects, const TableOptions& opts) {
+  std::string out;
+  auto line = [&](std::string_view field, const std::string& value) {
+    if (!value.empty()) out += fmt::format("  {:<14} {}\n", field, escape(value, false));
+  };
+  auto size = [&](std::int64_t b) {
+    return opts.exact_bytes || b < 1024 ? fmt::format("{}", b) : fmt::format("{} ({})", b, human_size(b));
+  };
+  for (const auto& o : objects) {
+    if (!out.empty()) out += '\n';
+    out += escape(o.ref, false) + '\n';
+    line("type", std::string(model::kind_name(o.kind)));
+    if (o.id) line("id", fmt::format("{}", *o.id));
+    if (o.key) line("key", fmt::format("0x{:08x}", *o.key));
+    if (o.name) line("name", *o.name);
+    if (o.inode) line("inode", fmt::format("{}", *o.inode));
+    if (o.owner.uid) {
+      std::string owner = o.owner.user.empty() ? fmt::format("{}", *o.owner.uid)
+                                               : fmt::format("{} ({})", o.owner.user, *o.owner.uid);
+      if (o.owner.gid)
+        owner += o.owner.group.empty() ? fmt::format(", group {}", *o.owner.gid)
+                                       : fmt::format(", group {} ({})", o.owner.group, *o.owner.gid);
+      line("owner", owner);
+    }
+    if (o.mode) line("mode", fmt::format("{:04o}", *o.mode));
+    if (o.size) line("size", size(*o.size));
+    for (const auto& f : o.detail) {
+      if (const bool* b = std::get_if<bool>(&f.value)) {
+        line(f.key, *b ? "yes" : "no");
+        continue;
+      }
+      const std::string text = query::cell_text(query::value_cell(f.value));
+      line(f.key, text.empty() ? "-" : text);
+    }
+    if (o.error) line("error", *o.error);
+    if (o.kind != model::Kind::signal) holder_lines(out, "holders", o.holders);
+    if (o.peer) {
+      line("peer", *o.peer);
+      holder_lines(out, "peer holders", o.peer_holders);
+    }
+  }
+  return out;
+}
+
 std::string render_summary(std::span<const model::Object> objects, const TableOptions& opts) {
   struct Tally {
     std::int64_t count = 0, bytes = 0, holders = 0;

@@ -18,7 +18,11 @@ struct TableOptions {
 std::string render_table(std::span<const model::Object> objects, std::span<const query::Column* const> columns,
                          const TableOptions& opts);
 
-// Counts and bytes per type and per user.
+// Everything known about each object, for people (ipcctl show): one block
+// of "field  value" lines per object, its detail, its holders, its peer.
+std::string render_details(std::span<const model::Object> objects, const TableOptions& opts);
+
+// Counts and bytes per type and per owner.
 std::string render_summary(std::span<const model::Object> objects, const TableOptions& opts);
 
 // 4096 -> "4K", 1536 -> "1.5K" (binary units, as lsipc).

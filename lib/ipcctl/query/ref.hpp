@@ -1,0 +1,31 @@
+#pragma once
+// Refs as users type them, for show (and later rm): "sysv-shm:32769",
+// "sysv-shm:key=0x1234", "posix-mq:/orders", "pipe:48213", a plain path
+// ("/dev/shm/x", a FIFO or unix socket path), or "pid:812" (everything that
+// process holds). Parsing checks the identity's form for the type.
+#include <ipcctl/model/object.hpp>
+#include <ipcctl/util/result.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ipcctl::query {
+
+struct RefQuery {
+  std::string text;                   // as typed
+  std::optional<model::Kind> kind;
+  std::optional<std::string> ref;     // an exact ref
+  std::optional<std::uint32_t> key;   // sysv-*:key=K
+  std::optional<int> pid;             // pid:N
+  std::optional<std::string> path;    // a plain absolute path
+
+  // The kinds a collection must run to answer this query.
+  model::KindSet kinds() const;
+  bool matches(const model::Object& o) const;
+};
+
+// Errors have code 0 and name what is wrong with the ref and what is accepted.
+Result<RefQuery> parse_ref(std::string_view text);
+
+} // namespace ipcctl::query

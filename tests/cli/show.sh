@@ -1,0 +1,78 @@
+#!/bin/bash
+# ipcctl show on real objects: every ref form (id, key=, path, pid:N), the
+# full object with its holders and its peer's, and the exit statuses.
+source "$(dirname "$0")/lib.sh"
+
+[[ -r /proc/sysvipc/shm ]] || skip "no SysV IPC in this kernel"
+
+fixture shm sysv-shm size=8192
+fixture fifo fifo bytes=300
+fixture pair socketpair
+
+# show_json ARGS...: `ipcctl show --json ARGS` into $LS, which must exit 0.
+show_json() {
+  run_ipcctl show --json "$@"
+  if ((RC != 0)); then
+    fail "show --json $*: exit $RC, expected 0; stderr: $ERR"
+    LS='{"objects":[]}'
+    return
+  fi
+  LS=$OUT
+  check_contract "show --json $*" "$LS"
+}
+
+shm="sysv-shm:$(fx shm id)"
+show_json "$shm"
+if o=$(obj "$shm"); then
+  expect "$shm: only the object asked for" "$LS" '.objects | length' 1
+  expect "$shm size" "$o" .size "$(fx shm size)"
+  expect_holders "$shm" "$o" "$(fx shm pid):null:rw:map" "$(fx shm pid2):null:rw:map"
+fi
+
+show_json "sysv-shm:key=$(fx shm key)"
+obj "$shm" >/dev/null && ok "sysv-shm:key= finds $shm"
+
+show_json "$(fx fifo path)"
+if o=$(obj "fifo:$(fx fifo path)"); then
+  expect "a FIFO by its path: unread bytes" "$o" .detail.unread_bytes "$(fx fifo bytes)"
+fi
+
+show_json "pid:$(fx pair pid)"
+expect_true "pid:N: every object is held by that process or is its signal state" "$LS" \
+  "[.objects[] | select(.type != \"signal\" and ([.holders[].pid] | index($(fx pair pid)) | not))] | length == 0" \
+  '[.objects[].ref]'
+if o=$(obj_where ".type == \"unix\" and .peer != null and ([.holders[].pid] | index($(fx pair pid)))"); then
+  expect "pid:N: the socket's peer holder is the other process" "$o" '[.peer_holders[].pid]' "[$(fx pair pid2)]"
+fi
+obj "signal:$(fx pair pid)" >/dev/null && ok "pid:N includes the process's signal state"
+
+# The text view names every holder.
+run_ipcctl show "$shm"
+if ((RC == 0)) && grep -q "^$shm\$" <<<"$OUT" && grep -q " $(fx shm pid2) " <<<"$OUT"; then
+  ok "show text: the ref heads the block and the holders are listed"
+else
+  fail "show text: exit $RC, output: ${OUT:0:400}"
+fi
+
+# A ref that names nothing: exit 1, the others still shown.
+run_ipcctl show --json "$shm" sysv-shm:2147483000
+if ((RC == 1)) && grep -q "sysv-shm:2147483000: no such object" <<<"$ERR" &&
+  [[ $(jq '.objects | length' <<<"$OUT") == 1 ]]; then
+  ok "a missing object: exit 1, named on stderr, the rest shown"
+else
+  fail "a missing object: exit $RC, stderr: $ERR"
+fi
+
+# Bad refs: exit 2, one line.
+for bad in "sysv-shm:" "sysv-shm:abc" "nope:1" "posix-mq:/a/b" "pid:x" "pipe:-1" "sysv-msg:key=0x1ffffffff" "relative"; do
+  run_ipcctl show "$bad"
+  if ((RC == 2)) && [[ $(wc -l <<<"$ERR") == 1 && -z $OUT ]]; then
+    ok "show '$bad': exit 2, one line"
+  else
+    fail "show '$bad': exit $RC (expected 2), stderr: $ERR"
+  fi
+done
+run_ipcctl show
+((RC == 2)) && ok "show without a ref: exit 2" || fail "show without a ref: exit $RC"
+
+finish

@@ -1,0 +1,93 @@
+// ipcctl show REF...: one collection for all the refs, then every object
+// each ref names, in full. A ref that names nothing is reported and makes
+// the exit status 1; the others are still shown.
+#include "common/cli.hpp"
+#include "ipcctl/commands.hpp"
+
+#include <ipcctl/collect.hpp>
+#include <ipcctl/query/ref.hpp>
+#include <ipcctl/query/select.hpp>
+#include <ipcctl/render/json.hpp>
+#include <ipcctl/render/text.hpp>
+#include <ipcctl/util/error.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <set>
+
+namespace ipcctl::tools {
+
+namespace {
+
+struct ShowOptions {
+  std::vector<std::string> refs;
+  bool json = false, bytes = false, no_probe = false;
+  std::string proc_root = "/";
+};
+
+int run_show(const ShowOptions& o) {
+  std::vector<query::RefQuery> queries;
+  for (const auto& text : o.refs) {
+    auto q = query::parse_ref(text);
+    if (!q) throw UsageError(fmt::format("show: {}", q.error().detail));
+    queries.push_back(std::move(*q));
+  }
+  CollectOptions copts;
+  copts.kinds = model::KindSet::none();
+  for (const auto& q : queries) {
+    for (auto k : model::all_kinds())
+      if (q.kinds().has(k)) copts.kinds.add(k);
+    // pid:N includes that process's signal state, pending or not.
+    if (q.pid || q.kind == model::Kind::signal) copts.all_signals = true;
+  }
+  copts.probe_pipes = !o.no_probe;
+  auto snap = collect(sys::ProcRoot(o.proc_root), copts);
+  if (!snap) throw Fatal(snap.error().message());
+  query::sort_default(snap->objects);
+
+  std::vector<model::Object> found;
+  std::set<std::string> seen;
+  std::vector<std::string> missing;
+  for (const auto& q : queries) {
+    bool any = false;
+    for (const auto& obj : snap->objects) {
+      if (!q.matches(obj)) continue;
+      any = true;
+      if (seen.insert(obj.ref).second) found.push_back(obj);
+    }
+    if (!any) missing.push_back(q.text);
+  }
+
+  if (o.json) {
+    render::write_json(found, snap->warnings,
+                       [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); });
+  } else {
+    render::TableOptions topts;
+    topts.exact_bytes = o.bytes;
+    fmt::print("{}", render::render_details(found, topts));
+    std::fflush(stdout);
+    for (const auto& w : snap->warnings) fmt::print(stderr, "ipcctl: warning: {}\n", w);
+  }
+  for (const auto& m : missing) fmt::print(stderr, "ipcctl: show: {}: no such object\n", m);
+  return missing.empty() ? 0 : 1;
+}
+
+} // namespace
+
+void setup_show(CLI::App& app, Action& action) {
+  static ShowOptions o;
+  auto* show = app.add_subcommand("show", "show everything known about IPC objects");
+  show->add_option("refs", o.refs,
+                   "objects to show: a ref (sysv-shm:32769, sysv-shm:key=0x1234, posix-mq:/orders, pipe:48213), "
+                   "a path (/dev/shm/x, a FIFO or a unix socket), or pid:N for all a process holds")
+      ->required()
+      ->type_name("REF");
+  show->add_flag("-J,--json", o.json, "print JSON (the ipcctl-json(7) contract)");
+  show->add_flag("-b,--bytes", o.bytes, "print sizes in bytes only");
+  show->add_flag("--no-probe", o.no_probe, "do not open pipes to measure their unread bytes");
+  add_proc_root_option(*show, o.proc_root);
+  show->callback([&action] { action = [] { return run_show(o); }; });
+}
+
+} // namespace ipcctl::tools
