@@ -52,6 +52,13 @@ int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) 
   }
 }
 
+void write_stdout(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+void print_warnings(const std::vector<std::string>& warnings) {
+  std::fflush(stdout);
+  for (const auto& w : warnings) fmt::print(stderr, "ipcctl: warning: {}\n", w);
+}
+
 bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
 
 std::size_t terminal_width() {

@@ -4,12 +4,18 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 #include <string_view>
 
 namespace ipcctl::tools {
 
 // Parses, then runs `body`; prints "<prog>: <what>" for errors.
 int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
+
+// Writes to stdout as is (a render::Sink); prints warnings to stderr.
+void write_stdout(std::string_view text);
+void print_warnings(const std::vector<std::string>& warnings);
 
 // Whether stdout is a terminal, and its width (0 when not a terminal).
 bool stdout_is_tty();

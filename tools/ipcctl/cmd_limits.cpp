@@ -124,8 +124,7 @@ int run_limits(const LimitsOptions& o) {
     return 0;
   }
   print_table(report, o);
-  std::fflush(stdout);
-  for (const auto& w : report.warnings) fmt::print(stderr, "ipcctl: warning: {}\n", w);
+  print_warnings(report.warnings);
   return 0;
 }
 

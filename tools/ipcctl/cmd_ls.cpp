@@ -119,7 +119,7 @@ int run_ls(const LsOptions& o) {
   topts.exact_bytes = o.out.bytes || o.out.raw;
   topts.width = o.out.raw ? 0 : terminal_width();
 
-  const render::Sink out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
+  const render::Sink out = write_stdout;
   if (o.out.json) {
     render::write_json(snap->objects, snap->warnings, out);
     return 0;
@@ -127,8 +127,7 @@ int run_ls(const LsOptions& o) {
   if (o.out.jsonl) render::write_jsonl(snap->objects, out);
   else if (o.summary) fmt::print("{}", render::render_summary(snap->objects, topts));
   else fmt::print("{}", render::render_table(snap->objects, columns, topts));
-  std::fflush(stdout);
-  for (const auto& w : snap->warnings) fmt::print(stderr, "ipcctl: warning: {}\n", w);
+  print_warnings(snap->warnings);
   return 0;
 }
 

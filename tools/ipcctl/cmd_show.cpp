@@ -2,6 +2,7 @@
 // each ref names, in full. A ref that names nothing is reported and makes
 // the exit status 1; the others are still shown.
 #include "common/cli.hpp"
+#include "common/run.hpp"
 #include "ipcctl/commands.hpp"
 
 #include <ipcctl/collect.hpp>
@@ -60,14 +61,12 @@ int run_show(const ShowOptions& o) {
   }
 
   if (o.json) {
-    render::write_json(found, snap->warnings,
-                       [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); });
+    render::write_json(found, snap->warnings, write_stdout);
   } else {
     render::TableOptions topts;
     topts.exact_bytes = o.bytes;
     fmt::print("{}", render::render_details(found, topts));
-    std::fflush(stdout);
-    for (const auto& w : snap->warnings) fmt::print(stderr, "ipcctl: warning: {}\n", w);
+    print_warnings(snap->warnings);
   }
   for (const auto& m : missing) fmt::print(stderr, "ipcctl: show: {}: no such object\n", m);
   return missing.empty() ? 0 : 1;

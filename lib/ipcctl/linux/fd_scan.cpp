@@ -154,7 +154,7 @@ bool boring_path(std::string_view p) {
 }
 
 bool wants_access(std::string_view target, unsigned mode) {
-  return S_ISFIFO(mode) || starts_with(target, "/dev/shm/") || starts_with(target, "/dev/mqueue/") ||
+  return S_ISFIFO(mode) || starts_with(target, "/dev/shm/") ||
          starts_with(target, "/memfd:");
 }
 

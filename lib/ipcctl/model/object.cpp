@@ -1,5 +1,7 @@
 #include <ipcctl/model/object.hpp>
 
+#include <fmt/format.h>
+
 namespace ipcctl::model {
 
 std::string_view via_name(Via v) {
@@ -10,6 +12,9 @@ std::string_view via_name(Via v) {
   }
   return "fd";
 }
+
+std::string key_text(std::uint32_t key) { return fmt::format("0x{:08x}", key); }
+std::string mode_text(std::uint32_t mode) { return fmt::format("{:04o}", mode); }
 
 const Value* Object::find(std::string_view key) const {
   for (const auto& f : detail)

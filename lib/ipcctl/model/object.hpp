@@ -47,6 +47,10 @@ struct Owner {
   std::string group;
 };
 
+// How people and JSON spell a SysV key ("0x00001234") and permission bits ("0600").
+std::string key_text(std::uint32_t key);
+std::string mode_text(std::uint32_t mode);
+
 struct Object {
   std::string ref;  // what a user types: "sysv-shm:32769", "posix-mq:/orders"
   Kind kind{};

@@ -209,7 +209,7 @@ std::vector<Column> build_columns() {
   add("ID", "SysV id, eventfd id", r, [](const Object& o) { return opt(o.id); });
   add("KEY", "SysV key", l, [](const Object& o) -> Cell {
     if (!o.key) return {};
-    return fmt::format("0x{:08x}", *o.key);
+    return model::key_text(*o.key);
   });
   add("NAME", "name or path", l, [](const Object& o) { return opt(o.name); }, true);
   add("INODE", "inode number", r, [](const Object& o) { return opt(o.inode); });
@@ -230,7 +230,7 @@ std::vector<Column> build_columns() {
   });
   add("PERMS", "permission bits, octal", l, [](const Object& o) -> Cell {
     if (!o.mode) return {};
-    return fmt::format("{:04o}", *o.mode);
+    return model::mode_text(*o.mode);
   });
   add("SIZE", "size in bytes (segment, file, queued or unread bytes)", r, [](const Object& o) { return opt(o.size); },
       false, true);

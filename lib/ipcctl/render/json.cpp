@@ -96,11 +96,6 @@ public:
     item();
     append_json_string(m_out, s);
   }
-  // Appends text that is already JSON (a nested object written elsewhere).
-  void raw(std::string_view json) {
-    item();
-    m_out += json;
-  }
 
   template <class T>
   void opt(const std::optional<T>& v) {
@@ -194,7 +189,7 @@ void write_object(Writer& w, const model::Object& o) {
   w.key("type"), w.string(model::kind_name(o.kind));
   w.key("id"), w.opt(o.id);
   w.key("key");
-  if (o.key) w.string(fmt::format("0x{:08x}", *o.key));
+  if (o.key) w.string(model::key_text(*o.key));
   else w.null();
   w.key("name"), w.opt(o.name);
   w.key("inode"), w.opt(o.inode);
@@ -214,7 +209,7 @@ void write_object(Writer& w, const model::Object& o) {
     w.end_object();
   }
   w.key("mode");
-  if (o.mode) w.string(fmt::format("{:04o}", *o.mode));
+  if (o.mode) w.string(model::mode_text(*o.mode));
   else w.null();
   w.key("size"), w.opt(o.size);
   w.key("holders"), write_holders(w, o.holders);

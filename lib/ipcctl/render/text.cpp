@@ -163,7 +163,7 @@ std::string render_details(std::span<const model::Object> objects, const TableOp
     out += escape(o.ref, false) + '\n';
     line("type", std::string(model::kind_name(o.kind)));
     if (o.id) line("id", fmt::format("{}", *o.id));
-    if (o.key) line("key", fmt::format("0x{:08x}", *o.key));
+    if (o.key) line("key", model::key_text(*o.key));
     if (o.name) line("name", *o.name);
     if (o.inode) line("inode", fmt::format("{}", *o.inode));
     if (o.owner.uid) {
@@ -174,7 +174,7 @@ std::string render_details(std::span<const model::Object> objects, const TableOp
                                        : fmt::format(", group {} ({})", o.owner.group, *o.owner.gid);
       line("owner", owner);
     }
-    if (o.mode) line("mode", fmt::format("{:04o}", *o.mode));
+    if (o.mode) line("mode", model::mode_text(*o.mode));
     if (o.size) line("size", size(*o.size));
     for (const auto& f : o.detail) {
       if (const bool* b = std::get_if<bool>(&f.value)) {
