@@ -72,11 +72,16 @@ model::Object base_object(const CreateRequest& r) {
   return o;
 }
 
-void set_file_facts(model::Object& o, const struct stat& st) {
+// A POSIX object or FIFO, named "kind:name", with what its file says.
+model::Object file_object(const CreateRequest& r, const struct stat& st) {
+  model::Object o = base_object(r);
   o.inode = st.st_ino;
   o.owner.uid = st.st_uid;
   o.owner.gid = st.st_gid;
   o.mode = st.st_mode & 07777;
+  o.name = r.name;
+  o.ref = fmt::format("{}:{}", model::kind_name(r.kind), r.name);
+  return o;
 }
 
 model::Object sysv_object(const CreateRequest& r, int id) {
@@ -197,10 +202,7 @@ Result<model::Object> create_posix_mq(const CreateRequest& r) {
     ::mq_unlink(r.name.c_str());
     return fail(std::move(e));
   }
-  model::Object o = base_object(r);
-  set_file_facts(o, st);
-  o.name = r.name;
-  o.ref = fmt::format("posix-mq:{}", r.name);
+  model::Object o = file_object(r, st);
   o.set("messages", std::int64_t{0});
   o.set("maxmsg", static_cast<std::int64_t>(got.mq_maxmsg));
   o.set("msgsize", static_cast<std::int64_t>(got.mq_msgsize));
@@ -217,11 +219,8 @@ Result<model::Object> create_posix_shm(const CreateRequest& r) {
     ::shm_unlink(r.name.c_str());
     return fail(std::move(e));
   }
-  model::Object o = base_object(r);
-  set_file_facts(o, st);
-  o.name = r.name;
+  model::Object o = file_object(r, st);
   o.size = st.st_size;
-  o.ref = fmt::format("posix-shm:{}", r.name);
   return o;
 }
 
@@ -238,10 +237,7 @@ Result<model::Object> create_posix_sem(const CreateRequest& r) {
     ::sem_unlink(r.name.c_str());
     return fail(std::move(e));
   }
-  model::Object o = base_object(r);
-  set_file_facts(o, st);
-  o.name = r.name;
-  o.ref = fmt::format("posix-sem:{}", r.name);
+  model::Object o = file_object(r, st);
   o.set("value", r.value);
   return o;
 }
@@ -254,10 +250,7 @@ Result<model::Object> create_fifo(const CreateRequest& r) {
     ::unlink(r.name.c_str());
     return fail(std::move(e));
   }
-  model::Object o = base_object(r);
-  set_file_facts(o, st);
-  o.name = r.name;
-  o.ref = fmt::format("fifo:{}", r.name);
+  model::Object o = file_object(r, st);
   return o;
 }
 
