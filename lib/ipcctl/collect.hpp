@@ -15,7 +15,7 @@ namespace ipcctl {
 struct CollectOptions {
   model::KindSet kinds = model::KindSet::all();
   std::vector<int> pids;               // only objects these processes hold; empty: all
-  std::vector<std::string> scan_dirs;  // also list FIFOs found under these directories
+  std::vector<std::string> scan_dirs;  // also list the FIFOs and stale socket files under these paths
   bool all_signals = false;            // every process's signal state, not only pending ones
   bool probe_pipes = true;             // unread bytes via a non-blocking reader (see fds.cpp)
 

@@ -40,15 +40,18 @@ skip() {
   exit 77
 }
 
+# Failures are also counted in a file: checks run in $(...) subshells too.
 fail() {
   echo "FAIL: $*" >&2
   FAILS=$((FAILS + 1))
+  echo "$*" >>"$WORK/failures"
 }
 
 ok() { echo "ok: $*"; }
 
 # Ends the test: 0 when every check passed.
 finish() {
+  [[ -f $WORK/failures ]] && FAILS=$(wc -l <"$WORK/failures")
   if ((FAILS > 0)); then
     echo "$FAILS check(s) failed" >&2
     exit 1

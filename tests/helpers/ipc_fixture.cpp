@@ -179,9 +179,10 @@ void write_bytes(int fd, long count, std::string_view what) {
 }
 
 // Forks a holder: `body` runs in the child with stdin and stdout on /dev/null
-// and returns the child's facts ("fd=5"); the child then waits to be killed.
+// and returns the child's facts ("fd=5"); the child then runs `then`, if
+// given (it may block), and waits to be killed.
 // Returns the child's facts, with its pid in `pid`.
-std::string spawn(const std::function<std::string()>& body, pid_t& pid) {
+std::string spawn(const std::function<std::string()>& body, pid_t& pid, const std::function<void()>& then = {}) {
   int sync[2];
   check(::pipe2(sync, O_CLOEXEC), "pipe2");
   const pid_t parent = ::getpid();
@@ -201,6 +202,7 @@ std::string spawn(const std::function<std::string()>& body, pid_t& pid) {
     const std::string facts = body() + "\n";
     write_all(sync[1], facts.data(), facts.size(), "report to parent");
     ::close(sync[1]);
+    if (then) then();  // after reporting: it may block
     for (;;) ::pause();
   }
   g_children.push_back(pid);
@@ -293,6 +295,17 @@ void make_sysv_sem(const Args& args, Facts& f) {
       key, [&](key_t k) { return ::semget(k, static_cast<int>(nsems), IPC_CREAT | IPC_EXCL | 0600); }, "semget");
   g_cleanup.push_back([id] { ::semctl(id, 0, IPC_RMID); });
   check(::semctl(id, 0, SETALL, values.data()), "semctl(SETALL)");
+  if (num(args, "waiter", 0) != 0) {
+    // A child blocked taking more than semaphore 0 holds: GETNCNT(0) is 1.
+    pid_t child = 0;
+    const short take = static_cast<short>(-(values[0] + 1));
+    spawn([] { keep_only({}); return std::string(); }, child, [id, take] {
+      sembuf op{0, take, 0};
+      ::semop(id, &op, 1);
+    });
+    for (int i = 0; i < 400 && ::semctl(id, 0, GETNCNT) < 1; ++i) ::usleep(5000);
+    f.add("waiter", child);
+  }
   f.add("id", id);
   f.add("key", fmt::format("0x{:08x}", static_cast<unsigned>(key)));
   f.add("nsems", nsems);

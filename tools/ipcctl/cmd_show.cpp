@@ -41,6 +41,7 @@ int run_show(const ShowOptions& o) {
       if (q.kinds().has(k)) copts.kinds.add(k);
     // pid:N includes that process's signal state, pending or not.
     if (q.pid || q.kind == model::Kind::signal) copts.all_signals = true;
+    if (auto file = q.file()) copts.scan_dirs.push_back(*file);
   }
   copts.probe_pipes = !o.no_probe;
   auto snap = collect(sys::ProcRoot(o.proc_root), copts);

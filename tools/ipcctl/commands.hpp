@@ -11,6 +11,7 @@ using Action = std::function<int()>;
 void setup_ls(CLI::App& app, Action& action);
 void setup_show(CLI::App& app, Action& action);
 void setup_mk(CLI::App& app, Action& action);
+void setup_rm(CLI::App& app, Action& action);
 void setup_limits(CLI::App& app, Action& action);
 
 } // namespace ipcctl::tools

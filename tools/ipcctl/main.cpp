@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   setup_ls(app, action);
   setup_show(app, action);
   setup_mk(app, action);
+  setup_rm(app, action);
   setup_limits(app, action);
 
   std::string topic;

@@ -158,9 +158,9 @@ bool wants_access(std::string_view target, unsigned mode) {
          starts_with(target, "/memfd:");
 }
 
+// The processes whose descriptors, or maps, could not be read.
 struct WalkCounts {
-  int fd_denied = 0;
-  int maps_denied = 0;
+  std::vector<int> fd_denied, maps_denied;
 };
 
 void scan_fds(int procfd, const char* pidname, int pid, std::vector<FdEntry>& out, WalkCounts& counts) {
@@ -168,7 +168,7 @@ void scan_fds(int procfd, const char* pidname, int pid, std::vector<FdEntry>& ou
   fmt::format_to_n(path, sizeof path - 1, "{}/fd", pidname).out[0] = '\0';
   UniqueFd dirfd(::openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dirfd) {
-    if (errno == EACCES || errno == EPERM) ++counts.fd_denied;
+    if (errno == EACCES || errno == EPERM) counts.fd_denied.push_back(pid);
     return;  // ENOENT: gone mid-walk, which is normal
   }
   char link[4096];
@@ -181,7 +181,7 @@ void scan_fds(int procfd, const char* pidname, int pid, std::vector<FdEntry>& ou
       // guarded (a process in another user namespace, or one under a
       // ptrace policy): count it once. ENOENT: closed mid-walk.
       if (n < 0 && (errno == EACCES || errno == EPERM)) {
-        ++counts.fd_denied;
+        counts.fd_denied.push_back(pid);
         denied = true;
       }
       return;
@@ -224,7 +224,7 @@ void scan_maps(int procfd, const char* pidname, int pid, std::vector<MapEntry>& 
   fmt::format_to_n(path, sizeof path - 1, "{}/maps", pidname).out[0] = '\0';
   auto r = read_file_at(procfd, path, buf);
   if (!r) {
-    if (r.error().denied()) ++counts.maps_denied;
+    if (r.error().denied()) counts.maps_denied.push_back(pid);
     return;
   }
   parse_maps(pid, buf, out);
@@ -286,23 +286,29 @@ Result<void> walk_processes(const ProcRoot& root, const WalkOptions& opts, model
     for (auto& p : part.processes) snap.walk->processes.emplace(p.pid, std::move(p));
     std::move(part.fds.begin(), part.fds.end(), std::back_inserter(snap.walk->fds));
     std::move(part.maps.begin(), part.maps.end(), std::back_inserter(snap.walk->maps));
-    counts.fd_denied += part.counts.fd_denied;
-    counts.maps_denied += part.counts.maps_denied;
+    auto& fd_denied = part.counts.fd_denied;
+    auto& maps_denied = part.counts.maps_denied;
+    counts.fd_denied.insert(counts.fd_denied.end(), fd_denied.begin(), fd_denied.end());
+    counts.maps_denied.insert(counts.maps_denied.end(), maps_denied.begin(), maps_denied.end());
   }
   snap.walk->maps_read = opts.maps;
+  std::sort(counts.fd_denied.begin(), counts.fd_denied.end());
+  std::sort(counts.maps_denied.begin(), counts.maps_denied.end());
+  snap.walk->fds_denied = counts.fd_denied;
+  snap.walk->maps_denied = counts.maps_denied;
   snap.walk->index();
 
   const bool root_user = ::geteuid() == 0;
-  auto processes = [](int n) { return fmt::format("{} process{}", n, n == 1 ? "" : "es"); };
-  if (counts.fd_denied > 0)
+  auto processes = [](std::size_t n) { return fmt::format("{} process{}", n, n == 1 ? "" : "es"); };
+  if (!counts.fd_denied.empty())
     snap.warn(fmt::format("{} {} not readable: their descriptors and holders are missing; {}",
-                          processes(counts.fd_denied), counts.fd_denied == 1 ? "was" : "were",
+                          processes(counts.fd_denied.size()), counts.fd_denied.size() == 1 ? "was" : "were",
                           root_user ? "they are guarded even from root (another user namespace or a ptrace policy)"
                                     : "run as root to see them"));
-  if (counts.maps_denied > 0)
+  if (!counts.maps_denied.empty())
     snap.warn(fmt::format("the memory maps of {} were not readable: shared memory they attach is not "
                           "attributed to them{}",
-                          processes(counts.maps_denied), root_user ? "" : "; run as root to see it"));
+                          processes(counts.maps_denied.size()), root_user ? "" : "; run as root to see it"));
   return {};
 }
 

@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 
 namespace ipcctl::sys {
@@ -148,11 +147,13 @@ public:
 
 using FileKey = std::pair<std::uint64_t, std::uint64_t>;  // (st_dev, st_ino)
 
-void add_fifo_owner(const std::string& path, Object& o) {
+// Owner and last change from the FIFO's file, if the path still names it.
+model::Value add_fifo_owner(const std::string& path, Object& o) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_ino != o.inode) return;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_ino != o.inode) return {};
   o.owner.uid = st.st_uid;
   o.owner.gid = st.st_gid;
+  return model::Time{st.st_ctim.tv_sec};
 }
 
 class FifoSource final : public Source {
@@ -176,10 +177,12 @@ public:
       o.name = path;
       o.inode = key.second;
       o.mode = first.file_mode & 07777;
-      if (!deleted && root.live()) add_fifo_owner(path, o);
+      model::Value ctime;
+      if (!deleted && root.live()) ctime = add_fifo_owner(path, o);
       for (const FdEntry* e : ends) o.holders.push_back(snap.holder(*e));
       probe_pipe(root, opts, ends, o);
       o.set("deleted", deleted);
+      o.set("ctime", std::move(ctime));
       snap.objects.push_back(std::move(o));
     }
     for (const auto& dir : opts.scan_dirs) scan_dir(root, dir, seen, snap);
@@ -194,25 +197,12 @@ private:
 
 void FifoSource::scan_dir(const ProcRoot& root, const std::string& dir, const std::vector<FileKey>& seen,
                           model::Snapshot& snap) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const std::string top = root.path(dir);
-  fs::recursive_directory_iterator it(top, fs::directory_options::skip_permission_denied, ec);
-  if (ec) {
-    snap.warn(fmt::format("--scan {}: {}", dir, ec.message()));
-    return;
-  }
-  for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
-    if (ec) break;
-    struct stat st {};
-    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) continue;
-    if (std::find(seen.begin(), seen.end(), FileKey{st.st_dev, st.st_ino}) != seen.end()) continue;
+  auto scanned = for_each_file_under(root, dir, S_IFIFO, [&](std::string path, const struct stat& st) {
+    if (std::find(seen.begin(), seen.end(), FileKey{st.st_dev, st.st_ino}) != seen.end()) return;
     Object o;
     o.kind = Kind::fifo;
-    std::string path = it->path().string();
-    if (!root.live()) path = path.substr(root.root().size());
     o.ref = fmt::format("fifo:{}", path);
-    o.name = path;
+    o.name = std::move(path);
     o.inode = st.st_ino;
     o.mode = st.st_mode & 07777;
     o.owner.uid = st.st_uid;
@@ -220,8 +210,10 @@ void FifoSource::scan_dir(const ProcRoot& root, const std::string& dir, const st
     o.set("unread_bytes", model::Value{});
     o.set("capacity_bytes", model::Value{});
     o.set("deleted", false);
+    o.set("ctime", model::Time{st.st_ctim.tv_sec});
     snap.objects.push_back(std::move(o));
-  }
+  });
+  if (!scanned) snap.warn(fmt::format("--scan {}: {}", dir, scanned.error().message()));
 }
 
 bool is_anon(const FdEntry& e, std::string_view what) {

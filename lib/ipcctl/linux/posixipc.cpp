@@ -88,6 +88,10 @@ Object file_object(Kind kind, std::string name, const struct stat& st) {
   o.owner.uid = st.st_uid;
   o.owner.gid = st.st_gid;
   o.mode = st.st_mode & 07777;
+  // The last change (a send or receive for a queue, a resize for memory):
+  // what rm --older-than compares.
+  o.set("mtime", model::Time{st.st_mtim.tv_sec});
+  o.set("ctime", model::Time{st.st_ctim.tv_sec});
   return o;
 }
 

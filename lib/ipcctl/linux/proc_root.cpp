@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 
+#include <filesystem>
+
 namespace ipcctl::sys {
 
 ProcRoot::ProcRoot(std::string root) : m_root(std::move(root)) {
@@ -14,6 +16,28 @@ ProcRoot::ProcRoot(std::string root) : m_root(std::move(root)) {
 std::string ProcRoot::path(std::string_view rel) const {
   if (m_live) return std::string(rel);
   return m_root + std::string(rel);
+}
+
+Result<void> for_each_file_under(const ProcRoot& root, const std::string& dir, mode_t type,
+                                 const std::function<void(std::string path, const struct stat& st)>& fn) {
+  namespace fs = std::filesystem;
+  struct stat top {};
+  if (::lstat(root.path(dir).c_str(), &top) == 0 && !S_ISDIR(top.st_mode)) {
+    if ((top.st_mode & S_IFMT) == type) fn(dir, top);  // a file named itself
+    return {};
+  }
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root.path(dir), fs::directory_options::skip_permission_denied, ec);
+  if (ec) return fail(Error{ec.value(), {}, {}, {}});
+  for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
+    if (ec) break;  // the tree changed under us: what was seen stands
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || (st.st_mode & S_IFMT) != type) continue;
+    std::string path = it->path().string();
+    if (!root.live()) path.erase(0, root.root().size());
+    fn(std::move(path), st);
+  }
+  return {};
 }
 
 } // namespace ipcctl::sys

@@ -4,6 +4,11 @@
 // lscpu --sysroot does). Collectors build every path through it.
 #include <ipcctl/util/fd.hpp>
 
+#include <ipcctl/util/result.hpp>
+
+#include <sys/stat.h>
+
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,5 +35,13 @@ private:
   bool m_live;
   std::shared_ptr<const UniqueFd> m_proc;
 };
+
+// Calls fn(path, st) for each file of `type` (S_IFIFO, S_IFSOCK) under
+// `dir` (below the root), recursively, never following symlinks and
+// skipping directories it may not read; `dir` may also name one such file.
+// `path` is as the user knows it, without the root. Fails when `dir`
+// itself cannot be read.
+Result<void> for_each_file_under(const ProcRoot& root, const std::string& dir, mode_t type,
+                                 const std::function<void(std::string path, const struct stat& st)>& fn);
 
 } // namespace ipcctl::sys

@@ -28,10 +28,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/time.h>
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 #include <unordered_map>
 
 namespace ipcctl::sys {
@@ -276,6 +280,13 @@ Result<DumpStatus> decode_unix_diag(std::string_view buf, std::vector<UnixSocket
           s.wqueue = q.udiag_wqueue;
         }
         break;
+      case UNIX_DIAG_VFS:
+        if (data.size() >= sizeof(unix_diag_vfs)) {
+          const auto v = load<unix_diag_vfs>(data);
+          s.file_inode = v.udiag_vfs_ino;
+          s.file_dev = v.udiag_vfs_dev;
+        }
+        break;
       case UNIX_DIAG_UID:
         if (data.size() >= sizeof(std::uint32_t)) s.uid = load<std::uint32_t>(data);
         break;
@@ -373,7 +384,7 @@ Result<std::vector<UnixSocket>> dump_unix_sockets() {
   unix_diag_req req{};
   req.sdiag_family = AF_UNIX;
   req.udiag_states = ~0u;
-  req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+  req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
   std::vector<UnixSocket> out;
   auto r = sock_diag_dump(req, "unix sockets", [&](std::string_view buf) { return decode_unix_diag(buf, out); });
   if (!r) return fail(r.error());
@@ -437,14 +448,31 @@ Result<std::vector<UnixSocket>> read_unix_sockets(const ProcRoot& root, model::S
   return parse_proc_net_unix(*text);
 }
 
+// Whether nothing is bound to the socket file at `path`. sock_diag sees the
+// sockets of this network namespace only, so a file it does not know is
+// confirmed the way the kernel would answer a client: a connect() that is
+// refused. Accepted, would-block (a full backlog) and wrong-type answers all
+// mean a socket is there; so does any doubt (no permission, a path too long).
+bool connect_refused(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) return false;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return false;
+  return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 && errno == ECONNREFUSED;
+}
+
 class UnixSocketSource final : public Source {
 public:
   Kind kind() const override { return Kind::unix_socket; }
   Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
     auto socks = read_unix_sockets(root, snap);
     if (!socks) return fail(socks.error());
+    std::set<FileKey> bound;
     for (UnixSocket& s : *socks) {
       if (s.inode == 0) continue;
+      if (s.file_inode) bound.emplace(::makedev(*s.file_dev >> 20, *s.file_dev & 0xfffff), *s.file_inode);
       auto o = socket_object(Kind::unix_socket, s.inode, opts, snap);
       if (!o) continue;
       o->name = std::move(s.name);
@@ -455,9 +483,40 @@ public:
       o->set("abstract", s.abstract);
       if (s.rqueue) o->set("rqueue", *s.rqueue);
       if (s.wqueue) o->set("wqueue", *s.wqueue);
+      o->set("file_inode", s.file_inode ? model::Value{static_cast<std::int64_t>(*s.file_inode)} : model::Value{});
+      o->set("stale", false);
       snap.objects.push_back(std::move(*o));
     }
+    // Socket files that no socket is bound to any more are only found by
+    // looking: sock_diag knows sockets, not files.
+    if (root.live() && opts.pids.empty())
+      for (const auto& dir : opts.scan_dirs) scan_stale(root, dir, bound, snap);
     return {};
+  }
+
+private:
+  using FileKey = std::pair<dev_t, std::uint64_t>;
+  static void scan_stale(const ProcRoot& root, const std::string& dir, const std::set<FileKey>& bound,
+                         model::Snapshot& snap) {
+    auto scanned = for_each_file_under(root, dir, S_IFSOCK, [&](std::string path, const struct stat& st) {
+      if (bound.contains(FileKey{st.st_dev, st.st_ino}) || !connect_refused(path)) return;
+      Object o;
+      o.kind = Kind::unix_socket;
+      o.ref = fmt::format("unix:{}", path);
+      o.name = std::move(path);
+      o.inode = st.st_ino;
+      o.mode = st.st_mode & 07777;
+      o.owner.uid = st.st_uid;
+      o.owner.gid = st.st_gid;
+      o.set("sock_type", model::Value{});
+      o.set("state", model::Value{});
+      o.set("abstract", false);
+      o.set("file_inode", static_cast<std::int64_t>(st.st_ino));
+      o.set("stale", true);
+      o.set("ctime", model::Time{st.st_ctim.tv_sec});
+      snap.objects.push_back(std::move(o));
+    });
+    if (!scanned) snap.warn(fmt::format("--scan {}: {}", dir, scanned.error().message()));
   }
 };
 

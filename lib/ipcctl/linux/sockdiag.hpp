@@ -28,6 +28,9 @@ struct UnixSocket {
   bool abstract = false;
   std::optional<std::int64_t> rqueue, wqueue;  // sock_diag only
   std::optional<std::uint32_t> uid;            // sock_diag only (Linux 5.3+)
+  // The socket file a path-bound socket was bound to (sock_diag only); the
+  // device in the kernel's encoding (major << 20 | minor).
+  std::optional<std::uint64_t> file_inode, file_dev;
   bool operator==(const UnixSocket&) const = default;
 };
 

@@ -273,17 +273,18 @@ public:
     for (const auto& s : *list) {
       Object o = common_object(Kind::sysv_sem, s);
       o.set("nsems", s.nsems);
-      model::Value values, ncnt, zcnt;
+      model::Value values, ncnt, zcnt, last_pids;
       if (root.live() && s.nsems > 0) {
         const int id = static_cast<int>(s.id);
         std::vector<unsigned short> raw(static_cast<std::size_t>(s.nsems));
         if (::semctl(id, 0, GETALL, raw.data()) == 0) {
-          std::vector<std::int64_t> v(raw.begin(), raw.end()), n, z;
+          std::vector<std::int64_t> v(raw.begin(), raw.end()), n, z, p;
           for (int i = 0; i < s.nsems; ++i) {
             n.push_back(::semctl(id, i, GETNCNT));
             z.push_back(::semctl(id, i, GETZCNT));
+            p.push_back(::semctl(id, i, GETPID));
           }
-          values = std::move(v), ncnt = std::move(n), zcnt = std::move(z);
+          values = std::move(v), ncnt = std::move(n), zcnt = std::move(z), last_pids = std::move(p);
         } else if (errno == EACCES) {
           ++unreadable;
           o.error = "semctl(GETALL): Permission denied: values unknown";
@@ -292,6 +293,7 @@ public:
       o.set("values", std::move(values));
       o.set("ncnt", std::move(ncnt));
       o.set("zcnt", std::move(zcnt));
+      o.set("last_pids", std::move(last_pids));
       o.set("otime", time_value(s.otime));
       o.set("ctime", time_value(s.ctime));
       if (opts.keeps(o)) snap.objects.push_back(std::move(o));

@@ -30,6 +30,7 @@ public:
   static KindSet all();
   static KindSet none() { return {}; }
   void add(Kind k) { m_bits[static_cast<std::size_t>(k)] = true; }
+  void remove(Kind k) { m_bits[static_cast<std::size_t>(k)] = false; }
   bool has(Kind k) const { return m_bits[static_cast<std::size_t>(k)]; }
   bool any_of(std::initializer_list<Kind> ks) const;
   bool empty() const;

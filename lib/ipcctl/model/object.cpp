@@ -22,6 +22,23 @@ const Value* Object::find(std::string_view key) const {
   return nullptr;
 }
 
+std::optional<std::int64_t> Object::number(std::string_view key) const {
+  const Value* v = find(key);
+  const auto* n = v ? std::get_if<std::int64_t>(v) : nullptr;
+  return n ? std::optional(*n) : std::nullopt;
+}
+
+const std::vector<std::int64_t>* Object::numbers(std::string_view key) const {
+  const Value* v = find(key);
+  return v ? std::get_if<std::vector<std::int64_t>>(v) : nullptr;
+}
+
+std::optional<Time> Object::time(std::string_view key) const {
+  const Value* v = find(key);
+  const auto* t = v ? std::get_if<Time>(v) : nullptr;
+  return t ? std::optional(*t) : std::nullopt;
+}
+
 void Object::set(std::string key, Value v) {
   for (auto& f : detail) {
     if (f.key == key) {

@@ -69,6 +69,10 @@ struct Object {
 
   // The detail value for `key`, or nullptr.
   const Value* find(std::string_view key) const;
+  // The detail value for `key` if it is a number, a list of numbers, a time.
+  std::optional<std::int64_t> number(std::string_view key) const;
+  const std::vector<std::int64_t>* numbers(std::string_view key) const;
+  std::optional<Time> time(std::string_view key) const;
   void set(std::string key, Value v);
 };
 

@@ -59,6 +59,9 @@ struct Walk {
   std::vector<FdEntry> fds;
   std::vector<MapEntry> maps;
   bool maps_read = false;
+  // Processes whose descriptors, or maps, could not be read (sorted pids):
+  // while one is, "nobody holds it" cannot be known.
+  std::vector<int> fds_denied, maps_denied;
   // fd positions by inode (pipe, socket, path); built by index().
   std::unordered_multimap<std::uint64_t, std::size_t> fds_by_inode;
   void index();

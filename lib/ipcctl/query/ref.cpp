@@ -47,8 +47,14 @@ bool RefQuery::matches(const model::Object& o) const {
     if (o.kind == Kind::signal) return o.id == *pid;
     return std::any_of(o.holders.begin(), o.holders.end(), [&](const model::Holder& h) { return h.pid == *pid; });
   }
-  if (path) return o.name == *path;
+  if (path) return (o.kind == Kind::fifo || o.kind == Kind::unix_socket) && o.name == *path;
   return false;
+}
+
+std::optional<std::string> RefQuery::file() const {
+  if (path) return path;
+  if (kind == Kind::fifo && ref) return ref->substr(ref->find(':') + 1);
+  return std::nullopt;
 }
 
 Result<RefQuery> parse_ref(std::string_view text) {
@@ -108,8 +114,14 @@ Result<RefQuery> parse_ref(std::string_view text) {
   case Kind::fifo:
     if (ident.front() != '/') return fail(bad(text, "a FIFO is named by its absolute path"));
     break;
-  case Kind::pipe:
   case Kind::unix_socket:
+    if (ident.front() == '/') {  // the socket file: a bound socket, or a stale file
+      q.path = std::string(ident);
+      return q;
+    }
+    if (!digits(ident)) return fail(bad(text, "a unix socket is named by its inode number or its path"));
+    break;
+  case Kind::pipe:
   case Kind::tcp:
   case Kind::udp:
   case Kind::memfd:

@@ -23,6 +23,9 @@ struct RefQuery {
   // The kinds a collection must run to answer this query.
   model::KindSet kinds() const;
   bool matches(const model::Object& o) const;
+  // The file a path, fifo: or unix:PATH ref names: a listing must look at
+  // it, as ls --scan does, to find a FIFO or socket file nobody holds.
+  std::optional<std::string> file() const;
 };
 
 // Errors have code 0 and name what is wrong with the ref and what is accepted.

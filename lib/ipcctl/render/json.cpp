@@ -264,6 +264,35 @@ void write_json(std::span<const model::Object> objects, std::span<const std::str
   sink(out);
 }
 
+void write_outcomes(std::span<const Outcome> results, std::span<const std::string> warnings, const Sink& sink) {
+  std::string out;
+  Writer w(out, true);
+  w.begin_object();
+  w.key("schema"), w.string(k_schema);
+  w.key("results");
+  w.begin_array();
+  for (const auto& r : results) {
+    w.begin_object();
+    w.key("ref"), w.string(r.object->ref);
+    w.key("type"), w.string(model::kind_name(r.object->kind));
+    w.key("status"), w.string(r.status);
+    w.key("reason");
+    if (r.reason.empty()) w.null();
+    else w.string(r.reason);
+    w.key("object");
+    write_object(w, *r.object);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("warnings");
+  w.begin_array();
+  for (const auto& text : warnings) w.string(text);
+  w.end_array();
+  w.end_object();
+  out += '\n';
+  sink(out);
+}
+
 void write_jsonl(std::span<const model::Object> objects, const Sink& sink) {
   std::string out;
   for (const auto& o : objects) {

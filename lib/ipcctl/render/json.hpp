@@ -24,6 +24,16 @@ void write_json(std::span<const model::Object> objects, std::span<const std::str
 // One compact object per line.
 void write_jsonl(std::span<const model::Object> objects, const Sink& sink);
 
+// What a command did to one object (rm): status "removed", "refused",
+// "failed" or "would_remove", and why (empty: null).
+struct Outcome {
+  const model::Object* object = nullptr;
+  std::string_view status;
+  std::string reason;
+};
+// { "schema", "results": [ {"ref", "type", "status", "reason", "object"} ], "warnings" }
+void write_outcomes(std::span<const Outcome> results, std::span<const std::string> warnings, const Sink& sink);
+
 // Whole-string forms, for tests and small outputs.
 std::string render_json(std::span<const model::Object> objects, std::span<const std::string> warnings);
 std::string render_jsonl(std::span<const model::Object> objects);

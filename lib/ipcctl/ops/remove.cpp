@@ -1,0 +1,404 @@
+// Removal has two enemies: the object that is still in use, and the id that
+// now names something else. The first is judged twice: from the listing
+// (in_use, so a dry run tells the truth) and from the kernel right before
+// removal (so a segment attached since the listing is not pulled from under
+// its process). The second is why every removal first checks identity:
+// SysV ids are recycled (a removed id comes back for the next object of
+// that slot), and a POSIX name or a path can be unlinked and made again;
+// the key and ctime of a SysV object, or the inode of a file, tell the
+// listed object from a newcomer.
+#include <ipcctl/ops/remove.hpp>
+
+#include <ipcctl/linux/sysvipc.hpp>
+#include <ipcctl/util/fd.hpp>
+#include <ipcctl/util/parse.hpp>
+
+#include <fmt/format.h>
+
+#include <mqueue.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <numeric>
+
+namespace ipcctl::ops {
+
+using model::Kind;
+using model::Object;
+
+namespace {
+
+std::string plural(std::int64_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+// "812 postgres, 813 postgres and 4 more"
+std::string holder_list(const std::vector<model::Holder>& holders) {
+  std::vector<int> pids;
+  std::string out;
+  int shown = 0;
+  for (const auto& h : holders) {
+    if (std::find(pids.begin(), pids.end(), h.pid) != pids.end()) continue;
+    pids.push_back(h.pid);
+    if (shown == 3) continue;
+    if (shown++ > 0) out += ", ";
+    out += h.comm.empty() ? std::to_string(h.pid) : fmt::format("{} {}", h.pid, h.comm);
+  }
+  if (pids.size() > 3) out += fmt::format(" and {} more", pids.size() - 3);
+  return out;
+}
+
+std::string held_by(const Object& o) {
+  std::int64_t processes = 0;
+  std::vector<int> pids;
+  for (const auto& h : o.holders)
+    if (std::find(pids.begin(), pids.end(), h.pid) == pids.end()) pids.push_back(h.pid), ++processes;
+  return fmt::format("held by {} ({})", plural(processes, "process", "processes"), holder_list(o.holders));
+}
+
+// "semaphore 0 has 1 waiter" for the first semaphore with any.
+std::optional<std::string> sem_waiters(const std::vector<std::int64_t>& ncnt, const std::vector<std::int64_t>& zcnt) {
+  for (std::size_t i = 0; i < ncnt.size() && i < zcnt.size(); ++i) {
+    const std::int64_t n = ncnt[i] + zcnt[i];
+    if (n > 0) return fmt::format("semaphore {} has {}", i, plural(n, "waiter", "waiters"));
+  }
+  return std::nullopt;
+}
+
+bool unix_file(const Object& o) { return o.name && !o.name->empty() && o.name->front() == '/'; }
+
+} // namespace
+
+bool removable(Kind k) {
+  switch (k) {
+  case Kind::sysv_msg:
+  case Kind::sysv_shm:
+  case Kind::sysv_sem:
+  case Kind::posix_mq:
+  case Kind::posix_shm:
+  case Kind::posix_sem:
+  case Kind::fifo:
+  case Kind::unix_socket: return true;
+  default: return false;
+  }
+}
+
+model::KindSet removable_kinds() {
+  auto ks = model::KindSet::none();
+  for (auto k : model::all_kinds())
+    if (removable(k)) ks.add(k);
+  return ks;
+}
+
+Result<std::int64_t> parse_duration(std::string_view text) {
+  const Error bad{0, {}, {}, fmt::format("bad duration '{}': expected a number with s, m, h, d or w, as 90s, 15m, 7d",
+                                         text)};
+  if (text.empty()) return fail(bad);
+  std::int64_t unit = 1;
+  switch (text.back()) {
+  case 's': unit = 1; break;
+  case 'm': unit = 60; break;
+  case 'h': unit = 3600; break;
+  case 'd': unit = 86400; break;
+  case 'w': unit = 7 * 86400; break;
+  default: unit = 0; break;
+  }
+  if (unit != 0) text.remove_suffix(1);
+  else unit = 1;
+  const auto n = to_u64(text);
+  if (!n || *n > static_cast<std::uint64_t>(INT64_MAX / unit)) return fail(bad);
+  return static_cast<std::int64_t>(*n) * unit;
+}
+
+std::optional<std::string> in_use(const Object& o) {
+  switch (o.kind) {
+  case Kind::sysv_shm:
+    if (auto n = o.number("nattch"); n && *n > 0) {
+      std::string why = fmt::format("attached by {}", plural(*n, "process", "processes"));
+      if (!o.holders.empty()) why += fmt::format(" ({})", holder_list(o.holders));
+      return why;
+    }
+    return std::nullopt;
+  case Kind::sysv_msg:
+    if (auto n = o.number("messages"); n && *n > 0)
+      return fmt::format("holds {} ({})", plural(*n, "message", "messages"),
+                         plural(o.number("bytes").value_or(0), "byte", "bytes"));
+    return std::nullopt;
+  case Kind::sysv_sem: {
+    const auto* ncnt = o.numbers("ncnt");
+    const auto* zcnt = o.numbers("zcnt");
+    if (ncnt == nullptr || zcnt == nullptr) {
+      if (o.number("nsems").value_or(0) > 0) return std::string("its waiters could not be read (permission denied)");
+      return std::nullopt;
+    }
+    return sem_waiters(*ncnt, *zcnt);
+  }
+  case Kind::posix_mq:
+    if (!o.holders.empty()) return held_by(o);
+    if (auto n = o.number("messages"); n && *n > 0) return fmt::format("holds {}", plural(*n, "message", "messages"));
+    return std::nullopt;
+  case Kind::posix_sem:
+    if (!o.holders.empty()) return held_by(o);
+    if (auto n = o.number("waiters"); n && *n > 0) return fmt::format("has {}", plural(*n, "waiter", "waiters"));
+    return std::nullopt;
+  case Kind::posix_shm:
+  case Kind::fifo:
+  case Kind::unix_socket:
+    if (!o.holders.empty()) return held_by(o);
+    return std::nullopt;
+  default: return std::nullopt;
+  }
+}
+
+bool process_alive(std::int64_t pid) {
+  if (pid <= 0 || pid > INT32_MAX) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+Verdict orphaned(const Object& o, const model::Walk& walk, const Alive& alive, bool ignore_unreadable) {
+  // Whether the walk saw every holder of a kind held by descriptor or mapping.
+  const auto incomplete = [&](bool maps) -> std::optional<Verdict> {
+    if (ignore_unreadable) return std::nullopt;
+    std::vector<int> denied = walk.fds_denied;
+    if (maps) denied.insert(denied.end(), walk.maps_denied.begin(), walk.maps_denied.end());
+    std::sort(denied.begin(), denied.end());
+    denied.erase(std::unique(denied.begin(), denied.end()), denied.end());
+    if (denied.empty()) return std::nullopt;
+    std::string names;
+    for (std::size_t i = 0; i < denied.size() && i < 3; ++i) {
+      const auto p = walk.processes.find(denied[i]);
+      names += fmt::format("{}{}{}", i ? ", " : "", denied[i], p == walk.processes.end() ? "" : " " + p->second.comm);
+    }
+    if (denied.size() > 3) names += fmt::format(" and {} more", denied.size() - 3);
+    return Verdict{false,
+                   fmt::format("{} could not be read ({}) and may hold it",
+                               plural(static_cast<std::int64_t>(denied.size()), "process", "processes"), names),
+                   true};
+  };
+  // Every recorded pid gone; none recorded means never used.
+  const auto users_gone = [&](std::vector<std::int64_t> pids, std::string_view what) -> Verdict {
+    std::erase(pids, 0);
+    if (pids.empty()) return {false, fmt::format("never used: the kernel records no creator for {}", what)};
+    std::sort(pids.begin(), pids.end());
+    pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+    for (auto pid : pids)
+      if (alive(pid)) return {false, fmt::format("its last user {} is alive", pid)};
+    std::string list;
+    for (auto pid : pids) list += (list.empty() ? "" : ", ") + std::to_string(pid);
+    return {true, fmt::format("its last {} ({}) {} gone", pids.size() == 1 ? "user" : "users", list,
+                              pids.size() == 1 ? "is" : "are")};
+  };
+
+  switch (o.kind) {
+  case Kind::sysv_shm: {
+    const auto nattch = o.number("nattch"), cpid = o.number("cpid");
+    if (!nattch || !cpid) return {false, "its attachments are unknown"};
+    if (*nattch > 0) return {false, fmt::format("attached by {}", plural(*nattch, "process", "processes"))};
+    if (alive(*cpid)) return {false, fmt::format("its creator {} is alive", *cpid)};
+    return {true, fmt::format("nobody is attached and its creator {} is gone", *cpid)};
+  }
+  case Kind::sysv_msg:
+    return users_gone({o.number("lspid").value_or(0), o.number("lrpid").value_or(0)}, "a queue");
+  case Kind::sysv_sem: {
+    const auto* last = o.numbers("last_pids");
+    const auto* ncnt = o.numbers("ncnt");
+    const auto* zcnt = o.numbers("zcnt");
+    if (last == nullptr || ncnt == nullptr || zcnt == nullptr) return {false, "its values could not be read"};
+    if (auto w = sem_waiters(*ncnt, *zcnt)) return {false, *w};
+    return users_gone(*last, "a semaphore set");
+  }
+  case Kind::posix_mq:
+  case Kind::posix_shm:
+  case Kind::posix_sem:
+  case Kind::fifo: {
+    if (!o.holders.empty()) return {false, held_by(o)};
+    if (auto v = incomplete(o.kind == Kind::posix_shm || o.kind == Kind::posix_sem)) return *v;
+    if (auto pid = o.number("notify_pid"); pid && alive(*pid))
+      return {false, fmt::format("process {} waits for its notification", *pid)};
+    return {true, "no process holds it"};
+  }
+  case Kind::unix_socket: {
+    const model::Value* stale = o.find("stale");
+    if (stale != nullptr && *stale == model::Value{true}) return {true, "no socket is bound to this socket file"};
+    return {false, o.holders.empty() ? std::string("a socket is bound to it") : held_by(o)};
+  }
+  default: return {false, "not a removable type"};
+  }
+}
+
+std::optional<std::int64_t> changed_at(const Object& o) {
+  if (auto t = o.time("ctime")) return t->seconds;
+  return std::nullopt;
+}
+
+// ------------------------------------------------------------- removal
+
+namespace {
+
+Removal refused(std::string why) { return {Status::refused, std::move(why)}; }
+Removal failed(std::string why) { return {Status::failed, std::move(why)}; }
+Removal failed_errno(std::string_view op) { return {Status::failed, fmt::format("{}: {}", op, std::strerror(errno))}; }
+
+// What the kernel says of a SysV id now.
+struct SysvNow {
+  std::uint32_t key = 0;
+  std::int64_t ctime = 0;
+  std::int64_t nattch = 0, messages = 0;
+  std::int64_t cpid = 0;  // shm: the creator, one more mark of identity
+  std::optional<std::string> waiters;  // sem: first semaphore with waiters
+  bool waiters_known = true;
+};
+
+// IPC_STAT, or the /proc/sysvipc line of `id` where IPC_STAT is denied (it
+// needs read permission; IPC_RMID needs ownership instead). ENOENT/EINVAL/
+// EIDRM mean the id is gone.
+Result<SysvNow> sysv_now(Kind kind, int id) {
+  SysvNow now;
+  int rc = -1;
+  if (kind == Kind::sysv_shm) {
+    shmid_ds ds{};
+    rc = ::shmctl(id, IPC_STAT, &ds);
+    now = {static_cast<std::uint32_t>(ds.shm_perm.__key), ds.shm_ctime, static_cast<std::int64_t>(ds.shm_nattch)};
+    now.cpid = ds.shm_cpid;
+  } else if (kind == Kind::sysv_msg) {
+    msqid_ds ds{};
+    rc = ::msgctl(id, IPC_STAT, &ds);
+    now = {static_cast<std::uint32_t>(ds.msg_perm.__key), ds.msg_ctime, 0, static_cast<std::int64_t>(ds.msg_qnum)};
+  } else {
+    semid_ds ds{};
+    rc = ::semctl(id, 0, IPC_STAT, &ds);
+    now = {static_cast<std::uint32_t>(ds.sem_perm.__key), ds.sem_ctime};
+    if (rc == 0) {
+      std::vector<std::int64_t> ncnt, zcnt;
+      for (unsigned long i = 0; i < ds.sem_nsems; ++i) {
+        ncnt.push_back(::semctl(id, static_cast<int>(i), GETNCNT));
+        zcnt.push_back(::semctl(id, static_cast<int>(i), GETZCNT));
+      }
+      now.waiters = sem_waiters(ncnt, zcnt);
+    }
+  }
+  if (rc == 0) return now;
+  if (errno != EACCES) return fail(sys_error("IPC_STAT", fmt::format("id {}", id)));
+
+  const char* file = kind == Kind::sysv_shm ? "/proc/sysvipc/shm"
+                     : kind == Kind::sysv_msg ? "/proc/sysvipc/msg"
+                                              : "/proc/sysvipc/sem";
+  auto text = read_file(file);
+  if (!text) return fail(text.error());
+  const auto line_of = [id](const auto& list) {
+    return std::find_if(list.begin(), list.end(), [id](const auto& e) { return e.id == id; });
+  };
+  const Error gone{ENOENT, "IPC_STAT", fmt::format("id {}", id), {}};
+  if (kind == Kind::sysv_shm) {
+    const auto list = sys::parse_sysvipc_shm(*text);
+    const auto it = line_of(list);
+    if (it == list.end()) return fail(gone);
+    SysvNow shm{static_cast<std::uint32_t>(it->key), it->ctime, it->nattch};
+    shm.cpid = it->cpid;
+    return shm;
+  }
+  if (kind == Kind::sysv_msg) {
+    const auto list = sys::parse_sysvipc_msg(*text);
+    const auto it = line_of(list);
+    if (it == list.end()) return fail(gone);
+    return SysvNow{static_cast<std::uint32_t>(it->key), it->ctime, 0, it->qnum};
+  }
+  const auto list = sys::parse_sysvipc_sem(*text);
+  const auto it = line_of(list);
+  if (it == list.end()) return fail(gone);
+  SysvNow sem{static_cast<std::uint32_t>(it->key), it->ctime};
+  sem.waiters_known = false;
+  return sem;
+}
+
+Removal remove_sysv(const Object& o, bool force) {
+  if (!o.id || !o.key) return failed("its id is unknown");
+  const int id = static_cast<int>(*o.id);
+  auto now = sysv_now(o.kind, id);
+  if (!now) return now.error().gone() ? failed("it no longer exists") : failed(now.error().message());
+  const auto listed_ctime = changed_at(o);
+  if (now->key != *o.key)
+    return refused(fmt::format("id {} now names another object (key {}): it was not removed", id,
+                               model::key_text(now->key)));
+  if (!listed_ctime || now->ctime != *listed_ctime || (o.kind == Kind::sysv_shm && o.number("cpid") != now->cpid))
+    return refused("it changed since it was listed (its ctime moved): it was not removed; list it again");
+  if (!force) {
+    if (now->nattch > 0) return refused(fmt::format("attached by {}", plural(now->nattch, "process", "processes")));
+    if (now->messages > 0) return refused(fmt::format("holds {}", plural(now->messages, "message", "messages")));
+    if (now->waiters) return refused(*now->waiters);
+    if (!now->waiters_known) return refused("its waiters could not be read (permission denied)");
+  }
+  int rc = 0;
+  if (o.kind == Kind::sysv_shm) rc = ::shmctl(id, IPC_RMID, nullptr);
+  else if (o.kind == Kind::sysv_msg) rc = ::msgctl(id, IPC_RMID, nullptr);
+  else rc = ::semctl(id, 0, IPC_RMID);
+  if (rc != 0) return errno == EINVAL || errno == EIDRM ? failed("it no longer exists") : failed_errno("IPC_RMID");
+  return {Status::removed, {}};
+}
+
+// The file behind a POSIX object, FIFO or socket file, and its type.
+std::pair<std::string, mode_t> file_of(const Object& o) {
+  const std::string& name = *o.name;
+  switch (o.kind) {
+  case Kind::posix_mq: return {"/dev/mqueue" + name, S_IFREG};
+  case Kind::posix_shm: return {"/dev/shm" + name, S_IFREG};
+  case Kind::posix_sem: return {"/dev/shm/sem." + name.substr(1), S_IFREG};
+  case Kind::fifo: return {name, S_IFIFO};
+  default: return {name, S_IFSOCK};
+  }
+}
+
+Removal remove_file(const Object& o) {
+  if (!o.name) return failed("its name is unknown");
+  if (o.kind == Kind::unix_socket && !unix_file(o))
+    return refused(o.name->empty() || o.name->front() == '@'
+                       ? "it has no file to remove: the socket goes when its holders close it"
+                       : "it is bound to a relative path: remove the file by its absolute path");
+  if (o.kind == Kind::fifo && o.find("deleted") && *o.find("deleted") == model::Value{true})
+    return failed("its file is already deleted: the FIFO goes when its holders close it");
+  const auto [path, type] = file_of(o);
+  // A bound socket's listed inode is the socket's; its file's is file_inode.
+  const std::int64_t inode = o.kind == Kind::unix_socket ? o.number("file_inode").value_or(-1)
+                             : o.inode                    ? static_cast<std::int64_t>(*o.inode)
+                                                          : -1;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT ? failed("it no longer exists") : failed_errno("stat");
+  if ((st.st_mode & S_IFMT) != type || static_cast<std::int64_t>(st.st_ino) != inode)
+    return refused(fmt::format("{} now names another file (inode {}): it was not removed", path, st.st_ino));
+  int rc = 0;
+  switch (o.kind) {
+  case Kind::posix_mq: rc = ::mq_unlink(o.name->c_str()); break;
+  case Kind::posix_shm: rc = ::shm_unlink(o.name->c_str()); break;
+  case Kind::posix_sem: rc = ::sem_unlink(o.name->c_str()); break;
+  default: rc = ::unlink(path.c_str()); break;
+  }
+  if (rc != 0) return errno == ENOENT ? failed("it no longer exists") : failed_errno("unlink");
+  return {Status::removed, {}};
+}
+
+} // namespace
+
+Removal remove(const Object& o, bool force) {
+  switch (o.kind) {
+  case Kind::sysv_msg:
+  case Kind::sysv_shm:
+  case Kind::sysv_sem: return remove_sysv(o, force);
+  case Kind::posix_mq:
+  case Kind::posix_shm:
+  case Kind::posix_sem:
+  case Kind::fifo:
+  case Kind::unix_socket: return remove_file(o);
+  default: return refused(fmt::format("a {} cannot be removed: it goes when its holders close it",
+                                      model::kind_name(o.kind)));
+  }
+}
+
+} // namespace ipcctl::ops

@@ -1,0 +1,219 @@
+// ops/remove: the verdicts on listed objects (pure), and the identity guard
+// on real kernel objects: an id or name that now means another object is
+// never removed.
+#include <ipcctl/collect.hpp>
+#include <ipcctl/ops/remove.hpp>
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+using namespace ipcctl;
+using model::Kind;
+using model::Object;
+
+namespace {
+
+Object object(Kind kind, std::initializer_list<model::Field> detail) {
+  Object o;
+  o.kind = kind;
+  o.ref = std::string(model::kind_name(kind)) + ":1";
+  for (const auto& f : detail) o.set(f.key, f.value);
+  return o;
+}
+
+model::Holder holder(int pid, std::string comm) { return model::Holder{pid, std::move(comm), 3, "rw"}; }
+
+// Processes 100 and 200 are alive; every other pid is gone.
+bool alive(std::int64_t pid) { return pid == 100 || pid == 200; }
+
+// The snapshot of one kind, as rm takes it.
+std::vector<Object> listed(Kind kind) {
+  CollectOptions opts;
+  opts.kinds = model::KindSet::none();
+  opts.kinds.add(kind);
+  auto snap = collect(sys::ProcRoot("/"), opts);
+  REQUIRE(snap);
+  return std::move(snap->objects);
+}
+
+} // namespace
+
+TEST_CASE("ops::parse_duration") {
+  CHECK(ops::parse_duration("90") == 90);
+  CHECK(ops::parse_duration("90s") == 90);
+  CHECK(ops::parse_duration("15m") == 900);
+  CHECK(ops::parse_duration("2h") == 7200);
+  CHECK(ops::parse_duration("7d") == 7 * 86400);
+  CHECK(ops::parse_duration("1w") == 7 * 86400);
+  for (const char* bad : {"", "s", "-1d", "1.5h", "5x", "1d2h", "99999999999999999999w", "153722867280912931w"}) {
+    CAPTURE(bad);
+    const auto r = ops::parse_duration(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().detail.find("bad duration") == 0);
+  }
+}
+
+TEST_CASE("ops::removable") {
+  CHECK(ops::removable(Kind::sysv_shm));
+  CHECK(ops::removable(Kind::fifo));
+  CHECK(ops::removable(Kind::unix_socket));
+  CHECK_FALSE(ops::removable(Kind::pipe));
+  CHECK_FALSE(ops::removable(Kind::tcp));
+  CHECK_FALSE(ops::removable(Kind::signal));
+}
+
+TEST_CASE("ops::in_use") {
+  SUBCASE("an attached segment, with who attached it") {
+    auto o = object(Kind::sysv_shm, {{"nattch", std::int64_t{2}}});
+    o.holders = {holder(812, "postgres"), holder(813, "postgres")};
+    CHECK(ops::in_use(o) == "attached by 2 processes (812 postgres, 813 postgres)");
+    CHECK_FALSE(ops::in_use(object(Kind::sysv_shm, {{"nattch", std::int64_t{0}}})));
+  }
+  SUBCASE("a queue with messages") {
+    CHECK(ops::in_use(object(Kind::sysv_msg, {{"messages", std::int64_t{1}}, {"bytes", std::int64_t{40}}})) ==
+          "holds 1 message (40 bytes)");
+    CHECK_FALSE(ops::in_use(object(Kind::sysv_msg, {{"messages", std::int64_t{0}}})));
+  }
+  SUBCASE("a semaphore set: the first semaphore with waiters") {
+    const auto o = object(Kind::sysv_sem, {{"nsems", std::int64_t{3}},
+                                           {"ncnt", std::vector<std::int64_t>{0, 2, 0}},
+                                           {"zcnt", std::vector<std::int64_t>{0, 1, 1}}});
+    CHECK(ops::in_use(o) == "semaphore 1 has 3 waiters");
+    const auto unknown = object(Kind::sysv_sem, {{"nsems", std::int64_t{1}}, {"ncnt", {}}, {"zcnt", {}}});
+    CHECK(ops::in_use(unknown) == "its waiters could not be read (permission denied)");
+  }
+  SUBCASE("held files and POSIX objects; at most three named") {
+    auto o = object(Kind::fifo, {});
+    o.holders = {holder(1, "a"), holder(2, "b"), holder(2, "b"), holder(3, "c"), holder(4, "d"), holder(5, "e")};
+    CHECK(ops::in_use(o) == "held by 5 processes (1 a, 2 b, 3 c and 2 more)");
+    CHECK(ops::in_use(object(Kind::posix_mq, {{"messages", std::int64_t{2}}})) == "holds 2 messages");
+    CHECK(ops::in_use(object(Kind::posix_sem, {{"waiters", std::int64_t{1}}})) == "has 1 waiter");
+    CHECK_FALSE(ops::in_use(object(Kind::posix_shm, {})));
+  }
+}
+
+TEST_CASE("ops::orphaned") {
+  model::Walk walk;
+  SUBCASE("sysv-shm: unattached and its creator gone") {
+    const auto gone = object(Kind::sysv_shm, {{"nattch", std::int64_t{0}}, {"cpid", std::int64_t{300}}});
+    const auto v = ops::orphaned(gone, walk, alive);
+    CHECK(v.yes);
+    CHECK(v.why == "nobody is attached and its creator 300 is gone");
+    CHECK_FALSE(ops::orphaned(object(Kind::sysv_shm, {{"nattch", std::int64_t{0}}, {"cpid", std::int64_t{100}}}),
+                              walk, alive).yes);
+    CHECK_FALSE(ops::orphaned(object(Kind::sysv_shm, {{"nattch", std::int64_t{1}}, {"cpid", std::int64_t{300}}}),
+                              walk, alive).yes);
+  }
+  SUBCASE("sysv-msg: every last user gone; never used is not orphaned") {
+    const auto both_gone = object(Kind::sysv_msg, {{"lspid", std::int64_t{300}}, {"lrpid", std::int64_t{301}}});
+    const auto v = ops::orphaned(both_gone, walk, alive);
+    CHECK(v.yes);
+    CHECK(v.why == "its last users (300, 301) are gone");
+    CHECK_FALSE(ops::orphaned(object(Kind::sysv_msg, {{"lspid", std::int64_t{300}}, {"lrpid", std::int64_t{200}}}),
+                              walk, alive).yes);
+    const auto never = ops::orphaned(object(Kind::sysv_msg, {{"lspid", std::int64_t{0}}, {"lrpid", std::int64_t{0}}}),
+                                     walk, alive);
+    CHECK_FALSE(never.yes);
+    CHECK(never.why.find("never used") == 0);
+  }
+  SUBCASE("sysv-sem: last operators gone and nobody waiting") {
+    auto sem = [](std::vector<std::int64_t> last, std::vector<std::int64_t> ncnt) {
+      return object(Kind::sysv_sem, {{"last_pids", std::move(last)}, {"ncnt", std::move(ncnt)},
+                                     {"zcnt", std::vector<std::int64_t>{0, 0}}});
+    };
+    CHECK(ops::orphaned(sem({300, 0}, {0, 0}), walk, alive).yes);
+    CHECK_FALSE(ops::orphaned(sem({300, 100}, {0, 0}), walk, alive).yes);
+    CHECK_FALSE(ops::orphaned(sem({300, 301}, {0, 1}), walk, alive).yes);
+    CHECK_FALSE(ops::orphaned(sem({0, 0}, {0, 0}), walk, alive).yes);
+  }
+  SUBCASE("POSIX objects and FIFOs: nobody holds them, as far as the walk could see") {
+    auto shm = object(Kind::posix_shm, {});
+    CHECK(ops::orphaned(shm, walk, alive).yes);
+    shm.holders = {holder(100, "app")};
+    CHECK_FALSE(ops::orphaned(shm, walk, alive).yes);
+    shm.holders.clear();
+    walk.maps_denied = {1};
+    walk.processes[1] = model::Process{1, 0, "init"};
+    const auto v = ops::orphaned(shm, walk, alive);
+    CHECK_FALSE(v.yes);
+    CHECK(v.unreadable);
+    CHECK(v.why == "1 process could not be read (1 init) and may hold it");
+    CHECK(ops::orphaned(shm, walk, alive, true).yes);
+    // A queue is held by descriptor only: unreadable maps do not matter.
+    CHECK(ops::orphaned(object(Kind::posix_mq, {}), walk, alive).yes);
+    CHECK_FALSE(ops::orphaned(object(Kind::posix_mq, {{"notify_pid", std::int64_t{200}}}), walk, alive).yes);
+  }
+  SUBCASE("unix: only a stale socket file") {
+    CHECK(ops::orphaned(object(Kind::unix_socket, {{"stale", true}}), walk, alive).yes);
+    CHECK_FALSE(ops::orphaned(object(Kind::unix_socket, {{"stale", false}}), walk, alive).yes);
+  }
+}
+
+TEST_CASE("ops::remove: a POSIX name made again is not removed") {
+  const std::string name = "/ipcctl-unit-rm-" + std::to_string(::getpid());
+  int fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  Object first;
+  for (auto& o : listed(Kind::posix_shm))
+    if (o.name == name) first = o;
+  REQUIRE(first.inode);
+
+  // Between listing and removal, the name is removed and made again.
+  REQUIRE(::shm_unlink(name.c_str()) == 0);
+  fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+  REQUIRE(fd >= 0);
+  struct stat st {};
+  REQUIRE(::fstat(fd, &st) == 0);
+  ::close(fd);
+  REQUIRE(st.st_ino != *first.inode);
+
+  const auto r = ops::remove(first, false);
+  CHECK(r.status == ops::Status::refused);
+  CHECK(r.reason.find("now names another file") != std::string::npos);
+  CHECK(::access(("/dev/shm" + name).c_str(), F_OK) == 0);  // the new object survives
+  ::shm_unlink(name.c_str());
+  CHECK(ops::remove(first, false).status == ops::Status::failed);  // gone: nothing to remove
+}
+
+TEST_CASE("ops::remove: a SysV id reused by a new segment is not removed") {
+  // kernel.shm_next_id hands the old id to the next segment; only root may set it.
+  std::ofstream next("/proc/sys/kernel/shm_next_id");
+  if (::geteuid() != 0 || !next) {
+    MESSAGE("skipped: needs root and /proc/sys/kernel/shm_next_id");
+    return;
+  }
+  const key_t key_a = 0x72750000 + (::getpid() & 0xffff), key_b = key_a ^ 0x00010000;
+  const int id = ::shmget(key_a, 4096, IPC_CREAT | IPC_EXCL | 0600);
+  REQUIRE(id >= 0);
+  Object selected;
+  for (auto& o : listed(Kind::sysv_shm))
+    if (o.id == id) selected = o;
+  REQUIRE(selected.id == id);
+
+  // The selected segment goes; a new one gets the same id.
+  REQUIRE(::shmctl(id, IPC_RMID, nullptr) == 0);
+  next << id << std::flush;
+  const int reused = ::shmget(key_b, 4096, IPC_CREAT | IPC_EXCL | 0600);
+  REQUIRE(reused >= 0);
+  if (reused != id) {
+    ::shmctl(reused, IPC_RMID, nullptr);
+    FAIL("shm_next_id did not hand out id ", id, ", got ", reused);
+  }
+  const auto r = ops::remove(selected, true);  // not even --force removes another object
+  CHECK(r.status == ops::Status::refused);
+  CHECK(r.reason.find("now names another object") != std::string::npos);
+  shmid_ds ds{};
+  CHECK(::shmctl(reused, IPC_STAT, &ds) == 0);  // the new segment survives
+  CHECK(ds.shm_perm.__key == key_b);
+  ::shmctl(reused, IPC_RMID, nullptr);
+}
