@@ -54,6 +54,24 @@ else
   fail "show text: exit $RC, output: ${OUT:0:400}"
 fi
 
+# A semaphore set: values, waiters and last pid per semaphore; a queue's fill.
+fixture sem sysv-sem nsems=2 values=4,0 waiter=1
+sem="sysv-sem:$(fx sem id)"
+show_json "$sem"
+if o=$(obj "$sem"); then
+  expect "$sem: values" "$o" .detail.values '[4,0]'
+  expect "$sem: the waiter on semaphore 0" "$o" '[.detail.ncnt, .detail.zcnt]' '[[1,0],[0,0]]'
+  expect "$sem: last pid per semaphore (SETALL by the fixture)" "$o" .detail.last_pids "[$(fx sem pid),$(fx sem pid)]"
+fi
+run_ipcctl show "$sem"
+if grep -Eq "^ +0 +4 +1 +0 +$(fx sem pid)\$" <<<"$OUT"; then ok "show text: one row per semaphore"
+else fail "show text: semaphore rows: $OUT"; fi
+fixture msg sysv-msg messages=4 size=100
+run_ipcctl show "sysv-msg:$(fx msg id)"
+max=$(cat /proc/sys/kernel/msgmnb)
+if grep -q "fill *400 of $max bytes" <<<"$OUT"; then ok "show text: a queue's fill against its limit"
+else fail "show text: queue fill: $OUT"; fi
+
 # A ref that names nothing: exit 1, the others still shown.
 run_ipcctl show --json "$shm" sysv-shm:2147483000
 if ((RC == 1)) && grep -q "sysv-shm:2147483000: no such object" <<<"$ERR" &&
