@@ -126,6 +126,35 @@ expect "a selection that matches nothing: exit 0" "{\"rc\":$RC}" .rc 0
 [[ $ERR == *"nothing removed"* ]] && ok "says nothing was removed" || fail "empty selection: $ERR"
 "$IPCCTL" rm "posix-shm:/$tag-sel1" >/dev/null
 
+# --- as an unprivileged user: its own objects go; root's are refused by the
+# kernel (exit 1, "Operation not permitted") and stay
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
+  as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$IPCCTL" "$@"; }
+  for type in sysv-msg sysv-sem posix-shm posix-mq; do
+    name=""
+    [[ $type == posix-* ]] && name="/$tag-nobody-$type"
+    # shellcheck disable=SC2086  # an empty name is no argument
+    if ! ref=$(as_nobody mk "$type" $name --size 1K 2>/dev/null || as_nobody mk "$type" $name 2>&1); then
+      fail "nobody: mk $type: $ref"
+      continue
+    fi
+    CLEANUP+=("'$IPCCTL' rm --force '$ref' >/dev/null 2>&1")
+    out=$(as_nobody show --json "$ref" 2>/dev/null | jq -r '.objects[0].owner.uid')
+    expect "nobody: $type is owned by nobody" "{\"uid\":\"$out\"}" .uid '"65534"'
+    if as_nobody rm "$ref" >/dev/null 2>&1 && ! exists "$ref"; then ok "nobody: rm its own $type"
+    else fail "nobody: could not remove its own $ref"; fi
+  done
+  root_ref=$("$IPCCTL" mk sysv-shm --size 4K)
+  CLEANUP+=("'$IPCCTL' rm --force '$root_ref' >/dev/null 2>&1")
+  RC=0
+  err=$(as_nobody rm "$root_ref" 2>&1 >/dev/null) || RC=$?
+  expect "nobody: rm of root's segment exits 1" "{\"rc\":$RC}" .rc 1
+  [[ $err == *"$root_ref: failed: IPC_RMID: Operation not permitted"* ]] && ok "nobody: says the kernel refused" ||
+    fail "nobody: rm of root's segment said: $err"
+  exists "$root_ref" && ok "nobody: root's segment stays" || fail "nobody removed root's segment"
+  "$IPCCTL" rm "$root_ref" >/dev/null
+fi
+
 # --- bad input: exit 2, one line on stderr, nothing removed
 run_ipcctl mk sysv-msg
 keep=$OUT
