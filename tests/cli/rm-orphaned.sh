@@ -16,11 +16,12 @@ k() { printf '0x%08x' $((base + $1)); }
 scan=$WORK/scan
 mkdir "$scan"
 
+# mk ARGS...: ipcctl mk, the new ref in $REF, removed at exit whatever happens.
 mk() {
   run_ipcctl mk "$@"
   ((RC == 0)) || { echo "FAIL: mk $*: $ERR" >&2; exit 1; }
-  CLEANUP+=("'$IPCCTL' rm --force '$OUT' >/dev/null 2>&1")
-  printf '%s' "$OUT"
+  REF=$OUT
+  CLEANUP+=("'$IPCCTL' rm --force '$REF' >/dev/null 2>&1")
 }
 
 # hold SCRIPT ARGS...: a python process that runs SCRIPT, prints one line,
@@ -52,14 +53,14 @@ sys.stdin.read()" "$@" <"$WORK/$name.in" >"$WORK/$name.out" &
 once() { python3 -c "$PY_SYSV$1" "${@:2}" || { echo "FAIL: python: $1" >&2; exit 1; }; }
 
 # --- orphaned: nobody uses them, and the kernel's records say so
-o_shm=$(mk sysv-shm "$(k 1)" --size 4K)             # creator (ipcctl mk) gone, not attached
-o_msg=$(mk sysv-msg "$(k 2)")
+mk sysv-shm "$(k 1)" --size 4K; o_shm=$REF             # creator (ipcctl mk) gone, not attached
+mk sysv-msg "$(k 2)"; o_msg=$REF
 once 'send_receive(int(sys.argv[1]))' "${o_msg#*:}"  # last sender and receiver gone
-o_sem=$(mk sysv-sem "$(k 3)" --value 1)             # last operator (mk's SETALL) gone
-o_mq=$(mk posix-mq "/$tag-mq")
-o_pshm=$(mk posix-shm "/$tag-shm" --size 4K)
-o_psem=$(mk posix-sem "/$tag-sem")
-o_fifo=$(mk fifo "$scan/orphan.fifo")
+mk sysv-sem "$(k 3)" --value 1; o_sem=$REF             # last operator (mk's SETALL) gone
+mk posix-mq "/$tag-mq"; o_mq=$REF
+mk posix-shm "/$tag-shm" --size 4K; o_pshm=$REF
+mk posix-sem "/$tag-sem"; o_psem=$REF
+mk fifo "$scan/orphan.fifo"; o_fifo=$REF
 python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$scan/stale.sock"
 o_sock="unix:$scan/stale.sock"
 orphans=("$o_shm" "$o_msg" "$o_sem" "$o_mq" "$o_pshm" "$o_psem" "$o_fifo" "$o_sock")
@@ -70,9 +71,9 @@ l_shm="sysv-shm:$(fx shm id)"
 hold creator 'print(libc.shmget(int(sys.argv[1], 16), 4096, 0o1600), flush=True)' "$(k 5)"
 l_shm2="sysv-shm:$(head -n1 "$WORK/creator.out")"   # not attached, creator alive
 CLEANUP+=("'$IPCCTL' rm --force '$l_shm2' >/dev/null 2>&1")
-l_msg=$(mk sysv-msg "$(k 6)")
+mk sysv-msg "$(k 6)"; l_msg=$REF
 hold msguser 'send_receive(int(sys.argv[1]))' "${l_msg#*:}"  # last user alive
-n_msg=$(mk sysv-msg "$(k 7)")                       # never used: no creator on record
+mk sysv-msg "$(k 7)"; n_msg=$REF                       # never used: no creator on record
 fixture sem sysv-sem key=$(($(k 8)))                # last operator (the fixture) alive
 l_sem="sysv-sem:$(fx sem id)"
 fixture mq posix-mq name="/$tag-live-mq"

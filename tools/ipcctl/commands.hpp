@@ -13,5 +13,6 @@ void setup_show(CLI::App& app, Action& action);
 void setup_mk(CLI::App& app, Action& action);
 void setup_rm(CLI::App& app, Action& action);
 void setup_limits(CLI::App& app, Action& action);
+void setup_audit(CLI::App& app, Action& action);
 
 } // namespace ipcctl::tools

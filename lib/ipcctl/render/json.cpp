@@ -293,6 +293,36 @@ void write_outcomes(std::span<const Outcome> results, std::span<const std::strin
   sink(out);
 }
 
+void write_findings(std::span<const query::Finding> findings, std::span<const std::string> warnings,
+                    const Sink& sink) {
+  std::string out;
+  Writer w(out, true);
+  w.begin_object();
+  w.key("schema"), w.string(k_schema);
+  w.key("findings");
+  w.begin_array();
+  for (const auto& f : findings) {
+    w.begin_object();
+    w.key("check"), w.string(f.check);
+    w.key("severity"), w.string(query::severity_name(f.severity));
+    w.key("ref"), w.string(f.ref);
+    w.key("type"), w.string(f.type);
+    w.key("summary"), w.string(f.summary);
+    w.key("why"), w.string(f.why);
+    w.key("fix"), w.string(f.fix);
+    w.key("holders"), write_holders(w, f.holders);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("warnings");
+  w.begin_array();
+  for (const auto& text : warnings) w.string(text);
+  w.end_array();
+  w.end_object();
+  out += '\n';
+  sink(out);
+}
+
 void write_jsonl(std::span<const model::Object> objects, const Sink& sink) {
   std::string out;
   for (const auto& o : objects) {

@@ -5,6 +5,7 @@
 // Output is streamed object by object through a sink, so listing 30,000
 // descriptors never builds the whole document in memory.
 #include <ipcctl/model/object.hpp>
+#include <ipcctl/query/audit.hpp>
 
 #include <functional>
 #include <span>
@@ -33,6 +34,11 @@ struct Outcome {
 };
 // { "schema", "results": [ {"ref", "type", "status", "reason", "object"} ], "warnings" }
 void write_outcomes(std::span<const Outcome> results, std::span<const std::string> warnings, const Sink& sink);
+
+// { "schema", "findings": [ {"check", "severity", "ref", "type", "summary",
+// "why", "fix", "holders"} ], "warnings" } (ipcctl audit)
+void write_findings(std::span<const query::Finding> findings, std::span<const std::string> warnings,
+                    const Sink& sink);
 
 // Whole-string forms, for tests and small outputs.
 std::string render_json(std::span<const model::Object> objects, std::span<const std::string> warnings);

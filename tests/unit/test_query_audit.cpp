@@ -1,0 +1,110 @@
+// query::audit on made-up snapshots and limits: each check fires on its
+// case and stays quiet on the clean one; findings come most severe first.
+#include <ipcctl/query/audit.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace ipcctl;
+using model::Kind;
+using model::Object;
+
+namespace {
+
+Object sysv(Kind kind, std::uint32_t mode, std::initializer_list<model::Field> detail) {
+  Object o;
+  o.kind = kind;
+  o.ref = std::string(model::kind_name(kind)) + ":7";
+  o.id = 7;
+  o.key = 0x1234;
+  o.mode = mode;
+  o.owner.uid = 1000;
+  o.owner.user = "ana";
+  for (const auto& f : detail) o.set(f.key, f.value);
+  return o;
+}
+
+std::vector<std::string> checks_of(const std::vector<query::Finding>& found) {
+  std::vector<std::string> out;
+  for (const auto& f : found) out.push_back(f.check);
+  return out;
+}
+
+query::AuditOptions options() {
+  query::AuditOptions o;
+  o.now = 1'800'000'000;
+  o.alive = [](std::int64_t) { return true; };
+  o.stat_files = false;
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("query::audit: permissions and owners") {
+  model::Snapshot snap;
+  snap.objects.push_back(sysv(Kind::sysv_shm, 0666, {{"nattch", std::int64_t{1}}, {"cpid", std::int64_t{5}}}));
+  auto found = query::audit(snap, options());
+  CHECK(checks_of(found) == std::vector<std::string>{"world_writable", "world_readable"});
+  CHECK(found[0].severity == query::Severity::high);
+  CHECK(found[0].summary == "mode 0666: any user may write sysv-shm:7");
+  CHECK(found[0].fix.find("ipcctl mk sysv-shm --mode 0600") != std::string::npos);
+
+  snap.objects[0].mode = 0600;
+  snap.objects[0].owner.user.clear();  // no account for uid 1000
+  found = query::audit(snap, options());
+  CHECK(checks_of(found) == std::vector<std::string>{"unknown_owner"});
+  CHECK(found[0].summary == "owned by uid 1000, which has no account");
+}
+
+TEST_CASE("query::audit: queues") {
+  model::Snapshot snap;
+  snap.objects.push_back(sysv(Kind::sysv_msg, 0600,
+                              {{"messages", std::int64_t{16}}, {"bytes", std::int64_t{16384}},
+                               {"max_bytes", std::int64_t{16384}}, {"lspid", std::int64_t{5}},
+                               {"lrpid", std::int64_t{0}}, {"rtime", model::Time{1'800'000'000 - 7200}}}));
+  auto found = query::audit(snap, options());
+  CHECK(checks_of(found) == std::vector<std::string>{"queue_full", "queue_stale"});
+  CHECK(found[1].summary == "16 messages, none read for 2h0m");
+  auto opts = options();
+  opts.stale_after = 3 * 3600;
+  CHECK(checks_of(query::audit(snap, opts)) == std::vector<std::string>{"queue_full"});
+  opts.checks = {"queue_stale"};
+  CHECK(query::audit(snap, opts).empty());
+}
+
+TEST_CASE("query::audit: near_limit from the limits") {
+  model::Snapshot snap;
+  std::vector<sys::Limit> limits(3);
+  limits[0] = {"semmni", "sysv-sem", "kernel.sem", 100, 81, "sets", "semaphore sets"};
+  limits[1] = {"msgmni", "sysv-msg", "kernel.msgmni", 100, 97, "queues", "message queues"};
+  limits[2] = {"shmmni", "sysv-shm", "kernel.shmmni", 100, 10, "segments", "segments"};
+  auto opts = options();
+  opts.limits = &limits;
+  const auto found = query::audit(snap, opts);
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].ref == "limit:msgmni");
+  CHECK(found[0].severity == query::Severity::high);
+  CHECK(found[1].ref == "limit:semmni");
+  CHECK(found[1].severity == query::Severity::medium);
+  CHECK(found[1].summary == "semmni 81% used (81 of 100 sets)");
+  CHECK(found[1].fix.find("sysctl -w kernel.sem=") != std::string::npos);
+}
+
+TEST_CASE("query::audit: orphaned follows rm --orphaned") {
+  model::Snapshot snap;
+  snap.objects.push_back(sysv(Kind::sysv_shm, 0600, {{"nattch", std::int64_t{0}}, {"cpid", std::int64_t{5}},
+                                                     {"ctime", model::Time{1'800'000'000 - 90}}}));
+  auto opts = options();
+  CHECK(query::audit(snap, opts).empty());  // its creator is alive
+  opts.alive = [](std::int64_t) { return false; };
+  const auto found = query::audit(snap, opts);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].check == "orphaned");
+  CHECK(found[0].summary == "nobody is attached and its creator 5 is gone, unchanged for 1m30s");
+  CHECK(found[0].fix == "ipcctl rm sysv-shm:7");
+}
+
+TEST_CASE("query::severity_from_name") {
+  CHECK(query::severity_from_name("high") == query::Severity::high);
+  CHECK_FALSE(query::severity_from_name("severe"));
+  for (const auto& c : query::all_checks()) CHECK(query::find_check(c.name) == &c);
+}
