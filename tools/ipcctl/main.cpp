@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   setup_rm(app, action);
   setup_limits(app, action);
   setup_audit(app, action);
+  setup_graph(app, action);
 
   std::string topic;
   auto* help = app.add_subcommand("help", "show help for a command");

@@ -1,0 +1,160 @@
+// Labels say what a reader at the picture needs: the command, pid and user
+// on a process; the type and how many objects an edge stands for ("unix
+// x400"); a single object's ref, so it can be shown with ipcctl show.
+#include <ipcctl/render/graph.hpp>
+
+#include <ipcctl/render/json.hpp>
+
+#include <fmt/format.h>
+
+namespace ipcctl::render {
+
+using query::Direction;
+using query::Graph;
+using query::GraphEdge;
+using query::GraphNode;
+
+namespace {
+
+std::string node_label(const GraphNode& n) {
+  if (!n.process) return n.ref;
+  std::string label = fmt::format("{}\n{}", n.comm.empty() ? "?" : n.comm, n.pid);
+  if (!n.user.empty()) label += fmt::format(" ({})", n.user);
+  else if (n.uid) label += fmt::format(" (uid {})", *n.uid);
+  return label;
+}
+
+std::string edge_label(const GraphEdge& e) {
+  std::string label(model::kind_name(e.kind));
+  if (e.refs.size() > 1) label += fmt::format(" x{}", e.refs.size());
+  else if (e.direction != Direction::none) label = e.refs.front();
+  if (!e.access.empty()) label += " " + e.access;
+  return label;
+}
+
+// A colour per family, so a picture of 200 edges still reads.
+std::string_view colour(model::Kind k) {
+  switch (k) {
+  case model::Kind::pipe:
+  case model::Kind::fifo: return "#1f77b4";
+  case model::Kind::unix_socket:
+  case model::Kind::tcp:
+  case model::Kind::udp: return "#2ca02c";
+  case model::Kind::sysv_shm:
+  case model::Kind::posix_shm:
+  case model::Kind::memfd: return "#d62728";
+  case model::Kind::sysv_msg:
+  case model::Kind::posix_mq: return "#9467bd";
+  default: return "#7f7f7f";
+  }
+}
+
+// A DOT string; a newline becomes DOT's centred line break.
+std::string dot_quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
+// Mermaid labels: no quotes or brackets of their own; a newline is <br/>.
+std::string mermaid_text(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+    case '"': out += "#quot;"; break;
+    case '[': out += "#91;"; break;
+    case ']': out += "#93;"; break;
+    case '|': out += "#124;"; break;
+    case '<': out += "#lt;"; break;
+    case '>': out += "#gt;"; break;
+    case '\n': out += "<br/>"; break;
+    default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string_view direction_name(Direction d) {
+  switch (d) {
+  case Direction::forward: return "forward";
+  case Direction::both: return "both";
+  case Direction::none: return "none";
+  }
+  return "none";
+}
+
+} // namespace
+
+std::string render_dot(const Graph& g) {
+  std::string out = "digraph ipc {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n"
+                    "  edge [fontname=\"Helvetica\", fontsize=9];\n";
+  for (const auto& n : g.nodes) {
+    if (n.process) out += fmt::format("  {} [shape=box, label={}];\n", n.id, dot_quote(node_label(n)));
+    else
+      out += fmt::format("  {} [shape=ellipse, style=filled, fillcolor=\"#f0f0f0\", color=\"{}\", label={}];\n", n.id,
+                         colour(n.kind), dot_quote(n.ref));
+  }
+  for (const auto& e : g.edges) {
+    out += fmt::format("  {} -> {} [dir={}, color=\"{}\", label={}];\n", e.from, e.to, direction_name(e.direction),
+                       colour(e.kind),
+                       dot_quote(edge_label(e)));
+  }
+  return out + "}\n";
+}
+
+std::string render_mermaid(const Graph& g) {
+  std::string out = "flowchart LR\n";
+  for (const auto& n : g.nodes) {
+    if (n.process) out += fmt::format("  {}[\"{}\"]\n", n.id, mermaid_text(node_label(n)));
+    else out += fmt::format("  {}((\"{}\"))\n", n.id, mermaid_text(n.ref));
+  }
+  for (const auto& e : g.edges) {
+    const std::string_view arrow = e.direction == Direction::forward ? "-->"
+                                   : e.direction == Direction::both  ? "<-->"
+                                                                     : "---";
+    out += fmt::format("  {} {}|\"{}\"| {}\n", e.from, arrow, mermaid_text(edge_label(e)), e.to);
+  }
+  return out;
+}
+
+std::string render_graph_json(const Graph& g, std::span<const std::string> warnings) {
+  std::string out = fmt::format("{{\n  \"schema\": \"{}\",\n  \"nodes\": [", k_schema);
+  auto str = [](std::string_view s) {
+    std::string q;
+    append_json_string(q, s);
+    return q;
+  };
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const auto& n = g.nodes[i];
+    out += i ? ",\n    " : "\n    ";
+    if (n.process)
+      out += fmt::format(R"({{"id": {}, "kind": "process", "pid": {}, "comm": {}, "uid": {}, "user": {}, "ref": null, "type": null}})",
+                         str(n.id), n.pid, str(n.comm), n.uid ? std::to_string(*n.uid) : "null",
+                         n.user.empty() ? "null" : str(n.user));
+    else
+      out += fmt::format(R"({{"id": {}, "kind": "object", "pid": null, "comm": null, "uid": null, "user": null, "ref": {}, "type": {}}})",
+                         str(n.id), str(n.ref), str(model::kind_name(n.kind)));
+  }
+  out += g.nodes.empty() ? "],\n  \"edges\": [" : "\n  ],\n  \"edges\": [";
+  for (std::size_t i = 0; i < g.edges.size(); ++i) {
+    const auto& e = g.edges[i];
+    std::string refs;
+    for (const auto& r : e.refs) refs += (refs.empty() ? "" : ", ") + str(r);
+    out += i ? ",\n    " : "\n    ";
+    out += fmt::format(R"({{"from": {}, "to": {}, "type": {}, "direction": "{}", "access": {}, "count": {}, "refs": [{}]}})",
+                       str(e.from), str(e.to), str(model::kind_name(e.kind)), direction_name(e.direction),
+                       e.access.empty() ? "null" : str(e.access), e.refs.size(), refs);
+  }
+  out += g.edges.empty() ? "],\n  \"warnings\": [" : "\n  ],\n  \"warnings\": [";
+  for (std::size_t i = 0; i < warnings.size(); ++i) out += (i ? ", " : "") + str(warnings[i]);
+  return out + "]\n}\n";
+}
+
+} // namespace ipcctl::render

@@ -1,0 +1,128 @@
+// ipcctl graph: collect and select as ls does, build the graph, print it as
+// DOT, Mermaid or JSON, or render it to SVG through Graphviz's dot.
+#include "common/cli.hpp"
+#include "common/run.hpp"
+#include "ipcctl/commands.hpp"
+
+#include <ipcctl/collect.hpp>
+#include <ipcctl/query/filter.hpp>
+#include <ipcctl/query/graph.hpp>
+#include <ipcctl/query/select.hpp>
+#include <ipcctl/render/graph.hpp>
+#include <ipcctl/util/error.hpp>
+#include <ipcctl/util/fd.hpp>
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+extern char** environ;
+
+namespace ipcctl::tools {
+
+namespace {
+
+struct GraphCliOptions {
+  std::string types, pids, user, query, format = "dot", svg;
+  int around = 0, depth = 1;
+};
+
+// dot -Tsvg -o FILE, fed the DOT text on its stdin.
+void write_svg(const std::string& dot_text, const std::string& file) {
+  int in[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) throw Fatal(fmt::format("graph: pipe: {}", std::strerror(errno)));
+  UniqueFd read_end(in[0]), write_end(in[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  std::string out_arg = "-o" + file;
+  char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), out_arg.data(), nullptr};
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, "dot", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0)
+    throw Fatal(rc == ENOENT ? "graph: --svg needs Graphviz's dot, which is not installed (apt-get install graphviz); "
+                               "--format dot prints the source"
+                             : fmt::format("graph: dot: {}", std::strerror(rc)));
+  read_end = UniqueFd();
+  std::string_view rest = dot_text;
+  while (!rest.empty()) {
+    const ssize_t n = ::write(write_end.get(), rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  write_end = UniqueFd();
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Fatal(fmt::format("graph: dot failed to write {}", file));
+}
+
+int run_graph(const GraphCliOptions& o, bool around_given) {
+  if (o.format != "dot" && o.format != "mermaid" && o.format != "json")
+    throw UsageError(fmt::format("graph: --format: '{}': expected dot, mermaid or json", o.format));
+  if (o.depth < 1) throw UsageError("graph: --depth: at least 1");
+  CollectOptions copts;
+  if (!o.types.empty()) copts.kinds = parse_type_list(o.types);
+  if (!o.pids.empty()) copts.pids = parse_pid_list(o.pids);
+  copts.probe_pipes = false;
+  query::Selection sel;
+  if (!o.user.empty()) sel.uid = parse_user(o.user);
+  query::Filter filter;
+  if (!o.query.empty()) {
+    auto f = query::parse_filter(o.query);
+    if (!f) throw UsageError(fmt::format("graph: -Q: {}", f.error().detail));
+    filter = std::move(*f);
+    sel.filter = &filter;
+  }
+  auto snap = collect(sys::ProcRoot("/"), copts);
+  if (!snap) throw Fatal(snap.error().message());
+  query::select(snap->objects, sel);
+  query::GraphOptions gopts;
+  if (around_given) {
+    if (o.around <= 0) throw UsageError("graph: --around: a process id");
+    if (snap->process(o.around) == nullptr) throw Fatal(fmt::format("graph: --around {}: no such process", o.around));
+    gopts.around = o.around;
+  }
+  gopts.depth = o.depth;
+  const auto g = query::build_graph(*snap, gopts);
+
+  if (!o.svg.empty()) {
+    write_svg(render::render_dot(g), o.svg);
+  } else if (o.format == "json") {
+    write_stdout(render::render_graph_json(g, snap->warnings));
+    return 0;
+  } else {
+    write_stdout(o.format == "dot" ? render::render_dot(g) : render::render_mermaid(g));
+  }
+  print_warnings(snap->warnings);
+  return 0;
+}
+
+} // namespace
+
+void setup_graph(CLI::App& app, Action& action) {
+  static GraphCliOptions o;
+  auto* graph = app.add_subcommand("graph", "draw who talks to whom: processes joined by their IPC objects");
+  graph->add_option("-t,--type", o.types, "only these types (see ls --list-types)")->type_name("TYPES");
+  graph->add_option("-p,--pid", o.pids, "only objects these processes hold")->type_name("PIDS");
+  graph->add_option("-u,--user", o.user, "only objects owned by USER or held by its processes")->type_name("USER");
+  graph->add_option("-Q,--filter", o.query, "only the objects this filter selects (as in ls)")->type_name("EXPR");
+  auto* around = graph->add_option("--around", o.around, "only PID and its neighbours (see --depth)")->type_name("PID");
+  graph->add_option("--depth", o.depth, "with --around: how many hops (default 1)")->type_name("N");
+  graph->add_option("-F,--format", o.format, "dot (default), mermaid or json")->type_name("FORMAT");
+  graph->add_option("--svg", o.svg, "render to FILE as SVG with Graphviz's dot")->type_name("FILE");
+  graph->footer(
+      "Examples:\n"
+      "  ipcctl graph --svg ipc.svg                   the whole machine, drawn\n"
+      "  ipcctl graph --around 812 --depth 2          process 812 and two hops around it\n"
+      "  ipcctl graph -t pipe,fifo -F mermaid          pipelines, for a Markdown page\n");
+  graph->callback([&action, around] { action = [around] { return run_graph(o, around->count() > 0); }; });
+}
+
+} // namespace ipcctl::tools
