@@ -1,5 +1,6 @@
 #include <ipcctl/query/column.hpp>
 #include <ipcctl/render/json.hpp>
+#include <ipcctl/render/prometheus.hpp>
 #include <ipcctl/render/text.hpp>
 
 #include <nlohmann/json.hpp>
@@ -101,4 +102,41 @@ TEST_CASE("render::human_size") {
   CHECK(render::human_size(4096) == "4K");
   CHECK(render::human_size(1536) == "1.5K");
   CHECK(render::human_size(std::int64_t{3} << 30) == "3G");
+}
+
+TEST_CASE("render::render_prometheus") {
+  model::Object shm;
+  shm.kind = model::Kind::sysv_shm;
+  shm.ref = "sysv-shm:5";
+  shm.size = 4096;
+  shm.owner.uid = 0;
+  shm.owner.user = "root";
+  shm.set("nattch", std::int64_t{2});
+  model::Object q = shm;
+  q.kind = model::Kind::posix_mq;
+  q.ref = "posix-mq:/a\"b";
+  q.size = 30;
+  q.detail.clear();
+  q.set("messages", std::int64_t{3});
+  q.set("bytes", std::int64_t{30});
+  const std::vector<model::Object> objects{shm, q};
+  sys::Limit lim{"msgmni", "sysv-msg", "kernel.msgmni", 100, 25, "queues", "queues"};
+  const std::vector<sys::Limit> limits{lim};
+  render::MetricsInput in;
+  in.objects = objects;
+  in.limits = limits;
+  in.checks = query::all_checks();
+  in.version = "1.0";
+  const std::string text = render::render_prometheus(in);
+  CHECK(text.find("# TYPE ipcctl_objects gauge\n") != std::string::npos);
+  CHECK(text.find("ipcctl_objects{type=\"sysv-shm\",user=\"root\"} 1\n") != std::string::npos);
+  CHECK(text.find("ipcctl_shm_attachments{type=\"sysv-shm\",user=\"root\"} 2\n") != std::string::npos);
+  CHECK(text.find("ipcctl_queued_bytes{type=\"posix-mq\",user=\"root\"} 30\n") != std::string::npos);
+  CHECK(text.find("ipcctl_limit_used_ratio{name=\"msgmni\",group=\"sysv-msg\"} 0.25\n") != std::string::npos);
+  CHECK(text.find("ipcctl_audit_findings{check=\"world_writable\",severity=\"high\"} 0\n") != std::string::npos);
+  CHECK(text.find("ref=") == std::string::npos);  // bounded without per_object
+  in.per_object = true;
+  CHECK(render::render_prometheus(in).find(R"(ipcctl_object_queued_messages{ref="posix-mq:/a\"b",type="posix-mq",user="root"} 3)") !=
+        std::string::npos);
+  CHECK(render::prometheus_label("a\\b\"c\nd") == R"(a\\b\"c\nd)");
 }

@@ -15,5 +15,6 @@ void setup_rm(CLI::App& app, Action& action);
 void setup_limits(CLI::App& app, Action& action);
 void setup_audit(CLI::App& app, Action& action);
 void setup_graph(CLI::App& app, Action& action);
+void setup_export(CLI::App& app, Action& action);
 
 } // namespace ipcctl::tools

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   setup_limits(app, action);
   setup_audit(app, action);
   setup_graph(app, action);
+  setup_export(app, action);
 
   std::string topic;
   auto* help = app.add_subcommand("help", "show help for a command");
