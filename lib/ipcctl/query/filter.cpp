@@ -19,10 +19,14 @@
 #include <algorithm>
 #include <optional>
 // g++ 12 with -fsanitize reports a false -Wmaybe-uninitialized inside <regex>.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #include <string>
 #include <utility>
 

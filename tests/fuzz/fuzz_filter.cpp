@@ -1,0 +1,41 @@
+// The -Q filter language: parse any text, and evaluate what parses on an
+// object with every kind of cell (numbers, text, times, lists, nulls).
+#include <ipcctl/query/filter.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+using namespace ipcctl;
+
+namespace {
+
+model::Object sample() {
+  model::Object o;
+  o.kind = model::Kind::sysv_shm;
+  o.ref = "sysv-shm:32769";
+  o.id = 32769;
+  o.key = 0x1234;
+  o.name = "/x";
+  o.mode = 0600;
+  o.size = 4096;
+  o.owner.uid = 0;
+  o.owner.user = "root";
+  o.holders.push_back(model::Holder{812, "postgres", 3, "rw", model::Via::map, 0});
+  o.set("nattch", std::int64_t{1});
+  o.set("ctime", model::Time{1764158400});
+  o.set("values", std::vector<std::int64_t>{1, 2});
+  o.set("pending", std::vector<std::string>{"SIGUSR1"});
+  o.set("dest", false);
+  o.set("lpid", model::Value{});
+  return o;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const model::Object obj = sample();
+  auto f = query::parse_filter(std::string_view(reinterpret_cast<const char*>(data), size));
+  if (f) (void)f->matches(obj);
+  return 0;
+}

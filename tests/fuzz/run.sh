@@ -1,0 +1,86 @@
+#!/bin/bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for
+# SECONDS (default 30), starting from a corpus seeded from tests/data and the
+# regression inputs in tests/fuzz/corpus/TARGET (add every crasher found
+# there). Prints the executions per target; exits 1 on any crash, leak or
+# sanitizer report.
+#   tests/fuzz/run.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-30}
+build=${FUZZ_BUILD:-build-fuzz}
+data=tests/data/proc
+
+command -v clang++ >/dev/null || { echo "fuzz: clang++ is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
+targets=(fuzz_proc_text fuzz_sock_diag fuzz_filter fuzz_user_input)
+if [[ ! -d $build ]]; then
+  if ! out=$(CXX=clang++ meson setup "$build" -Dfuzz=true -Dtests=false -Dman=disabled -Dbuildtype=debugoptimized \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link 2>&1); then
+    echo "$out" | tail -20 >&2
+    exit 1
+  fi
+fi
+if ! out=$(ninja -C "$build" "${targets[@]/#/tests/fuzz/}" 2>&1); then
+  echo "$out" | grep -E -A5 'error|FAILED' | head -40 >&2
+  exit 1
+fi
+
+work=$(mktemp -d /tmp/ipcctl-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# seed TARGET SELECTOR FILE...: copies each file with a leading selector byte.
+seed() {
+  local target=$1 selector=$2 f
+  shift 2
+  mkdir -p "$work/$target"
+  for f in "$@"; do
+    [[ -f $f ]] || continue
+    { printf "\\x$(printf %02x "$selector")"; cat "$f"; } >"$work/$target/$selector-$(basename "$(dirname "$f")")-$(basename "$f")"
+  done
+}
+shopt -s nullglob globstar
+seed fuzz_proc_text 0 $data/**/sysvipc/msg
+seed fuzz_proc_text 1 $data/**/sysvipc/shm
+seed fuzz_proc_text 2 $data/**/sysvipc/sem
+seed fuzz_proc_text 3 $data/**/status
+seed fuzz_proc_text 4 $data/**/maps
+seed fuzz_proc_text 5 $data/**/fdinfo/*
+seed fuzz_proc_text 6 $data/**/locks
+seed fuzz_proc_text 7 $data/locks/**/fdinfo/*
+seed fuzz_proc_text 9 $data/**/net/unix
+seed fuzz_proc_text 10 $data/**/net/tcp $data/**/net/udp
+seed fuzz_proc_text 138 $data/**/net/tcp6 $data/**/net/udp6
+seed fuzz_sock_diag 1 $data/**/netlink/unix.bin
+seed fuzz_sock_diag 0 $data/**/netlink/tcp4.bin $data/**/netlink/tcp6.bin $data/**/netlink/udp4.bin
+mkdir -p "$work/fuzz_filter" "$work/fuzz_user_input"
+i=0
+for expr in 'nattch == 0' 'type == "sysv-shm" and (size > 4K or key == 0x1234)' 'comm =~ "^post" or not holders' \
+  'ctime < "2026-01-01"' 'pending != ""' 'size >= 1M and size <= 2G'; do
+  printf '%s' "$expr" >"$work/fuzz_filter/seed$((i++))"
+done
+for input in '\x00sysv-shm:32769' '\x00sysv-shm:key=0x1234' '\x00/dev/shm/x' '\x00pid:812' '\x00unix:/run/a.sock' \
+  '\x01sysv,posix,pipe' '\x024K' '\x03 0640' '\x04 0x1234' '\x05/orders' '\x067d' '\x071G'; do
+  printf "$input" >"$work/fuzz_user_input/seed$((i++))"
+done
+
+status=0
+for target in "${targets[@]}"; do
+  regress=tests/fuzz/corpus/$target
+  mkdir -p "$work/$target" "$work/artifacts"
+  dirs=("$work/$target")
+  [[ -d $regress ]] && dirs+=("$regress")
+  log=$work/$target.log
+  if "$build/tests/fuzz/$target" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$work/artifacts/$target-" "${dirs[@]}" >"$log" 2>&1; then
+    runs=$(grep -m1 '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+    echo "fuzz: $target: ${runs:-?} executions in ${seconds}s, no crash"
+  else
+    status=1
+    echo "fuzz: $target: FAILED; the input that did it:" >&2
+    ls "$work"/artifacts/"$target"-* >&2 2>/dev/null || true
+    grep -m20 -E 'ERROR|SUMMARY|runtime error' "$log" >&2 || tail -20 "$log" >&2
+    mkdir -p "$regress"
+    cp "$work"/artifacts/"$target"-* "$regress"/ 2>/dev/null && echo "fuzz: copied to $regress: add it to git" >&2
+  fi
+done
+exit $status
