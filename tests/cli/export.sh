@@ -26,7 +26,7 @@ else
   echo "note: promtool is not installed (apt-get install prometheus): the format is checked by pattern only"
 fi
 # Every line is a comment or NAME{LABELS} VALUE.
-bad=$(grep -Ev '^(# (HELP|TYPE) [a-z_]+ .*|[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+)$' <<<"$M" | head -3)
+bad=$(grep -Ev '^(# (HELP|TYPE) [a-z_]+ .*|[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+)$' <<<"$M" | head -3 || true)
 [[ -z $bad ]] && ok "every line is a comment or a sample" || fail "lines that are neither: $bad"
 
 # value METRIC LABELS: the sample's value, or "none".
