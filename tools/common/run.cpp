@@ -72,4 +72,14 @@ std::size_t terminal_width() {
   return 80;
 }
 
+void print_missing(std::string_view cmd, const std::vector<std::string>& refs, const model::Walk& walk) {
+  const std::size_t unread = walk.fds_denied.size();
+  for (const auto& ref : refs) {
+    if (unread == 0) fmt::print(stderr, "ipcctl: {}: {}: no such object\n", cmd, ref);
+    else
+      fmt::print(stderr, "ipcctl: {}: {}: no such object, or held only by the {} process{} that could not be read{}\n",
+                 cmd, ref, unread, unread == 1 ? "" : "es", ::geteuid() == 0 ? "" : " (run as root)");
+  }
+}
+
 } // namespace ipcctl::tools

@@ -177,7 +177,7 @@ int run_rm(const RmOptions& o) {
     if (targets.empty() && queries.empty()) fmt::print(stderr, "ipcctl: rm: no object matches: nothing removed\n");
     print_warnings(snap->warnings);
   }
-  for (const auto& m : missing) fmt::print(stderr, "ipcctl: rm: {}: no such object\n", m);
+  print_missing("rm", missing, *snap->walk);
   return bad == 0 && missing.empty() ? 0 : 1;
 }
 

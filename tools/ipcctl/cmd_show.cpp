@@ -69,7 +69,7 @@ int run_show(const ShowOptions& o) {
     fmt::print("{}", render::render_details(found, topts));
     print_warnings(snap->warnings);
   }
-  for (const auto& m : missing) fmt::print(stderr, "ipcctl: show: {}: no such object\n", m);
+  print_missing("show", missing, *snap->walk);
   return missing.empty() ? 0 : 1;
 }
 
