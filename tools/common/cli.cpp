@@ -26,6 +26,27 @@ void add_proc_root_option(CLI::App& cmd, std::string& root) {
       ->group("");
 }
 
+void add_select_options(CLI::App& cmd, SelectOptions& o) {
+  cmd.add_option("-t,--type", o.types, "types, comma separated: kinds or families (see ls --list-types)")
+      ->type_name("TYPES");
+  cmd.add_option("-p,--pid", o.pids, "only objects these processes hold (scans only them)")->type_name("PIDS");
+  cmd.add_option("-u,--user", o.user, "only objects owned by USER or held by its processes")->type_name("USER");
+  cmd.add_option("-Q,--filter", o.query, "filter expression, e.g. 'type == \"sysv-shm\" and nattch == 0'")
+      ->type_name("EXPR");
+}
+
+Selector::Selector(const SelectOptions& o, CollectOptions& copts, std::string_view prefix) {
+  if (!o.types.empty()) copts.kinds = parse_type_list(o.types);
+  if (!o.pids.empty()) copts.pids = parse_pid_list(o.pids);
+  if (!o.user.empty()) m_sel.uid = parse_user(o.user);
+  if (!o.query.empty()) {
+    auto f = query::parse_filter(o.query);
+    if (!f) throw UsageError(fmt::format("{}-Q: {}", prefix, f.error().detail));
+    m_filter = std::move(*f);
+    m_sel.filter = &m_filter;
+  }
+}
+
 std::vector<int> parse_pid_list(const std::string& text) {
   std::vector<int> pids;
   std::string_view rest = text;

@@ -3,7 +3,10 @@
 // util-linux's names: -o, --json, --raw, --noheadings, --sort, --bytes.
 #include <CLI/CLI.hpp>
 
+#include <ipcctl/collect.hpp>
 #include <ipcctl/model/kind.hpp>
+#include <ipcctl/query/filter.hpp>
+#include <ipcctl/query/select.hpp>
 
 #include <string>
 #include <vector>
@@ -23,6 +26,29 @@ struct OutputOptions {
 void add_output_options(CLI::App& cmd, OutputOptions& out);
 // The hidden --proc-root for tests (as lscpu --sysroot).
 void add_proc_root_option(CLI::App& cmd, std::string& root);
+
+// The selection ls, rm, audit and graph share, with ls's names: -t and -p
+// narrow what is collected; -u and -Q select from what was.
+struct SelectOptions {
+  std::string types, pids, user, query;
+  bool any() const { return !types.empty() || !pids.empty() || !user.empty() || !query.empty(); }
+};
+void add_select_options(CLI::App& cmd, SelectOptions& o);
+
+// The parsed selection: sets copts.kinds (when -t is given) and copts.pids,
+// and keeps the -u/-Q part for apply(). Throws UsageError, its message
+// starting with `prefix` ("rm: ").
+class Selector {
+public:
+  Selector(const SelectOptions& o, CollectOptions& copts, std::string_view prefix = {});
+  Selector(const Selector&) = delete;
+  Selector& operator=(const Selector&) = delete;
+  void apply(std::vector<model::Object>& objects) const { query::select(objects, m_sel); }
+
+private:
+  query::Filter m_filter;
+  query::Selection m_sel;
+};
 
 // "1,2,3" -> pids; throws UsageError on junk.
 std::vector<int> parse_pid_list(const std::string& text);

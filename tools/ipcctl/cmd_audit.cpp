@@ -25,7 +25,8 @@ namespace {
 using model::Kind;
 
 struct AuditCliOptions {
-  std::string types, pids, user, query, checks, skip, fail_on = "low", stale = "1h";
+  SelectOptions select;
+  std::string checks, skip, fail_on = "low", stale = "1h";
   std::vector<std::string> scan;
   bool json = false, list_checks = false, ignore_unreadable = false;
 };
@@ -88,26 +89,16 @@ int run_audit(const AuditCliOptions& o) {
   copts.kinds = model::KindSet::none();
   for (auto k : model::all_kinds())
     if (k != Kind::signal && k != Kind::lock && k != Kind::tcp && k != Kind::udp) copts.kinds.add(k);
-  if (!o.types.empty()) copts.kinds = parse_type_list(o.types);
-  if (!o.pids.empty()) copts.pids = parse_pid_list(o.pids);
+  const Selector selector(o.select, copts, "audit: ");
   copts.scan_dirs = o.scan;
-  query::Selection sel;
-  if (!o.user.empty()) sel.uid = parse_user(o.user);
-  query::Filter filter;
-  if (!o.query.empty()) {
-    auto f = query::parse_filter(o.query);
-    if (!f) throw UsageError(fmt::format("audit: -Q: {}", f.error().detail));
-    filter = std::move(*f);
-    sel.filter = &filter;
-  }
 
   const sys::ProcRoot root("/");
   auto snap = collect(root, copts);
   if (!snap) throw Fatal(snap.error().message());
-  query::select(snap->objects, sel);
+  selector.apply(snap->objects);
   // Limits are machine-wide: only an unnarrowed audit judges them.
   sys::LimitsReport limits;
-  if (o.types.empty() && o.pids.empty() && o.user.empty() && o.query.empty()) {
+  if (!o.select.any()) {
     limits = sys::read_limits(root, sys::host_facts(root));
     aopts.limits = &limits.limits;
   }
@@ -147,10 +138,7 @@ int run_audit(const AuditCliOptions& o) {
 void setup_audit(CLI::App& app, Action& action) {
   static AuditCliOptions o;
   auto* audit = app.add_subcommand("audit", "find what is wrong: open permissions, leaks, stuck channels, limits");
-  audit->add_option("-t,--type", o.types, "audit only these types (see ls --list-types)")->type_name("TYPES");
-  audit->add_option("-p,--pid", o.pids, "audit only objects these processes hold")->type_name("PIDS");
-  audit->add_option("-u,--user", o.user, "audit only objects owned by USER or held by its processes")->type_name("USER");
-  audit->add_option("-Q,--filter", o.query, "audit only the objects this filter selects (as in ls)")->type_name("EXPR");
+  add_select_options(*audit, o.select);
   audit->add_option("--scan", o.scan, "also audit the FIFOs and stale socket files under DIR (repeatable)")
       ->type_name("DIR");
   audit->add_option("--check", o.checks, "run only these checks, comma separated (see --list-checks)")

@@ -28,7 +28,8 @@ namespace ipcctl::tools {
 namespace {
 
 struct GraphCliOptions {
-  std::string types, pids, user, query, format = "dot", svg;
+  SelectOptions select;
+  std::string format = "dot", svg;
   int around = 0, depth = 1;
 };
 
@@ -68,21 +69,11 @@ int run_graph(const GraphCliOptions& o, bool around_given) {
     throw UsageError(fmt::format("graph: --format: '{}': expected dot, mermaid or json", o.format));
   if (o.depth < 1) throw UsageError("graph: --depth: at least 1");
   CollectOptions copts;
-  if (!o.types.empty()) copts.kinds = parse_type_list(o.types);
-  if (!o.pids.empty()) copts.pids = parse_pid_list(o.pids);
+  const Selector selector(o.select, copts, "graph: ");
   copts.probe_pipes = false;
-  query::Selection sel;
-  if (!o.user.empty()) sel.uid = parse_user(o.user);
-  query::Filter filter;
-  if (!o.query.empty()) {
-    auto f = query::parse_filter(o.query);
-    if (!f) throw UsageError(fmt::format("graph: -Q: {}", f.error().detail));
-    filter = std::move(*f);
-    sel.filter = &filter;
-  }
   auto snap = collect(sys::ProcRoot("/"), copts);
   if (!snap) throw Fatal(snap.error().message());
-  query::select(snap->objects, sel);
+  selector.apply(snap->objects);
   query::GraphOptions gopts;
   if (around_given) {
     if (o.around <= 0) throw UsageError("graph: --around: a process id");
@@ -109,10 +100,7 @@ int run_graph(const GraphCliOptions& o, bool around_given) {
 void setup_graph(CLI::App& app, Action& action) {
   static GraphCliOptions o;
   auto* graph = app.add_subcommand("graph", "draw who talks to whom: processes joined by their IPC objects");
-  graph->add_option("-t,--type", o.types, "only these types (see ls --list-types)")->type_name("TYPES");
-  graph->add_option("-p,--pid", o.pids, "only objects these processes hold")->type_name("PIDS");
-  graph->add_option("-u,--user", o.user, "only objects owned by USER or held by its processes")->type_name("USER");
-  graph->add_option("-Q,--filter", o.query, "only the objects this filter selects (as in ls)")->type_name("EXPR");
+  add_select_options(*graph, o.select);
   auto* around = graph->add_option("--around", o.around, "only PID and its neighbours (see --depth)")->type_name("PID");
   graph->add_option("--depth", o.depth, "with --around: how many hops (default 1)")->type_name("N");
   graph->add_option("-F,--format", o.format, "dot (default), mermaid or json")->type_name("FORMAT");

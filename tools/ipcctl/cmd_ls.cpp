@@ -22,7 +22,8 @@ namespace {
 
 struct LsOptions {
   OutputOptions out;
-  std::string types, pids, user, query, proc_root = "/";
+  SelectOptions select;
+  std::string proc_root = "/";
   std::vector<std::string> scan;
   bool summary = false, list_columns = false, list_types = false, no_probe = false;
 };
@@ -71,12 +72,9 @@ int run_ls(const LsOptions& o) {
     return 0;
   }
   CollectOptions copts;
+  const Selector selector(o.select, copts);
   // Signals are listed by default only where one is pending; -t signal shows every process.
-  if (!o.types.empty()) {
-    copts.kinds = parse_type_list(o.types);
-    copts.all_signals = copts.kinds.has(model::Kind::signal);
-  }
-  if (!o.pids.empty()) copts.pids = parse_pid_list(o.pids);
+  copts.all_signals = !o.select.types.empty() && copts.kinds.has(model::Kind::signal);
   for (const auto& dir : o.scan) {
     struct stat st {};
     if (::stat(sys::ProcRoot(o.proc_root).path(dir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
@@ -85,15 +83,6 @@ int run_ls(const LsOptions& o) {
   copts.scan_dirs = o.scan;
   copts.probe_pipes = !o.no_probe;
 
-  query::Selection sel;
-  if (!o.user.empty()) sel.uid = parse_user(o.user);
-  query::Filter filter;
-  if (!o.query.empty()) {
-    auto f = query::parse_filter(o.query);
-    if (!f) throw UsageError(fmt::format("-Q: {}", f.error().detail));
-    filter = std::move(*f);
-    sel.filter = &filter;
-  }
   const auto columns = pick_columns(o.out.output, copts.kinds);
   const query::Column* sort_col = nullptr;
   bool descending = false;
@@ -109,7 +98,7 @@ int run_ls(const LsOptions& o) {
 
   auto snap = collect(sys::ProcRoot(o.proc_root), copts);
   if (!snap) throw Fatal(snap.error().message());
-  query::select(snap->objects, sel);
+  selector.apply(snap->objects);
   query::sort_default(snap->objects);
   if (sort_col != nullptr) query::sort_by(snap->objects, *sort_col, descending);
 
@@ -137,12 +126,7 @@ void setup_ls(CLI::App& app, Action& action) {
   static LsOptions o;
   auto* ls = app.add_subcommand("ls", "list IPC objects and the processes that hold them");
   ls->alias("list");
-  ls->add_option("-t,--type", o.types, "types to list, comma separated: kinds or families (see --list-types)")
-      ->type_name("TYPES");
-  ls->add_option("-p,--pid", o.pids, "only objects these processes hold (scans only them)")->type_name("PIDS");
-  ls->add_option("-u,--user", o.user, "only objects owned by USER or held by its processes")->type_name("USER");
-  ls->add_option("-Q,--filter", o.query, "filter expression, e.g. 'type == \"sysv-shm\" and nattch == 0'")
-      ->type_name("EXPR");
+  add_select_options(*ls, o.select);
   ls->add_option("--scan", o.scan, "also list FIFOs under DIR that no process holds (repeatable)")
       ->type_name("DIR");
   ls->add_flag("-s,--summary", o.summary, "print counts and bytes per type and per owner");

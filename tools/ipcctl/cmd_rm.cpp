@@ -32,7 +32,8 @@ constexpr std::string_view k_removable =
 
 struct RmOptions {
   std::vector<std::string> refs, scan;
-  std::string types, pids, user, query, older_than;
+  SelectOptions select;
+  std::string older_than;
   bool orphaned = false, ignore_unreadable = false, force = false, dry_run = false, json = false;
 };
 
@@ -55,7 +56,7 @@ int run_rm(const RmOptions& o) {
     if (q->kind) require_removable(*q->kind, text);
     queries.push_back(std::move(*q));
   }
-  const bool selects = !o.types.empty() || !o.pids.empty() || !o.user.empty() || !o.query.empty() || o.orphaned;
+  const bool selects = o.select.any() || o.orphaned;
   if (queries.empty() && !selects)
     throw UsageError(!o.older_than.empty()
                          ? "rm: --older-than only narrows a selection: add refs, --orphaned, -t, -u, -p or -Q"
@@ -64,12 +65,9 @@ int run_rm(const RmOptions& o) {
 
   CollectOptions copts;
   copts.kinds = ops::removable_kinds();
-  if (!o.types.empty()) {
-    const auto asked = parse_type_list(o.types);
-    for (auto k : model::all_kinds())
-      if (asked.has(k)) require_removable(k, "-t");
-    copts.kinds = asked;
-  }
+  const Selector selector(o.select, copts, "rm: ");
+  for (auto k : model::all_kinds())
+    if (copts.kinds.has(k)) require_removable(k, "-t");
   if (!queries.empty()) {
     auto wanted = model::KindSet::none();
     for (const auto& q : queries)
@@ -78,21 +76,11 @@ int run_rm(const RmOptions& o) {
     for (auto k : model::all_kinds())
       if (!wanted.has(k)) copts.kinds.remove(k);
   }
-  if (!o.pids.empty()) copts.pids = parse_pid_list(o.pids);
   copts.scan_dirs = o.scan;
   for (const auto& q : queries)
     if (auto file = q.file()) copts.scan_dirs.push_back(*file);
   copts.probe_pipes = false;
 
-  query::Selection sel;
-  if (!o.user.empty()) sel.uid = parse_user(o.user);
-  query::Filter filter;
-  if (!o.query.empty()) {
-    auto f = query::parse_filter(o.query);
-    if (!f) throw UsageError(fmt::format("rm: -Q: {}", f.error().detail));
-    filter = std::move(*f);
-    sel.filter = &filter;
-  }
   std::optional<std::int64_t> older_than;
   if (!o.older_than.empty()) {
     auto d = ops::parse_duration(o.older_than);
@@ -102,7 +90,7 @@ int run_rm(const RmOptions& o) {
 
   auto snap = collect(sys::ProcRoot("/"), copts);
   if (!snap) throw Fatal(snap.error().message());
-  query::select(snap->objects, sel);
+  selector.apply(snap->objects);
   query::sort_default(snap->objects);
 
   // Refs first: each must name something.
@@ -191,13 +179,8 @@ void setup_rm(CLI::App& app, Action& action) {
                  "objects to remove: a ref (sysv-shm:32769, sysv-shm:key=0x1234, posix-mq:/orders, fifo:/run/x), "
                  "a path (/dev/shm/x, a FIFO or a socket file), or pid:N")
       ->type_name("REF");
-  rm->add_option("-t,--type", o.types, "remove objects of these types (" + std::string(k_removable) + ")")
-      ->type_name("TYPES");
-  rm->add_option("-p,--pid", o.pids, "remove objects these processes hold (or created, or used last)")
-      ->type_name("PIDS");
-  rm->add_option("-u,--user", o.user, "remove objects owned by USER or held by its processes")->type_name("USER");
-  rm->add_option("-Q,--filter", o.query, "remove the objects this filter expression selects (as in ls)")
-      ->type_name("EXPR");
+  add_select_options(*rm, o.select);
+  rm->get_option("-t")->description("remove objects of these types (" + std::string(k_removable) + ")");
   rm->add_flag("--orphaned", o.orphaned, "remove only objects nobody uses any more (see ipcctl(1))");
   rm->add_flag("--ignore-unreadable", o.ignore_unreadable,
                "with --orphaned: count processes that cannot be read as holding nothing");

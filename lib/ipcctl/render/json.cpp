@@ -239,16 +239,22 @@ std::string object_json(const model::Object& o, bool pretty) {
   return out;
 }
 
-void write_json(std::span<const model::Object> objects, std::span<const std::string> warnings, const Sink& sink) {
+namespace {
+
+// { "schema", LIST_KEY: [ ITEM... ], "warnings" }: every document the tools
+// print, written in pieces to `sink` as it grows.
+template <class T, class WriteItem>
+void write_document(std::string_view list_key, std::span<const T> items, WriteItem write_item,
+                    std::span<const std::string> warnings, const Sink& sink) {
   std::string out;
   out.reserve(k_flush_bytes * 2);
   Writer w(out, true);
   w.begin_object();
   w.key("schema"), w.string(k_schema);
-  w.key("objects");
+  w.key(list_key);
   w.begin_array();
-  for (const auto& o : objects) {
-    write_object(w, o);
+  for (const auto& item : items) {
+    write_item(w, item);
     if (out.size() >= k_flush_bytes) {
       sink(out);
       out.clear();
@@ -264,63 +270,47 @@ void write_json(std::span<const model::Object> objects, std::span<const std::str
   sink(out);
 }
 
+} // namespace
+
+void write_json(std::span<const model::Object> objects, std::span<const std::string> warnings, const Sink& sink) {
+  write_document("objects", objects, write_object, warnings, sink);
+}
+
 void write_outcomes(std::span<const Outcome> results, std::span<const std::string> warnings, const Sink& sink) {
-  std::string out;
-  Writer w(out, true);
-  w.begin_object();
-  w.key("schema"), w.string(k_schema);
-  w.key("results");
-  w.begin_array();
-  for (const auto& r : results) {
-    w.begin_object();
-    w.key("ref"), w.string(r.object->ref);
-    w.key("type"), w.string(model::kind_name(r.object->kind));
-    w.key("status"), w.string(r.status);
-    w.key("reason");
-    if (r.reason.empty()) w.null();
-    else w.string(r.reason);
-    w.key("object");
-    write_object(w, *r.object);
-    w.end_object();
-  }
-  w.end_array();
-  w.key("warnings");
-  w.begin_array();
-  for (const auto& text : warnings) w.string(text);
-  w.end_array();
-  w.end_object();
-  out += '\n';
-  sink(out);
+  write_document(
+      "results", results,
+      [](Writer& w, const Outcome& r) {
+        w.begin_object();
+        w.key("ref"), w.string(r.object->ref);
+        w.key("type"), w.string(model::kind_name(r.object->kind));
+        w.key("status"), w.string(r.status);
+        w.key("reason");
+        if (r.reason.empty()) w.null();
+        else w.string(r.reason);
+        w.key("object");
+        write_object(w, *r.object);
+        w.end_object();
+      },
+      warnings, sink);
 }
 
 void write_findings(std::span<const query::Finding> findings, std::span<const std::string> warnings,
                     const Sink& sink) {
-  std::string out;
-  Writer w(out, true);
-  w.begin_object();
-  w.key("schema"), w.string(k_schema);
-  w.key("findings");
-  w.begin_array();
-  for (const auto& f : findings) {
-    w.begin_object();
-    w.key("check"), w.string(f.check);
-    w.key("severity"), w.string(query::severity_name(f.severity));
-    w.key("ref"), w.string(f.ref);
-    w.key("type"), w.string(f.type);
-    w.key("summary"), w.string(f.summary);
-    w.key("why"), w.string(f.why);
-    w.key("fix"), w.string(f.fix);
-    w.key("holders"), write_holders(w, f.holders);
-    w.end_object();
-  }
-  w.end_array();
-  w.key("warnings");
-  w.begin_array();
-  for (const auto& text : warnings) w.string(text);
-  w.end_array();
-  w.end_object();
-  out += '\n';
-  sink(out);
+  write_document(
+      "findings", findings,
+      [](Writer& w, const query::Finding& f) {
+        w.begin_object();
+        w.key("check"), w.string(f.check);
+        w.key("severity"), w.string(query::severity_name(f.severity));
+        w.key("ref"), w.string(f.ref);
+        w.key("type"), w.string(f.type);
+        w.key("summary"), w.string(f.summary);
+        w.key("why"), w.string(f.why);
+        w.key("fix"), w.string(f.fix);
+        w.key("holders"), write_holders(w, f.holders);
+        w.end_object();
+      },
+      warnings, sink);
 }
 
 void write_jsonl(std::span<const model::Object> objects, const Sink& sink) {
