@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# bench/trace.sh: the cost of tracing, ipctrace against strace, on one machine, in one run.
+#
+# Two workloads from tests/ipctrace/trace_workload: a one-byte pipe ping-pong between a
+# parent and a child, and the same ping-pong with unrelated system calls between messages
+# (stat, getppid, clock_gettime, open/read/close of a /proc file), as real programs make.
+# Each runs untraced, under `strace -f -e trace=read,write -o /dev/null`, under
+# `strace --seccomp-bpf -f -e trace=read,write -o /dev/null`, under `ipctrace -o /dev/null`
+# and under `ipctrace -c -o /dev/null`. Every configuration runs --runs times, interleaved,
+# and the best rate counts (the least disturbed by other load). Prints round trips per
+# second and the ratios; targets: ipctrace >= 2x strace, >= 1.5x strace --seccomp-bpf.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+IPCTRACE=${IPCTRACE:-$repo/build/tools/ipctrace/ipctrace}
+TRACE_WORKLOAD=${TRACE_WORKLOAD:-$repo/build/tests/ipctrace/trace_workload}
+pingpong=20000 mixed=5000 runs=3
+
+usage() {
+  cat <<EOF2
+usage: [IPCTRACE=path] [TRACE_WORKLOAD=path] $0 [--pingpong N] [--mixed N] [--runs N]
+  --pingpong N  round trips of the plain ping-pong (default $pingpong)
+  --mixed N     round trips of the ping-pong with unrelated calls (default $mixed)
+  --runs N      runs of each configuration; the best counts (default $runs)
+The binaries default to build/ under the repository root.
+EOF2
+}
+number() { [[ $2 =~ ^[0-9]+$ && $2 -gt 0 ]] || { echo "trace.sh: $1 wants a positive number, not '$2'" >&2; exit 2; }; }
+while (($#)); do
+  case $1 in
+    --pingpong|--mixed|--runs)
+      (($# >= 2)) || { usage >&2; exit 2; }
+      number "$1" "$2"
+      case $1 in --pingpong) pingpong=$2 ;; --mixed) mixed=$2 ;; --runs) runs=$2 ;; esac
+      shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+done
+for bin in "$IPCTRACE" "$TRACE_WORKLOAD"; do
+  [[ -x $bin ]] || { echo "trace.sh: $bin is missing: build first (ninja -C build)" >&2; exit 1; }
+done
+command -v strace >/dev/null || { echo "trace.sh: strace is missing (apt-get install strace)" >&2; exit 1; }
+
+configs=(untraced strace strace-seccomp ipctrace ipctrace-c)
+declare -A label=(
+  [untraced]="untraced"
+  [strace]="strace -f -e trace=read,write"
+  [strace-seccomp]="strace --seccomp-bpf -f -e trace=read,write"
+  [ipctrace]="ipctrace -o /dev/null"
+  [ipctrace-c]="ipctrace -c"
+)
+# run CONFIG WORKLOAD N: prints round trips per second.
+run() {
+  local w=("$TRACE_WORKLOAD" "$2" "$3")
+  case $1 in
+    untraced) "${w[@]}" ;;
+    strace) strace -f -e trace=read,write -o /dev/null "${w[@]}" ;;
+    strace-seccomp) strace --seccomp-bpf -f -e trace=read,write -o /dev/null "${w[@]}" ;;
+    ipctrace) "$IPCTRACE" -o /dev/null -- "${w[@]}" ;;
+    ipctrace-c) "$IPCTRACE" -c -o /dev/null -- "${w[@]}" ;;
+  esac
+}
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; best of $runs runs"
+for workload in pingpong mixed; do
+  n=$([[ $workload == pingpong ]] && echo "$pingpong" || echo "$mixed")
+  declare -A best=()
+  for ((r = 0; r < runs; r++)); do
+    for c in "${configs[@]}"; do
+      rate=$(run "$c" "$workload" "$n")
+      if [[ -z ${best[$c]:-} ]] || ((rate > best[$c])); then best[$c]=$rate; fi
+    done
+  done
+  echo
+  echo "$workload ($n round trips)"
+  printf '  %-44s %12s %10s\n' "configuration" "trips/s" "vs untraced"
+  for c in "${configs[@]}"; do
+    printf '  %-44s %12s %10s\n' "${label[$c]}" "${best[$c]}" \
+      "$(awk -v a="${best[$c]}" -v b="${best[untraced]}" 'BEGIN { printf "%.3fx", a / b }')"
+  done
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+  echo "  ipctrace: $(ratio "${best[ipctrace]}" "${best[strace]}") strace -f (target 2x)," \
+    "$(ratio "${best[ipctrace]}" "${best[strace-seccomp]}") strace --seccomp-bpf (target 1.5x);" \
+    "ipctrace -c: $(ratio "${best[ipctrace-c]}" "${best[strace]}"), $(ratio "${best[ipctrace-c]}" "${best[strace-seccomp]}")"
+  unset best
+done

@@ -1,0 +1,333 @@
+// Output is a second stage: the tracer hands over flat Records, and only
+// here do they become text, so the cost of formatting is paid once per
+// event, outside the stops. Text is for people (aligned columns, arrows,
+// 4.0K sizes); JSON keeps every number a number and every field present.
+#include <ipcctl/trace/format.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+
+namespace ipcctl::trace {
+
+std::string signal_name(int sig) {
+  if (sig >= SIGRTMIN && sig <= SIGRTMAX) return sig == SIGRTMIN ? "SIGRTMIN" : fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
+  if (const char* abbrev = ::sigabbrev_np(sig)) return fmt::format("SIG{}", abbrev);
+  return fmt::format("SIG{}", sig);
+}
+
+std::string errno_name(int err) {
+  if (const char* name = ::strerrorname_np(err)) return name;
+  return fmt::format("E{}", err);
+}
+
+std::string human_bytes(std::uint64_t n) {
+  if (n < 1024) return fmt::format("{}B", n);
+  static constexpr const char* k_units = "KMGTPE";
+  double v = static_cast<double>(n);
+  int u = -1;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f}{}", v, k_units[u]);
+}
+
+std::string rfc3339_us(std::int64_t wall_ns) {
+  const std::time_t secs = static_cast<std::time_t>(wall_ns / 1'000'000'000);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, (wall_ns % 1'000'000'000) / 1000);
+}
+
+std::string who(const std::string& comm, int pid) { return fmt::format("{}[{}]", comm, pid); }
+
+namespace {
+
+std::string clock_text(std::int64_t wall_ns, bool utc) {
+  // Events come many to a second: convert the second once.
+  thread_local std::time_t last_secs = -1;
+  thread_local bool last_utc = false;
+  thread_local std::string last_hms;
+  const std::time_t secs = static_cast<std::time_t>(wall_ns / 1'000'000'000);
+  if (secs != last_secs || utc != last_utc) {
+    std::tm tm{};
+    if (utc) ::gmtime_r(&secs, &tm);
+    else ::localtime_r(&secs, &tm);
+    last_hms = fmt::format("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec);
+    last_secs = secs;
+    last_utc = utc;
+  }
+  return fmt::format("{}.{:06}", last_hms, (wall_ns % 1'000'000'000) / 1000);
+}
+
+std::string duration_text(std::int64_t ns) {
+  if (ns < 0) return "";
+  if (ns < 10'000) return fmt::format("{}ns", ns);
+  if (ns < 10'000'000) return fmt::format("{}us", ns / 1000);
+  if (ns < 10'000'000'000) return fmt::format("{}ms", ns / 1'000'000);
+  return fmt::format("{}s", ns / 1'000'000'000);
+}
+
+std::string peers_text(const std::vector<Peer>& peers) {
+  if (peers.empty()) return "?";
+  std::string out;
+  for (const auto& p : peers) out += (out.empty() ? "" : ",") + who(p.comm, p.pid);
+  return out;
+}
+
+std::string escaped(std::string_view bytes) {
+  std::string out = "\"";
+  for (unsigned char c : bytes) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '"' || c == '\\') out += fmt::format("\\{}", static_cast<char>(c));
+    else if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
+    else out += fmt::format("\\x{:02x}", c);
+  }
+  return out + "\"";
+}
+
+std::string hex_text(std::string_view bytes) {
+  std::string out;
+  for (unsigned char c : bytes) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+bool is_data(Op op) { return op == Op::send || op == Op::recv; }
+
+// The event's own words after the size: signal names, addresses, ops.
+std::string what_text(const Event& e) {
+  const Record& r = e.rec;
+  if (r.kind == model::Kind::signal) {
+    std::string s = signal_name(r.aux);
+    if (r.op == Op::signal_send && !e.name.empty()) s += " to " + e.name;
+    return s;
+  }
+  if (r.op == Op::fd_pass) return fmt::format("SCM_RIGHTS {}", e.name);
+  if (!e.name.empty() && r.kind != model::Kind::fifo && r.kind != model::Kind::posix_mq &&
+      r.kind != model::Kind::posix_shm)
+    return e.name;
+  return "";
+}
+
+} // namespace
+
+std::string hex_dump(std::string_view bytes, std::string_view indent) {
+  std::string out;
+  for (std::size_t off = 0; off < bytes.size(); off += 16) {
+    const std::string_view line = bytes.substr(off, 16);
+    std::string hex, ascii;
+    for (std::size_t i = 0; i < 16; ++i) {
+      if (i < line.size()) hex += fmt::format("{:02x} ", static_cast<unsigned char>(line[i]));
+      else hex += "   ";
+      if (i == 7) hex += ' ';
+    }
+    for (unsigned char c : line) ascii += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '.';
+    out += fmt::format("{}{:04x}  {} |{}|\n", indent, off, hex, ascii);
+  }
+  return out;
+}
+
+std::string format_text(const Event& e, const FormatOptions& opts) {
+  const Record& r = e.rec;
+  const std::string self = who(e.comm, r.pid);
+  std::string arrow = "  ", other;
+  if (r.dir == Dir::out || r.op == Op::signal_send) {
+    arrow = "->";
+    other = peers_text(e.peers);
+  } else if (r.dir == Dir::in) {
+    arrow = "<-";
+    other = peers_text(e.peers);
+  } else if (!e.peers.empty()) {
+    arrow = "--";
+    other = peers_text(e.peers);
+  }
+  std::string size;
+  if (is_data(r.op)) {
+    size = human_bytes(r.transferred);
+    if (r.flags & k_entry_only) size = "<=" + size;
+  }
+  std::string outcome;
+  if (r.result < 0 && !(r.flags & k_entry_only)) outcome = errno_name(static_cast<int>(-r.result));
+  std::string line = fmt::format("{} {:<22} {} {:<22} {:<24} {:<10} {:>7}", clock_text(r.wall_ns, opts.utc), self,
+                                 arrow, other, e.ref.empty() ? model::kind_name(r.kind) : e.ref,
+                                 e.syscall.empty() ? op_name(r.op) : e.syscall, size);
+  const std::string what = what_text(e);
+  if (!what.empty()) line += " " + what;
+  if (!outcome.empty()) line += " " + outcome;
+  if (r.duration_ns >= 0) line += fmt::format(" ({})", duration_text(r.duration_ns));
+  if (!e.payload.empty() && !opts.hex) line += " " + escaped(e.payload);
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  if (!e.payload.empty() && opts.hex) {
+    line += "\n" + hex_dump(e.payload, "    ");
+    line.pop_back();
+  }
+  return line;
+}
+
+nlohmann::ordered_json event_json(const Event& e) {
+  using nlohmann::ordered_json;
+  const Record& r = e.rec;
+  const bool exact = !(r.flags & k_entry_only);
+  ordered_json j;
+  j["time"] = rfc3339_us(r.wall_ns);
+  j["mono_ns"] = r.mono_ns;
+  j["pid"] = r.pid;
+  j["tid"] = r.tid;
+  j["comm"] = e.comm;
+  j["syscall"] = e.syscall.empty() ? ordered_json() : ordered_json(e.syscall);
+  j["mechanism"] = model::kind_name(r.kind);
+  j["op"] = op_name(r.op);
+  j["ref"] = e.ref.empty() ? ordered_json() : ordered_json(e.ref);
+  j["fd"] = r.fd >= 0 ? ordered_json(r.fd) : ordered_json();
+  j["direction"] = r.dir == Dir::none ? ordered_json() : ordered_json(dir_name(r.dir));
+  const bool data = is_data(r.op);
+  j["bytes_requested"] = data ? ordered_json(r.requested) : ordered_json();
+  j["bytes"] = data ? ordered_json(r.transferred) : ordered_json();
+  j["exact"] = exact;
+  j["result"] = exact ? ordered_json(r.result) : ordered_json();
+  j["errno"] = exact && r.result < 0 ? ordered_json(errno_name(static_cast<int>(-r.result))) : ordered_json();
+  j["duration_ns"] = r.duration_ns >= 0 ? ordered_json(r.duration_ns) : ordered_json();
+  ordered_json peers = ordered_json::array();
+  for (const auto& p : e.peers) peers.push_back({{"pid", p.pid}, {"comm", p.comm}});
+  j["peers"] = std::move(peers);
+  ordered_json d = ordered_json::object();
+  if (r.kind == model::Kind::signal) {
+    d["signal"] = signal_name(r.aux);
+    d["signo"] = r.aux;
+    if (r.op == Op::signal_send) d["target"] = r.target;
+    else d["sender"] = r.channel ? ordered_json(r.channel) : ordered_json();
+    if (!e.name.empty()) d["group"] = e.name;
+  } else if (r.op == Op::fd_pass) {
+    d["fd_count"] = r.target;
+    d["fds"] = e.name;
+  } else if (r.kind == model::Kind::sysv_sem) {
+    if (r.op == Op::sem_op) d["nsops"] = r.requested;
+    if (!e.name.empty()) d["ops"] = e.name;
+  } else if ((r.kind == model::Kind::unix_socket || r.kind == model::Kind::tcp || r.kind == model::Kind::udp) &&
+             !e.name.empty()) {
+    d["address"] = e.name;
+  } else if (r.kind == model::Kind::memfd && !e.name.empty()) {
+    d["name"] = e.name;
+  }
+  if ((r.kind == model::Kind::sysv_shm || r.kind == model::Kind::posix_shm || r.kind == model::Kind::memfd) &&
+      r.op != Op::detach && r.requested)
+    d["size_bytes"] = r.requested;
+  if (r.kind == model::Kind::unix_socket && r.sock_type) {
+    d["sock_type"] = r.sock_type == 1 ? "stream" : r.sock_type == 2 ? "dgram" : r.sock_type == 5 ? "seqpacket" : "unknown";
+  }
+  if (data && r.aux > 0) d["messages"] = r.aux;
+  j["detail"] = std::move(d);
+  j["payload_hex"] = e.payload.empty() ? ordered_json() : ordered_json(hex_text(e.payload));
+  return j;
+}
+
+std::int64_t percentile(std::vector<std::int64_t> values, double p) {
+  if (values.empty()) return -1;
+  std::sort(values.begin(), values.end());
+  std::size_t rank = static_cast<std::size_t>(p / 100.0 * static_cast<double>(values.size()) + 0.999999);
+  rank = std::clamp<std::size_t>(rank, 1, values.size());
+  return values[rank - 1];
+}
+
+void Summary::merge(std::vector<Peer>& into, const std::vector<Peer>& more) {
+  for (const auto& p : more)
+    if (std::find_if(into.begin(), into.end(), [&](const Peer& q) { return q.pid == p.pid; }) == into.end())
+      into.push_back(p);
+  std::sort(into.begin(), into.end(), [](const Peer& a, const Peer& b) { return a.pid < b.pid; });
+}
+
+void Summary::add(const Event& e) {
+  const Record& r = e.rec;
+  const bool counted = is_data(r.op) || r.op == Op::sem_op || r.op == Op::signal_send;
+  if (!counted) return;
+  Row& row = m_rows[{e.ref.empty() ? std::string(model::kind_name(r.kind)) : e.ref, r.pid, static_cast<int>(r.dir)}];
+  if (row.messages == 0 && row.errors == 0) {
+    row.ref = e.ref.empty() ? std::string(model::kind_name(r.kind)) : e.ref;
+    row.mechanism = model::kind_name(r.kind);
+    row.pid = r.pid;
+    row.comm = e.comm;
+    row.dir = r.op == Op::signal_send ? Dir::out : r.dir;
+    row.sample = r;
+    row.name = e.name;
+  }
+  merge(row.peers, e.peers);
+  if (r.result < 0 && !(r.flags & k_entry_only)) {
+    ++row.errors;
+  } else {
+    row.messages += r.aux > 0 && is_data(r.op) ? static_cast<std::uint64_t>(r.aux) : 1;
+    if (is_data(r.op)) row.bytes += r.transferred;
+  }
+  if (r.duration_ns >= 0) row.durations_ns.push_back(r.duration_ns);
+}
+
+std::vector<const Summary::Row*> Summary::sorted() const {
+  std::vector<const Row*> rows;
+  for (const auto& [key, row] : m_rows) rows.push_back(&row);
+  std::stable_sort(rows.begin(), rows.end(), [](const Row* a, const Row* b) {
+    if (a->bytes != b->bytes) return a->bytes > b->bytes;
+    return a->messages > b->messages;
+  });
+  return rows;
+}
+
+std::string Summary::text() const {
+  std::vector<std::array<std::string, 10>> cells;
+  cells.push_back({"CHANNEL", "SIDE", "FROM", "", "TO", "MSGS", "BYTES", "ERRORS", "P50", "P99"});
+  for (const Row* row : sorted()) {
+    const std::string self = who(row->comm, row->pid);
+    const std::string other = peers_text(row->peers);
+    const bool in = row->dir == Dir::in;
+    const auto p50 = percentile(row->durations_ns, 50), p99 = percentile(row->durations_ns, 99);
+    const std::string side = row->dir == Dir::out ? "send" : in ? "recv" : "-";
+    cells.push_back({row->ref, side, in ? other : self, "->", in ? self : other, std::to_string(row->messages),
+                     std::to_string(row->bytes), std::to_string(row->errors), p50 < 0 ? "-" : duration_text(p50),
+                     p99 < 0 ? "-" : duration_text(p99)});
+  }
+  std::array<std::size_t, 10> width{};
+  for (const auto& c : cells)
+    for (std::size_t i = 0; i < c.size(); ++i) width[i] = std::max(width[i], c[i].size());
+  std::string out;
+  for (const auto& c : cells) {
+    std::string line;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      const bool right = i >= 5;
+      line += right ? fmt::format("{:>{}}", c[i], width[i]) : fmt::format("{:<{}}", c[i], width[i]);
+      if (i + 1 < c.size()) line += "  ";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+nlohmann::ordered_json Summary::json() const {
+  using nlohmann::ordered_json;
+  ordered_json rows = ordered_json::array();
+  for (const Row* row : sorted()) {
+    ordered_json peers = ordered_json::array();
+    for (const auto& p : row->peers) peers.push_back({{"pid", p.pid}, {"comm", p.comm}});
+    const auto p50 = percentile(row->durations_ns, 50), p99 = percentile(row->durations_ns, 99);
+    rows.push_back({{"ref", row->ref},
+                    {"mechanism", row->mechanism},
+                    {"pid", row->pid},
+                    {"comm", row->comm},
+                    {"direction", row->dir == Dir::none ? ordered_json() : ordered_json(dir_name(row->dir))},
+                    {"peers", std::move(peers)},
+                    {"messages", row->messages},
+                    {"bytes", row->bytes},
+                    {"errors", row->errors},
+                    {"p50_ns", p50 < 0 ? ordered_json() : ordered_json(p50)},
+                    {"p99_ns", p99 < 0 ? ordered_json() : ordered_json(p99)}});
+  }
+  return ordered_json{{"schema", k_schema}, {"summary", std::move(rows)}};
+}
+
+} // namespace ipcctl::trace

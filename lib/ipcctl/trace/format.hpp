@@ -1,0 +1,81 @@
+#pragma once
+// Turning resolved Events into text: one aligned line per event for people,
+// one JSON object per line for programs (the "ipctrace/1" schema documented
+// in ipctrace(1)), and the per-channel summary table. Never collects.
+#include <ipcctl/trace/event.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace ipcctl::trace {
+
+inline constexpr std::string_view k_schema = "ipctrace/1";
+
+struct FormatOptions {
+  bool hex = false;            // payload as a hex+ASCII dump (-x), else escaped text
+  bool utc = false;            // text times in UTC rather than local time
+};
+
+// "SIGUSR1", or "SIG42" for a number without a name.
+std::string signal_name(int sig);
+// "EAGAIN", or "E42".
+std::string errno_name(int err);
+// 512 -> "512B", 4096 -> "4.0K", 1536000 -> "1.5M".
+std::string human_bytes(std::uint64_t n);
+// RFC 3339 UTC with microseconds: "2026-11-26T12:00:00.123456Z".
+std::string rfc3339_us(std::int64_t wall_ns);
+// "comm[pid]".
+std::string who(const std::string& comm, int pid);
+
+// One line, without the '\n':
+// "12:00:00.123456 writer[812] -> reader[813]  pipe:4567  write 5B  (12us)"
+std::string format_text(const Event& e, const FormatOptions& opts);
+// A hex+ASCII dump of bytes, 16 per line, each line indented and ending in '\n'.
+std::string hex_dump(std::string_view bytes, std::string_view indent);
+// The JSON object of one event (see ipctrace(1), JSON EVENTS).
+nlohmann::ordered_json event_json(const Event& e);
+
+// -c: totals per channel, process and direction.
+class Summary {
+public:
+  // Counts data, semaphore and signal events; lifecycle events are not rows.
+  void add(const Event& e);
+  // Adds to each row's peers those `peers_of(row)` gives (resolved at the
+  // end, when every user of a queue or semaphore set is known).
+  template <class F>
+  void add_peers(F&& peers_of) {
+    for (auto& [key, row] : m_rows) merge(row.peers, peers_of(row));
+  }
+  bool empty() const { return m_rows.empty(); }
+  // The table, sorted by bytes (most first): CHANNEL SIDE (send, recv) FROM -> TO
+  // MSGS BYTES ERRORS P50 P99, one row per channel, process and direction.
+  std::string text() const;
+  nlohmann::ordered_json json() const;
+
+  struct Row {
+    std::string ref, mechanism;
+    int pid = 0;
+    std::string comm;
+    Dir dir = Dir::none;
+    std::vector<Peer> peers;
+    std::uint64_t messages = 0, bytes = 0, errors = 0;
+    std::vector<std::int64_t> durations_ns;
+    Record sample;      // one record of the row, to resolve peers again
+    std::string name;   // its string
+  };
+  std::vector<const Row*> sorted() const;
+
+private:
+  static void merge(std::vector<Peer>& into, const std::vector<Peer>& more);
+  std::map<std::tuple<std::string, int, int>, Row> m_rows;  // (ref, pid, dir)
+};
+
+// The p-th percentile (0..100) of unsorted values, nearest rank; -1 when empty.
+std::int64_t percentile(std::vector<std::int64_t> values, double p);
+
+} // namespace ipcctl::trace

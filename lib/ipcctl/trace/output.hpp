@@ -1,0 +1,51 @@
+#pragma once
+// The output stage behind any backend: resolve each record, apply the
+// --pid/--comm/--channel filters, then write a line per event (text or JSON
+// Lines) or add it to the -c summary, printed at the end and every tick.
+#include <ipcctl/trace/format.hpp>
+#include <ipcctl/trace/resolve.hpp>
+#include <ipcctl/trace/tracer.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace ipcctl::trace {
+
+struct OutputOptions {
+  bool json = false;     // JSON Lines instead of text
+  bool summary = false;  // -c: no events, a table at the end
+  FormatOptions format;
+  std::vector<int> pids;              // only events of these processes (empty: all)
+  std::vector<std::string> comms;     // only events of processes with these names
+  std::vector<std::string> channels;  // only events on these refs
+};
+
+class Output : public Sink {
+public:
+  // Writes to `out`, which stays owned by the caller.
+  Output(OutputOptions opts, std::FILE* out, Resolver& resolver);
+
+  void process(int pid, const std::string& comm) override;
+  void batch(Batch& b) override;
+  void process_exit(int pid) override;
+  void invalidate() override;
+  void tick() override;
+  void user(model::Kind kind, std::uint64_t channel, int pid, Dir dir, std::string_view addr) override;
+
+  // Writes the summary (with -c); flushes.
+  void finish();
+  // Whether the filters keep this event.
+  bool selects(const Event& e) const;
+  std::uint64_t events() const { return m_events; }
+
+private:
+  OutputOptions m_opts;
+  std::FILE* m_out;
+  Resolver& m_resolver;
+  Summary m_summary;
+  std::string m_buf;
+  std::uint64_t m_events = 0;
+};
+
+} // namespace ipcctl::trace

@@ -1,0 +1,93 @@
+#pragma once
+// Channel resolution: from a Record to an Event with the channel's ref and
+// the processes at the other end. Pipes and FIFOs by the holders of their
+// inode (the descriptor tables of the traced processes, then all of /proc),
+// unix sockets by sock_diag's peer inode, loopback TCP and UDP by the
+// reversed 4-tuple (or the destination address), SysV and POSIX objects by
+// the other processes seen using them, signals by their target or sender.
+// Independent of the backend: it reads only Records and the running system.
+#include <ipcctl/linux/sockdiag.hpp>
+#include <ipcctl/model/snapshot.hpp>
+#include <ipcctl/trace/event.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ipcctl::trace {
+
+class Resolver {
+public:
+  // `live`: the records come from this machine, now (false in tests: no
+  // /proc or netlink lookups, observed users only).
+  explicit Resolver(bool live = true);
+
+  // The name of a traced process, from now on.
+  void note_process(int pid, const std::string& comm);
+  // A traced process is gone: its name stays, its descriptors are no longer read.
+  void note_exit(int pid) { m_alive.erase(pid); }
+  // Descriptor tables changed: the holder index is rebuilt when next needed.
+  void invalidate() { ++m_generation; }
+  // `pid` uses the channel (kind, channel) in direction `dir`.
+  void note_user(model::Kind kind, std::uint64_t channel, int pid, Dir dir);
+  // `pid` sent a datagram to `addr` ("127.0.0.1:53", "/run/x.sock"): a peer
+  // of whoever receives on the socket bound there.
+  void note_sender(model::Kind kind, std::string_view addr, int pid);
+
+  // Resolves one record of `b`. Also notes the record's process as a user
+  // of its channel, so later events in the other direction find it.
+  Event resolve(const Batch& b, const Record& r);
+  // The peers of a channel as known now, for a summary written at the end.
+  std::vector<Peer> peers_of(const Record& r, const std::string& name);
+
+  std::string comm(int pid);
+
+private:
+  using Key = std::pair<int, std::uint64_t>;  // (kind, channel)
+  struct Users {
+    std::set<int> out, in, any;
+  };
+
+  void refresh(bool all);
+  std::vector<int> holders_of(std::uint64_t inode, char access, int self);
+  std::uint64_t unix_peer(std::uint64_t inode, const std::string& addr);
+  // The peer socket's inode (0: none found); `own` gets the socket itself.
+  std::uint64_t inet_peer(std::uint64_t inode, model::Kind kind, const std::string& addr,
+                          std::optional<sys::InetSocket>& own);
+
+  bool m_live;
+  std::uint64_t m_generation = 1;
+  std::uint64_t m_seen = 0;       // generation of m_holders
+  bool m_seen_all = false;        // m_holders covers all of /proc
+  std::unordered_map<std::uint64_t, std::vector<std::pair<int, std::string>>> m_holders;  // inode -> (pid, access)
+  std::unordered_map<std::uint64_t, sys::UnixSocket> m_unix;
+  std::vector<sys::InetSocket> m_inet;
+  std::vector<model::Kind> m_inet_kinds;  // parallel to m_inet
+  std::unordered_map<std::uint64_t, std::size_t> m_inet_by_inode;
+  std::uint64_t m_sockets_seen = 0;
+  std::unordered_map<int, std::string> m_comms;   // traced processes, alive or not
+  std::set<int> m_alive;                          // traced processes still running
+  std::int64_t m_full_walk_ns = 0;                // when all of /proc was last walked
+  std::unordered_map<int, std::string> m_others;  // holders seen in /proc
+  std::map<Key, Users> m_users;
+  std::uint64_t m_knowledge = 0;  // bumped whenever a user, sender or talker is learnt
+  using PeerKey = std::tuple<int, std::uint64_t, int, int>;  // (kind, channel, pid, dir)
+  struct CachedPeers {
+    std::uint64_t generation = 0, knowledge = 0;
+    std::vector<Peer> peers;
+  };
+  std::map<PeerKey, CachedPeers> m_peer_cache;
+  std::map<std::pair<int, std::string>, std::set<int>, std::less<>> m_senders;  // (kind, address) -> pids
+  std::unordered_map<std::uint64_t, std::set<int>> m_talkers;  // socket inode -> pids seen at its other end
+  // (kind, local, remote) of inet sockets -> pids seen using them: the other end
+  // of a connection is found by its addresses after its socket is gone.
+  std::map<std::tuple<int, std::string, std::string>, std::set<int>> m_conversations;
+};
+
+} // namespace ipcctl::trace

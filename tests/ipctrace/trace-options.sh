@@ -1,0 +1,60 @@
+#!/bin/bash
+# ipctrace's output options on the every-mechanism workload: -s payloads,
+# -e (the filter narrowed to one mechanism), --pid/--comm/--channel, --fast
+# (entry-only sends: upper bounds, no result), and the text form.
+source "$(dirname "$0")/lib.sh"
+
+# trace NAME ARGS...: runs the workload under ipctrace ARGS into $WORK/NAME.jsonl;
+# sets TRACE and FACTS.
+trace() {
+  local name=$1
+  shift
+  FACTS=$WORK/$name.facts
+  TRACE=$WORK/$name.jsonl
+  "$IPCTRACE" --json -o "$TRACE" "$@" -- "$TRACE_WORKLOAD" all "$FACTS" "$WORK" >/dev/null 2>"$WORK/err" ||
+    fail "ipctrace $*: exit $?: $(cat "$WORK/err")"
+}
+
+trace payload -s 4
+R=$(fact pipe.ref) W=$(fact pipe.writer) P=$(fact parent)
+expect "-s 4: the writer's payloads are 'xxxx' in hex" \
+  "$(q "[.[] | select(.pid == $W and .ref == \"$R\" and .op == \"send\") | .payload_hex] | unique")" '["78787878"]'
+expect "-s 4: the reader's too" \
+  "$(q "[.[] | select(.pid == $P and .ref == \"$R\" and .op == \"recv\" and .bytes > 0) | .payload_hex] | unique")" '["78787878"]'
+expect "-s 4: no payload on lifecycle events" "$(q '[.[] | select(.op == "create") | .payload_hex] | unique')" '[null]'
+
+trace only-msg -e sysv-msg
+expect "-e sysv-msg: only sysv-msg events" "$(q '[.[].mechanism] | unique')" '["sysv-msg"]'
+expect "-e sysv-msg: create, send and receive" "$(q '[.[].op] | sort | unique')" '["create","recv","send"]'
+
+trace only-fifo --channel "fifo:$WORK/fifo"
+expect "--channel fifo:...: only that channel" "$(q '[.[].ref] | unique')" "[\"fifo:$WORK/fifo\"]"
+expect "--channel fifo:...: create, open/close, data" "$(q '[.[] | select(.op == "send" or .op == "recv") | .bytes] | add')" 1554
+trace only-parent --pid "$(sed -n 's/^parent=//p' "$WORK/payload.facts")"
+expect "--pid of a finished run: nothing" "$(jq -s length "$TRACE")" 0
+trace by-comm --comm no-such-name
+expect "--comm no-such-name: nothing" "$(jq -s length "$TRACE")" 0
+trace by-comm2 --comm trace_workload -e pipe
+expect "--comm trace_workload: every event" "$(q '[.[].comm] | unique')" '["trace_workload"]'
+
+trace fast --fast -e pipe,sysv-msg
+R=$(fact pipe.ref) W=$(fact pipe.writer)
+expect "--fast: sends are entry-only: not exact, bytes == requested, no result" \
+  "$(q "[.[] | select(.op == \"send\") | [.exact, (.bytes == .bytes_requested), .result, .duration_ns]] | unique")" \
+  '[[false,true,null,null]]'
+expect "--fast: receives stay exact" "$(q '[.[] | select(.op == "recv") | .exact] | unique')" '[true]'
+expect "--fast: the pipe total is still 1500" \
+  "$(q "[.[] | select(.pid == $W and .ref == \"$R\" and .op == \"send\") | .bytes] | add")" 1500
+
+# The text form: one aligned line per event with the arrow and the ref.
+"$IPCTRACE" -e sysv-msg -- "$TRACE_WORKLOAD" all "$WORK/text.facts" "$WORK" >"$WORK/text" 2>"$WORK/err" ||
+  fail "ipctrace -e sysv-msg (text): exit $?"
+R=$(sed -n 's/^msg.ref=//p' "$WORK/text.facts") W=$(sed -n 's/^msg.writer=//p' "$WORK/text.facts")
+P=$(sed -n 's/^parent=//p' "$WORK/text.facts")
+expect "text: the send line" \
+  "$(awk -v r="$R" '$5 == r && $6 == "msgsnd" {print $2, $3, $4, $7}' "$WORK/text")" \
+  "trace_workload[$W] -> trace_workload[$P] 256B"
+expect "text: the receive line" \
+  "$(awk -v r="$R" '$5 == r && $6 == "msgrcv" {print $2, $3, $4, $7}' "$WORK/text")" \
+  "trace_workload[$P] <- trace_workload[$W] 256B"
+finish

@@ -1,0 +1,218 @@
+// ipctrace: who sends how much to whom, over which channel, as it happens.
+// The front end only parses options, installs the signal handlers a tracer
+// needs (Ctrl-C detaches in attach mode; in launch mode the command gets
+// the terminal's signals and ipctrace waits for it), and wires the tracer
+// to the output stage. The traced command's exit status becomes ours; if a
+// signal killed it, ipctrace dies of the same signal.
+#include "common/cli.hpp"
+#include "common/run.hpp"
+#include "ipcctl_version.h"
+
+#include <ipcctl/trace/output.hpp>
+#include <ipcctl/trace/syscalls.hpp>
+#include <ipcctl/trace/tracer.hpp>
+#include <ipcctl/util/error.hpp>
+#include <ipcctl/util/parse.hpp>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace ipcctl;
+
+volatile std::sig_atomic_t g_root = 0;
+
+void on_stop_signal(int) { trace::Tracer::request_stop(); }
+void on_forward(int sig) {
+  if (g_root > 0) ::kill(g_root, sig);
+}
+
+void handle(int sig, void (*fn)(int)) {
+  struct sigaction sa {};
+  sa.sa_handler = fn;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: waitpid must return EINTR
+  ::sigaction(sig, &sa, nullptr);
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const auto word = trim(rest.substr(0, comma));
+    if (!word.empty()) out.emplace_back(word);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  return out;
+}
+
+model::KindSet parse_mechanisms(const std::string& text) {
+  const model::KindSet traceable = trace::traceable_kinds();
+  if (text.empty()) return traceable;
+  const auto parsed = model::parse_kinds(text);
+  if (!parsed.unknown.empty())
+    throw UsageError(fmt::format("-e: unknown mechanism '{}' (see 'ipctrace --help')", parsed.unknown));
+  model::KindSet out;
+  for (model::Kind k : model::all_kinds()) {
+    if (!parsed.kinds.has(k)) continue;
+    if (traceable.has(k)) out.add(k);
+  }
+  if (out.empty()) throw UsageError(fmt::format("-e: '{}' names nothing ipctrace traces", text));
+  return out;
+}
+
+struct Options {
+  std::string attach;
+  std::string output;
+  bool json = false;
+  bool summary = false;
+  double interval = 0;
+  std::size_t payload = 0;
+  bool hex = false;
+  std::string mechanisms;
+  std::string pids, comms, channels;
+  bool fast = false;
+  bool utc = false;
+};
+
+constexpr const char* k_footer = R"(Mechanisms (-e): pipe fifo unix tcp udp sysv-msg sysv-shm sysv-sem posix-mq
+posix-shm eventfd memfd signal, or the families sysv, posix, socket, fd.
+
+Limits: a launched command runs with no_new_privs (setuid and setgid programs
+inside the trace do not gain privileges); a process cloned with CLONE_UNTRACED
+escapes the trace; attaching (-p) needs ptrace permission over the process
+(same user and ptrace_scope, or CAP_SYS_PTRACE) and, without a seccomp filter,
+stops at every system call, which is slower than a launched trace. With --fast,
+sends and signals are reported at their entry: bytes are the requested count
+(an upper bound), and result and duration are unknown.
+
+Exit status: the traced command's; 1 when tracing failed, 2 for bad usage.)";
+
+int body(const Options& o, const std::vector<std::string>& command, int& kill_signal) {
+  if (command.empty() == o.attach.empty())
+    throw UsageError(o.attach.empty() ? "give a command to run (ipctrace [options] -- CMD ARGS...) or -p PID"
+                                      : "-p and a command exclude each other");
+  if (o.hex && o.payload == 0) throw UsageError("-x needs -s N (how many payload bytes to show)");
+  if (o.interval < 0) throw UsageError("--interval must be positive");
+
+  trace::TraceOptions topts;
+  topts.kinds = parse_mechanisms(o.mechanisms);
+  topts.fast = o.fast;
+  topts.payload = o.payload;
+  topts.interval_s = o.summary ? o.interval : 0;
+
+  trace::OutputOptions oopts;
+  oopts.json = o.json;
+  oopts.summary = o.summary;
+  oopts.format.hex = o.hex;
+  oopts.format.utc = o.utc;
+  if (!o.pids.empty()) oopts.pids = tools::parse_pid_list(o.pids);
+  oopts.comms = split_list(o.comms);
+  oopts.channels = split_list(o.channels);
+
+  std::FILE* out = stdout;
+  if (!o.output.empty()) {
+    out = std::fopen(o.output.c_str(), "we");  // close-on-exec: the command must not inherit it
+    if (!out) {
+      const Error e = sys_error("open", o.output);
+      throw Fatal(fmt::format("{} (check the directory exists and is writable)", e.message()));
+    }
+  }
+  struct Closer {
+    std::FILE* f;
+    ~Closer() {
+      if (f != stdout) std::fclose(f);
+    }
+  } closer{out};
+
+  trace::Resolver resolver;
+  trace::Output output(oopts, out, resolver);
+  trace::Tracer tracer(topts, output);
+  if (!command.empty()) {
+    if (auto r = tracer.launch(command); !r) throw Fatal(fmt::format("{}", r.error()));
+    // The command gets the terminal's Ctrl-C and Ctrl-\; we wait for it.
+    std::signal(SIGINT, SIG_IGN);
+    std::signal(SIGQUIT, SIG_IGN);
+    handle(SIGTERM, on_forward);
+    handle(SIGHUP, on_forward);
+  } else {
+    const auto pids = tools::parse_pid_list(o.attach);
+    handle(SIGINT, on_stop_signal);
+    handle(SIGTERM, on_stop_signal);
+    handle(SIGHUP, on_stop_signal);
+    if (auto r = tracer.attach(pids); !r) {
+      const Error& e = r.error();
+      throw Fatal(fmt::format("{}{}", e.message(),
+                              e.denied() ? " (attaching needs ptrace permission: run as the process's user, or root)" : ""));
+    }
+    fmt::print(stderr, "ipctrace: attached to {}: no seccomp filter in attach mode, every system call stops (slower); Ctrl-C detaches\n",
+               o.attach);
+  }
+  auto status = tracer.run();
+  if (status) output.finish();
+  if (!status) {
+    const Error& e = status.error();
+    if (e.op == "exec") throw Fatal(fmt::format("cannot run '{}': {}", command[0], std::strerror(e.code)));
+    throw Fatal(fmt::format("{}", e));
+  }
+  if (!o.attach.empty()) fmt::print(stderr, "ipctrace: detached\n");
+  kill_signal = status->signal;
+  return status->code;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace ipcctl::tools;
+  CLI::App app{"ipctrace: who sends how much to whom, over which IPC channel, as it happens\n"
+               "usage: ipctrace [OPTIONS] [--] CMD ARGS...\n"
+               "       ipctrace [OPTIONS] -p PID[,PID...]",
+               "ipctrace"};
+  app.set_version_flag("-V,--version", std::string("ipctrace ") + IPCCTL_VERSION);
+  app.footer(k_footer);
+  app.prefix_command();
+
+  Options o;
+  app.add_option("-p,--attach", o.attach, "trace these running processes (and their future children)")
+      ->type_name("PID,...");
+  app.add_option("-o,--output", o.output, "write the trace to FILE instead of stdout")->type_name("FILE");
+  app.add_flag("--json", o.json, "JSON Lines: one object per event (see ipctrace(1), JSON EVENTS)");
+  app.add_flag("-c,--summary", o.summary, "no events: a table per channel and direction at exit");
+  app.add_option("--interval", o.interval, "with -c, also print the table every SEC seconds")->type_name("SEC");
+  app.add_option("-s,--payload", o.payload, "show the first N bytes of each message")->type_name("N");
+  app.add_flag("-x,--hex", o.hex, "show the payload as hex and ASCII");
+  app.add_option("-e,--mechanisms", o.mechanisms, "trace only these mechanisms (default: all)")->type_name("LIST");
+  app.add_option("--pid", o.pids, "show only events of these processes")->type_name("PID,...");
+  app.add_option("--comm", o.comms, "show only events of processes with these names")->type_name("NAME,...");
+  app.add_option("--channel", o.channels, "show only events on these channels (pipe:4567,...)")->type_name("REF,...");
+  app.add_flag("--fast", o.fast, "report sends and signals at their entry: fewer stops, bytes are upper bounds");
+  app.add_flag("--utc", o.utc, "print times in UTC");
+
+  int kill_signal = 0;
+  const int rc = run(app, argc, argv, [&] {
+    std::vector<std::string> command = app.remaining();
+    if (!command.empty() && command.front() == "--") command.erase(command.begin());
+    return body(o, command, kill_signal);
+  });
+  if (kill_signal != 0) {
+    // Die as the command died, without a core of our own.
+    std::fflush(stdout);
+    rlimit none{0, 0};
+    ::setrlimit(RLIMIT_CORE, &none);
+    std::signal(kill_signal, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, kill_signal);
+    ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
+    ::raise(kill_signal);
+    return 128 + kill_signal;
+  }
+  return rc;
+}
