@@ -1,0 +1,43 @@
+#pragma once
+// The per-sample clock of ipcbench: the invariant TSC, calibrated against
+// CLOCK_MONOTONIC, or CLOCK_MONOTONIC itself where the CPU has no invariant TSC
+// (or is not x86). A Clock is a plain value: a forked child inherits it.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ipcctl::bench {
+
+enum class ClockSource { tsc, monotonic };
+
+class Clock {
+public:
+  // Reads ticks: rdtscp-free `rdtsc` with lfence ordering on x86 with an invariant
+  // TSC, else CLOCK_MONOTONIC nanoseconds.
+  std::uint64_t now() const;
+  // Ticks to nanoseconds (rounded).
+  std::uint64_t to_ns(std::uint64_t ticks) const;
+  ClockSource source() const { return m_source; }
+  // Ticks per nanosecond: 1.0 for CLOCK_MONOTONIC.
+  double ticks_per_ns() const { return m_ticks_per_ns; }
+  std::string describe() const;  // "tsc 2596.1 MHz" or "CLOCK_MONOTONIC"
+
+  // Whether /proc/cpuinfo flags say the TSC is invariant (constant_tsc and nonstop_tsc).
+  static bool cpuinfo_has_invariant_tsc(std::string_view cpuinfo);
+  // Measures the TSC rate over `window_ns` of CLOCK_MONOTONIC (best of 3 windows).
+  // Falls back to CLOCK_MONOTONIC when the TSC is not invariant or `force_monotonic`.
+  static Clock calibrate(bool force_monotonic = false, std::uint64_t window_ns = 20'000'000);
+  static Clock monotonic() { return Clock{}; }
+  // A TSC clock of a known rate, for tests.
+  static Clock tsc_at(double ticks_per_ns);
+
+private:
+  ClockSource m_source = ClockSource::monotonic;
+  double m_ticks_per_ns = 1.0;
+  double m_ns_per_tick = 1.0;
+};
+
+// CLOCK_MONOTONIC in nanoseconds.
+std::uint64_t monotonic_ns();
+
+} // namespace ipcctl::bench

@@ -1,0 +1,150 @@
+// ipcbench creates SysV queues and semaphore sets, which outlive every process
+// unless removed, and briefly FIFOs in a private directory. POSIX queues and
+// FIFOs are unlinked as soon as both ends are open, and shared memory is an
+// anonymous mapping, so only these few need care: they sit in a fixed table
+// that signal handlers can walk (no allocation, only system calls). The child
+// dies with the parent through PR_SET_PDEATHSIG = SIGTERM, whose handler also
+// walks the table: a SIGKILL of the parent still removes the SysV objects.
+#include <ipcctl/bench/lifecycle.hpp>
+
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+namespace ipcctl::bench {
+
+namespace {
+
+constexpr int k_slots = 16;
+constexpr std::size_t k_path_max = 256;
+
+struct SysvSlot {
+  std::atomic<int> id{-1};
+  SysvKind kind = SysvKind::msg;
+};
+struct PathSlot {
+  std::atomic<bool> used{false};
+  bool is_dir = false;
+  char path[k_path_max] = {};
+};
+
+SysvSlot g_sysv[k_slots];
+PathSlot g_paths[k_slots];
+std::atomic<pid_t> g_child{0};
+volatile sig_atomic_t g_aborted = 0;
+
+void on_exit_signal(int sig) {
+  const int saved = errno;
+  const pid_t child = g_child.load();
+  if (child > 0) ::kill(child, SIGKILL);
+  remove_tracked();
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+  errno = saved;
+}
+
+void on_alarm(int) {
+  g_aborted = 1;
+  const pid_t child = g_child.load();
+  if (child > 0) ::kill(child, SIGKILL);
+}
+
+} // namespace
+
+void track_sysv(SysvKind kind, int id) {
+  for (auto& s : g_sysv) {
+    int expected = -1;
+    if (s.id.load() == -1) {
+      s.kind = kind;
+      if (s.id.compare_exchange_strong(expected, id)) return;
+    }
+  }
+  std::abort();  // more than k_slots live objects: a leak in a transport
+}
+
+void forget_sysv(int id) {
+  for (auto& s : g_sysv)
+    if (s.id.load() == id) s.id.store(-1);
+}
+
+void track_path(const char* path, bool is_dir) {
+  for (auto& p : g_paths) {
+    if (p.used.load()) continue;
+    std::strncpy(p.path, path, k_path_max - 1);
+    p.is_dir = is_dir;
+    p.used.store(true);
+    return;
+  }
+  std::abort();
+}
+
+void forget_path(const char* path) {
+  for (auto& p : g_paths)
+    if (p.used.load() && std::strcmp(p.path, path) == 0) p.used.store(false);
+}
+
+void remove_tracked() {
+  for (auto& s : g_sysv) {
+    const int id = s.id.exchange(-1);
+    if (id < 0) continue;
+    if (s.kind == SysvKind::msg)
+      ::msgctl(id, IPC_RMID, nullptr);
+    else
+      ::semctl(id, 0, IPC_RMID);
+  }
+  for (int i = k_slots - 1; i >= 0; --i) {  // files before the directory that holds them
+    auto& p = g_paths[i];
+    if (!p.used.exchange(false)) continue;
+    if (p.is_dir)
+      ::rmdir(p.path);
+    else
+      ::unlink(p.path);
+  }
+}
+
+void install_exit_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_exit_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::sigaction(sig, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  struct sigaction alarm {};
+  alarm.sa_handler = on_alarm;  // no SA_RESTART: blocked calls return EINTR
+  sigemptyset(&alarm.sa_mask);
+  ::sigaction(SIGALRM, &alarm, nullptr);
+}
+
+void set_child(pid_t pid) { g_child.store(pid); }
+
+bool child_follow_parent(pid_t parent) {
+  g_child.store(0);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  return ::getppid() == parent;
+}
+
+void arm_watchdog(double seconds) {
+  itimerval t{};
+  const auto us = static_cast<long long>(seconds * 1e6);
+  t.it_value.tv_sec = us / 1'000'000;
+  t.it_value.tv_usec = us % 1'000'000;
+  g_aborted = 0;
+  ::setitimer(ITIMER_REAL, &t, nullptr);
+}
+
+void disarm_watchdog() {
+  itimerval t{};
+  ::setitimer(ITIMER_REAL, &t, nullptr);
+}
+
+bool aborted() { return g_aborted != 0; }
+void clear_aborted() { g_aborted = 0; }
+
+} // namespace ipcctl::bench

@@ -1,0 +1,46 @@
+#pragma once
+// Turns measurements into text: the tables a person reads (sorted by p50
+// latency, and by delivered MB/s), JSON with every figure (each key carries
+// its unit) and the histograms, CSV, and an SVG chart. Never measures.
+#include <ipcctl/bench/machine.hpp>
+#include <ipcctl/bench/runner.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ipcctl::bench {
+
+// The repeats of one measurement; the figures shown are the median run's
+// (by p50 latency, or by MB/s), with the spread of that figure over the runs.
+struct Row {
+  std::vector<RunResult> runs;
+  const RunResult& median() const;
+  Status status() const;  // failed if any run failed, skipped if all were skipped
+};
+
+struct Report {
+  MachineFacts machine;
+  std::string clock;   // Clock::describe()
+  double duration_s = 0, wall_s = 0;
+  std::uint64_t iterations = 0, warmup = 0;
+  int repeat = 1;
+  Poll poll = Poll::block;
+  double rate = 0;
+  std::vector<Row> rows;
+};
+
+// "812ns", "12.3us", "4.56ms", "1.20s".
+std::string format_ns(double ns);
+// "1.23M", "456K", "789".
+std::string format_count(double n);
+
+std::string render_text(const Report& r);
+nlohmann::json render_json(const Report& r);
+std::string render_csv(const Report& r);
+// A self-contained SVG chart: latency percentiles per mechanism on a log axis,
+// and throughput against message size (svg.cpp).
+std::string render_svg(const Report& r);
+
+} // namespace ipcctl::bench

@@ -1,0 +1,454 @@
+// Every mechanism is measured by the same code: the transports only move bytes.
+// Latency is a ping-pong with the same payload both ways, timed per round trip
+// on side a and reported as a round trip; throughput is a one-way stream
+// counted at the receiver, whose every sequence number and a sample of whose
+// payloads are checked, so a broken transport cannot post a good number.
+// Side b talks to side a over a control pipe: one 'R' when attached and pinned
+// (timing starts after it), then one report written in a single write().
+#include <ipcctl/bench/runner.hpp>
+
+#include <ipcctl/bench/io.hpp>
+#include <ipcctl/bench/lifecycle.hpp>
+#include <ipcctl/util/fd.hpp>
+#include <ipcctl/util/parse.hpp>
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace ipcctl::bench {
+
+namespace {
+
+constexpr std::uint64_t k_stop = 0xFFFF'FFFF'FFFF'0000ull;  // the sequence number that ends a run
+constexpr std::uint64_t k_check_every = 64;                 // full payload check of 1 message in 64
+
+std::byte pattern_byte(std::size_t i) { return static_cast<std::byte>((i * 131 + 7) & 0xff); }
+
+struct ChildReport {
+  char tag = 'D';  // 'D' done, 'E' error
+  std::uint64_t received = 0, measured = 0, t_first = 0, t_last = 0;
+  std::uint64_t out_of_order = 0, corrupted = 0, checked = 0;
+  char error[256] = {};
+};
+static_assert(sizeof(ChildReport) < PIPE_BUF, "one atomic write");
+
+bool pin(int cpu) {
+  if (cpu < 0) return true;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return ::sched_setaffinity(0, sizeof set, &set) == 0;
+}
+
+void put_seq(std::byte* data, std::uint64_t seq) { std::memcpy(data, &seq, sizeof seq); }
+
+// Side b ends only when side a lets it, by closing the release pipe (or by
+// dying): side a removes the channel's SysV objects first, so there is no
+// moment in which side b is gone while they remain for a SIGKILL of side a to
+// strand.
+int g_release = -1;
+
+[[noreturn]] void child_exit(int code) {
+  char c;
+  while (::read(g_release, &c, 1) < 0 && errno == EINTR) {
+  }
+  ::_exit(code);
+}
+
+[[noreturn]] void child_fail(int ctl, const Error& e) {
+  ChildReport rep;
+  rep.tag = 'E';
+  const std::string msg = e.message();
+  std::strncpy(rep.error, msg.c_str(), sizeof rep.error - 1);
+  [[maybe_unused]] auto n = ::write(ctl, &rep, sizeof rep);
+  child_exit(1);
+}
+
+// Side b: echo every message back until the stop message.
+void child_echo(Transport& t, std::size_t size, int ctl) {
+  std::vector<std::byte> buf(size);
+  for (;;) {
+    if (auto r = t.recv(buf.data(), size); !r) child_fail(ctl, r.error());
+    if (message_seq(buf.data()) == k_stop) break;
+    if (auto r = t.send(buf.data(), size); !r) child_fail(ctl, r.error());
+  }
+  ChildReport rep;
+  [[maybe_unused]] auto n = ::write(ctl, &rep, sizeof rep);
+}
+
+// Side b: receive and check a stream until the stop message (or silence, on a lossy transport).
+void child_sink(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, int ctl) {
+  std::vector<std::byte> buf(size);
+  ChildReport rep;
+  std::uint64_t expected = 0;
+  int silent = 0;
+  for (;;) {
+    auto r = t.recv(buf.data(), size);
+    if (!r) {
+      // Side a repeats the stop message of a lossy stream until we report, so
+      // silence is only a slow start or a busy machine: give up after 5 s of it.
+      if (spec.transport->lossy && r.error().code == ETIMEDOUT && ++silent <= 10) continue;
+      child_fail(ctl, r.error());
+    }
+    silent = 0;
+    const std::uint64_t seq = message_seq(buf.data());
+    if (seq == k_stop) break;
+    const std::uint64_t now = clock.now();
+    if (rep.received == spec.warmup) rep.t_first = now;
+    else if (rep.received > spec.warmup) ++rep.measured;
+    rep.t_last = now;
+    ++rep.received;
+    if (seq < expected || (seq != expected && !spec.transport->lossy)) ++rep.out_of_order;
+    expected = seq + 1;
+    if (seq % k_check_every == 0) {
+      ++rep.checked;
+      if (!message_intact(buf.data(), size)) ++rep.corrupted;
+    }
+  }
+  [[maybe_unused]] auto n = ::write(ctl, &rep, sizeof rep);
+}
+
+// Reads exactly `size` bytes from the control pipe within `timeout_ms`.
+bool read_ctl(int fd, void* out, std::size_t size, int timeout_ms) {
+  auto* p = static_cast<char*>(out);
+  while (size > 0) {
+    pollfd pfd{fd, POLLIN, 0};
+    const int r = ::poll(&pfd, 1, timeout_ms);
+    if (r < 0 && errno == EINTR && !aborted()) continue;
+    if (r <= 0) return false;
+    const ssize_t n = ::read(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Waits for the child for up to `ms`, then kills it; returns its wait status.
+int reap(pid_t pid, int ms) {
+  int status = 0;
+  for (int waited = 0;; waited += 5) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) return status;
+    if (waited >= ms) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return status;
+    }
+    const timespec ts{0, 5'000'000};
+    ::nanosleep(&ts, nullptr);
+  }
+}
+
+void sleep_until_ticks(const Clock& clock, std::uint64_t when) {
+  for (;;) {
+    const std::uint64_t now = clock.now();
+    if (now >= when) return;
+    const std::uint64_t ns = clock.to_ns(when - now);
+    if (ns > 200'000) {  // sleep most of a long gap, spin the rest
+      const timespec ts{0, static_cast<long>(std::min<std::uint64_t>(ns - 100'000, 999'999'999))};
+      ::nanosleep(&ts, nullptr);
+    }
+  }
+}
+
+// Side a of a latency run.
+Result<void> measure_latency(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, RunResult& out) {
+  std::vector<std::byte> msg(size), reply(size);
+  fill_message(msg.data(), size, 0);
+  const std::uint64_t start = clock.now();
+  const auto duration_ticks = static_cast<std::uint64_t>(spec.duration_s * 1e9 * clock.ticks_per_ns());
+  const double interval_ticks = spec.rate > 0 ? 1e9 * clock.ticks_per_ns() / spec.rate : 0;
+  std::uint64_t measure_start = 0;
+  for (std::uint64_t i = 0;; ++i) {
+    if (spec.iterations ? i >= spec.warmup + spec.iterations
+                        : i > spec.warmup && clock.now() - measure_start >= duration_ticks)
+      break;
+    put_seq(msg.data(), i);
+    std::uint64_t t0;
+    if (interval_ticks > 0) {
+      // Open loop: the latency counts from when this round trip should have started,
+      // so a slow reply that delays the next one is charged to that one too.
+      t0 = start + static_cast<std::uint64_t>(static_cast<double>(i) * interval_ticks);
+      sleep_until_ticks(clock, t0);
+    } else {
+      t0 = clock.now();
+    }
+    if (auto r = t.send(msg.data(), size); !r) return r;
+    if (auto r = t.recv(reply.data(), size); !r) return r;
+    const std::uint64_t t1 = clock.now();
+    if (message_seq(reply.data()) != i)
+      return fail(Error{0, "verify", "reply", fmt::format("round trip {} came back as {}", i, message_seq(reply.data()))});
+    if (i % k_check_every == 0 && !message_intact(reply.data(), size))
+      return fail(Error{0, "verify", "reply", fmt::format("round trip {}: payload corrupted", i)});
+    if (i == spec.warmup) measure_start = t1;
+    if (i >= spec.warmup) out.round_trip.record(clock.to_ns(t1 - t0));
+  }
+  return {};
+}
+
+// Side a of a throughput run: the sender.
+Result<void> stream(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, RunResult& out) {
+  std::vector<std::byte> msg(size);
+  fill_message(msg.data(), size, 0);
+  const auto duration_ticks = static_cast<std::uint64_t>(spec.duration_s * 1e9 * clock.ticks_per_ns());
+  const std::uint64_t start = clock.now();
+  std::uint64_t i = 0;
+  for (;; ++i) {
+    if (spec.iterations ? i >= spec.warmup + spec.iterations
+                        : i % 16 == 0 && i > spec.warmup && clock.now() - start >= duration_ticks)
+      break;
+    put_seq(msg.data(), i);
+    if (auto r = t.send(msg.data(), size); !r) return r;
+  }
+  out.sent = i;
+  return {};
+}
+
+// Ends the run on side b. A lossy transport may drop the stop message: it is
+// repeated until side b's report arrives on the control pipe (up to 5 s).
+Result<void> send_stop(Transport& t, const RunSpec& spec, std::size_t size, int ctl) {
+  std::vector<std::byte> msg(size);
+  fill_message(msg.data(), size, k_stop);
+  for (int i = 0; i < 500; ++i) {
+    if (auto r = t.send(msg.data(), size); !r) return r;
+    if (!spec.transport->lossy) return {};
+    pollfd pfd{ctl, POLLIN, 0};
+    if (::poll(&pfd, 1, 10) > 0) return {};
+  }
+  return {};
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", WTERMSIG(status));
+  return fmt::format("exited with status {}", WEXITSTATUS(status));
+}
+
+} // namespace
+
+std::string Placement::label() const {
+  if (cpu_a < 0 || cpu_b < 0) return "unpinned";
+  return fmt::format("{}<->{}", cpu_a, cpu_b);
+}
+
+std::string Placement::kind() const {
+  if (cpu_a < 0 || cpu_b < 0) return "unpinned";
+  return cpu_a == cpu_b ? "same-core" : "cross-core";
+}
+
+void fill_message(std::byte* data, std::size_t size, std::uint64_t seq) {
+  for (std::size_t i = 8; i < size; ++i) data[i] = pattern_byte(i);
+  put_seq(data, seq);
+}
+
+std::uint64_t message_seq(const std::byte* data) {
+  std::uint64_t seq;
+  std::memcpy(&seq, data, sizeof seq);
+  return seq;
+}
+
+bool message_intact(const std::byte* data, std::size_t size) {
+  for (std::size_t i = 8; i < size; ++i)
+    if (data[i] != pattern_byte(i)) return false;
+  return true;
+}
+
+std::size_t effective_size(const Transport& t, std::size_t requested, std::string& note) {
+  if (const std::size_t fixed = t.fixed_size()) {
+    if (requested != fixed) note = fmt::format("carries {} bytes only ({})", fixed, t.max_size_source());
+    return fixed;
+  }
+  if (requested < 8) {
+    note = "8 bytes at least: the sequence number";
+    return 8;
+  }
+  const std::size_t max = t.max_size();
+  if (max != 0 && requested > max) {
+    note = fmt::format("capped at {} ({} is {} bytes)", format_size(max), t.max_size_source(), max);
+    return max;
+  }
+  return requested;
+}
+
+RunResult run_one(const RunSpec& spec, const Clock& clock) {
+  RunResult out;
+  out.spec = spec;
+  const std::uint64_t wall_start = monotonic_ns();
+  auto finish = [&](Status s, std::string reason) {
+    out.status = s;
+    out.reason = std::move(reason);
+    out.wall_s = static_cast<double>(monotonic_ns() - wall_start) / 1e9;
+    return std::move(out);
+  };
+  const TransportInfo& info = *spec.transport;
+  if (spec.test == Test::throughput && !info.no_throughput.empty())
+    return finish(Status::skipped, fmt::format("no throughput test: {}", info.no_throughput));
+  auto transport = info.make();
+  out.size = effective_size(*transport, spec.size, out.note);
+  RunSpec run = spec;
+  if (run.iterations > 0 && run.test == Test::throughput) run.warmup = std::min(run.warmup, run.iterations / 10);
+  if (auto r = transport->setup(ChannelOptions{out.size, spec.poll, spec.test}); !r)
+    return finish(is_absent(r.error()) ? Status::skipped : Status::failed, r.error().message());
+
+  const bool shared_cpu = spec.placement.cpu_a >= 0 && spec.placement.cpu_a == spec.placement.cpu_b;
+  set_spin_rounds(shared_cpu ? 0 : 4000);
+  int ctl[2], release[2];
+  if (::pipe2(ctl, O_CLOEXEC) != 0) return finish(Status::failed, sys_error("pipe2", "control").message());
+  if (::pipe2(release, O_CLOEXEC) != 0) {
+    ::close(ctl[0]);
+    ::close(ctl[1]);
+    return finish(Status::failed, sys_error("pipe2", "release").message());
+  }
+  cpu_set_t saved;
+  ::sched_getaffinity(0, sizeof saved, &saved);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    for (int fd : {ctl[0], ctl[1], release[0], release[1]}) ::close(fd);
+    return finish(Status::failed, sys_error("fork", "side b").message());
+  }
+  if (pid == 0) {
+    ::close(ctl[0]);
+    ::close(release[1]);
+    g_release = release[0];
+    if (!child_follow_parent(parent)) ::_exit(1);
+    if (!pin(spec.placement.cpu_b)) child_fail(ctl[1], sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_b)));
+    if (auto r = transport->attach(Side::b, parent); !r) child_fail(ctl[1], r.error());
+    const char ready = 'R';
+    if (::write(ctl[1], &ready, 1) != 1) child_exit(1);
+    if (spec.test == Test::latency)
+      child_echo(*transport, out.size, ctl[1]);
+    else
+      child_sink(*transport, run, out.size, clock, ctl[1]);
+    child_exit(0);
+  }
+  set_child(pid);
+  ::close(ctl[1]);
+  ::close(release[0]);
+  UniqueFd ctl_read{ctl[0]};
+  UniqueFd release_write{release[1]};
+  std::string failure;
+  // Side b's error report, whose tag byte was already read; else how it ended.
+  auto child_error = [&](const char* when) {
+    ChildReport rep;
+    if (read_ctl(ctl_read.get(), reinterpret_cast<char*>(&rep) + 1, sizeof rep - 1, 100))
+      return fmt::format("side b: {}", rep.error);
+    return fmt::format("side b {} ({})", when, describe_exit(reap(pid, 100)));
+  };
+
+  if (!pin(spec.placement.cpu_a)) {
+    failure = sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_a)).message();
+  } else if (auto r = transport->attach(Side::a, pid); !r) {
+    failure = r.error().message();
+  } else {
+    char ready = 0;
+    if (!read_ctl(ctl_read.get(), &ready, 1, 10'000) || ready != 'R') {
+      failure = ready == 'E' ? child_error("failed") : std::string("side b did not become ready within 10 s");
+    } else {
+      const double expected_s = spec.iterations ? 0 : spec.duration_s;
+      arm_watchdog(expected_s + 20.0 + static_cast<double>(spec.iterations) * 1e-4);
+      Result<void> r = spec.test == Test::latency ? measure_latency(*transport, run, out.size, clock, out)
+                                                   : stream(*transport, run, out.size, clock, out);
+      if (r) r = send_stop(*transport, run, out.size, ctl_read.get());
+      if (!r) {
+        const bool timed_out = aborted();
+        failure = timed_out ? "timed out: the watchdog stopped it" : r.error().message();
+        // A failure of side b shows here as a broken channel: its own report says why.
+        if (!timed_out) {
+          ChildReport rep;
+          if (read_ctl(ctl_read.get(), &rep, sizeof rep, 200) && rep.tag == 'E')
+            failure = fmt::format("side b: {}", rep.error);
+        }
+      } else {
+        ChildReport rep;
+        if (!read_ctl(ctl_read.get(), &rep, sizeof rep, 10'000)) {
+          failure = aborted() ? std::string("timed out: the watchdog stopped it")
+                              : fmt::format("side b sent no report ({})", describe_exit(reap(pid, 100)));
+        } else if (rep.tag == 'E') {
+          failure = fmt::format("side b: {}", rep.error);
+        } else if (spec.test == Test::throughput) {
+          out.received = rep.received;
+          out.lost = out.sent > rep.received ? out.sent - rep.received : 0;
+          out.out_of_order = rep.out_of_order;
+          out.corrupted = rep.corrupted;
+          out.checked = rep.checked;
+          out.measured_msgs = rep.measured;
+          out.measured_s = static_cast<double>(clock.to_ns(rep.t_last - rep.t_first)) / 1e9;
+          if (out.measured_s > 0) {
+            out.msgs_per_s = static_cast<double>(rep.measured) / out.measured_s;
+            out.mb_per_s = out.msgs_per_s * static_cast<double>(out.size) / 1e6;
+          }
+          if (out.out_of_order || out.corrupted)
+            failure = fmt::format("verification failed: {} out of order, {} of {} sampled payloads corrupted",
+                                  out.out_of_order, out.corrupted, out.checked);
+          else if (out.lost && !info.lossy)
+            failure = fmt::format("{} messages lost on a reliable transport", out.lost);
+          else if (rep.measured == 0)
+            failure = "too few messages arrived to measure a rate";
+        }
+      }
+      disarm_watchdog();
+    }
+  }
+  transport.reset();        // SysV objects go while side b still waits...
+  release_write = UniqueFd{};  // ...and only then may it exit
+  const int status = reap(pid, failure.empty() ? 2000 : 0);
+  set_child(0);
+  clear_aborted();
+  ::sched_setaffinity(0, sizeof saved, &saved);
+  if (failure.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    failure = fmt::format("side b {}", describe_exit(status));
+  if (!failure.empty()) return finish(Status::failed, failure);
+  return finish(Status::ok, "");
+}
+
+std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text, std::string* bad) {
+  std::vector<std::size_t> out;
+  while (true) {
+    const auto comma = text.find(',');
+    const std::string_view word = trim(text.substr(0, comma));
+    const auto n = parse_size(word);
+    if (!n || *n <= 0) {
+      if (bad) *bad = std::string(word);
+      return std::nullopt;
+    }
+    out.push_back(static_cast<std::size_t>(*n));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string format_size(std::size_t bytes) {
+  static constexpr const char* k_units[] = {"K", "M", "G"};
+  if (bytes < 1024 || bytes % 1024 != 0) return fmt::format("{}B", bytes);
+  std::size_t v = bytes / 1024;
+  int unit = 0;
+  while (unit < 2 && v >= 1024 && v % 1024 == 0) {
+    v /= 1024;
+    ++unit;
+  }
+  return fmt::format("{}{}", v, k_units[unit]);
+}
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  std::vector<int> out;
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return out;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) out.push_back(c);
+  return out;
+}
+
+} // namespace ipcctl::bench

@@ -1,0 +1,79 @@
+#pragma once
+// One measurement: a mechanism, a test, a message size, a placement. The
+// measuring process (side a) forks the echoing or receiving one (side b);
+// both are pinned, side b dies with side a (PR_SET_PDEATHSIG), timing starts
+// only after side b says it is ready, and a watchdog aborts a run that hangs.
+#include <ipcctl/bench/clock.hpp>
+#include <ipcctl/bench/histogram.hpp>
+#include <ipcctl/bench/transport.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ipcctl::bench {
+
+// Side a on cpu_a, side b on cpu_b; -1: not pinned.
+struct Placement {
+  int cpu_a = -1, cpu_b = -1;
+  std::string label() const;  // "0<->1", "0<->0", "unpinned"
+  std::string kind() const;   // "cross-core", "same-core", "unpinned"
+};
+
+struct RunSpec {
+  const TransportInfo* transport = nullptr;
+  Test test = Test::latency;
+  std::size_t size = 64;  // requested message size in bytes
+  Placement placement;
+  Poll poll = Poll::block;
+  double duration_s = 0.3;      // used when iterations == 0
+  std::uint64_t iterations = 0; // measured round trips or messages, after warm-up
+  std::uint64_t warmup = 200;   // round trips or messages discarded first
+  double rate = 0;              // latency only: open loop at this many round trips/s (0: closed loop)
+};
+
+enum class Status { ok, skipped, failed };
+
+struct RunResult {
+  RunSpec spec;
+  std::size_t size = 0;  // the message size used
+  std::string note;      // why it differs from the requested size, or other caveats
+  Status status = Status::failed;
+  std::string reason;    // for skipped and failed
+  double wall_s = 0;     // the whole run, set-up to tear-down
+
+  // Latency: round-trip times in ns, warm-up excluded; from the intended send time under --rate.
+  Histogram round_trip;
+
+  // Throughput, at the receiver: messages after its warm-up, over the time from
+  // the first of them to the last.
+  std::uint64_t sent = 0, received = 0, lost = 0;
+  std::uint64_t measured_msgs = 0;
+  double measured_s = 0;
+  double msgs_per_s = 0, mb_per_s = 0;  // MB = 10^6 bytes
+  std::uint64_t out_of_order = 0, corrupted = 0, checked = 0;
+};
+
+// Runs one measurement. Never throws; problems end up in status and reason.
+// Call install_exit_handlers() (lifecycle.hpp) once before the first run.
+RunResult run_one(const RunSpec& spec, const Clock& clock);
+
+// The message size a transport actually carries for a requested size, and the note that says so.
+std::size_t effective_size(const Transport& t, std::size_t requested, std::string& note);
+
+// "64,4K,64K,1M" -> bytes; nullopt (with `bad` set to the offending word) on junk or 0.
+std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text, std::string* bad = nullptr);
+// "1K" style rendering of a size: 64 -> "64B", 65536 -> "64K", 1048576 -> "1M".
+std::string format_size(std::size_t bytes);
+
+// The CPUs this process may run on, in order.
+std::vector<int> allowed_cpus();
+
+// The message layout the runner uses and checks: a 64-bit sequence number, then a
+// fixed pattern. Exposed for tests.
+void fill_message(std::byte* data, std::size_t size, std::uint64_t seq);
+std::uint64_t message_seq(const std::byte* data);
+bool message_intact(const std::byte* data, std::size_t size);
+
+} // namespace ipcctl::bench

@@ -1,0 +1,74 @@
+#pragma once
+// One IPC mechanism behind one interface, so that the runner measures all of
+// them the same way. A Transport is created and set up in the measuring
+// process, which then forks: both processes inherit the channel, and each
+// attaches its side. Side a measures (it sends first); side b echoes
+// (latency) or receives (throughput). Adding a mechanism is one file with a
+// make_* function plus its line in the table of transport.cpp.
+#include <ipcctl/util/result.hpp>
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace ipcctl::bench {
+
+enum class Side { a, b };
+// How a receiver waits: sleep in the kernel, or busy-poll without blocking (which
+// separates the mechanism's own cost from the cost of waking a sleeping task).
+enum class Poll { block, spin };
+enum class Test { latency, throughput };
+
+struct ChannelOptions {
+  std::size_t size = 64;  // bytes of every message, within max_size()
+  Poll poll = Poll::block;
+  Test test = Test::latency;
+};
+
+class Transport {
+public:
+  virtual ~Transport() = default;
+  // The largest message it carries, in bytes (0: no limit), and where that limit
+  // comes from ("kernel.msgmax"); fixed_size() != 0 for mechanisms whose
+  // message is one machine word (eventfd, signal).
+  virtual std::size_t max_size() const { return 0; }
+  virtual std::string max_size_source() const { return {}; }
+  virtual std::size_t fixed_size() const { return 0; }
+  // Before the fork: creates the channel. Errors whose code is ENOENT, ENOSYS,
+  // EAFNOSUPPORT, EADDRNOTAVAIL or EPROTONOSUPPORT mean "absent here" (skipped).
+  // Everything it creates is anonymous, private to the two processes, or
+  // registered with lifecycle.hpp until its name is gone; the destructor (run in
+  // side a only) releases the rest.
+  virtual Result<void> setup(const ChannelOptions& opts) = 0;
+  // After the fork, in each process: keeps its own ends. `peer` is the other
+  // process's pid.
+  virtual Result<void> attach(Side side, pid_t peer) = 0;
+  // Sends one message of opts.size bytes to the other side.
+  virtual Result<void> send(const std::byte* data, std::size_t size) = 0;
+  // Receives one whole message of `size` bytes. Lossy transports return an
+  // Error with code ETIMEDOUT after half a second without a message; all
+  // return EINTR-coded errors once the run is aborted (lifecycle.hpp).
+  virtual Result<void> recv(std::byte* data, std::size_t size) = 0;
+};
+
+struct TransportInfo {
+  std::string_view name;         // "unix-stream": what --mechanism takes
+  std::string_view family;       // "socket", "shm", ...
+  std::string_view description;  // one line for --list
+  std::string_view no_throughput;  // why it has no throughput test ("" if it has one)
+  bool lossy = false;              // may drop messages (udp): losses are counted
+  bool blocking = true;            // has a blocking receive that --poll spin can replace (false: always spins)
+  std::unique_ptr<Transport> (*make)() = nullptr;
+};
+
+// The one table of mechanisms, in a stable order.
+std::span<const TransportInfo> all_transports();
+const TransportInfo* find_transport(std::string_view name);
+// Whether a setup error means "this mechanism is absent here".
+bool is_absent(const Error& e);
+
+} // namespace ipcctl::bench

@@ -1,0 +1,116 @@
+// Every mechanism through the real runner, both tests, briefly: a round trip
+// must come back with its own sequence number and an intact payload, a stream
+// must arrive complete, in order and uncorrupted. A transport that corrupts
+// data must be caught.
+#include <ipcctl/bench/lifecycle.hpp>
+#include <ipcctl/bench/runner.hpp>
+#include <ipcctl/bench/transports.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+
+using namespace ipcctl;
+using namespace ipcctl::bench;
+
+namespace {
+
+Placement cross_placement() {
+  const auto cpus = allowed_cpus();
+  REQUIRE_FALSE(cpus.empty());
+  return cpus.size() >= 2 ? Placement{cpus[0], cpus[1]} : Placement{cpus[0], cpus[0]};
+}
+
+RunSpec spec_for(const TransportInfo& t, Test test, std::size_t size, Placement p) {
+  RunSpec s;
+  s.transport = &t;
+  s.test = test;
+  s.size = size;
+  s.placement = p;
+  s.iterations = test == Test::latency ? 300 : 3000;
+  s.warmup = 20;
+  return s;
+}
+
+// A pipe that flips one payload byte of every message side a sends (both sides
+// flipping would undo it on the way back).
+class Corrupting : public Transport {
+public:
+  Corrupting() : m_inner(make_pipe()) {}
+  Result<void> setup(const ChannelOptions& o) override { return m_inner->setup(o); }
+  Result<void> attach(Side s, pid_t p) override {
+    m_side = s;
+    return m_inner->attach(s, p);
+  }
+  Result<void> send(const std::byte* d, std::size_t n) override {
+    if (m_side == Side::b) return m_inner->send(d, n);
+    std::vector<std::byte> copy(d, d + n);
+    copy[n - 1] ^= std::byte{0x40};
+    return m_inner->send(copy.data(), n);
+  }
+  Result<void> recv(std::byte* d, std::size_t n) override { return m_inner->recv(d, n); }
+
+private:
+  std::unique_ptr<Transport> m_inner;
+  Side m_side = Side::a;
+};
+
+std::unique_ptr<Transport> make_corrupting() { return std::make_unique<Corrupting>(); }
+
+} // namespace
+
+TEST_CASE("bench transports: round trip and stream integrity") {
+  install_exit_handlers();
+  const Clock clock = Clock::calibrate();
+  for (const Placement& p : {cross_placement(), Placement{cross_placement().cpu_a, cross_placement().cpu_a}}) {
+    for (const auto& t : all_transports()) {
+      SUBCASE((std::string(t.name) + " " + p.label()).c_str()) {
+        const RunResult lat = run_one(spec_for(t, Test::latency, 256, p), clock);
+        INFO(t.name, " latency: ", lat.reason);
+        if (lat.status == Status::skipped) {
+          MESSAGE(t.name, " skipped: ", lat.reason);
+        } else {
+          CHECK(lat.status == Status::ok);
+          CHECK(lat.round_trip.count() == 300);
+          CHECK(lat.round_trip.min() > 0);
+          CHECK(lat.size == (t.name == "eventfd" || t.name.starts_with("signal") ? 8u : 256u));
+        }
+        const RunResult thr = run_one(spec_for(t, Test::throughput, 4096, p), clock);
+        INFO(t.name, " throughput: ", thr.reason);
+        if (thr.status == Status::skipped) {
+          CHECK((!t.no_throughput.empty() || lat.status == Status::skipped));
+        } else {
+          CHECK(thr.status == Status::ok);
+          CHECK(thr.sent == 3020);  // warm-up included
+          CHECK(thr.out_of_order == 0);
+          CHECK(thr.corrupted == 0);
+          CHECK(thr.checked > 0);
+          if (!t.lossy) CHECK(thr.received == thr.sent);
+          CHECK(thr.msgs_per_s > 0);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("bench transports: corruption and size limits are caught") {
+  install_exit_handlers();
+  const Clock clock = Clock::calibrate();
+  const TransportInfo bad{"corrupting", "test", "flips a byte", "", false, true, make_corrupting};
+  SUBCASE("latency") {
+    const RunResult r = run_one(spec_for(bad, Test::latency, 128, Placement{}), clock);
+    CHECK(r.status == Status::failed);
+    CHECK(r.reason.find("corrupted") != std::string::npos);
+  }
+  SUBCASE("throughput") {
+    const RunResult r = run_one(spec_for(bad, Test::throughput, 128, Placement{}), clock);
+    CHECK(r.status == Status::failed);
+    CHECK(r.corrupted > 0);
+  }
+  SUBCASE("a message above the kernel limit is capped and says so") {
+    const RunResult r = run_one(spec_for(*find_transport("sysv-msg"), Test::latency, 1 << 20, Placement{}), clock);
+    CHECK(r.status == Status::ok);
+    CHECK(r.size < (1u << 20));
+    CHECK(r.note.find("kernel.msgmax") != std::string::npos);
+  }
+}

@@ -1,0 +1,244 @@
+// ipcbench: the latency and throughput of every IPC mechanism on this machine,
+// side by side, measured the same way. Argument parsing and the order of runs
+// live here; measuring and reporting live in lib/ipcctl/bench.
+#include "common/run.hpp"
+#include "ipcctl_version.h"
+
+#include <ipcctl/bench/lifecycle.hpp>
+#include <ipcctl/bench/report.hpp>
+#include <ipcctl/bench/runner.hpp>
+#include <ipcctl/util/error.hpp>
+#include <ipcctl/util/parse.hpp>
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+namespace {
+
+using namespace ipcctl;
+using namespace ipcctl::bench;
+
+struct Options {
+  std::string mechanisms = "all";
+  std::string tests = "latency,throughput";
+  std::string sizes;  // empty: 64 for latency, 64K for throughput
+  std::string cpus;
+  double duration = 0.3;
+  std::uint64_t iterations = 0;
+  std::uint64_t warmup = 200;
+  int repeat = 1;
+  std::string poll = "block";
+  std::string timer = "auto";
+  double rate = 0;
+  std::string svg;
+  bool json = false, csv = false, list = false, quiet = false;
+};
+
+std::vector<std::string_view> split_commas(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const auto c = s.find(',');
+    const auto word = trim(s.substr(0, c));
+    if (!word.empty()) out.push_back(word);
+    if (c == std::string_view::npos) return out;
+    s.remove_prefix(c + 1);
+  }
+}
+
+// Names, family names ("shm", "socket") or "all", in table order.
+std::vector<const TransportInfo*> select_mechanisms(const std::string& text) {
+  std::vector<const TransportInfo*> out;
+  for (auto word : split_commas(text)) {
+    // A mechanism's own name wins over a family of the same name ("pipe").
+    const bool is_name = find_transport(word) != nullptr;
+    bool matched = false;
+    for (const auto& t : all_transports()) {
+      if (word == "all" || word == t.name || (!is_name && word == t.family)) {
+        matched = true;
+        if (std::find(out.begin(), out.end(), &t) == out.end()) out.push_back(&t);
+      }
+    }
+    if (!matched) throw UsageError(fmt::format("unknown mechanism '{}' (see 'ipcbench --list')", word));
+  }
+  if (out.empty()) throw UsageError("--mechanism: no mechanism named");
+  std::sort(out.begin(), out.end());  // the table's order: entries are contiguous
+  return out;
+}
+
+std::vector<Placement> select_placements(const std::string& text) {
+  const std::vector<int> allowed = allowed_cpus();
+  if (allowed.empty()) throw Fatal("sched_getaffinity: cannot read the CPUs this process may use");
+  if (text.empty()) {
+    if (allowed.size() >= 2) return {{allowed[0], allowed[1]}, {allowed[0], allowed[0]}};
+    return {{allowed[0], allowed[0]}};
+  }
+  if (text == "none") return {{-1, -1}};
+  const auto words = split_commas(text);
+  if (words.size() != 2) throw UsageError(fmt::format("--cpus '{}': expected two CPUs, A,B", text));
+  int cpu[2];
+  for (int i = 0; i < 2; ++i) {
+    const auto n = to_i64(words[static_cast<std::size_t>(i)]);
+    if (!n || std::find(allowed.begin(), allowed.end(), *n) == allowed.end())
+      throw UsageError(fmt::format("--cpus: '{}' is not a CPU this process may run on", words[static_cast<std::size_t>(i)]));
+    cpu[i] = static_cast<int>(*n);
+  }
+  return {{cpu[0], cpu[1]}};
+}
+
+int list_mechanisms() {
+  std::size_t width = 0;
+  for (const auto& t : all_transports()) width = std::max(width, t.name.size());
+  for (const auto& t : all_transports()) {
+    fmt::print("{:<{}}  {:<7} {}", t.name, width, t.family, t.description);
+    if (!t.no_throughput.empty()) fmt::print(" (latency only: {})", t.no_throughput);
+    if (!t.blocking) fmt::print(" (always busy-polls)");
+    fmt::print("\n");
+  }
+  return 0;
+}
+
+int run_bench(const Options& o) {
+  if (o.list) return list_mechanisms();
+  const auto mechanisms = select_mechanisms(o.mechanisms);
+  bool do_latency = false, do_throughput = false;
+  for (auto w : split_commas(o.tests)) {
+    if (w == "latency") do_latency = true;
+    else if (w == "throughput") do_throughput = true;
+    else throw UsageError(fmt::format("--test: unknown test '{}' (latency, throughput)", w));
+  }
+  std::vector<std::size_t> sizes;
+  if (!o.sizes.empty()) {
+    std::string bad;
+    auto parsed = parse_size_list(o.sizes, &bad);
+    if (!parsed) throw UsageError(fmt::format("--size: '{}' is not a size (64, 4K, 64K, 1M)", bad));
+    sizes = *parsed;
+  }
+  const auto placements = select_placements(o.cpus);
+  if (o.duration <= 0 || o.duration > 3600) throw UsageError("--duration: expected 0 < SECONDS <= 3600");
+  if (o.repeat < 1 || o.repeat > 1000) throw UsageError("--repeat: expected 1..1000");
+  if (o.rate < 0) throw UsageError("--rate: expected a positive rate");
+  if (o.poll != "block" && o.poll != "spin") throw UsageError("--poll: expected block or spin");
+  if (o.timer != "auto" && o.timer != "tsc" && o.timer != "monotonic") throw UsageError("--timer: expected auto, tsc or monotonic");
+
+  std::vector<RunSpec> specs;
+  for (Test test : {Test::latency, Test::throughput}) {
+    if ((test == Test::latency && !do_latency) || (test == Test::throughput && !do_throughput)) continue;
+    const std::vector<std::size_t> test_sizes =
+        !sizes.empty() ? sizes : std::vector<std::size_t>{test == Test::latency ? 64u : 65536u};
+    for (const TransportInfo* t : mechanisms)
+      for (std::size_t size : test_sizes)
+        for (const Placement& p : placements) {
+          RunSpec s;
+          s.transport = t;
+          s.test = test;
+          s.size = size;
+          s.placement = p;
+          s.poll = o.poll == "spin" ? Poll::spin : Poll::block;
+          s.duration_s = o.duration;
+          s.iterations = o.iterations;
+          s.warmup = o.warmup;
+          s.rate = test == Test::latency ? o.rate : 0;
+          specs.push_back(s);
+        }
+  }
+
+  std::ofstream svg;  // opened first: a run is not wasted on a path that cannot be written
+  if (!o.svg.empty()) {
+    svg.open(o.svg);
+    if (!svg) throw Fatal(fmt::format("--svg {}: cannot open it for writing", o.svg));
+  }
+
+  install_exit_handlers();
+  const Clock clock = Clock::calibrate(o.timer == "monotonic");
+  if (o.timer == "tsc" && clock.source() != ClockSource::tsc)
+    throw Fatal("--timer tsc: this CPU has no invariant TSC (constant_tsc and nonstop_tsc)");
+
+  Report rep;
+  rep.machine = read_machine();
+  rep.clock = clock.describe();
+  rep.duration_s = o.duration;
+  rep.iterations = o.iterations;
+  rep.warmup = o.warmup;
+  rep.repeat = o.repeat;
+  rep.poll = o.poll == "spin" ? Poll::spin : Poll::block;
+  rep.rate = o.rate;
+  const bool progress = !o.quiet && ::isatty(STDERR_FILENO) == 1;
+  const std::uint64_t start = monotonic_ns();
+  const CpuTimes cpu_before = read_cpu_times();
+  const std::size_t total = specs.size() * static_cast<std::size_t>(o.repeat);
+  std::size_t done = 0;
+  for (const RunSpec& s : specs) {
+    Row row;
+    for (int i = 0; i < o.repeat; ++i) {
+      if (progress) {
+        const double elapsed = static_cast<double>(monotonic_ns() - start) / 1e9;
+        const std::string eta = done ? fmt::format("ETA {:.0f}s", elapsed / static_cast<double>(done) *
+                                                                       static_cast<double>(total - done))
+                                     : "";
+        fmt::print(stderr, "\r\033[K[{}/{}] {} {} {} {} {}", done + 1, total, s.transport->name,
+                   s.test == Test::latency ? "latency" : "throughput", format_size(s.size), s.placement.label(), eta);
+        std::fflush(stderr);
+      }
+      row.runs.push_back(run_one(s, clock));
+      ++done;
+      if (row.runs.back().status == Status::skipped) break;  // absent stays absent
+    }
+    rep.rows.push_back(std::move(row));
+  }
+  if (progress) fmt::print(stderr, "\r\033[K");
+  judge_noise(rep.machine, cpu_before, read_cpu_times());
+  rep.wall_s = static_cast<double>(monotonic_ns() - start) / 1e9;
+
+  if (o.json)
+    fmt::print("{}\n", render_json(rep).dump(2));
+  else if (o.csv)
+    fmt::print("{}", render_csv(rep));
+  else
+    fmt::print("{}", render_text(rep));
+  std::fflush(stdout);
+  if (svg.is_open()) {
+    svg << render_svg(rep);
+    if (!svg.flush()) throw Fatal(fmt::format("--svg {}: cannot write the chart", o.svg));
+  }
+  int failed = 0;
+  for (const auto& row : rep.rows)
+    if (row.status() == Status::failed) ++failed;
+  if (failed) {
+    fmt::print(stderr, "ipcbench: {} measurement{} failed (see the reasons above)\n", failed, failed == 1 ? "" : "s");
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ipcbench: latency and throughput of every IPC mechanism on this machine, side by side", "ipcbench"};
+  app.set_version_flag("-V,--version", std::string("ipcbench ") + IPCCTL_VERSION);
+  app.footer("Latency is a ping-pong round trip; throughput is one way, counted at the receiver.\n"
+             "With no arguments: every mechanism, 64 B latency and 64 KiB throughput, cross-core and same-core.\n"
+             "Exit status: 0 done, 1 a measurement failed, 2 bad usage.");
+  Options o;
+  app.add_flag("-l,--list", o.list, "describe every mechanism and exit");
+  app.add_option("-m,--mechanism", o.mechanisms, "mechanisms or families, comma-separated (default: all)")->type_name("LIST");
+  app.add_option("-t,--test", o.tests, "latency, throughput or both (default: both)")->type_name("LIST");
+  app.add_option("-s,--size", o.sizes, "message sizes such as 64,4K,64K,1M (default: 64 latency, 64K throughput)")->type_name("LIST");
+  app.add_option("-c,--cpus", o.cpus, "pin the two sides to CPUs A and B (default: cross-core and same-core); 'none' to not pin")->type_name("A,B");
+  app.add_option("-d,--duration", o.duration, "seconds per measurement (default: 0.3)")->type_name("SECONDS");
+  app.add_option("-n,--iterations", o.iterations, "round trips or messages per measurement, instead of --duration")->type_name("N");
+  app.add_option("-w,--warmup", o.warmup, "round trips or messages discarded first (default: 200)")->type_name("N");
+  app.add_option("-r,--repeat", o.repeat, "run each measurement N times, report the median and the range")->type_name("N");
+  app.add_option("--poll", o.poll, "receive by blocking (block) or by busy-polling (spin)")->type_name("block|spin");
+  app.add_option("--rate", o.rate, "latency open loop: start round trips at this rate per second")->type_name("N");
+  app.add_option("--timer", o.timer, "per-sample clock: auto, tsc or monotonic")->type_name("auto|tsc|monotonic");
+  auto* json = app.add_flag("-J,--json", o.json, "print JSON: every figure, the histograms, the machine");
+  app.add_flag("--csv", o.csv, "print CSV, one line per measurement")->excludes(json);
+  app.add_option("--svg", o.svg, "also write a chart (latency percentiles, throughput against size) to FILE")->type_name("FILE");
+  app.add_flag("-q,--quiet", o.quiet, "no progress line");
+  return ipcctl::tools::run(app, argc, argv, [&] { return run_bench(o); });
+}
