@@ -108,7 +108,7 @@ void print_table(const sys::LimitsReport& report, const LimitsOptions& o) {
       else if (k_right[c]) line += fmt::format("{:>{}}", rows[i][c], width[c]);
       else line += fmt::format("{:<{}}", rows[i][c], width[c]);
     }
-    if (color && high[i]) line = "\033[1;31m" + line + "\033[0m";
+    if (color && high[i]) line = fmt::format("\033[1;31m{}\033[0m", line);
     out += line;
     out += '\n';
   }

@@ -351,7 +351,7 @@ Result<void> sock_diag_dump(const Req& req, std::string_view what, Decode&& deco
     if (errno != EINTR) return fail(sys_error("sendto(NETLINK_SOCK_DIAG)", subject));
   }
 
-  constexpr std::size_t k_buf_size = 64 * 1024;
+  constexpr std::size_t k_buf_size = std::size_t{64} * 1024;
   constexpr const char* k_recv = "recvmsg(NETLINK_SOCK_DIAG)";
   std::vector<std::uint64_t> storage(k_buf_size / sizeof(std::uint64_t));
   const auto* bytes = reinterpret_cast<const char*>(storage.data());

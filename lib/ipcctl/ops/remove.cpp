@@ -108,7 +108,7 @@ Result<std::int64_t> parse_duration(std::string_view text) {
   case 'm': unit = 60; break;
   case 'h': unit = 3600; break;
   case 'd': unit = 86400; break;
-  case 'w': unit = 7 * 86400; break;
+  case 'w': unit = std::int64_t{7} * 86400; break;
   default: unit = 0; break;
   }
   if (unit != 0) text.remove_suffix(1);

@@ -71,6 +71,7 @@ std::string holder_text(const model::Holder& h) {
 
 std::string holders_text(const std::vector<model::Holder>& hs) {
   std::vector<std::string> parts;
+  parts.reserve(hs.size());
   for (const auto& h : hs) parts.push_back(holder_text(h));
   return join(parts, " ");
 }
