@@ -11,6 +11,10 @@ ensure_mqueue
 runs=${CHURN_RUNS:-100}
 
 mkdir "$WORK/churn"
+# glibc's sem_open makes a temporary /dev/shm/sem.XXXXXX and links it to its
+# name: a child killed in between leaves the temporary behind. Those made
+# during the run are the churn's; note what was there before.
+ls /dev/shm >"$WORK/shm.before" 2>/dev/null || true
 "$CHURN" 3600 "$WORK/churn" 8 >"$WORK/churn.out" 2>&1 </dev/null &
 churn=$!
 CLEANUP+=("kill -TERM $churn 2>/dev/null; wait $churn 2>/dev/null; kill -KILL -- -$churn 2>/dev/null")
@@ -50,6 +54,20 @@ kill -TERM "$churn" 2>/dev/null || true
 wait "$churn" 2>/dev/null || true
 grep -q '^children=[0-9]' "$WORK/churn.out" && ok "churn: $(cat "$WORK/churn.out") processes came and went" ||
   fail "churn did not finish: $(cat "$WORK/churn.out")"
+# sem_open temporaries of killed children: listed by ipcctl as orphaned
+# POSIX semaphores, and removed by it.
+temps=()
+for f in /dev/shm/sem.??????; do
+  [[ -e $f ]] || continue
+  grep -qxF "${f#/dev/shm/}" "$WORK/shm.before" || temps+=("posix-sem:/${f#/dev/shm/sem.}")
+done
+if ((${#temps[@]} > 0)); then
+  "$IPCCTL" rm "${temps[@]}" >/dev/null 2>&1 || true
+  echo "note: ${#temps[@]} sem_open temporaries of killed children removed with ipcctl rm"
+  for t in "${temps[@]}"; do
+    [[ -e /dev/shm/sem.${t#posix-sem:/} ]] && fail "ipcctl rm left $t"
+  done
+fi
 # What the churn made is gone, including what its killed children left.
 left=$("$IPCCTL" ls --json -t sysv,posix 2>/dev/null |
   jq -r --arg n "/ipcchurn-$churn-" '[.objects[] | select((.name // "" | startswith($n)) or
