@@ -18,6 +18,23 @@ namespace ipcctl::bench {
 
 namespace {
 
+// The message both sides pass: one byte of data and room for one descriptor.
+struct FdMessage {
+  char byte = 'm';
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+
+  FdMessage() {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
 class MemfdTransport : public Transport {
 public:
   Result<void> setup(const ChannelOptions& opts) override {
@@ -44,46 +61,32 @@ public:
     if (map == MAP_FAILED) return fail(sys_error("mmap", "memfd"));
     std::memcpy(map, data, size);
     ::munmap(map, size);
-    char byte = 'm';
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    FdMessage m;
+    cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     const int fd = mfd.get();
     std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
     for (;;) {
-      if (::sendmsg(m_fd.get(), &msg, MSG_NOSIGNAL) == 1) return {};
+      if (::sendmsg(m_fd.get(), &m.msg, MSG_NOSIGNAL) == 1) return {};
       if (errno == EINTR && !aborted()) continue;
       return fail(sys_error("sendmsg(SCM_RIGHTS)", "unix"));
     }
   }
 
   Result<void> recv(std::byte* data, std::size_t size) override {
-    char byte = 0;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    FdMessage m;
     Backoff backoff;
     for (;;) {
-      const ssize_t n = ::recvmsg(m_fd.get(), &msg, MSG_CMSG_CLOEXEC | (m_poll == Poll::spin ? MSG_DONTWAIT : 0));
+      const ssize_t n = ::recvmsg(m_fd.get(), &m.msg, MSG_CMSG_CLOEXEC | (m_poll == Poll::spin ? MSG_DONTWAIT : 0));
       if (n == 1) break;
       if (n == 0) return fail(Error{EPIPE, "recvmsg", "unix", "end of file: the other side is gone"});
       if (errno == EINTR && !aborted()) continue;
       if (errno == EAGAIN && backoff.wait()) continue;
       return fail(aborted() ? aborted_error("recvmsg") : sys_error("recvmsg", "unix"));
     }
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
     if (!c || c->cmsg_type != SCM_RIGHTS) return fail(Error{EPROTO, "recvmsg", "unix", "no descriptor passed"});
     int fd;
     std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
