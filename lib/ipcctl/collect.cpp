@@ -88,6 +88,86 @@ void resolve_peers(model::Snapshot& snap) {
 
 } // namespace
 
+namespace {
+
+// Runs `sources` into one part sharing `walk`: a source that fails becomes
+// a warning. Sources only read the walk and add objects of their own kind,
+// so with `threads` > 1 they run on several threads, each into a part of
+// its own; the parts are joined in the table's order, so the output does
+// not depend on which thread finished first.
+model::Snapshot run_sources(std::span<const Source* const> sources, const sys::ProcRoot& root,
+                            const CollectOptions& opts, const std::shared_ptr<model::Walk>& walk,
+                            std::size_t threads) {
+  std::vector<model::Snapshot> parts(sources.size());
+  std::vector<std::optional<Error>> errors(sources.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < sources.size(); i = next++) {
+      parts[i].walk = walk;
+      if (auto r = sources[i]->collect(root, opts, parts[i]); !r) errors[i] = r.error();
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t t = 1; t < std::min(threads, sources.size()); ++t) workers.emplace_back(work);
+    work();
+  }
+  model::Snapshot out;
+  out.walk = walk;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    std::move(parts[i].objects.begin(), parts[i].objects.end(), std::back_inserter(out.objects));
+    for (auto& w : parts[i].warnings) out.warn(std::move(w));
+    if (const auto& e = errors[i])
+      out.warn(e->code == 0 ? e->detail : fmt::format("{}: {}", model::kind_name(sources[i]->kind()), e->message()));
+  }
+  return out;
+}
+
+std::string describe(const sys::NsTarget& t) {
+  std::string text = fmt::format("{} namespace {}", model::ns_type_name(t.ns.type), t.ns.inode);
+  if (t.pid > 0) text += fmt::format(" (pid {}", t.pid);
+  else text += fmt::format(" ({}", t.ns.path);
+  if (t.ns.container) text += fmt::format(", {} container {}", t.ns.container->runtime, t.ns.container->id.substr(0, 12));
+  return text + ")";
+}
+
+// Reads the namespaced kinds of one namespace not ipcctl's own, from a
+// thread inside it, and marks what it finds as that namespace's.
+void collect_foreign(const sys::NsTarget& target, std::span<const Source* const> sources, const sys::ProcRoot& root,
+                     CollectOptions opts, model::Snapshot& snap) {
+  std::vector<const Source*> mine;
+  for (const Source* s : sources)
+    if (model::ns_type_of(s->kind()) == target.ns.type) mine.push_back(s);
+  if (mine.empty()) return;
+  opts.ipc_ns = target.ns.type == model::NsType::ipc ? target.ns.inode : 0;
+  opts.scan_dirs.clear();  // files are not in a namespace: the own run lists them
+  model::Snapshot part;
+  auto entered = sys::run_in_namespace(target.ns, [&](const std::string& mqueue_error) {
+    std::string skipped;
+    const auto mq = std::find_if(mine.begin(), mine.end(), [](const Source* s) { return s->kind() == model::Kind::posix_mq; });
+    if (!mqueue_error.empty() && mq != mine.end()) {
+      mine.erase(mq);
+      skipped = fmt::format("its POSIX message queues are not listed: {}", mqueue_error);
+    }
+    part = run_sources(mine, root, opts, snap.walk, 1);
+    if (!skipped.empty()) part.warn(std::move(skipped));
+  });
+  const bool ipc = target.ns.type == model::NsType::ipc;
+  if (!entered) {
+    snap.warn(fmt::format("{} was not read ({}): its {} are not listed", describe(target), entered.error().message(),
+                          ipc ? "SysV objects and POSIX message queues" : "sockets"));
+    return;
+  }
+  for (auto& o : part.objects) {
+    o.ns = target.ns;
+    if (ipc) o.ref += model::ns_suffix(target.ns.type, target.ns.inode);
+    snap.objects.push_back(std::move(o));
+  }
+  for (auto& w : part.warnings) snap.warn(fmt::format("{}: {}", describe(target), w));
+}
+
+} // namespace
+
 Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions& opts) {
   model::Snapshot snap;
   std::vector<const Source*> selected;
@@ -101,31 +181,42 @@ Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions&
   for (const Source* s : selected) walk.fds = walk.fds || s->needs_fds();
   if (auto r = sys::walk_processes(root, walk, snap); !r) return fail(r.error());
 
-  // Sources only read the walk and add objects of their own kind, so they
-  // run on a few threads, each into a part of its own sharing the walk; the
-  // parts are joined in the table's order, so output does not depend on
-  // which thread finished first.
-  std::vector<model::Snapshot> parts(selected.size());
-  std::vector<std::optional<Error>> errors(selected.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < selected.size(); i = next++) {
-      parts[i].walk = snap.walk;
-      if (auto r = selected[i]->collect(root, opts, parts[i]); !r) errors[i] = r.error();
-    }
+  // The namespaces to read: ipcctl's own unless -A or -N says otherwise.
+  std::vector<sys::NsTarget> targets = opts.namespaces;
+  if (opts.all_namespaces) {
+    auto found = sys::list_namespaces(root, *snap.walk);
+    targets = std::move(found.targets);
+    if (found.unreadable > 0)
+      snap.warn(fmt::format("the namespaces of {} {} not readable: a namespace only {} in is missing",
+                            found.unreadable, found.unreadable == 1 ? "process was" : "processes were",
+                            found.unreadable == 1 ? "it is" : "they are"));
+  }
+  const std::optional<std::uint64_t> own[2] = {sys::ns_inode(root, 0, model::NsType::ipc),
+                                               sys::ns_inode(root, 0, model::NsType::net)};
+  auto own_selected = [&](model::NsType t) {
+    return targets.empty() ||
+           std::any_of(targets.begin(), targets.end(), [&](const sys::NsTarget& n) { return n.ns.type == t && n.ns.own; });
   };
-  {
-    const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
-    std::vector<std::jthread> workers;
-    for (std::size_t t = 1; t < std::min(threads, selected.size()); ++t) workers.emplace_back(work);
-    work();
+  std::vector<const Source*> local;
+  for (const Source* s : selected) {
+    const auto t = model::ns_type_of(s->kind());
+    if (!t || own_selected(*t)) local.push_back(s);
   }
-  for (std::size_t i = 0; i < selected.size(); ++i) {
-    std::move(parts[i].objects.begin(), parts[i].objects.end(), std::back_inserter(snap.objects));
-    for (auto& w : parts[i].warnings) snap.warn(std::move(w));
-    if (const auto& e = errors[i])
-      snap.warn(e->code == 0 ? e->detail : fmt::format("{}: {}", model::kind_name(selected[i]->kind()), e->message()));
+  CollectOptions local_opts = opts;
+  local_opts.ipc_ns = own[0].value_or(0);
+  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  auto part = run_sources(local, root, local_opts, snap.walk, threads);
+  for (auto& o : part.objects) {
+    if (const auto t = model::ns_type_of(o.kind); t && own[static_cast<int>(*t)])
+      o.ns = model::Namespace{*t, *own[static_cast<int>(*t)], true, std::nullopt};
   }
+  snap.objects = std::move(part.objects);
+  for (auto& w : part.warnings) snap.warn(std::move(w));
+  for (const auto& target : targets) {
+    snap.namespaces.push_back(target.ns);
+    if (!target.ns.own) collect_foreign(target, selected, root, opts, snap);
+  }
+
   // Holders in a stable order: by pid, descriptors before mappings.
   for (auto& o : snap.objects) {
     std::stable_sort(o.holders.begin(), o.holders.end(), [](const model::Holder& a, const model::Holder& b) {

@@ -2,6 +2,7 @@
 // Collection: the one /proc walk, then every selected Source in turn, each
 // adding its kind's objects to the Snapshot. The table of sources lives in
 // collect.cpp and is the only place that knows them all.
+#include <ipcctl/linux/namespaces.hpp>
 #include <ipcctl/linux/proc_root.hpp>
 #include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/util/result.hpp>
@@ -18,6 +19,15 @@ struct CollectOptions {
   std::vector<std::string> scan_dirs;  // also list the FIFOs and stale socket files under these paths
   bool all_signals = false;            // every process's signal state, not only pending ones
   bool probe_pipes = true;             // unread bytes via a non-blocking reader (see fds.cpp)
+  // Namespaces: by default, ipcctl's own IPC and network namespaces. -A
+  // reads every one the machine's processes are in; -N only those named
+  // (and then only the kinds that live in a namespace).
+  bool all_namespaces = false;
+  std::vector<sys::NsTarget> namespaces;
+  // Set by collect() for each run of the sources: the IPC namespace being
+  // read (0: unknown), so a segment's holders are processes of that
+  // namespace only: its id may mean another segment in another one.
+  std::uint64_t ipc_ns = 0;
 
   // Whether -p selects this pid (true when no pid is selected).
   bool selects(std::int64_t pid) const;

@@ -57,3 +57,51 @@ TEST_CASE("query::RefQuery::matches") {
   CHECK(query::parse_ref("pid:812")->matches(sig));
   CHECK_FALSE(query::parse_ref("pid:813")->matches(shm));
 }
+
+TEST_CASE("query::parse_ref: objects of other namespaces") {
+  SUBCASE("@ipc:INODE names the namespace of a SysV object or POSIX queue") {
+    auto q = query::parse_ref("sysv-shm:0@ipc:4026532281");
+    REQUIRE(q.has_value());
+    CHECK(q->ref == "sysv-shm:0");
+    CHECK(q->ns == 4026532281u);
+    CHECK(query::parse_ref("sysv-msg:key=0x10@ipc:7")->key == 0x10u);
+    CHECK(query::parse_ref("sysv-msg:key=0x10@ipc:7")->ns == 7u);
+    // The last '@ipc:' is the namespace: a queue name may hold an '@'.
+    auto mq = query::parse_ref("posix-mq:/a@b@ipc:9");
+    CHECK(mq->ref == "posix-mq:/a@b");
+    CHECK(mq->ns == 9u);
+    CHECK_FALSE(query::parse_ref("posix-mq:/orders")->ns.has_value());
+  }
+  SUBCASE("only types that live in a namespace take one, of their own kind") {
+    // A FIFO is a file: '@ipc:' is part of its path.
+    CHECK(query::parse_ref("fifo:/run/x@ipc:1")->ref == "fifo:/run/x@ipc:1");
+    CHECK_FALSE(query::parse_ref("fifo:/run/x@ipc:1")->ns.has_value());
+    CHECK(query::parse_ref("unix:123@net:5")->ns == 5u);
+    CHECK_FALSE(query::parse_ref("sysv-shm:1@net:5").has_value());
+  }
+  SUBCASE("malformed namespaces are bad refs") {
+    for (const char* bad : {"sysv-shm:1@ipc:", "sysv-shm:1@ipc:x", "sysv-shm:1@ipc:0", "sysv-shm:@ipc:5",
+                            "posix-mq:@ipc:5"}) {
+      CAPTURE(bad);
+      const auto q = query::parse_ref(bad);
+      REQUIRE_FALSE(q.has_value());
+      CHECK(q.error().detail.find("bad ref") == 0);
+    }
+  }
+  SUBCASE("matching: a ref without a namespace is ipcctl's own") {
+    model::Object own, other;
+    own.kind = other.kind = Kind::sysv_shm;
+    own.ref = "sysv-shm:0";
+    own.ns = model::Namespace{model::NsType::ipc, 100, true, std::nullopt, {}};
+    other.ref = "sysv-shm:0@ipc:200";
+    other.ns = model::Namespace{model::NsType::ipc, 200, false, std::nullopt, {}};
+    const auto plain = *query::parse_ref("sysv-shm:0");
+    CHECK(plain.matches(own));
+    CHECK_FALSE(plain.matches(other));
+    const auto there = *query::parse_ref("sysv-shm:0@ipc:200");
+    CHECK(there.matches(other));
+    CHECK_FALSE(there.matches(own));
+    // The own namespace may be named too.
+    CHECK(query::parse_ref("sysv-shm:0@ipc:100")->matches(own));
+  }
+}

@@ -33,11 +33,39 @@ void add_select_options(CLI::App& cmd, SelectOptions& o) {
   cmd.add_option("-u,--user", o.user, "only objects owned by USER or held by its processes")->type_name("USER");
   cmd.add_option("-Q,--filter", o.query, "filter expression, e.g. 'type == \"sysv-shm\" and nattch == 0'")
       ->type_name("EXPR");
+  add_namespace_options(cmd, o);
+}
+
+void add_namespace_options(CLI::App& cmd, SelectOptions& o) {
+  auto* all = cmd.add_flag("-A,--all-namespaces", o.all_namespaces,
+                           "every IPC and network namespace of the machine (containers), not only ipcctl's own");
+  cmd.add_option("-N,--namespace", o.ns,
+                 "only the namespace of PID, or with that inode, or of a namespace file (/run/netns/NAME)")
+      ->type_name("NS")
+      ->excludes(all);
+}
+
+std::vector<sys::NsTarget> parse_namespace(const std::string& spec) {
+  auto found = sys::resolve_namespace(sys::ProcRoot("/"), spec);
+  if (!found) {
+    if (found.error().code == 0) throw UsageError(found.error().detail);
+    const auto& e = found.error();
+    throw Fatal(e.detail.empty() ? fmt::format("-N: {}", e.message()) : fmt::format("-N: {}: {}", e.message(), e.detail));
+  }
+  return std::move(*found);
 }
 
 Selector::Selector(const SelectOptions& o, CollectOptions& copts, std::string_view prefix) {
   if (!o.types.empty()) copts.kinds = parse_type_list(o.types);
   if (!o.pids.empty()) copts.pids = parse_pid_list(o.pids);
+  copts.all_namespaces = o.all_namespaces;
+  if (!o.ns.empty()) {
+    copts.namespaces = parse_namespace(o.ns);
+    for (auto k : model::all_kinds())
+      if (!model::ns_type_of(k)) copts.kinds.remove(k);
+    if (copts.kinds.empty())
+      throw UsageError(fmt::format("{}-N: none of these types lives in a namespace (sysv, posix-mq and socket do)", prefix));
+  }
   if (!o.user.empty()) m_sel.uid = parse_user(o.user);
   if (!o.query.empty()) {
     auto f = query::parse_filter(o.query);
@@ -45,6 +73,39 @@ Selector::Selector(const SelectOptions& o, CollectOptions& copts, std::string_vi
     m_filter = std::move(*f);
     m_sel.filter = &m_filter;
   }
+}
+
+void add_ref_namespaces(std::vector<query::RefQuery>& queries, CollectOptions& copts) {
+  const sys::ProcRoot root("/");
+  const std::vector<sys::NsTarget> chosen = copts.namespaces;
+  auto listed = [&](model::NsType t, std::uint64_t inode) {
+    return std::any_of(copts.namespaces.begin(), copts.namespaces.end(),
+                       [&](const sys::NsTarget& n) { return n.ns.type == t && n.ns.inode == inode; });
+  };
+  bool foreign = false;
+  for (auto& q : queries) {
+    const auto t = q.kind ? model::ns_type_of(*q.kind) : std::nullopt;
+    if (!t) continue;
+    if (!q.ns) {
+      const auto it = std::find_if(chosen.begin(), chosen.end(), [&](const sys::NsTarget& n) { return n.ns.type == *t; });
+      if (it == chosen.end()) continue;
+      q.ns = it->ns.inode;
+    }
+    if (listed(*t, *q.ns)) continue;
+    // A namespace no process is in names nothing: the ref is reported missing.
+    if (auto found = sys::find_namespace(root, *t, *q.ns)) {
+      foreign = foreign || !found->ns.own;
+      copts.namespaces.push_back(std::move(*found));
+    }
+  }
+  if (!chosen.empty()) return;
+  if (!foreign) {  // only ipcctl's own namespaces: the default reads them
+    copts.namespaces.clear();
+    return;
+  }
+  for (auto t : {model::NsType::ipc, model::NsType::net})
+    if (const auto own = sys::ns_inode(root, 0, t); own && !listed(t, *own))
+      if (auto found = sys::find_namespace(root, t, *own)) copts.namespaces.push_back(std::move(*found));
 }
 
 std::vector<int> parse_pid_list(const std::string& text) {

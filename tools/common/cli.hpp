@@ -6,6 +6,7 @@
 #include <ipcctl/collect.hpp>
 #include <ipcctl/model/kind.hpp>
 #include <ipcctl/query/filter.hpp>
+#include <ipcctl/query/ref.hpp>
 #include <ipcctl/query/select.hpp>
 
 #include <string>
@@ -31,12 +32,16 @@ void add_proc_root_option(CLI::App& cmd, std::string& root);
 // narrow what is collected; -u and -Q select from what was.
 struct SelectOptions {
   std::string types, pids, user, query;
+  bool all_namespaces = false;  // -A
+  std::string ns;               // -N PID|INODE|PATH
   bool any() const { return !types.empty() || !pids.empty() || !user.empty() || !query.empty(); }
+  bool namespaces() const { return all_namespaces || !ns.empty(); }
 };
 void add_select_options(CLI::App& cmd, SelectOptions& o);
 
-// The parsed selection: sets copts.kinds (when -t is given) and copts.pids,
-// and keeps the -u/-Q part for apply(). Throws UsageError, its message
+// The parsed selection: sets copts.kinds (when -t is given), copts.pids and
+// the namespaces (-A, -N: then only the kinds that live in one), and keeps
+// the -u/-Q part for apply(). Throws UsageError, its message
 // starting with `prefix` ("rm: ").
 class Selector {
 public:
@@ -49,6 +54,16 @@ private:
   query::Filter m_filter;
   query::Selection m_sel;
 };
+
+// -A and -N alone, for commands without the rest of the selection (show).
+void add_namespace_options(CLI::App& cmd, SelectOptions& o);
+// -N's argument; throws UsageError when malformed, Fatal when it names nothing.
+std::vector<sys::NsTarget> parse_namespace(const std::string& spec);
+
+// The namespaces refs need read (show, rm): each one a ref names with
+// @ipc:/@net:, and ipcctl's own. Refs of a namespaced type without one
+// mean copts.namespaces' (-N) where it has one of their type.
+void add_ref_namespaces(std::vector<query::RefQuery>& queries, CollectOptions& copts);
 
 // "1,2,3" -> pids; throws UsageError on junk.
 std::vector<int> parse_pid_list(const std::string& text);

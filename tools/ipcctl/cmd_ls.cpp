@@ -28,12 +28,13 @@ struct LsOptions {
   bool summary = false, list_columns = false, list_types = false, no_probe = false;
 };
 
-std::vector<const query::Column*> pick_columns(const std::string& spec, const model::KindSet& kinds) {
-  if (spec.empty()) return query::default_columns(kinds);
+std::vector<const query::Column*> pick_columns(const std::string& spec, const model::KindSet& kinds,
+                                              bool namespaces) {
+  if (spec.empty()) return query::default_columns(kinds, namespaces);
   std::string_view rest = spec;
   std::vector<const query::Column*> cols;
   if (rest.front() == '+') {
-    cols = query::default_columns(kinds);
+    cols = query::default_columns(kinds, namespaces);
     rest.remove_prefix(1);
   }
   while (!rest.empty()) {
@@ -83,7 +84,7 @@ int run_ls(const LsOptions& o) {
   copts.scan_dirs = o.scan;
   copts.probe_pipes = !o.no_probe;
 
-  const auto columns = pick_columns(o.out.output, copts.kinds);
+  const auto columns = pick_columns(o.out.output, copts.kinds, o.select.namespaces());
   const query::Column* sort_col = nullptr;
   bool descending = false;
   if (!o.out.sort.empty()) {

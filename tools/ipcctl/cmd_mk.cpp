@@ -22,7 +22,7 @@ using model::Kind;
 constexpr std::string_view k_types = "sysv-msg, sysv-shm, sysv-sem, posix-mq, posix-shm, posix-sem or fifo";
 
 struct MkOptions {
-  std::string type, target, size, mode = "0600", key_from;
+  std::string type, target, size, mode = "0600", key_from, ns;
   int proj = 1;
   std::int64_t nsems = 1, value = 0, maxmsg = 0, msgsize = 0;
   bool json = false;
@@ -95,6 +95,14 @@ ops::CreateRequest build_request(const MkOptions& o) {
   if (o.maxmsg_opt->count() > 0) r.maxmsg = o.maxmsg;
   if (o.msgsize_opt->count() > 0) r.msgsize = o.msgsize;
   if (auto ok = ops::check_request(r); !ok) throw UsageError("mk: " + ok.error().message());
+  if (!o.ns.empty()) {
+    if (model::ns_type_of(k) != model::NsType::ipc)
+      throw UsageError(fmt::format("mk: --namespace: a {} is a file, not an object of an IPC namespace "
+                                   "(sysv-msg, sysv-shm, sysv-sem and posix-mq are)", o.type));
+    for (auto& t : parse_namespace(o.ns))
+      if (t.ns.type == model::NsType::ipc) r.ns = std::move(t.ns);
+    if (!r.ns) throw UsageError(fmt::format("mk: --namespace: '{}' is not an IPC namespace", o.ns));
+  }
   return r;
 }
 
@@ -142,6 +150,9 @@ void setup_mk(CLI::App& app, Action& action) {
                        ->type_name("PATH");
   o.proj_opt = mk->add_option("--proj", o.proj, "with --key-from: the project id, 1 to 255 (default 1)")
                    ->type_name("N");
+  mk->add_option("-N,--namespace", o.ns, "create it in the IPC namespace of PID, or with that inode, or of a "
+                 "namespace file")
+      ->type_name("NS");
   mk->add_flag("-J,--json", o.json, "print the new object as JSON (see ipcctl-json(7)) instead of its ref");
   mk->footer(
       "Examples:\n"

@@ -76,6 +76,7 @@ int run_rm(const RmOptions& o) {
     for (auto k : model::all_kinds())
       if (!wanted.has(k)) copts.kinds.remove(k);
   }
+  add_ref_namespaces(queries, copts);
   copts.scan_dirs = o.scan;
   for (const auto& q : queries)
     if (auto file = q.file()) copts.scan_dirs.push_back(*file);

@@ -23,6 +23,7 @@ namespace {
 
 struct ShowOptions {
   std::vector<std::string> refs;
+  SelectOptions select;  // only -A and -N
   bool json = false, bytes = false, no_probe = false;
   std::string proc_root = "/";
 };
@@ -44,6 +45,9 @@ int run_show(const ShowOptions& o) {
     if (auto file = q.file()) copts.scan_dirs.push_back(*file);
   }
   copts.probe_pipes = !o.no_probe;
+  copts.all_namespaces = o.select.all_namespaces;
+  if (!o.select.ns.empty()) copts.namespaces = parse_namespace(o.select.ns);
+  add_ref_namespaces(queries, copts);
   auto snap = collect(sys::ProcRoot(o.proc_root), copts);
   if (!snap) throw Fatal(snap.error().message());
   query::sort_default(snap->objects);
@@ -79,13 +83,15 @@ void setup_show(CLI::App& app, Action& action) {
   static ShowOptions o;
   auto* show = app.add_subcommand("show", "show everything known about IPC objects");
   show->add_option("refs", o.refs,
-                   "objects to show: a ref (sysv-shm:32769, sysv-shm:key=0x1234, posix-mq:/orders, pipe:48213), "
+                   "objects to show: a ref (sysv-shm:32769, sysv-shm:key=0x1234, posix-mq:/orders, pipe:48213, "
+                   "sysv-shm:0@ipc:4026532281 in another namespace), "
                    "a path (/dev/shm/x, a FIFO or a unix socket), or pid:N for all a process holds")
       ->required()
       ->type_name("REF");
   show->add_flag("-J,--json", o.json, "print JSON (the ipcctl-json(7) contract)");
   show->add_flag("-b,--bytes", o.bytes, "print sizes in bytes only");
   show->add_flag("--no-probe", o.no_probe, "do not open pipes to measure their unread bytes");
+  add_namespace_options(*show, o.select);
   add_proc_root_option(*show, o.proc_root);
   show->callback([&action] { action = [] { return run_show(o); }; });
 }

@@ -7,6 +7,8 @@
 // shmid in the inode column: every attached process, not only NATTCH.
 #include <ipcctl/linux/sysvipc.hpp>
 
+#include <ipcctl/linux/namespaces.hpp>
+
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
@@ -233,10 +235,21 @@ public:
   Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
     auto list = load(root, "shm", parse_sysvipc_shm, stat_all_shm);
     if (!list) return fail(list.error());
-    // shmid -> holders, from the /SYSV mappings of the walk
+    // shmid -> holders, from the /SYSV mappings of the walk by processes of
+    // the IPC namespace being read: in another, the same id is another segment.
+    std::unordered_map<int, bool> in_ns;
+    auto same_ns = [&](int pid) {
+      if (opts.ipc_ns == 0) return true;
+      auto [it, fresh] = in_ns.try_emplace(pid, true);
+      if (fresh) {
+        const auto inode = ns_inode(root, pid, model::NsType::ipc);
+        it->second = !inode || *inode == opts.ipc_ns;  // unreadable: as before namespaces were known
+      }
+      return it->second;
+    };
     std::unordered_multimap<std::int64_t, const model::MapEntry*> by_id;
     for (const auto& m : snap.walk->maps)
-      if (starts_with(m.path, "/SYSV")) by_id.emplace(static_cast<std::int64_t>(m.inode), &m);
+      if (starts_with(m.path, "/SYSV") && same_ns(m.pid)) by_id.emplace(static_cast<std::int64_t>(m.inode), &m);
     for (const auto& s : *list) {
       Object o = common_object(Kind::sysv_shm, s);
       o.size = s.size;

@@ -13,6 +13,23 @@ std::string_view via_name(Via v) {
   return "fd";
 }
 
+std::string_view ns_type_name(NsType t) { return t == NsType::ipc ? "ipc" : "net"; }
+
+std::optional<NsType> ns_type_of(Kind k) {
+  switch (k) {
+  case Kind::sysv_msg:
+  case Kind::sysv_shm:
+  case Kind::sysv_sem:
+  case Kind::posix_mq: return NsType::ipc;
+  case Kind::unix_socket:
+  case Kind::tcp:
+  case Kind::udp: return NsType::net;
+  default: return std::nullopt;
+  }
+}
+
+std::string ns_suffix(NsType t, std::uint64_t inode) { return fmt::format("@{}:{}", ns_type_name(t), inode); }
+
 std::string key_text(std::uint32_t key) { return fmt::format("0x{:08x}", key); }
 std::string mode_text(std::uint32_t mode) { return fmt::format("{:04o}", mode); }
 

@@ -47,6 +47,33 @@ struct Owner {
   std::string group;
 };
 
+// The namespace an object lives in: SysV objects and POSIX message queues in
+// an IPC namespace, sockets in a network namespace (see ns_type_of). Ids and
+// names repeat across IPC namespaces, so refs of objects outside ipcctl's
+// own namespace carry "@ipc:INODE".
+enum class NsType : std::uint8_t { ipc, net };
+std::string_view ns_type_name(NsType t);         // "ipc", "net"
+std::optional<NsType> ns_type_of(Kind k);        // nullopt: the kind has no namespace
+// "@ipc:4026532281": the ref suffix of an object in a namespace not ipcctl's own.
+std::string ns_suffix(NsType t, std::uint64_t inode);
+
+// A container told from the cgroup path of a namespace's processes.
+struct Container {
+  std::string runtime;  // "docker", "containerd", "cri-o", "podman", "systemd-nspawn", "lxc"
+  std::string id;       // the runtime's container id (a machine name for nspawn and lxc)
+  std::string cgroup;   // the cgroup path it was told from
+  bool operator==(const Container&) const = default;
+};
+
+struct Namespace {
+  NsType type = NsType::ipc;
+  std::uint64_t inode = 0;
+  bool own = true;                     // ipcctl's own namespace: refs carry no suffix
+  std::optional<Container> container;  // null for ipcctl's own, or when no runtime is recognised
+  std::string path;  // the file it is entered through: /proc/PID/ns/ipc, /run/netns/NAME
+  bool operator==(const Namespace&) const = default;
+};
+
 // How people and JSON spell a SysV key ("0x00001234") and permission bits ("0600").
 std::string key_text(std::uint32_t key);
 std::string mode_text(std::uint32_t mode);
@@ -66,6 +93,7 @@ struct Object {
   std::vector<Holder> peer_holders;  // the other end's holders, where it was listed
   std::vector<Field> detail;
   std::optional<std::string> error;  // set when part of the object could not be read
+  std::optional<Namespace> ns;       // for the kinds ns_type_of names, when known
 
   // The detail value for `key`, or nullptr.
   const Value* find(std::string_view key) const;

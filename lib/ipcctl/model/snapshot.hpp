@@ -25,6 +25,7 @@ struct Process {
   std::uint32_t uid = 0, gid = 0;
   SignalMasks signals;
   bool kernel_thread = false;
+  std::uint64_t ipc_ns = 0;  // its IPC namespace's inode, read only for -A; 0: unknown
 };
 
 enum class FdType : std::uint8_t { path, pipe, socket, anon, other };
@@ -71,6 +72,9 @@ struct Snapshot {
   std::vector<Object> objects;
   std::vector<std::string> warnings;
   std::shared_ptr<Walk> walk = std::make_shared<Walk>();
+  // The namespaces read, ipcctl's own first; empty when only its own were
+  // (the default).
+  std::vector<Namespace> namespaces;
 
   void warn(std::string text);
   const Process* process(int pid) const;

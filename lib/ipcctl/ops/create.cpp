@@ -9,6 +9,8 @@
 // detail names the sysctl involved and its current value, read only then.
 #include <ipcctl/ops/create.hpp>
 
+#include <ipcctl/linux/namespaces.hpp>
+
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
@@ -366,8 +368,9 @@ Result<std::string> fifo_path(std::string_view path) {
   return out + std::string(base);
 }
 
-Result<model::Object> create(const CreateRequest& r) {
-  if (auto ok = check_request(r); !ok) return fail(ok.error());
+namespace {
+
+Result<model::Object> create_here(const CreateRequest& r) {
   switch (r.kind) {
   case Kind::sysv_msg: return create_sysv_msg(r);
   case Kind::sysv_shm: return create_sysv_shm(r);
@@ -379,6 +382,32 @@ Result<model::Object> create(const CreateRequest& r) {
   default: break;
   }
   return fail(usage(std::string(model::kind_name(r.kind)), "cannot be created with mk"));
+}
+
+} // namespace
+
+Result<model::Object> create(const CreateRequest& r) {
+  if (auto ok = check_request(r); !ok) return fail(ok.error());
+  if (!r.ns || r.ns->own) {
+    auto made = create_here(r);
+    const auto t = model::ns_type_of(r.kind);
+    if (made && t)
+      if (const auto own = sys::ns_inode(sys::ProcRoot("/"), 0, *t))
+        made->ns = model::Namespace{*t, *own, true, std::nullopt, {}};
+    return made;
+  }
+  if (model::ns_type_of(r.kind) != model::NsType::ipc || r.ns->type != model::NsType::ipc)
+    return fail(usage(std::string(model::kind_name(r.kind)), "does not live in an IPC namespace"));
+  // In another IPC namespace: created by a thread inside it. mq_open needs
+  // no mount there: it uses the namespace's own mqueue filesystem.
+  Result<model::Object> made = fail(Error{});
+  auto entered = sys::run_in_namespace(*r.ns, [&](const std::string&) { made = create_here(r); });
+  if (!entered) return fail(entered.error());
+  if (made) {
+    made->ns = r.ns;
+    made->ref += model::ns_suffix(r.ns->type, r.ns->inode);
+  }
+  return made;
 }
 
 } // namespace ipcctl::ops

@@ -22,6 +22,9 @@ struct CreateRequest {
   std::int64_t nsems = 1;     // sysv-sem
   std::int64_t value = 0;     // sysv-sem (every semaphore), posix-sem
   std::optional<std::int64_t> maxmsg, msgsize;  // posix-mq; unset: the system's default
+  // sysv-*, posix-mq: the IPC namespace to create it in (see
+  // sys::run_in_namespace); unset or own: ipcctl's own.
+  std::optional<model::Namespace> ns;
 };
 
 // The kinds mk can create: sysv-msg, sysv-shm, sysv-sem, posix-mq, posix-shm, posix-sem, fifo.

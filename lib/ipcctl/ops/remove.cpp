@@ -9,6 +9,7 @@
 // listed object from a newcomer.
 #include <ipcctl/ops/remove.hpp>
 
+#include <ipcctl/linux/namespaces.hpp>
 #include <ipcctl/linux/sysvipc.hpp>
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
@@ -384,9 +385,7 @@ Removal remove_file(const Object& o) {
   return {Status::removed, {}};
 }
 
-} // namespace
-
-Removal remove(const Object& o, bool force) {
+Removal remove_here(const Object& o, bool force) {
   switch (o.kind) {
   case Kind::sysv_msg:
   case Kind::sysv_shm:
@@ -399,6 +398,25 @@ Removal remove(const Object& o, bool force) {
   default: return refused(fmt::format("a {} cannot be removed: it goes when its holders close it",
                                       model::kind_name(o.kind)));
   }
+}
+
+} // namespace
+
+Removal remove(const Object& o, bool force) {
+  // An object of another IPC namespace is removed from a thread inside it
+  // (the identity guard runs there too): its id means another object here.
+  if (!o.ns || o.ns->own || o.ns->type != model::NsType::ipc) return remove_here(o, force);
+  Removal r;
+  auto entered = sys::run_in_namespace(*o.ns, [&](const std::string& mqueue_error) {
+    if (o.kind == Kind::posix_mq && !mqueue_error.empty()) r = failed(mqueue_error);
+    else r = remove_here(o, force);
+  });
+  if (!entered) {
+    const Error& e = entered.error();
+    if (e.denied()) return refused(fmt::format("entering its IPC namespace: {}", e.message()));
+    return failed(fmt::format("entering its IPC namespace: {}{}", e.message(), e.detail.empty() ? "" : ": " + e.detail));
+  }
+  return r;
 }
 
 } // namespace ipcctl::ops

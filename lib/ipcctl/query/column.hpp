@@ -31,8 +31,9 @@ struct Column {
 std::span<const Column> all_columns();
 // Case-insensitive lookup; nullptr when unknown.
 const Column* find_column(std::string_view name);
-// Default columns for a listing of the given kinds: a single kind gets its own view.
-std::vector<const Column*> default_columns(const model::KindSet& kinds);
+// Default columns for a listing of the given kinds: a single kind gets its
+// own view. With `namespaces` (ls -A, -N), NS and CONTAINER follow REF.
+std::vector<const Column*> default_columns(const model::KindSet& kinds, bool namespaces = false);
 
 // Text of a cell for people ("" for null).
 std::string cell_text(const Cell& c);

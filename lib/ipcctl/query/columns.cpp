@@ -254,6 +254,21 @@ std::vector<Column> build_columns() {
   add("PEER", "ref of the other end", l, [](const Object& o) { return opt(o.peer); });
   add("PEER_HOLDERS", "holders of the other end", l,
       [](const Object& o) -> Cell { return holders_text(o.peer_holders); }, true);
+  add("NS", "the namespace the object lives in, as ipc:INODE or net:INODE", l, [](const Object& o) -> Cell {
+    if (!o.ns) return {};
+    return fmt::format("{}:{}", model::ns_type_name(o.ns->type), o.ns->inode);
+  });
+  add("NS_INODE", "the inode of that namespace", r,
+      [](const Object& o) { return opt(o.ns ? std::optional(o.ns->inode) : std::nullopt); });
+  add("CONTAINER", "the container of the namespace, as RUNTIME:ID (12 digits of a hex id)", l,
+      [](const Object& o) -> Cell {
+        if (!o.ns || !o.ns->container) return {};
+        return fmt::format("{}:{}", o.ns->container->runtime, o.ns->container->id.substr(0, 12));
+      });
+  add("CGROUP", "the cgroup path the container was told from", l, [](const Object& o) -> Cell {
+    if (!o.ns || !o.ns->container) return {};
+    return o.ns->container->cgroup;
+  }, true);
   add("DETAIL", "the type's main fields, in short", l, detail_summary, true);
   add("ERROR", "what could not be read", l, [](const Object& o) { return opt(o.error); }, true);
   for (const auto& d : k_detail_keys) {
@@ -315,10 +330,15 @@ const Column* find_column(std::string_view name) {
   return nullptr;
 }
 
-std::vector<const Column*> default_columns(const model::KindSet& kinds) {
+std::vector<const Column*> default_columns(const model::KindSet& kinds, bool namespaces) {
   std::vector<const Column*> out;
-  for (auto name : default_names(kinds))
+  for (auto name : default_names(kinds)) {
     if (const Column* c = find_column(name)) out.push_back(c);
+    if (namespaces && name == "REF") {
+      out.push_back(find_column("NS"));
+      out.push_back(find_column("CONTAINER"));
+    }
+  }
   return out;
 }
 

@@ -82,7 +82,8 @@ private:
     }
     // Three or more: the object is a node, each holder tied to it.
     const std::string id = fmt::format("o{}", m_objects.size() + 1);
-    m_objects.push_back(GraphNode{id, false, 0, {}, {}, {}, o.ref, o.kind});
+    m_objects.push_back(GraphNode{id, false, 0, {}, {}, {}, o.ref, o.kind, {}});
+    if (o.ns && o.ns->type == model::NsType::ipc) m_objects.back().cluster = cluster_id(o.ns->inode);
     for (const auto& h : o.holders) {
       m_pids.insert(h.pid);
       std::string access = h.via == model::Via::fd ? h.access : std::string("map");
@@ -157,7 +158,35 @@ private:
     }
     for (auto& n : m_objects) g.nodes.push_back(std::move(n));
     g.edges = std::move(m_edges);
+    add_clusters(g);
     return g;
+  }
+
+  static std::string cluster_id(std::uint64_t inode) { return fmt::format("ns{}", inode); }
+
+  // One cluster per IPC namespace read, when there were several; each
+  // process goes in its own namespace's, each object node in its object's.
+  void add_clusters(Graph& g) const {
+    std::vector<const model::Namespace*> ipc;
+    for (const auto& ns : m_snap.namespaces)
+      if (ns.type == model::NsType::ipc) ipc.push_back(&ns);
+    if (ipc.size() < 2) {
+      for (auto& n : g.nodes) n.cluster.clear();
+      return;
+    }
+    for (auto& n : g.nodes) {
+      if (!n.process) continue;
+      const auto* p = m_snap.process(n.pid);
+      if (p != nullptr && p->ipc_ns != 0) n.cluster = cluster_id(p->ipc_ns);
+    }
+    for (const auto* ns : ipc) {
+      const std::string id = cluster_id(ns->inode);
+      if (std::none_of(g.nodes.begin(), g.nodes.end(), [&](const GraphNode& n) { return n.cluster == id; })) continue;
+      std::string label = fmt::format("ipc:{}", ns->inode);
+      if (ns->own) label += " (ipcctl's own)";
+      else if (ns->container) label += fmt::format("\n{} {}", ns->container->runtime, ns->container->id.substr(0, 12));
+      g.clusters.push_back(GraphCluster{id, std::move(label), ns->inode});
+    }
   }
 
   const std::string& user_name(std::uint32_t uid) {

@@ -23,6 +23,15 @@ struct GraphNode {
   std::string user;        // empty when unknown
   std::string ref;         // object nodes
   model::Kind kind{};      // object nodes
+  std::string cluster;     // the GraphCluster it is drawn in; empty: none
+};
+
+// An IPC namespace (a container, usually), drawn as a box around its
+// processes and objects when the snapshot read more than one (ls -A).
+struct GraphCluster {
+  std::string id;     // "ns4026532281"
+  std::string label;  // "ipc:4026532281\ndocker 0123456789ab"
+  std::uint64_t inode = 0;
 };
 
 enum class Direction { forward, both, none };  // none: a holder's tie to an object node
@@ -38,6 +47,7 @@ struct GraphEdge {
 struct Graph {
   std::vector<GraphNode> nodes;  // processes first (by pid), then objects
   std::vector<GraphEdge> edges;
+  std::vector<GraphCluster> clusters;  // in the snapshot's order of namespaces
 };
 
 struct GraphOptions {

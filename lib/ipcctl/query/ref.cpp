@@ -41,7 +41,12 @@ model::KindSet RefQuery::kinds() const {
 
 bool RefQuery::matches(const model::Object& o) const {
   if (kind && o.kind != *kind) return false;
-  if (ref) return o.ref == *ref;
+  if (ns) {
+    if (!o.ns || o.ns->inode != *ns) return false;
+  } else if ((ref || key) && o.ns && !o.ns->own) {
+    return false;  // an id or name without @ipc: is one of ipcctl's own namespace
+  }
+  if (ref) return o.ref == *ref || (o.ns && o.ref == *ref + model::ns_suffix(o.ns->type, o.ns->inode));
   if (key) return o.key == key;
   if (pid) {
     if (o.kind == Kind::signal) return o.id == *pid;
@@ -81,7 +86,8 @@ Result<RefQuery> parse_ref(std::string_view text) {
   const auto colon = text.find(':');
   if (colon == std::string_view::npos)
     return fail(bad(text, "expected TYPE:IDENTITY, pid:PID or an absolute path"));
-  const std::string_view type = text.substr(0, colon), ident = text.substr(colon + 1);
+  const std::string_view type = text.substr(0, colon);
+  std::string_view ident = text.substr(colon + 1);
   if (type == "pid") {
     if (!digits(ident) || ident == "0") return fail(bad(text, "pid: takes a process id"));
     q.pid = static_cast<int>(*to_i64(ident));
@@ -91,6 +97,19 @@ Result<RefQuery> parse_ref(std::string_view text) {
   if (!kind) return fail(bad(text, fmt::format("unknown type '{}' (see 'ipcctl ls --list-types')", type)));
   q.kind = *kind;
   if (ident.empty()) return fail(bad(text, "nothing after the type"));
+  std::string_view suffix;
+  if (const auto t = model::ns_type_of(*kind)) {
+    const std::string marker = fmt::format("@{}:", model::ns_type_name(*t));
+    if (const auto at = ident.rfind(marker); at != std::string_view::npos) {
+      const auto inode = ident.substr(at + marker.size());
+      if (!digits(inode) || *to_u64(inode) == 0)
+        return fail(bad(text, fmt::format("{}INODE takes the namespace's inode number (see ls -A)", marker)));
+      q.ns = *to_u64(inode);
+      suffix = ident.substr(at);
+      ident = ident.substr(0, at);
+      if (ident.empty()) return fail(bad(text, "nothing between the type and the namespace"));
+    }
+  }
   switch (*kind) {
   case Kind::sysv_msg:
   case Kind::sysv_shm:
@@ -143,7 +162,7 @@ Result<RefQuery> parse_ref(std::string_view text) {
     if (!digits(ident)) return fail(bad(text, "a signal state is named by its process id"));
     break;
   }
-  q.ref = std::string(text);
+  q.ref = std::string(text.substr(0, text.size() - suffix.size()));
   return q;
 }
 

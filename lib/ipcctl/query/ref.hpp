@@ -2,7 +2,9 @@
 // Refs as users type them, for show (and later rm): "sysv-shm:32769",
 // "sysv-shm:key=0x1234", "posix-mq:/orders", "pipe:48213", a plain path
 // ("/dev/shm/x", a FIFO or unix socket path), or "pid:812" (everything that
-// process holds). Parsing checks the identity's form for the type.
+// process holds). Parsing checks the identity's form for the type. A SysV
+// or POSIX queue ref may end in "@ipc:INODE" (a socket's in "@net:INODE"):
+// the object of that namespace; without it, the object of ipcctl's own.
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/util/result.hpp>
 
@@ -19,10 +21,13 @@ struct RefQuery {
   std::optional<std::uint32_t> key;   // sysv-*:key=K
   std::optional<int> pid;             // pid:N
   std::optional<std::string> path;    // a plain absolute path
+  std::optional<std::uint64_t> ns;    // @ipc:INODE, @net:INODE: the namespace's inode
 
   // The kinds a collection must run to answer this query.
   model::KindSet kinds() const;
   bool matches(const model::Object& o) const;
+  // Whether the ref names an object of another namespace than ipcctl's own.
+  bool foreign() const { return ns.has_value(); }
   // The file a path, fifo: or unix:PATH ref names: a listing must look at
   // it, as ls --scan does, to find a FIFO or socket file nobody holds.
   std::optional<std::string> file() const;

@@ -92,15 +92,36 @@ std::string_view direction_name(Direction d) {
 
 } // namespace
 
+// Calls node(n, indent) for the nodes outside any cluster, then, for each
+// cluster, open(c) before its nodes and close() after them.
+template <class Node, class Open, class Close>
+void each_node(const Graph& g, Node node, Open open, Close close) {
+  for (const auto& n : g.nodes)
+    if (n.cluster.empty()) node(n, "  ");
+  for (const auto& c : g.clusters) {
+    open(c);
+    for (const auto& n : g.nodes)
+      if (n.cluster == c.id) node(n, "    ");
+    close();
+  }
+}
+
 std::string render_dot(const Graph& g) {
   std::string out = "digraph ipc {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n"
                     "  edge [fontname=\"Helvetica\", fontsize=9];\n";
-  for (const auto& n : g.nodes) {
-    if (n.process) out += fmt::format("  {} [shape=box, label={}];\n", n.id, dot_quote(node_label(n)));
-    else
-      out += fmt::format("  {} [shape=ellipse, style=filled, fillcolor=\"#f0f0f0\", color=\"{}\", label={}];\n", n.id,
-                         colour(n.kind), dot_quote(n.ref));
-  }
+  each_node(
+      g,
+      [&](const GraphNode& n, std::string_view indent) {
+        if (n.process) out += fmt::format("{}{} [shape=box, label={}];\n", indent, n.id, dot_quote(node_label(n)));
+        else
+          out += fmt::format("{}{} [shape=ellipse, style=filled, fillcolor=\"#f0f0f0\", color=\"{}\", label={}];\n",
+                             indent, n.id, colour(n.kind), dot_quote(n.ref));
+      },
+      [&](const query::GraphCluster& c) {
+        out += fmt::format("  subgraph cluster_{} {{\n    label={};\n    style=rounded;\n    color=\"#999999\";\n", c.id,
+                           dot_quote(c.label));
+      },
+      [&] { out += "  }\n"; });
   for (const auto& e : g.edges) {
     out += fmt::format("  {} -> {} [dir={}, color=\"{}\", label={}];\n", e.from, e.to, direction_name(e.direction),
                        colour(e.kind),
@@ -111,10 +132,14 @@ std::string render_dot(const Graph& g) {
 
 std::string render_mermaid(const Graph& g) {
   std::string out = "flowchart LR\n";
-  for (const auto& n : g.nodes) {
-    if (n.process) out += fmt::format("  {}[\"{}\"]\n", n.id, mermaid_text(node_label(n)));
-    else out += fmt::format("  {}((\"{}\"))\n", n.id, mermaid_text(n.ref));
-  }
+  each_node(
+      g,
+      [&](const GraphNode& n, std::string_view indent) {
+        if (n.process) out += fmt::format("{}{}[\"{}\"]\n", indent, n.id, mermaid_text(node_label(n)));
+        else out += fmt::format("{}{}((\"{}\"))\n", indent, n.id, mermaid_text(n.ref));
+      },
+      [&](const query::GraphCluster& c) { out += fmt::format("  subgraph {}[\"{}\"]\n", c.id, mermaid_text(c.label)); },
+      [&] { out += "  end\n"; });
   for (const auto& e : g.edges) {
     const std::string_view arrow = e.direction == Direction::forward ? "-->"
                                    : e.direction == Direction::both  ? "<-->"
@@ -135,12 +160,12 @@ std::string render_graph_json(const Graph& g, std::span<const std::string> warni
     const auto& n = g.nodes[i];
     out += i ? ",\n    " : "\n    ";
     if (n.process)
-      out += fmt::format(R"({{"id": {}, "kind": "process", "pid": {}, "comm": {}, "uid": {}, "user": {}, "ref": null, "type": null}})",
+      out += fmt::format(R"({{"id": {}, "kind": "process", "pid": {}, "comm": {}, "uid": {}, "user": {}, "ref": null, "type": null, "cluster": {}}})",
                          str(n.id), n.pid, str(n.comm), n.uid ? std::to_string(*n.uid) : "null",
-                         n.user.empty() ? "null" : str(n.user));
+                         n.user.empty() ? "null" : str(n.user), n.cluster.empty() ? "null" : str(n.cluster));
     else
-      out += fmt::format(R"({{"id": {}, "kind": "object", "pid": null, "comm": null, "uid": null, "user": null, "ref": {}, "type": {}}})",
-                         str(n.id), str(n.ref), str(model::kind_name(n.kind)));
+      out += fmt::format(R"({{"id": {}, "kind": "object", "pid": null, "comm": null, "uid": null, "user": null, "ref": {}, "type": {}, "cluster": {}}})",
+                         str(n.id), str(n.ref), str(model::kind_name(n.kind)), n.cluster.empty() ? "null" : str(n.cluster));
   }
   out += g.nodes.empty() ? "],\n  \"edges\": [" : "\n  ],\n  \"edges\": [";
   for (std::size_t i = 0; i < g.edges.size(); ++i) {
@@ -152,7 +177,13 @@ std::string render_graph_json(const Graph& g, std::span<const std::string> warni
                        str(e.from), str(e.to), str(model::kind_name(e.kind)), direction_name(e.direction),
                        e.access.empty() ? "null" : str(e.access), e.refs.size(), refs);
   }
-  out += g.edges.empty() ? "],\n  \"warnings\": [" : "\n  ],\n  \"warnings\": [";
+  out += g.edges.empty() ? "],\n  \"clusters\": [" : "\n  ],\n  \"clusters\": [";
+  for (std::size_t i = 0; i < g.clusters.size(); ++i) {
+    const auto& c = g.clusters[i];
+    out += fmt::format(R"({}{{"id": {}, "namespace": {{"type": "ipc", "inode": {}}}, "label": {}}})", i ? ", " : "",
+                       str(c.id), c.inode, str(c.label));
+  }
+  out += "],\n  \"warnings\": [";
   for (std::size_t i = 0; i < warnings.size(); ++i) out += (i ? ", " : "") + str(warnings[i]);
   return out + "]\n}\n";
 }

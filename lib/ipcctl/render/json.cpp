@@ -217,6 +217,25 @@ void write_object(Writer& w, const model::Object& o) {
   w.key("peer_holders");
   if (o.peer) write_holders(w, o.peer_holders);
   else w.null();
+  w.key("namespace");
+  if (o.ns) {
+    w.begin_object();
+    w.key("type"), w.string(model::ns_type_name(o.ns->type));
+    w.key("inode"), w.number(static_cast<std::int64_t>(o.ns->inode));
+    w.end_object();
+  } else {
+    w.null();
+  }
+  w.key("container");
+  if (o.ns && o.ns->container) {
+    w.begin_object();
+    w.key("runtime"), w.string(o.ns->container->runtime);
+    w.key("id"), w.string(o.ns->container->id);
+    w.key("cgroup"), w.string(o.ns->container->cgroup);
+    w.end_object();
+  } else {
+    w.null();
+  }
   w.key("detail");
   w.begin_object();
   for (const auto& f : o.detail) {

@@ -166,6 +166,11 @@ std::string render_details(std::span<const model::Object> objects, const TableOp
     if (o.key) line("key", model::key_text(*o.key));
     if (o.name) line("name", *o.name);
     if (o.inode) line("inode", fmt::format("{}", *o.inode));
+    if (o.ns) {
+      line("namespace", fmt::format("{}:{}{}", model::ns_type_name(o.ns->type), o.ns->inode,
+                                    o.ns->own ? " (ipcctl's own)" : ""));
+      if (const auto& c = o.ns->container) line("container", fmt::format("{} {} ({})", c->runtime, c->id, c->cgroup));
+    }
     if (o.owner.uid) {
       std::string owner = o.owner.user.empty() ? fmt::format("{}", *o.owner.uid)
                                                : fmt::format("{} ({})", o.owner.user, *o.owner.uid);
