@@ -65,6 +65,9 @@ complete -c ipcctl -n "__fish_seen_subcommand_from ls list audit graph export" -
 complete -c ipcctl -n "__fish_seen_subcommand_from $select" -s p -l pid -x -a '(__ipcctl_pids)' -d 'only objects these processes hold'
 complete -c ipcctl -n "__fish_seen_subcommand_from $select" -s u -l user -x -a '(__fish_complete_users)' -d 'objects owned by USER or held by its processes'
 complete -c ipcctl -n "__fish_seen_subcommand_from $select" -s Q -l filter -x -d 'filter expression'
+complete -c ipcctl -n "__fish_seen_subcommand_from $select show" -s A -l all-namespaces -d 'every IPC and network namespace (containers)'
+complete -c ipcctl -n "__fish_seen_subcommand_from $select show" -s N -l namespace -x -a '(__fish_complete_pids)' -d 'only the namespace of PID, an inode or a namespace file'
+complete -c ipcctl -n "__fish_seen_subcommand_from mk create" -s N -l namespace -x -a '(__fish_complete_pids)' -d 'create it in the IPC namespace of PID'
 complete -c ipcctl -n "__fish_seen_subcommand_from ls list rm remove audit" -l scan -x -a '(__fish_complete_directories)' -d 'also FIFOs and socket files under DIR'
 complete -c ipcctl -n "__fish_seen_subcommand_from ls list show audit limits mk create rm remove" -s J -l json -d 'print JSON'
 

@@ -145,7 +145,7 @@ ls_json() {
 }
 
 # The keys every object and holder carries (null when they do not apply).
-OBJECT_KEYS='["ref","type","id","key","name","inode","owner","mode","size","holders","peer","detail"]'
+OBJECT_KEYS='["ref","type","id","key","name","inode","owner","mode","size","holders","peer","namespace","container","detail"]'
 HOLDER_KEYS='["pid","comm","fd","access","via"]'
 
 # check_contract WHAT DOC: the document-level rules of DESIGN.md's JSON. One

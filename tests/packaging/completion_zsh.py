@@ -62,8 +62,16 @@ def check_ipcctl(exe, script):
     top = help_text([exe])
     m = re.search(r"commands=\((.*?)\n\s*\)", script, re.S)
     listed = set(re.findall(r"'([\w-]+):", m.group(1))) if m else set()
-    select = re.search(r"select=\((.*?)\n\s*\)", script, re.S)
-    select_text = select.group(1) if select else ""
+    # The spec arrays branches expand: select (-t -p -u -Q --scan), ns (-A -N).
+    arrays = {}
+    for name in ("select", "ns"):
+        m_array = re.search(r"\b%s=\((.*?)\n\s*\)" % name, script, re.S)
+        specs = []
+        for spec in (m_array.group(1) if m_array else "").strip().splitlines():
+            spec = spec.strip()
+            b = re.search(r"\{(-\w\+?),(--[\w-]+=?)\}", spec)
+            specs += [b.group(1), b.group(2)] if b else [spec]
+        arrays[name] = specs
     for names in help_subcommands(top):
         for n in names:
             if n not in listed:
@@ -76,17 +84,13 @@ def check_ipcctl(exe, script):
             problem(f"_ipcctl: no case branch for {names[0]}")
             continue
         text = branch.group(1)
-        # ${select[a,b]}: the a-th to b-th words of the select specs (braces expand to two).
-        specs = []
-        for spec in select_text.strip().splitlines():
-            spec = spec.strip()
-            b = re.search(r"\{(-\w\+?),(--[\w-]+=?)\}", spec)
-            specs += [b.group(1), b.group(2)] if b else [spec]
-        for ref in re.findall(r"\$\{?select(?:\[(\d+),(-?\d+)\])?\}?", text):
-            lo = int(ref[0]) if ref[0] else 1
-            hi = int(ref[1]) if ref[1] else len(specs)
-            hi = len(specs) + hi + 1 if hi < 0 else hi
-            text += "\n" + "\n".join("{" + s + " " for s in specs[lo - 1:hi])
+        # ${select[a,b]}: the a-th to b-th words of the specs (braces expand to two).
+        for name, specs in arrays.items():
+            for ref in re.findall(r"\$\{?%s(?:\[(\d+),(-?\d+)\])?\}?" % name, text):
+                lo = int(ref[0]) if ref[0] else 1
+                hi = int(ref[1]) if ref[1] else len(specs)
+                hi = len(specs) + hi + 1 if hi < 0 else hi
+                text += "\n" + "\n".join("{" + s + " " for s in specs[lo - 1:hi])
         compare(f"_ipcctl {names[0]}", set(OPTION.findall(text)), help_longs(help_text([exe, names[0]])))
 
 

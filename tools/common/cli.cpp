@@ -39,10 +39,14 @@ void add_select_options(CLI::App& cmd, SelectOptions& o) {
 void add_namespace_options(CLI::App& cmd, SelectOptions& o) {
   auto* all = cmd.add_flag("-A,--all-namespaces", o.all_namespaces,
                            "every IPC and network namespace of the machine (containers), not only ipcctl's own");
-  cmd.add_option("-N,--namespace", o.ns,
-                 "only the namespace of PID, or with that inode, or of a namespace file (/run/netns/NAME)")
-      ->type_name("NS")
+  add_namespace_option(cmd, o.ns, "only the namespace of PID, or with that inode, or of a namespace file (/run/netns/NAME)")
       ->excludes(all);
+}
+
+CLI::Option* add_namespace_option(CLI::App& cmd, std::string& ns, const std::string& help) {
+  return cmd.add_option("-N,--namespace", ns, help)->type_name("NS")->check([](const std::string& s) {
+    return s.empty() ? std::string("is empty: give a PID, a namespace inode or a path") : std::string();
+  });
 }
 
 std::vector<sys::NsTarget> parse_namespace(const std::string& spec) {

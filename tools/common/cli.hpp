@@ -57,6 +57,8 @@ private:
 
 // -A and -N alone, for commands without the rest of the selection (show).
 void add_namespace_options(CLI::App& cmd, SelectOptions& o);
+// -N/--namespace NS alone (mk), refusing an empty NS.
+CLI::Option* add_namespace_option(CLI::App& cmd, std::string& ns, const std::string& help);
 // -N's argument; throws UsageError when malformed, Fatal when it names nothing.
 std::vector<sys::NsTarget> parse_namespace(const std::string& spec);
 

@@ -150,9 +150,7 @@ void setup_mk(CLI::App& app, Action& action) {
                        ->type_name("PATH");
   o.proj_opt = mk->add_option("--proj", o.proj, "with --key-from: the project id, 1 to 255 (default 1)")
                    ->type_name("N");
-  mk->add_option("-N,--namespace", o.ns, "create it in the IPC namespace of PID, or with that inode, or of a "
-                 "namespace file")
-      ->type_name("NS");
+  add_namespace_option(*mk, o.ns, "create it in the IPC namespace of PID, or with that inode, or of a namespace file");
   mk->add_flag("-J,--json", o.json, "print the new object as JSON (see ipcctl-json(7)) instead of its ref");
   mk->footer(
       "Examples:\n"
