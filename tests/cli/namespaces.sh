@@ -165,6 +165,34 @@ ls_json -A -t posix-mq
 expect "the namespaced queue is gone" "$LS" "[.objects[] | select(.ref == \"posix-mq:$mq@ipc:$ipc_a2\")] | length" 0
 expect "the host's queue of the same name stays" "$LS" "[.objects[] | select(.ref == \"posix-mq:$mq\")] | length" 1
 
+# --- rm --orphaned, per namespace --------------------------------------------------
+# A segment made by ipcctl mk in B: its creator (ipcctl) is gone, nobody attached.
+run_ipcctl mk sysv-shm -s 4K -N "$ub"
+orphan=$OUT
+[[ $RC == 0 && $orphan == *"@ipc:$ipc_b" ]] || fail "mk sysv-shm -N B: exit $RC: $OUT $ERR"
+run_ipcctl rm --orphaned -t sysv-shm -N "$ua" --dry-run
+[[ $OUT != *"$orphan"* ]] && ok "rm --orphaned -N A: not B's orphan" || fail "rm --orphaned -N A picked B's: $OUT"
+run_ipcctl rm --orphaned -t sysv-shm -A --dry-run
+[[ $OUT == *"would remove $orphan"* && $OUT != *"sysv-shm:$id_b@ipc:$ipc_b"* ]] &&
+  ok "rm --orphaned -A: B's orphan, not B's attached segment" || fail "rm --orphaned -A --dry-run: $OUT $ERR"
+run_ipcctl rm --orphaned -t sysv-shm -N "$ub"
+[[ $RC == 0 && $OUT == "removed $orphan"* ]] && ok "rm --orphaned -N B removes it" || fail "rm --orphaned -N B: $RC $OUT $ERR"
+
+# --- without privilege: what could be seen, and a warning for the rest ------------
+if command -v setpriv >/dev/null; then
+  RC=0
+  OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$IPCCTL" ls -A -t sysv-shm --json 2>"$WORK/err") || RC=$?
+  [[ $RC == 0 ]] && ok "ls -A as nobody: exit 0" || fail "ls -A as nobody: exit $RC: $(cat "$WORK/err")"
+  expect_true "ls -A as nobody: says what it could not read" "$OUT" '.warnings | any(test("namespace"))' .warnings
+  expect "ls -A as nobody: no object of a namespace it could not enter" "$OUT" \
+    "[.objects[] | select(.namespace.inode == $ipc_b)] | length" 0
+  RC=0
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$IPCCTL" rm --force "sysv-shm:$id_b@ipc:$ipc_b" 2>"$WORK/err" || RC=$?
+  [[ $RC == 1 ]] && ok "rm in another namespace as nobody: exit 1 ($(head -c 120 "$WORK/err"))" || fail "rm as nobody: exit $RC: $(cat "$WORK/err")"
+  ls_json -A -t sysv-shm
+  expect "and B's segment is still there" "$LS" "[.objects[] | select(.ref == \"sysv-shm:$id_b@ipc:$ipc_b\")] | length" 1
+fi
+
 # --- graph ---------------------------------------------------------------------
 run_ipcctl graph -A -t sysv-shm -F json
 expect_true "graph -A: a cluster per IPC namespace" "$OUT" \
