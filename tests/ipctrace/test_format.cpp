@@ -128,6 +128,14 @@ TEST_CASE("trace::event_json") {
   CHECK(j["peers"][0]["pid"] == 813);
   CHECK(j["detail"]["address"] == "/run/x.sock");
   CHECK(j["payload_hex"].is_null());
+  CHECK(j["namespace"].is_null());
+  SUBCASE("the channel's namespace") {
+    Event n = e;
+    n.ns = std::pair{model::NsType::net, std::uint64_t{4026531840}};
+    const auto k = event_json(n);
+    CHECK(k["namespace"]["type"] == "net");
+    CHECK(k["namespace"]["inode"] == 4026531840u);
+  }
   SUBCASE("every key is present for a lifecycle event too") {
     Event c;
     c.rec.kind = model::Kind::pipe;
@@ -136,7 +144,7 @@ TEST_CASE("trace::event_json") {
     const auto k = event_json(c);
     for (const char* key : {"time", "mono_ns", "pid", "tid", "comm", "syscall", "mechanism", "op", "ref", "fd",
                             "direction", "bytes_requested", "bytes", "exact", "result", "errno", "duration_ns",
-                            "peers", "detail", "payload_hex"})
+                            "peers", "namespace", "detail", "payload_hex"})
       CHECK_MESSAGE(k.contains(key), key);
     CHECK(k["bytes"].is_null());
     CHECK(k["result"].is_null());

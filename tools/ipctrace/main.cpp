@@ -8,8 +8,10 @@
 #include "common/run.hpp"
 #include "ipcctl_version.h"
 
+#include <ipcctl/trace/bpf_config.h>
 #include <ipcctl/trace/output.hpp>
 #include <ipcctl/trace/syscalls.hpp>
+#include <ipcctl/trace/system.hpp>
 #include <ipcctl/trace/tracer.hpp>
 #include <ipcctl/util/error.hpp>
 #include <ipcctl/util/parse.hpp>
@@ -28,7 +30,10 @@ using namespace ipcctl;
 
 volatile std::sig_atomic_t g_root = 0;
 
-void on_stop_signal(int) { trace::Tracer::request_stop(); }
+void on_stop_signal(int) {
+  trace::Tracer::request_stop();
+  trace::SystemTracer::request_stop();
+}
 void on_forward(int sig) {
   if (g_root > 0) ::kill(g_root, sig);
 }
@@ -80,6 +85,9 @@ struct Options {
   std::string pids, comms, channels;
   bool fast = false;
   bool utc = false;
+  bool system = false;
+  std::string cgroup;
+  double duration = 0;
 };
 
 constexpr const char* k_footer = R"(Mechanisms (-e): pipe fifo unix tcp udp sysv-msg sysv-shm sysv-sem posix-mq
@@ -93,9 +101,95 @@ stops at every system call, which is slower than a launched trace. With --fast,
 sends and signals are reported at their entry: bytes are the requested count
 (an upper bound), and result and duration are unknown.
 
+System-wide (--system, -a): every process's IPC from an eBPF program, or only
+that of --pid (and the children they fork), --comm, --cgroup, or of CMD's
+process tree; until Ctrl-C, --duration or CMD's exit. Needs CAP_BPF and
+CAP_PERFMON (or root) and a kernel with BTF. No payloads (-s), no descriptor
+passing, no lifecycle events but FIFO and message queue opens; splice, tee,
+vmsplice and sendfile are not seen.
+
 Exit status: the traced command's; 1 when tracing failed, 2 for bad usage.)";
 
+std::FILE* open_output(const std::string& path) {
+  if (path.empty()) return stdout;
+  std::FILE* out = std::fopen(path.c_str(), "we");  // close-on-exec: the command must not inherit it
+  if (!out) {
+    const Error e = sys_error("open", path);
+    throw Fatal(fmt::format("{} (check the directory exists and is writable)", e.message()));
+  }
+  return out;
+}
+
+struct Closer {
+  std::FILE* f;
+  ~Closer() {
+    if (f != stdout) std::fclose(f);
+  }
+};
+
+// --system: the eBPF backend, with the filters in the kernel.
+int body_system(const Options& o, const std::vector<std::string>& command, int& kill_signal) {
+  if (!o.attach.empty()) throw UsageError("-p and --system exclude each other (--pid narrows --system)");
+  if (o.payload > 0 || o.hex) throw UsageError("--system shows no payloads (-s, -x): use the ptrace mode");
+  if (o.fast) throw UsageError("--fast applies to the ptrace mode only");
+  if (o.duration < 0) throw UsageError("--duration must be positive");
+  if (o.interval < 0) throw UsageError("--interval must be positive");
+  if (!IPCCTL_HAVE_BPF)
+    throw Fatal("--system: this ipctrace was built without eBPF support; trace one command with ptrace: ipctrace -- CMD");
+
+  trace::SystemOptions sopts;
+  sopts.kinds = parse_mechanisms(o.mechanisms);
+  if (!o.pids.empty()) sopts.pids = tools::parse_pid_list(o.pids);
+  sopts.comms = split_list(o.comms);
+  for (const auto& c : sopts.comms)
+    if (c.size() > 15) throw UsageError(fmt::format("--comm: '{}' is longer than a command name (15 bytes)", c));
+  if (!o.cgroup.empty()) {
+    auto id = trace::cgroup_id(o.cgroup);
+    if (!id) throw UsageError(fmt::format("--cgroup: {}", id.error().message()));
+    sopts.cgroup = *id;
+  }
+  sopts.summary = o.summary;
+  sopts.interval_s = o.summary ? o.interval : 0;
+  sopts.duration_s = o.duration;
+
+  trace::OutputOptions oopts;  // --pid and --comm are the kernel's filters here
+  oopts.json = o.json;
+  oopts.summary = o.summary;
+  oopts.format.utc = o.utc;
+  oopts.channels = split_list(o.channels);
+
+  Closer closer{open_output(o.output)};
+  trace::Resolver resolver;
+  trace::Output output(oopts, closer.f, resolver);
+  trace::SystemTracer tracer(sopts, output);
+  if (auto r = tracer.start(command); !r) throw Fatal(r.error().message());
+  if (command.empty()) {
+    handle(SIGINT, on_stop_signal);
+    handle(SIGTERM, on_stop_signal);
+    handle(SIGHUP, on_stop_signal);
+  } else {
+    // The command gets the terminal's Ctrl-C; we stop when it exits.
+    g_root = tracer.command_pid();
+    std::signal(SIGINT, SIG_IGN);
+    std::signal(SIGQUIT, SIG_IGN);
+    handle(SIGTERM, on_forward);
+    handle(SIGHUP, on_forward);
+  }
+  fmt::print(stderr, "ipctrace: eBPF hooks: {}\n", tracer.capabilities());
+  auto status = tracer.run();
+  if (!status) throw Fatal(status.error().message());
+  output.finish();
+  const auto stats = tracer.stats();
+  fmt::print(stderr, "ipctrace: {} events, {} lost{}\n", stats.events, stats.lost_events + stats.lost_rows,
+             stats.lost_events + stats.lost_rows > 0 ? " (the kernel's buffers were full: try -c, or narrow with -e/--pid)" : "");
+  kill_signal = status->signal;
+  return status->code;
+}
+
 int body(const Options& o, const std::vector<std::string>& command, int& kill_signal) {
+  if (o.system) return body_system(o, command, kill_signal);
+  if (o.duration != 0) throw UsageError("--duration applies to --system");
+  if (!o.cgroup.empty()) throw UsageError("--cgroup applies to --system");
   if (command.empty() == o.attach.empty())
     throw UsageError(o.attach.empty() ? "give a command to run (ipctrace [options] -- CMD ARGS...) or -p PID"
                                       : "-p and a command exclude each other");
@@ -117,20 +211,8 @@ int body(const Options& o, const std::vector<std::string>& command, int& kill_si
   oopts.comms = split_list(o.comms);
   oopts.channels = split_list(o.channels);
 
-  std::FILE* out = stdout;
-  if (!o.output.empty()) {
-    out = std::fopen(o.output.c_str(), "we");  // close-on-exec: the command must not inherit it
-    if (!out) {
-      const Error e = sys_error("open", o.output);
-      throw Fatal(fmt::format("{} (check the directory exists and is writable)", e.message()));
-    }
-  }
-  struct Closer {
-    std::FILE* f;
-    ~Closer() {
-      if (f != stdout) std::fclose(f);
-    }
-  } closer{out};
+  std::FILE* out = open_output(o.output);
+  Closer closer{out};
 
   trace::Resolver resolver;
   trace::Output output(oopts, out, resolver);
@@ -173,7 +255,8 @@ int main(int argc, char** argv) {
   using namespace ipcctl::tools;
   CLI::App app{"ipctrace: who sends how much to whom, over which IPC channel, as it happens\n"
                "usage: ipctrace [OPTIONS] [--] CMD ARGS...\n"
-               "       ipctrace [OPTIONS] -p PID[,PID...]",
+               "       ipctrace [OPTIONS] -p PID[,PID...]\n"
+               "       ipctrace --system [--pid PID,...] [--comm NAME,...] [--cgroup PATH] [--duration SEC] [-- CMD ARGS...]",
                "ipctrace"};
   app.set_version_flag("-V,--version", std::string("ipctrace ") + IPCCTL_VERSION);
   app.footer(k_footer);
@@ -194,6 +277,9 @@ int main(int argc, char** argv) {
   app.add_option("--channel", o.channels, "show only events on these channels (pipe:4567,...)")->type_name("REF,...");
   app.add_flag("--fast", o.fast, "report sends and signals at their entry: fewer stops, bytes are upper bounds");
   app.add_flag("--utc", o.utc, "print times in UTC");
+  app.add_flag("-a,--system", o.system, "trace every process with eBPF (root); --pid, --comm, --cgroup narrow it");
+  app.add_option("--cgroup", o.cgroup, "with --system: only processes in this cgroup (v2)")->type_name("PATH");
+  app.add_option("--duration", o.duration, "with --system: stop after SEC seconds")->type_name("SEC");
 
   int kill_signal = 0;
   const int rc = run(app, argc, argv, [&] {

@@ -4,11 +4,13 @@
 // the resolved Event the output stages read (channel ref, names, peers).
 // Backends (ptrace now, eBPF later) only ever produce Records.
 #include <ipcctl/model/kind.hpp>
+#include <ipcctl/model/object.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ipcctl::trace {
@@ -99,6 +101,9 @@ struct Event {
   std::vector<Peer> peers;  // sorted by pid; empty when unknown
   std::string name;      // the record's string (path, fd list), if any
   std::string payload;   // the first bytes moved, when asked for
+  // The namespace the channel lives in (IPC for SysV and POSIX queues, net
+  // for sockets), as the process's /proc/PID/ns link says; none when unknown.
+  std::optional<std::pair<model::NsType, std::uint64_t>> ns;
 };
 
 // "pipe:4567", "posix-mq:/q", "signal:812": the ipcctl ref of a record's

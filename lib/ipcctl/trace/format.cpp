@@ -198,6 +198,8 @@ nlohmann::ordered_json event_json(const Event& e) {
   ordered_json peers = ordered_json::array();
   for (const auto& p : e.peers) peers.push_back({{"pid", p.pid}, {"comm", p.comm}});
   j["peers"] = std::move(peers);
+  j["namespace"] = e.ns ? ordered_json{{"type", model::ns_type_name(e.ns->first)}, {"inode", e.ns->second}}
+                        : ordered_json();
   ordered_json d = ordered_json::object();
   if (r.kind == model::Kind::signal) {
     d["signal"] = signal_name(r.aux);
@@ -244,10 +246,10 @@ void Summary::merge(std::vector<Peer>& into, const std::vector<Peer>& more) {
   std::sort(into.begin(), into.end(), [](const Peer& a, const Peer& b) { return a.pid < b.pid; });
 }
 
-void Summary::add(const Event& e) {
+Summary::Row* Summary::row_for(const Event& e) {
   const Record& r = e.rec;
   const bool counted = is_data(r.op) || r.op == Op::sem_op || r.op == Op::signal_send;
-  if (!counted) return;
+  if (!counted) return nullptr;
   Row& row = m_rows[{e.ref.empty() ? std::string(model::kind_name(r.kind)) : e.ref, r.pid, static_cast<int>(r.dir)}];
   if (row.messages == 0 && row.errors == 0) {
     row.ref = e.ref.empty() ? std::string(model::kind_name(r.kind)) : e.ref;
@@ -259,13 +261,48 @@ void Summary::add(const Event& e) {
     row.name = e.name;
   }
   merge(row.peers, e.peers);
+  return &row;
+}
+
+void Summary::add(const Event& e) {
+  Row* row = row_for(e);
+  if (!row) return;
+  const Record& r = e.rec;
   if (r.result < 0 && !(r.flags & k_entry_only)) {
-    ++row.errors;
+    ++row->errors;
   } else {
-    row.messages += r.aux > 0 && is_data(r.op) ? static_cast<std::uint64_t>(r.aux) : 1;
-    if (is_data(r.op)) row.bytes += r.transferred;
+    row->messages += r.aux > 0 && is_data(r.op) ? static_cast<std::uint64_t>(r.aux) : 1;
+    if (is_data(r.op)) row->bytes += r.transferred;
   }
-  if (r.duration_ns >= 0) row.durations_ns.push_back(r.duration_ns);
+  if (r.duration_ns >= 0) row->durations_ns.push_back(r.duration_ns);
+}
+
+void Summary::add_totals(const Event& e, std::uint64_t messages, std::uint64_t bytes, std::uint64_t errors,
+                         const std::vector<std::pair<std::int64_t, std::uint64_t>>& durations) {
+  Row* row = row_for(e);
+  if (!row) return;
+  row->messages += messages;
+  row->bytes += bytes;
+  row->errors += errors;
+  row->duration_counts.insert(row->duration_counts.end(), durations.begin(), durations.end());
+}
+
+std::int64_t Summary::row_percentile(const Row& row, double p) {
+  if (row.duration_counts.empty()) return percentile(row.durations_ns, p);
+  auto counts = row.duration_counts;
+  for (auto d : row.durations_ns) counts.emplace_back(d, 1);
+  std::sort(counts.begin(), counts.end());
+  std::uint64_t total = 0;
+  for (const auto& c : counts) total += c.second;
+  if (total == 0) return -1;
+  const auto rank = std::max<std::uint64_t>(
+      1, static_cast<std::uint64_t>(p / 100.0 * static_cast<double>(total) + 0.999999));
+  std::uint64_t seen = 0;
+  for (const auto& [value, n] : counts) {
+    seen += n;
+    if (seen >= rank) return value;
+  }
+  return counts.back().first;
 }
 
 std::vector<const Summary::Row*> Summary::sorted() const {
@@ -285,7 +322,7 @@ std::string Summary::text() const {
     const std::string self = who(row->comm, row->pid);
     const std::string other = peers_text(row->peers);
     const bool in = row->dir == Dir::in;
-    const auto p50 = percentile(row->durations_ns, 50), p99 = percentile(row->durations_ns, 99);
+    const auto p50 = row_percentile(*row, 50), p99 = row_percentile(*row, 99);
     const std::string side = row->dir == Dir::out ? "send" : in ? "recv" : "-";
     cells.push_back({row->ref, side, in ? other : self, "->", in ? self : other, std::to_string(row->messages),
                      std::to_string(row->bytes), std::to_string(row->errors), p50 < 0 ? "-" : duration_text(p50),
@@ -314,7 +351,7 @@ nlohmann::ordered_json Summary::json() const {
   for (const Row* row : sorted()) {
     ordered_json peers = ordered_json::array();
     for (const auto& p : row->peers) peers.push_back({{"pid", p.pid}, {"comm", p.comm}});
-    const auto p50 = percentile(row->durations_ns, 50), p99 = percentile(row->durations_ns, 99);
+    const auto p50 = row_percentile(*row, 50), p99 = row_percentile(*row, 99);
     rows.push_back({{"ref", row->ref},
                     {"mechanism", row->mechanism},
                     {"pid", row->pid},
@@ -327,7 +364,9 @@ nlohmann::ordered_json Summary::json() const {
                     {"p50_ns", p50 < 0 ? ordered_json() : ordered_json(p50)},
                     {"p99_ns", p99 < 0 ? ordered_json() : ordered_json(p99)}});
   }
-  return ordered_json{{"schema", k_schema}, {"summary", std::move(rows)}};
+  return ordered_json{{"schema", k_schema},
+                      {"summary", std::move(rows)},
+                      {"lost_events", m_lost ? ordered_json(*m_lost) : ordered_json()}};
 }
 
 } // namespace ipcctl::trace

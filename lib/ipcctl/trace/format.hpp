@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace ipcctl::trace {
@@ -51,6 +53,13 @@ public:
   void add_peers(F&& peers_of) {
     for (auto& [key, row] : m_rows) merge(row.peers, peers_of(row));
   }
+  // Adds counts totalled elsewhere (the eBPF backend's in-kernel
+  // aggregation) to the row of `e`, with durations as (value, count) pairs.
+  void add_totals(const Event& e, std::uint64_t messages, std::uint64_t bytes, std::uint64_t errors,
+                  const std::vector<std::pair<std::int64_t, std::uint64_t>>& durations);
+  // Events the backend could not deliver: reported as "lost_events" (null
+  // when the backend cannot lose any).
+  void set_lost_events(std::uint64_t n) { m_lost = n; }
   bool empty() const { return m_rows.empty(); }
   // The table, sorted by bytes (most first): CHANNEL SIDE (send, recv) FROM -> TO
   // MSGS BYTES ERRORS P50 P99, one row per channel, process and direction.
@@ -65,6 +74,7 @@ public:
     std::vector<Peer> peers;
     std::uint64_t messages = 0, bytes = 0, errors = 0;
     std::vector<std::int64_t> durations_ns;
+    std::vector<std::pair<std::int64_t, std::uint64_t>> duration_counts;  // from add_totals
     Record sample;      // one record of the row, to resolve peers again
     std::string name;   // its string
   };
@@ -72,6 +82,10 @@ public:
 
 private:
   static void merge(std::vector<Peer>& into, const std::vector<Peer>& more);
+  // The row of a counted event (created on first use); nullptr for others.
+  Row* row_for(const Event& e);
+  static std::int64_t row_percentile(const Row& row, double p);
+  std::optional<std::uint64_t> m_lost;
   std::map<std::tuple<std::string, int, int>, Row> m_rows;  // (ref, pid, dir)
 };
 

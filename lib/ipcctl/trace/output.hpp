@@ -38,6 +38,9 @@ public:
   // Whether the filters keep this event.
   bool selects(const Event& e) const;
   std::uint64_t events() const { return m_events; }
+  // The -c table, for a backend that totals events itself (--system).
+  Summary& summary() { return m_summary; }
+  Resolver& resolver() { return m_resolver; }
 
 private:
   OutputOptions m_opts;

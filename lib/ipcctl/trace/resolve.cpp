@@ -7,6 +7,7 @@
 #include <ipcctl/trace/resolve.hpp>
 
 #include <ipcctl/linux/fd_scan.hpp>
+#include <ipcctl/linux/namespaces.hpp>
 #include <ipcctl/trace/syscalls.hpp>
 #include <ipcctl/util/fd.hpp>
 
@@ -41,6 +42,15 @@ void Resolver::note_user(Kind kind, std::uint64_t channel, int pid, Dir dir) {
 
 void Resolver::note_sender(Kind kind, std::string_view addr, int pid) {
   if (m_senders[{static_cast<int>(kind), std::string(addr)}].insert(pid).second) ++m_knowledge;
+}
+
+void Resolver::note_endpoints(Kind kind, std::uint64_t inode, std::string local, std::string remote, int pid) {
+  if (!remote.empty() && m_conversations[{static_cast<int>(kind), local, remote}].insert(pid).second) ++m_knowledge;
+  m_endpoints[{static_cast<int>(kind), inode}] = {std::move(local), std::move(remote)};
+}
+
+void Resolver::note_unix_peer(std::uint64_t inode, std::uint64_t peer) {
+  if (m_unix_peers.emplace(inode, peer).second) ++m_knowledge;
 }
 
 std::string Resolver::comm(int pid) {
@@ -96,6 +106,7 @@ std::vector<int> Resolver::holders_of(std::uint64_t inode, char access, int self
 
 std::uint64_t Resolver::unix_peer(std::uint64_t inode, const std::string& addr) {
   if (!m_live) return 0;
+  if (auto it = m_unix_peers.find(inode); it != m_unix_peers.end()) return it->second;
   auto lookup = [&]() -> std::uint64_t {
     if (auto it = m_unix.find(inode); it != m_unix.end() && it->second.peer) return it->second.peer;
     if (!addr.empty())
@@ -195,11 +206,21 @@ std::vector<Peer> Resolver::peers_of(const Record& r, const std::string& name) {
   case Kind::udp: {
     if (!data || !(r.flags & k_has_channel)) break;
     std::optional<sys::InetSocket> own;
-    const std::uint64_t peer =
+    std::uint64_t peer =
         r.kind == Kind::unix_socket ? unix_peer(r.channel, name) : inet_peer(r.channel, r.kind, name, own);
+    if (peer == 0 && !name.empty() && r.kind != Kind::unix_socket) {
+      // A datagram's destination whose socket sock_diag no longer lists.
+      for (const auto& [key, ends] : m_endpoints)
+        if (key.first == static_cast<int>(r.kind) && key.second != r.channel && ends.first == name) peer = key.second;
+    }
+    std::string local, remote;
     if (own && own->remote.port != 0) {
-      const std::string local = sys::endpoint_text(own->family, own->local);
-      const std::string remote = sys::endpoint_text(own->family, own->remote);
+      local = sys::endpoint_text(own->family, own->local);
+      remote = sys::endpoint_text(own->family, own->remote);
+    } else if (auto it = m_endpoints.find({static_cast<int>(r.kind), r.channel}); it != m_endpoints.end()) {
+      std::tie(local, remote) = it->second;
+    }
+    if (!remote.empty()) {
       if (m_conversations[{static_cast<int>(r.kind), local, remote}].insert(r.pid).second) ++m_knowledge;
       if (auto it = m_conversations.find({static_cast<int>(r.kind), remote, local}); it != m_conversations.end())
         pids.insert(it->second.begin(), it->second.end());
@@ -213,6 +234,8 @@ std::vector<Peer> Resolver::peers_of(const Record& r, const std::string& name) {
         for (std::size_t i = 0; i < m_inet.size(); ++i)
           if (m_inet[i].inode == r.channel && m_inet_kinds[i] == r.kind)
             local = sys::endpoint_text(m_inet[i].family, m_inet[i].local);
+        if (auto it = m_endpoints.find({static_cast<int>(r.kind), r.channel}); local.empty() && it != m_endpoints.end())
+          local = it->second.first;
       }
       if (auto it = m_senders.find(std::pair{static_cast<int>(r.kind), local}); !local.empty() && it != m_senders.end())
         pids.insert(it->second.begin(), it->second.end());
@@ -244,14 +267,32 @@ std::vector<Peer> Resolver::peers_of(const Record& r, const std::string& name) {
   }
   pids.erase(r.pid);
   std::vector<Peer> out;
+  out.reserve(pids.size());
   for (int pid : pids) out.push_back(Peer{pid, comm(pid)});
   return out;
+}
+
+std::optional<std::pair<model::NsType, std::uint64_t>> Resolver::namespace_of(int pid, Kind kind) {
+  const auto type = model::ns_type_of(kind);
+  if (!type || !m_live) return std::nullopt;
+  auto it = m_namespaces.find(pid);
+  if (it == m_namespaces.end()) {
+    const sys::ProcRoot root("/");
+    it = m_namespaces
+             .emplace(pid, std::pair{sys::ns_inode(root, pid, model::NsType::ipc).value_or(0),
+                                     sys::ns_inode(root, pid, model::NsType::net).value_or(0)})
+             .first;
+  }
+  const std::uint64_t inode = *type == model::NsType::ipc ? it->second.first : it->second.second;
+  if (inode == 0) return std::nullopt;
+  return std::pair{*type, inode};
 }
 
 Event Resolver::resolve(const Batch& b, const Record& r) {
   Event e;
   e.rec = r;
   e.comm = comm(r.pid);
+  e.ns = namespace_of(r.pid, r.kind);
   if (r.op == Op::signal_deliver) e.syscall = "signal";
   else if (const SyscallInfo* info = syscall_info(r.nr)) e.syscall = std::string(info->name);
   e.name = b.strings.get(r.name);

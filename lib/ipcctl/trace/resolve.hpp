@@ -31,7 +31,10 @@ public:
   // The name of a traced process, from now on.
   void note_process(int pid, const std::string& comm);
   // A traced process is gone: its name stays, its descriptors are no longer read.
-  void note_exit(int pid) { m_alive.erase(pid); }
+  void note_exit(int pid) {
+    m_alive.erase(pid);
+    m_namespaces.erase(pid);
+  }
   // Descriptor tables changed: the holder index is rebuilt when next needed.
   void invalidate() { ++m_generation; }
   // `pid` uses the channel (kind, channel) in direction `dir`.
@@ -39,6 +42,18 @@ public:
   // `pid` sent a datagram to `addr` ("127.0.0.1:53", "/run/x.sock"): a peer
   // of whoever receives on the socket bound there.
   void note_sender(model::Kind kind, std::string_view addr, int pid);
+
+  // The local and remote ends ("127.0.0.1:80") of inet socket `inode`, as
+  // a backend saw them: used when sock_diag no longer lists the socket.
+  // `pid` uses it: with the remote end known, a peer of whoever uses the reversed pair.
+  void note_endpoints(model::Kind kind, std::uint64_t inode, std::string local, std::string remote, int pid);
+  // The IPC and network namespaces of `pid`, as a backend saw them (0: unknown).
+  void note_namespaces(int pid, std::uint64_t ipc, std::uint64_t net) {
+    if (ipc && net) m_namespaces[pid] = {ipc, net};
+  }
+  // Unix socket `inode` is connected to `peer`, as a backend saw it: used
+  // when sock_diag no longer lists them.
+  void note_unix_peer(std::uint64_t inode, std::uint64_t peer);
 
   // Resolves one record of `b`. Also notes the record's process as a user
   // of its channel, so later events in the other direction find it.
@@ -88,6 +103,11 @@ private:
   // (kind, local, remote) of inet sockets -> pids seen using them: the other end
   // of a connection is found by its addresses after its socket is gone.
   std::map<std::tuple<int, std::string, std::string>, std::set<int>> m_conversations;
+  std::map<std::pair<int, std::uint64_t>, std::pair<std::string, std::string>> m_endpoints;  // (kind, inode) -> ends
+  std::unordered_map<std::uint64_t, std::uint64_t> m_unix_peers;  // inode -> peer inode
+  // pid -> (ipc, net) namespace inodes, read once per process; 0: unreadable.
+  std::unordered_map<int, std::pair<std::uint64_t, std::uint64_t>> m_namespaces;
+  std::optional<std::pair<model::NsType, std::uint64_t>> namespace_of(int pid, model::Kind kind);
 };
 
 } // namespace ipcctl::trace

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# bench/trace-system.sh: the cost of ipctrace --system (eBPF) on an IPC-bound workload,
+# against no tracing and against the ptrace backend, on one machine, in one run.
+#
+# The workload is tests/ipctrace/trace_workload's one-byte pipe ping-pong (every round
+# trip is two writes and two reads: four events). Configurations:
+#   untraced
+#   ipctrace -o /dev/null -- CMD                  the ptrace backend (seccomp filter)
+#   ipctrace --system -o /dev/null                every process on the machine, started
+#                                                 before the workload, stopped after it
+#   ipctrace --system -o /dev/null -- CMD         the workload's process tree only
+#   ipctrace --system -c -o /dev/null             system-wide, totals in the kernel
+# Every configuration runs --runs times, interleaved; the best rate counts. Prints round
+# trips per second and the ratios; targets (issue 6): --system >= 0.7x untraced with
+# per-event output, >= 0.9x with -c, and >= 3x the ptrace backend. Needs root.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+IPCTRACE=${IPCTRACE:-$repo/build/tools/ipctrace/ipctrace}
+TRACE_WORKLOAD=${TRACE_WORKLOAD:-$repo/build/tests/ipctrace/trace_workload}
+pingpong=${PINGPONG:-50000} runs=${RUNS:-3}
+if (($#)) || ! [[ $pingpong =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]]; then
+  echo "usage: [IPCTRACE=path] [TRACE_WORKLOAD=path] [PINGPONG=round trips] [RUNS=n] $0" >&2
+  echo "(defaults: build/ under the repository root, PINGPONG=50000, RUNS=3; the best run counts)" >&2
+  exit 2
+fi
+for bin in "$IPCTRACE" "$TRACE_WORKLOAD"; do
+  [[ -x $bin ]] || { echo "trace-system.sh: $bin is missing: build first (ninja -C build)" >&2; exit 1; }
+done
+probe=$("$IPCTRACE" --system --duration 0.05 -e signal 2>&1 >/dev/null) ||
+  { echo "trace-system.sh: ipctrace --system cannot run here: $probe" >&2; exit 1; }
+
+tmp=$(mktemp -d /tmp/trace-system.XXXXXX)
+tracer=
+cleanup() {
+  if [[ -n $tracer ]]; then kill -INT "$tracer" 2>/dev/null || true; wait "$tracer" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+configs=(untraced ptrace system system-cmd system-c)
+declare -A label=(
+  [untraced]="untraced"
+  [ptrace]="ipctrace -o /dev/null -- CMD (ptrace)"
+  [system]="ipctrace --system -o /dev/null"
+  [system-cmd]="ipctrace --system -o /dev/null -- CMD"
+  [system-c]="ipctrace --system -c -o /dev/null"
+)
+
+# system_wide ARGS...: runs the workload while a system-wide trace runs; prints its rate.
+system_wide() {
+  "$IPCTRACE" --system "$@" -o /dev/null 2>"$tmp/err" &
+  tracer=$!
+  local i
+  for i in $(seq 250); do grep -q '^ipctrace: eBPF hooks' "$tmp/err" 2>/dev/null && break; sleep 0.02; done
+  grep -q '^ipctrace: eBPF hooks' "$tmp/err" || { echo "trace-system.sh: ipctrace --system did not start: $(cat "$tmp/err")" >&2; exit 1; }
+  "$TRACE_WORKLOAD" pingpong "$pingpong"
+  kill -INT "$tracer"
+  wait "$tracer" || { echo "trace-system.sh: ipctrace --system failed: $(cat "$tmp/err")" >&2; exit 1; }
+  tracer=
+  lost=$(sed -n 's/^ipctrace: [0-9]* events, \([0-9]*\) lost.*/\1/p' "$tmp/err")
+  [[ ${lost:-0} == 0 ]] || echo "trace-system.sh: note: $* lost $lost events" >&2
+}
+
+# run CONFIG: prints round trips per second.
+run() {
+  local w=("$TRACE_WORKLOAD" pingpong "$pingpong")
+  case $1 in
+    untraced) "${w[@]}" ;;
+    ptrace) "$IPCTRACE" -o /dev/null -- "${w[@]}" ;;
+    system) system_wide ;;
+    system-cmd) "$IPCTRACE" --system -o /dev/null -- "${w[@]}" 2>/dev/null ;;
+    system-c) system_wide -c ;;
+  esac
+}
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; best of $runs runs"
+declare -A best=()
+for ((r = 0; r < runs; r++)); do
+  for c in "${configs[@]}"; do
+    rate=$(run "$c")
+    if [[ -z ${best[$c]:-} ]] || ((rate > best[$c])); then best[$c]=$rate; fi
+  done
+done
+echo
+echo "pipe ping-pong ($pingpong round trips)"
+printf '  %-40s %12s %12s %12s\n' "configuration" "trips/s" "vs untraced" "vs ptrace"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3fx", a / b }'; }
+for c in "${configs[@]}"; do
+  printf '  %-40s %12s %12s %12s\n' "${label[$c]}" "${best[$c]}" "$(ratio "${best[$c]}" "${best[untraced]}")" \
+    "$(ratio "${best[$c]}" "${best[ptrace]}")"
+done

@@ -1,0 +1,770 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ipctrace --system: the in-kernel half. Only stable hooks: the raw
+ * sys_enter/sys_exit tracepoints (one pair for every call; the call map says
+ * which matter), sock:sock_send_length/sock_recv_length (the socket behind
+ * any send or receive), signal:signal_generate/signal_deliver and
+ * sched:sched_process_fork/exec/exit. All are tp_btf programs, so nothing
+ * needs tracefs or kprobes, and every structure is read with CO-RE.
+ *
+ * Filters come first: the process filter (tgid map, cgroup id, comm map)
+ * decides at sys_enter whether a call is remembered at all, so an unrelated
+ * process pays one map lookup per system call. A remembered call becomes
+ * one event at its exit, with the channel read from the descriptor's file
+ * (pipe and FIFO inode, mq inode and name, eventfd id) or from the socket
+ * the sock tracepoints saw; with --summary it is added to a per-CPU hash
+ * instead and nothing crosses to user space per event. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "ipctrace_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before the program is loaded. */
+const volatile __u32 self_tgid = 0;
+const volatile __u8 filter_pids = 0;    /* only tgids in the tgids map (and their children) */
+const volatile __u8 filter_cgroup = 0;  /* only tasks in cgroup_id */
+const volatile __u8 filter_comm = 0;    /* only tasks whose comm is in the comms map */
+const volatile __u8 summary = 0;        /* aggregate data events, send nothing per event */
+const volatile __u64 cgroup_id = 0;
+const volatile __u32 kinds = 0xffffffff; /* bit per enum ipt_kind */
+
+/* libbpf 1.1 reads five syscall arguments; the sixth is in r9 (x86-64) or x5 (arm64). */
+#ifndef PT_REGS_PARM6_CORE_SYSCALL
+#if defined(__TARGET_ARCH_x86)
+#define PT_REGS_PARM6_CORE_SYSCALL(x) BPF_CORE_READ(x, r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define PT_REGS_PARM6_CORE_SYSCALL(x) BPF_CORE_READ((struct user_pt_regs *)(x), regs[5])
+#else
+#define PT_REGS_PARM6_CORE_SYSCALL(x) 0
+#endif
+#endif
+
+#define PIPEFS_MAGIC 0x50495045
+#define MQUEUE_MAGIC 0x19800202
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFIFO 0010000
+#define O_CREAT 0100
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} tgids SEC(".maps");
+
+struct comm_key {
+	char comm[16];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct comm_key);
+	__type(value, __u8);
+} comms SEC(".maps");
+
+struct call {
+	__u64 start;
+	__u64 a[6];
+	__u64 sk;           /* the socket the sock tracepoints saw */
+	__s64 sock_bytes;   /* bytes they reported */
+	__u32 sock_msgs;
+	__s32 sig_target;   /* tgid signal_generate saw */
+	__u32 nr;
+	__u8 call;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct call);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ipt_agg_key);
+	__type(value, struct ipt_agg_value);
+} agg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IPT_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* A zeroed long event, for building one on the stack is too big. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ipt_event_long);
+} scratch SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+	if (c)
+		*c += 1;
+}
+
+static __always_inline bool wanted(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (filter_pids && !bpf_map_lookup_elem(&tgids, &tgid))
+		return false;
+	if (filter_cgroup && bpf_get_current_cgroup_id() != cgroup_id)
+		return false;
+	if (filter_comm) {
+		struct comm_key k = {};
+		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		if (!bpf_map_lookup_elem(&comms, &k))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool kind_on(__u8 kind)
+{
+	return kinds & (1u << kind);
+}
+
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* Sum of iov_len over at most 16 iovecs. */
+static __always_inline __u64 iov_total(const struct iovec *iov, __u64 n)
+{
+	__u64 total = 0;
+
+	for (int i = 0; i < 16; i++) {
+		struct iovec v = {};
+		if ((__u64)i >= n)
+			break;
+		if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+			break;
+		total += v.iov_len;
+	}
+	return total;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	__u32 nr = (__u32)id;
+	__u8 *c;
+	__u64 pid_tgid;
+	__u32 tid;
+	struct call call = {};
+
+	if (id < 0 || id >= 1024)
+		return 0;
+	c = bpf_map_lookup_elem(&calls, &nr);
+	if (!c || *c == IPT_NONE)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (!wanted(pid_tgid >> 32))
+		return 0;
+	tid = (__u32)pid_tgid;
+	call.start = bpf_ktime_get_ns();
+	call.call = *c;
+	call.nr = nr;
+	call.a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	call.a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	call.a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	call.a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	call.a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	call.a[5] = PT_REGS_PARM6_CORE_SYSCALL(regs);
+	bpf_map_update_elem(&inflight, &tid, &call, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void on_sock(struct sock *sk, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call *c = bpf_map_lookup_elem(&inflight, &tid);
+
+	if (!c)
+		return;
+	c->sk = (__u64)sk;
+	if (ret > 0) {
+		c->sock_bytes += ret;
+		c->sock_msgs += 1;
+	}
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(on_sock_send, struct sock *sk, int ret, int flags)
+{
+	on_sock(sk, ret);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(on_sock_recv, struct sock *sk, int ret, int flags)
+{
+	on_sock(sk, ret);
+	return 0;
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call *c = bpf_map_lookup_elem(&inflight, &tid);
+
+	if (c && c->call >= IPT_KILL && c->call <= IPT_PIDFD_SEND_SIGNAL)
+		c->sig_target = BPF_CORE_READ(task, tgid);
+	return 0;
+}
+
+static __always_inline void set_namespaces(struct ipt_event *e, struct task_struct *t)
+{
+	struct nsproxy *ns = BPF_CORE_READ(t, nsproxy);
+
+	if (!ns)
+		return; /* an exiting task */
+	e->ipc_ns = BPF_CORE_READ(ns, ipc_ns, ns.inum);
+	e->net_ns = BPF_CORE_READ(ns, net_ns, ns.inum);
+}
+
+static __always_inline void fill_common(struct ipt_event *e, __u64 pid_tgid)
+{
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->fd = -1;
+	e->type = IPT_EV_IPC;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	set_namespaces(e, bpf_get_current_task_btf());
+}
+
+static __always_inline __u32 hist_bucket(__s64 d)
+{
+	__u32 b = 0;
+
+	for (int i = 0; i < IPT_HIST_BUCKETS - 1; i++) {
+		if (d <= 1)
+			break;
+		d >>= 1;
+		b++;
+	}
+	return b;
+}
+
+/* --summary: sockets already described to user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} described SEC(".maps");
+
+/* --summary: a socket's ends and peer go out once, for resolving its rows. */
+static __always_inline void describe_once(struct ipt_event_long *l)
+{
+	__u64 ino = l->e.channel;
+	__u8 one = 1;
+
+	if (!(l->e.flags & (IPT_F_TUPLE | IPT_F_PEER | IPT_F_ADDR)) || !(l->e.flags & IPT_F_CHANNEL))
+		return;
+	if (bpf_map_lookup_elem(&described, &ino))
+		return;
+	bpf_map_update_elem(&described, &ino, &one, BPF_ANY);
+	l->e.type = IPT_EV_SOCKET;
+	if (bpf_ringbuf_output(&events, l, sizeof(*l), BPF_RB_NO_WAKEUP))
+		count(IPT_LOST_EVENTS);
+	l->e.type = IPT_EV_IPC;
+}
+
+/* --summary: add a counted event to its row; false when it must go out as an event. */
+static __always_inline bool aggregate(struct ipt_event_long *l)
+{
+	struct ipt_event *e = &l->e;
+	struct ipt_agg_key k = {};
+	struct ipt_agg_value *v;
+
+	if (!summary)
+		return false;
+	if (e->op != IPT_OP_SEND && e->op != IPT_OP_RECV && e->op != IPT_OP_SEM_OP && e->op != IPT_OP_SIGNAL_SEND)
+		return false;
+	k.channel = e->op == IPT_OP_SIGNAL_SEND ? (__u64)e->target : e->channel;
+	k.pid = e->pid;
+	k.kind = e->kind;
+	k.op = e->op;
+	k.dir = e->dir;
+	k.sock_type = e->sock_type;
+	if (e->kind == IPT_K_UNIX || e->kind == IPT_K_TCP || e->kind == IPT_K_UDP)
+		describe_once(l);
+	v = bpf_map_lookup_elem(&agg, &k);
+	if (!v) {
+		struct ipt_agg_value zero = {};
+		zero.nr = e->nr;
+		__builtin_memcpy(zero.comm, e->comm, sizeof(zero.comm));
+		if (bpf_map_update_elem(&agg, &k, &zero, BPF_NOEXIST) && bpf_map_lookup_elem(&agg, &k) == NULL) {
+			count(IPT_LOST_AGG);
+			return true;
+		}
+		v = bpf_map_lookup_elem(&agg, &k);
+		if (!v)
+			return true;
+	}
+	if (e->result < 0) {
+		v->errors += 1;
+	} else {
+		if (e->op == IPT_OP_SEND || e->op == IPT_OP_RECV) {
+			v->messages += e->aux > 0 ? e->aux : 1; /* aux: sendmmsg/recvmmsg messages */
+			v->bytes += e->transferred;
+		} else {
+			v->messages += 1;
+		}
+	}
+	if (e->duration_ns >= 0) {
+		__u32 b = hist_bucket(e->duration_ns);
+		if (b < IPT_HIST_BUCKETS)
+			v->hist[b] += 1;
+	}
+	return true;
+}
+
+static __always_inline void submit(struct ipt_event_long *l)
+{
+	if (aggregate(l))
+		return;
+	if (l->e.flags & IPT_F_NAME) {
+		if (bpf_ringbuf_output(&events, l, sizeof(*l), BPF_RB_NO_WAKEUP))
+			count(IPT_LOST_EVENTS);
+	} else if (bpf_ringbuf_output(&events, &l->e, sizeof(l->e), BPF_RB_NO_WAKEUP)) {
+		count(IPT_LOST_EVENTS);
+	}
+}
+
+/* The socket behind a descriptor, when it is one. */
+static __always_inline struct sock *fd_sock(struct file *f)
+{
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	struct socket *s;
+
+	if ((BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	s = BPF_CORE_READ(f, private_data);
+	return BPF_CORE_READ(s, sk);
+}
+
+/* Classifies a socket: kind, type, inode, and for inet its two ends.
+ * False for families ipctrace does not report (netlink, packet). */
+static __always_inline bool describe_sock(struct sock *sk, struct ipt_event_long *l)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 proto = BPF_CORE_READ(sk, sk_protocol);
+
+	if (family == AF_UNIX) {
+		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+		l->e.kind = IPT_K_UNIX;
+		l->e.sock_type = (__u8)BPF_CORE_READ(sk, sk_type);
+		if (peer) {
+			l->peer_ino = BPF_CORE_READ(peer, sk_socket, file, f_inode, i_ino);
+			if (l->peer_ino)
+				l->e.flags |= IPT_F_PEER | IPT_F_NAME;
+		}
+	} else if (family == AF_INET || family == AF_INET6) {
+		if (proto == IPPROTO_TCP)
+			l->e.kind = IPT_K_TCP;
+		else if (proto == IPPROTO_UDP)
+			l->e.kind = IPT_K_UDP;
+		else
+			return false;
+		l->tuple.family = family;
+		l->tuple.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		l->tuple.rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (family == AF_INET) {
+			bpf_core_read(l->tuple.laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+			bpf_core_read(l->tuple.raddr, 4, &sk->__sk_common.skc_daddr);
+		} else {
+			bpf_core_read(l->tuple.laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+			bpf_core_read(l->tuple.raddr, 16, &sk->__sk_common.skc_v6_daddr);
+		}
+		l->e.flags |= IPT_F_TUPLE | IPT_F_NAME;
+	} else {
+		return false;
+	}
+	l->e.channel = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	if (l->e.channel)
+		l->e.flags |= IPT_F_CHANNEL;
+	return true;
+}
+
+/* Classifies a descriptor's file that is not a socket: pipe, FIFO, mq,
+ * eventfd. False for anything else (files, terminals). */
+static __always_inline bool describe_file(struct file *f, struct ipt_event_long *l)
+{
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	unsigned long magic = BPF_CORE_READ(ino, i_sb, s_magic);
+	__u16 mode = BPF_CORE_READ(ino, i_mode);
+
+	if ((mode & S_IFMT) == S_IFIFO) {
+		l->e.kind = magic == PIPEFS_MAGIC ? IPT_K_PIPE : IPT_K_FIFO;
+		l->e.channel = BPF_CORE_READ(ino, i_ino);
+		l->e.flags |= IPT_F_CHANNEL;
+		return true;
+	}
+	if (magic == MQUEUE_MAGIC) {
+		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+		l->e.kind = IPT_K_POSIX_MQ;
+		l->e.channel = BPF_CORE_READ(ino, i_ino);
+		l->e.flags |= IPT_F_CHANNEL | IPT_F_NAME;
+		l->name[0] = '/';
+		bpf_probe_read_kernel_str(&l->name[1], IPT_NAME_MAX - 1, name);
+		return true;
+	}
+	if (magic == ANON_INODE_FS_MAGIC) {
+		char n[10] = {};
+		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+		bpf_probe_read_kernel(n, sizeof(n), name);
+		if (n[0] != '[' || n[1] != 'e' || n[2] != 'v' || n[3] != 'e' || n[4] != 'n' || n[5] != 't' ||
+		    n[6] != 'f' || n[7] != 'd' || n[8] != ']')
+			return false;
+		struct eventfd_ctx *ctx = BPF_CORE_READ(f, private_data);
+		l->e.kind = IPT_K_EVENTFD;
+		l->e.channel = (__u64)BPF_CORE_READ(ctx, id);
+		l->e.flags |= IPT_F_CHANNEL;
+		return true;
+	}
+	return false;
+}
+
+static __always_inline void read_addr(struct ipt_event_long *l, __u64 uaddr, __u64 len, __u32 flag)
+{
+	if (!uaddr || !len)
+		return;
+	__u32 n = len > IPT_ADDR_MAX ? IPT_ADDR_MAX : (__u32)len;
+	asm volatile("" : "+r"(n)); /* keep the bound below for the verifier */
+	n &= 0x7f;
+	if (n > IPT_ADDR_MAX)
+		return;
+	if (bpf_probe_read_user(l->addr, n, (const void *)uaddr) == 0) {
+		l->addr_len = n;
+		l->e.flags |= IPT_F_ADDR | IPT_F_NAME | flag;
+	}
+}
+
+/* A send or receive on a descriptor: returns false when it is not IPC. */
+static __always_inline bool data_call(struct call *c, struct ipt_event_long *l, bool send)
+{
+	struct sock *sk = (struct sock *)c->sk;
+	struct file *f = NULL;
+	__u32 call = c->call;
+
+	l->e.fd = (int)c->a[0];
+	l->e.op = send ? IPT_OP_SEND : IPT_OP_RECV;
+	l->e.dir = send ? IPT_DIR_OUT : IPT_DIR_IN;
+	if (!sk) {
+		f = fd_file(l->e.fd);
+		if (!f)
+			return false;
+		sk = fd_sock(f);
+	}
+	if (sk) {
+		if (!describe_sock(sk, l))
+			return false;
+	} else if (!describe_file(f, l)) {
+		return false;
+	}
+	switch (call) {
+	case IPT_READ: case IPT_WRITE: case IPT_RECVFROM: case IPT_SENDTO:
+	case IPT_MQ_TIMEDSEND: case IPT_MQ_TIMEDRECEIVE:
+		l->e.requested = c->a[2];
+		break;
+	case IPT_READV: case IPT_WRITEV:
+		l->e.requested = iov_total((const struct iovec *)c->a[1], c->a[2]);
+		break;
+	case IPT_SENDMSG: case IPT_RECVMSG: {
+		struct user_msghdr m = {};
+		if (bpf_probe_read_user(&m, sizeof(m), (const void *)c->a[1]) == 0) {
+			l->e.requested = iov_total(m.msg_iov, m.msg_iovlen);
+			if (call == IPT_SENDMSG)
+				read_addr(l, (__u64)m.msg_name, m.msg_namelen, 0);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	if (call == IPT_SENDTO)
+		read_addr(l, c->a[4], c->a[5], 0);
+	if (call == IPT_RECVFROM && c->a[4] && c->a[5] && l->e.result >= 0) {
+		__u32 len = 0;
+		bpf_probe_read_user(&len, sizeof(len), (const void *)c->a[5]);
+		read_addr(l, c->a[4], len, IPT_F_ADDR_SRC);
+	}
+	if (call == IPT_SENDMMSG || call == IPT_RECVMMSG) {
+		l->e.aux = c->sock_msgs;
+		l->e.transferred = c->sock_bytes > 0 ? c->sock_bytes : 0;
+		l->e.requested = l->e.transferred;
+	} else if (call == IPT_MQ_TIMEDSEND) {
+		if (l->e.result == 0)
+			l->e.transferred = l->e.requested;
+	} else if (l->e.result > 0) {
+		l->e.transferred = l->e.result;
+	}
+	return true;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, zero = 0;
+	struct call *c = bpf_map_lookup_elem(&inflight, &tid);
+	struct ipt_event_long *l;
+	bool keep = false;
+
+	if (!c)
+		return 0;
+	l = bpf_map_lookup_elem(&scratch, &zero);
+	if (!l) {
+		bpf_map_delete_elem(&inflight, &tid);
+		return 0;
+	}
+	__builtin_memset(l, 0, sizeof(*l));
+	fill_common(&l->e, pid_tgid);
+	l->e.mono_ns = c->start;
+	l->e.duration_ns = bpf_ktime_get_ns() - c->start;
+	/* A call interrupted by a signal (-ERESTARTSYS and kin) shows as EINTR. */
+	l->e.result = (ret <= -512 && ret >= -516) ? -4 : ret;
+	l->e.nr = c->nr;
+
+	switch (c->call) {
+	case IPT_WRITE: case IPT_WRITEV: case IPT_SENDTO: case IPT_SENDMSG: case IPT_SENDMMSG:
+	case IPT_MQ_TIMEDSEND:
+		keep = data_call(c, l, true);
+		break;
+	case IPT_READ: case IPT_READV: case IPT_RECVFROM: case IPT_RECVMSG: case IPT_RECVMMSG:
+	case IPT_MQ_TIMEDRECEIVE:
+		keep = data_call(c, l, false);
+		break;
+	case IPT_MSGSND: case IPT_MSGRCV:
+		keep = true;
+		l->e.kind = IPT_K_SYSV_MSG;
+		l->e.channel = c->a[0];
+		l->e.flags |= IPT_F_CHANNEL;
+		l->e.requested = c->a[2];
+		if (c->call == IPT_MSGSND) {
+			l->e.op = IPT_OP_SEND;
+			l->e.dir = IPT_DIR_OUT;
+			if (ret == 0)
+				l->e.transferred = c->a[2];
+		} else {
+			l->e.op = IPT_OP_RECV;
+			l->e.dir = IPT_DIR_IN;
+			if (ret > 0)
+				l->e.transferred = ret;
+		}
+		break;
+	case IPT_SEMOP: case IPT_SEMTIMEDOP:
+		keep = true;
+		l->e.kind = IPT_K_SYSV_SEM;
+		l->e.channel = c->a[0];
+		l->e.flags |= IPT_F_CHANNEL;
+		l->e.op = IPT_OP_SEM_OP;
+		l->e.requested = c->a[2];
+		break;
+	case IPT_SHMAT:
+		keep = true;
+		l->e.kind = IPT_K_SYSV_SHM;
+		l->e.channel = c->a[0];
+		l->e.flags |= IPT_F_CHANNEL;
+		l->e.op = IPT_OP_ATTACH;
+		break;
+	case IPT_SHMDT:
+		/* The segment is known to user space, from the address shmat returned. */
+		keep = true;
+		l->e.kind = IPT_K_SYSV_SHM;
+		l->e.op = IPT_OP_DETACH;
+		l->e.requested = c->a[0];
+		break;
+	case IPT_MQ_OPEN: case IPT_MQ_UNLINK:
+		keep = true;
+		l->e.kind = IPT_K_POSIX_MQ;
+		l->e.flags |= IPT_F_NAME;
+		l->e.op = c->call == IPT_MQ_UNLINK ? IPT_OP_UNLINK : (c->a[1] & O_CREAT) ? IPT_OP_CREATE : IPT_OP_OPEN;
+		bpf_probe_read_user_str(l->name, IPT_NAME_MAX, (const void *)c->a[0]);
+		if (c->call == IPT_MQ_OPEN && ret >= 0) {
+			struct file *f = fd_file((int)ret);
+			if (f) {
+				l->e.channel = BPF_CORE_READ(f, f_inode, i_ino);
+				l->e.flags |= IPT_F_CHANNEL;
+			}
+		}
+		break;
+	case IPT_OPEN: case IPT_OPENAT: {
+		/* Only a FIFO's opening: it names the path its ref needs. */
+		struct file *f = ret >= 0 ? fd_file((int)ret) : NULL;
+		if (!f)
+			break;
+		struct inode *ino = BPF_CORE_READ(f, f_inode);
+		if ((BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFIFO || BPF_CORE_READ(ino, i_sb, s_magic) == PIPEFS_MAGIC)
+			break;
+		keep = true;
+		l->e.kind = IPT_K_FIFO;
+		l->e.op = IPT_OP_OPEN;
+		l->e.fd = (int)ret;
+		l->e.channel = BPF_CORE_READ(ino, i_ino);
+		l->e.flags |= IPT_F_CHANNEL | IPT_F_NAME;
+		bpf_probe_read_user_str(l->name, IPT_NAME_MAX,
+					(const void *)(c->call == IPT_OPEN ? c->a[0] : c->a[1]));
+		break;
+	}
+	case IPT_KILL: case IPT_TKILL: case IPT_TGKILL: case IPT_RT_SIGQUEUEINFO:
+	case IPT_RT_TGSIGQUEUEINFO: case IPT_PIDFD_SEND_SIGNAL: {
+		const bool third = c->call == IPT_TGKILL || c->call == IPT_RT_TGSIGQUEUEINFO;
+		l->e.aux = (int)(third ? c->a[2] : c->a[1]);
+		if (l->e.aux == 0)
+			break;
+		keep = true;
+		l->e.kind = IPT_K_SIGNAL;
+		l->e.op = IPT_OP_SIGNAL_SEND;
+		l->e.dir = IPT_DIR_OUT;
+		if (c->sig_target > 0)
+			l->e.target = c->sig_target;
+		else if (c->call != IPT_PIDFD_SEND_SIGNAL && c->call != IPT_TKILL)
+			l->e.target = (int)c->a[0];
+		if (l->e.target > 0)
+			l->e.flags |= IPT_F_TARGET;
+		if (c->call == IPT_PIDFD_SEND_SIGNAL)
+			l->e.fd = (int)c->a[0];
+		break;
+	}
+	default:
+		break;
+	}
+	bpf_map_delete_elem(&inflight, &tid);
+	if (keep && kind_on(l->e.kind))
+		submit(l);
+	return 0;
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(on_signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 zero = 0;
+	struct ipt_event_long *l;
+
+	if (!kind_on(IPT_K_SIGNAL) || !wanted(pid_tgid >> 32))
+		return 0;
+	/* Only signals a process sent (si_code <= 0), not the kernel's SIGCHLD or SIGSEGV. */
+	if (BPF_CORE_READ(info, si_code) > 0)
+		return 0;
+	l = bpf_map_lookup_elem(&scratch, &zero);
+	if (!l)
+		return 0;
+	__builtin_memset(&l->e, 0, sizeof(l->e));
+	fill_common(&l->e, pid_tgid);
+	l->e.mono_ns = bpf_ktime_get_ns();
+	l->e.duration_ns = -1;
+	l->e.kind = IPT_K_SIGNAL;
+	l->e.op = IPT_OP_SIGNAL_DELIVER;
+	l->e.dir = IPT_DIR_IN;
+	l->e.aux = sig;
+	l->e.target = pid_tgid >> 32;
+	l->e.channel = (__u64)BPF_CORE_READ(info, _sifields._kill._pid);
+	l->e.flags = IPT_F_TARGET;
+	submit(l);
+	return 0;
+}
+
+static __always_inline void proc_event(__u8 type, __u32 pid, __u32 other, struct task_struct *t)
+{
+	struct ipt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(IPT_LOST_EVENTS);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->pid = pid;
+	e->tid = pid;
+	e->target = other;
+	e->mono_ns = bpf_ktime_get_ns();
+	BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
+	set_namespaces(e, t);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (ptgid == ctgid)
+		return 0; /* a thread */
+	if (filter_pids && bpf_map_lookup_elem(&tgids, &ptgid))
+		bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
+	if (!wanted(ptgid))
+		return 0;
+	proc_event(IPT_EV_FORK, ctgid, ptgid, child);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	if (!wanted(tgid))
+		return 0;
+	proc_event(IPT_EV_EXEC, tgid, 0, p);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	if (BPF_CORE_READ(p, pid) != tgid)
+		return 0; /* a thread */
+	if (wanted(tgid))
+		proc_event(IPT_EV_EXIT, tgid, 0, p);
+	if (filter_pids)
+		bpf_map_delete_elem(&tgids, &tgid);
+	return 0;
+}

@@ -1,0 +1,42 @@
+#!/bin/bash
+# ipctrace --system on the every-mechanism workload (the CMD form: its
+# process tree is the filter): each transfer with its exact bytes, ref and
+# peer, as the ptrace backend reports it (check_transfers, lib.sh); the two
+# backends agree on the bytes per mechanism and direction; a process outside
+# the filter, busy on a pipe meanwhile, does not appear; no event is lost.
+source "$(dirname "$0")/lib.sh"
+require_system
+
+# Outside the filter: a pipe ping-pong running all along.
+"$TRACE_WORKLOAD" serve 400 >"$WORK/outsider" 2>/dev/null &
+OUTSIDER=$!
+CLEANUP+=("kill $OUTSIDER 2>/dev/null; wait $OUTSIDER 2>/dev/null")
+for _ in $(seq 50); do [[ -s $WORK/outsider ]] && break; sleep 0.02; done
+
+FACTS=$WORK/facts
+TRACE=$WORK/trace.jsonl
+"$IPCTRACE" --system --json -o "$TRACE" -- "$TRACE_WORKLOAD" all "$FACTS" "$WORK" >"$WORK/out" 2>"$WORK/err" ||
+  { fail "ipctrace --system --json -- trace_workload all: exit $?: $(cat "$WORK/err")"; finish; }
+[[ $(fact done) == 1 ]] || fail "the workload did not finish"
+P=$(fact parent)
+check_schema
+expect "the capability line names the hooks" "$(grep -c '^ipctrace: eBPF hooks: .*sys_enter.*sys_exit' "$WORK/err")" 1
+expect "no event lost" "$(sed -n 's/^ipctrace: [0-9]* events, \([0-9]*\) lost.*/\1/p' "$WORK/err")" 0
+
+check_transfers
+
+# Only the workload's process tree: its pids are the parent and those it forked.
+TREE=$(grep -E '^(parent|[a-z]+\.(writer|child|sender))=' "$FACTS" | cut -d= -f2 | sort -un | paste -sd, -)
+expect "every event is of the workload's tree" "$(q "[.[] | select(.pid as \$p | [$TREE] | index(\$p) | not) | .pid] | unique")" "[]"
+expect "the outsider ($OUTSIDER) is not in the trace" "$(q "[.[] | select(.pid == $OUTSIDER)] | length")" 0
+
+# The ptrace backend on the same workload: the same bytes per mechanism and side.
+PTRACE=$WORK/ptrace.jsonl
+"$IPCTRACE" --json -o "$PTRACE" -- "$TRACE_WORKLOAD" all "$WORK/facts2" "$WORK" >/dev/null 2>"$WORK/err2" ||
+  fail "ipctrace (ptrace) -- trace_workload all: exit $?: $(cat "$WORK/err2")"
+totals='[.[] | select(.op == "send" or .op == "recv") | select(.mechanism | IN("pipe","fifo","unix","tcp","udp","sysv-msg","posix-mq","eventfd"))]
+  | group_by([.mechanism, .op]) | map({key: (.[0].mechanism + " " + .[0].op), value: (map(.bytes) | add)}) | from_entries'
+expect "bytes per mechanism and side equal the ptrace backend's" "$(jq -sc "$totals" "$TRACE")" "$(jq -sc "$totals" "$PTRACE")"
+counted='[.[] | select(.mechanism != "posix-shm" and (.op | IN("sem_op","attach","detach","signal_send","signal_deliver"))) | .op] | group_by(.) | map({key: .[0], value: length}) | from_entries'
+expect "semaphore, shm and signal events equal the ptrace backend's" "$(jq -sc "$counted" "$TRACE")" "$(jq -sc "$counted" "$PTRACE")"
+finish
