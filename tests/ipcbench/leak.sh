@@ -7,7 +7,8 @@ source "$(dirname "$0")/lib.sh"
 before=$(ipc_snapshot)
 mechs=sysv-msg,shm-sysv-sem,posix-mq,fifo
 signals=(INT TERM KILL)
-for ((i = 0; i < 24; i++)); do
+runs=${LEAK_RUNS:-24}  # more for a full reliability run
+for ((i = 0; i < runs; i++)); do
   sig=${signals[i % 3]}
   "$IPCBENCH" -q -m "$mechs" -d 0.05 >/dev/null 2>&1 &
   pid=$!
@@ -22,4 +23,5 @@ for ((i = 0; i < 50; i++)); do
 done
 pgrep -f "^$IPCBENCH " >/dev/null && fail "ipcbench processes left: $(pgrep -af "^$IPCBENCH ")" || ok "no process left"
 check_no_leftovers "$before"
+echo "leak: $runs runs of ipcbench interrupted by SIGINT, SIGTERM and SIGKILL"
 finish

@@ -24,6 +24,14 @@ TEST_CASE("bench::parse_size_list") {
     CHECK_FALSE(parse_size_list("-64").has_value());
     CHECK_FALSE(parse_size_list("").has_value());
   }
+  SUBCASE("at most k_max_message") {
+    std::string bad;
+    CHECK(parse_size_list("64M") == std::vector<std::size_t>{k_max_message});
+    CHECK_FALSE(parse_size_list("4K,65M", &bad).has_value());
+    CHECK(bad == "65M");
+    CHECK_FALSE(parse_size_list("1T").has_value());
+    CHECK_FALSE(parse_size_list("99999999999999999999999").has_value());
+  }
 }
 
 TEST_CASE("bench::format_size") {

@@ -16,12 +16,15 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
+#include <memory>
 
 namespace {
 
 using namespace ipcctl;
 using namespace ipcctl::bench;
+
+// The most iterations, warmup rounds or round trips per second ipcbench takes.
+constexpr std::uint64_t k_max_count = 1'000'000'000;
 
 struct Options {
   std::string mechanisms = "all";
@@ -90,6 +93,22 @@ std::vector<Placement> select_placements(const std::string& text) {
   return {{cpu[0], cpu[1]}};
 }
 
+// An option given an empty value ("-s ''", often an unset shell variable) is
+// refused, not read as "not given"; one with control characters too, before
+// a message quotes it and a newline splits the one line of error in two.
+void refuse_junk_values(const CLI::App& app) {
+  for (const CLI::Option* opt : app.get_options()) {
+    for (const std::string& value : opt->results()) {
+      if (trim(value).empty()) throw UsageError(fmt::format("{}: empty value", opt->get_name()));
+      const bool control = std::any_of(value.begin(), value.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+      });
+      if (control) throw UsageError(fmt::format("{}: the value has control characters", opt->get_name()));
+    }
+  }
+}
+
 int list_mechanisms() {
   std::size_t width = 0;
   for (const auto& t : all_transports()) width = std::max(width, t.name.size());
@@ -111,17 +130,24 @@ int run_bench(const Options& o) {
     else if (w == "throughput") do_throughput = true;
     else throw UsageError(fmt::format("--test: unknown test '{}' (latency, throughput)", w));
   }
+  if (!do_latency && !do_throughput) throw UsageError("--test: no test named (latency, throughput)");
   std::vector<std::size_t> sizes;
   if (!o.sizes.empty()) {
     std::string bad;
     auto parsed = parse_size_list(o.sizes, &bad);
-    if (!parsed) throw UsageError(fmt::format("--size: '{}' is not a size (64, 4K, 64K, 1M)", bad));
+    if (!parsed)
+      throw UsageError(fmt::format("--size: '{}' is not a size from 1 to {} (64, 4K, 64K, 1M)", bad,
+                                   format_size(k_max_message)));
     sizes = *parsed;
   }
   const auto placements = select_placements(o.cpus);
-  if (o.duration <= 0 || o.duration > 3600) throw UsageError("--duration: expected 0 < SECONDS <= 3600");
+  // Written so that NaN fails each test too.
+  if (!(o.duration > 0 && o.duration <= 3600)) throw UsageError("--duration: expected 0 < SECONDS <= 3600");
   if (o.repeat < 1 || o.repeat > 1000) throw UsageError("--repeat: expected 1..1000");
-  if (o.rate < 0) throw UsageError("--rate: expected a positive rate");
+  if (!(o.rate >= 0 && o.rate <= k_max_count)) throw UsageError("--rate: expected a rate from 0 to 1e9 per second");
+  // A negative count reaches here wrapped around: the bound catches it too.
+  if (o.iterations > k_max_count) throw UsageError("--iterations: expected 0 to 1e9");
+  if (o.warmup > k_max_count) throw UsageError("--warmup: expected 0 to 1e9");
   if (o.poll != "block" && o.poll != "spin") throw UsageError("--poll: expected block or spin");
   if (o.timer != "auto" && o.timer != "tsc" && o.timer != "monotonic") throw UsageError("--timer: expected auto, tsc or monotonic");
 
@@ -147,10 +173,11 @@ int run_bench(const Options& o) {
         }
   }
 
-  std::ofstream svg;  // opened first: a run is not wasted on a path that cannot be written
+  // Opened first: a run is not wasted on a path that cannot be written.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> svg(nullptr, &std::fclose);
   if (!o.svg.empty()) {
-    svg.open(o.svg);
-    if (!svg) throw Fatal(fmt::format("--svg {}: cannot open it for writing", o.svg));
+    svg.reset(std::fopen(o.svg.c_str(), "we"));
+    if (!svg) throw Fatal(fmt::format("--svg: {}", sys_error("open", o.svg).message()));
   }
 
   install_exit_handlers();
@@ -201,9 +228,10 @@ int run_bench(const Options& o) {
   else
     fmt::print("{}", render_text(rep));
   std::fflush(stdout);
-  if (svg.is_open()) {
-    svg << render_svg(rep);
-    if (!svg.flush()) throw Fatal(fmt::format("--svg {}: cannot write the chart", o.svg));
+  if (svg) {
+    const std::string chart = render_svg(rep);
+    if (std::fwrite(chart.data(), 1, chart.size(), svg.get()) != chart.size() || std::fflush(svg.get()) != 0)
+      throw Fatal(fmt::format("--svg: {}", sys_error("write", o.svg).message()));
   }
   int failed = 0;
   for (const auto& row : rep.rows)
@@ -240,5 +268,8 @@ int main(int argc, char** argv) {
   app.add_flag("--csv", o.csv, "print CSV, one line per measurement")->excludes(json);
   app.add_option("--svg", o.svg, "also write a chart (latency percentiles, throughput against size) to FILE")->type_name("FILE");
   app.add_flag("-q,--quiet", o.quiet, "no progress line");
-  return ipcctl::tools::run(app, argc, argv, [&] { return run_bench(o); });
+  return ipcctl::tools::run(app, argc, argv, [&] {
+    refuse_junk_values(app);
+    return run_bench(o);
+  });
 }

@@ -100,7 +100,8 @@ Clock Clock::calibrate(bool force_monotonic, std::uint64_t window_ns) {
     if (m1 <= m0) continue;
     if (err < best_err) {
       best_err = err;
-      best = static_cast<double>((b0 + b1) / 2 - (a0 + a1) / 2) / static_cast<double>(m1 - m0);
+      const std::uint64_t ticks = (b0 + b1) / 2 - (a0 + a1) / 2;  // between the midpoints of each pair
+      best = static_cast<double>(ticks) / static_cast<double>(m1 - m0);
     }
   }
   if (!(best > 0.01)) return Clock{};  // a TSC slower than 10 MHz is not one to trust

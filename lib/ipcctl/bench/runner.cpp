@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 namespace ipcctl::bench {
 
@@ -327,10 +328,16 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
     if (auto r = transport->attach(Side::b, parent); !r) child_fail(ctl[1], r.error());
     const char ready = 'R';
     if (::write(ctl[1], &ready, 1) != 1) child_exit(1);
-    if (spec.test == Test::latency)
-      child_echo(*transport, out.size, ctl[1]);
-    else
-      child_sink(*transport, run, out.size, clock, ctl[1]);
+    // Side b never returns into the caller's code: an exception (no memory
+    // for the buffer) becomes its error report, as any other failure.
+    try {
+      if (spec.test == Test::latency)
+        child_echo(*transport, out.size, ctl[1]);
+      else
+        child_sink(*transport, run, out.size, clock, ctl[1]);
+    } catch (const std::exception& e) {
+      child_fail(ctl[1], Error{0, "side b", "", e.what()});
+    }
     child_exit(0);
   }
   set_child(pid);
@@ -419,7 +426,7 @@ std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text, s
     const auto comma = text.find(',');
     const std::string_view word = trim(text.substr(0, comma));
     const auto n = parse_size(word);
-    if (!n || *n <= 0) {
+    if (!n || *n <= 0 || static_cast<std::uint64_t>(*n) > k_max_message) {
       if (bad) *bad = std::string(word);
       return std::nullopt;
     }

@@ -110,8 +110,8 @@ public:
     m_in = 1 - m_out;
     if (side == Side::b) m_owner = false;
     if (m_poll == Poll::spin && (m_bell == Bell::eventfd || m_bell == Bell::pipe))
-      for (int i = 0; i < k_bells; ++i)
-        if (auto r = set_nonblocking(m_fds[i][0].get(), true); !r) return r;
+      for (auto& bell : m_fds)
+        if (auto r = set_nonblocking(bell[0].get(), true); !r) return r;
     return {};
   }
 

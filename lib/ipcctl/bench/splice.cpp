@@ -35,11 +35,11 @@ public:
     const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     m_slot = (opts.size + page - 1) / page * page;
     std::size_t capacity = 0;
-    for (int dir = 0; dir < 2; ++dir) {
+    for (auto& dir : m_fds) {
       int fds[2];
       if (::pipe2(fds, O_CLOEXEC) != 0) return fail(sys_error("pipe2", "pipe"));
-      m_fds[dir][0] = UniqueFd{fds[0]};
-      m_fds[dir][1] = UniqueFd{fds[1]};
+      dir[0] = UniqueFd{fds[0]};
+      dir[1] = UniqueFd{fds[1]};
       // Room for one message where the system allows (fs.pipe-max-size); smaller is fine.
       const auto want = static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(m_slot, 65536), 1 << 20));
       ::fcntl(fds[1], F_SETPIPE_SZ, want);
