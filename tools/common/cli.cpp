@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
 
 namespace ipcctl::tools {
 
@@ -36,6 +38,14 @@ void add_select_options(CLI::App& cmd, SelectOptions& o) {
   add_namespace_options(cmd, o);
 }
 
+void check_scan_dirs(const sys::ProcRoot& root, const std::vector<std::string>& dirs, std::string_view prefix) {
+  for (const auto& dir : dirs) {
+    struct stat st {};
+    if (::stat(root.path(dir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      throw UsageError(fmt::format("{}--scan: '{}' is not a directory", prefix, dir));
+  }
+}
+
 void add_namespace_options(CLI::App& cmd, SelectOptions& o) {
   auto* all = cmd.add_flag("-A,--all-namespaces", o.all_namespaces,
                            "every IPC and network namespace of the machine (containers), not only ipcctl's own");
@@ -62,6 +72,8 @@ std::vector<sys::NsTarget> parse_namespace(const std::string& spec) {
 Selector::Selector(const SelectOptions& o, CollectOptions& copts, std::string_view prefix) {
   if (!o.types.empty()) copts.kinds = parse_type_list(o.types);
   if (!o.pids.empty()) copts.pids = parse_pid_list(o.pids);
+  for (int pid : copts.pids)
+    if (::kill(pid, 0) != 0 && errno == ESRCH) throw Fatal(fmt::format("{}-p: no process {}", prefix, pid));
   copts.all_namespaces = o.all_namespaces;
   if (!o.ns.empty()) {
     copts.namespaces = parse_namespace(o.ns);

@@ -55,6 +55,9 @@ private:
   query::Selection m_sel;
 };
 
+// --scan's directories must be directories (UsageError).
+void check_scan_dirs(const sys::ProcRoot& root, const std::vector<std::string>& dirs, std::string_view prefix = {});
+
 // -A and -N alone, for commands without the rest of the selection (show).
 void add_namespace_options(CLI::App& cmd, SelectOptions& o);
 // -N/--namespace NS alone (mk), refusing an empty NS.

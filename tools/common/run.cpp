@@ -22,12 +22,39 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// An error is one line whatever the user typed: control characters in a
+// message (a name with a newline) are written as \n or \xNN.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  return out;
+}
+
+// An option given an empty value ("-t ''") is bad usage, never "not given":
+// rm --older-than '' must not widen a removal. Positional arguments (refs,
+// the traced command's words) are checked where they are used.
+void refuse_empty_values(const CLI::App& app) {
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->get_positional() || opt->get_expected_min() == 0 || opt->count() == 0) continue;
+    for (const auto& value : opt->results())
+      if (value.find_first_not_of(" \t") == std::string::npos)
+        throw CLI::ValidationError(opt->get_name(), "is empty: give a value");
+  }
+  for (const CLI::App* sub : app.get_subcommands()) refuse_empty_values(*sub);
+}
+
 } // namespace
 
 int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
   const std::string prog = app.get_name();
   try {
     app.parse(argc, argv);
+    refuse_empty_values(app);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -35,19 +62,19 @@ int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) 
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "{}: {} (see '{} --help')\n", prog, one_line(e.what()), prog);
+    fmt::print(stderr, "{}: {} (see '{} --help')\n", prog, printable(one_line(e.what())), prog);
     return 2;
   }
   try {
     return body();
   } catch (const UsageError& e) {
-    fmt::print(stderr, "{}: {}\n", prog, e.what());
+    fmt::print(stderr, "{}: {}\n", prog, printable(e.what()));
     return 2;
   } catch (const Fatal& e) {
-    fmt::print(stderr, "{}: {}\n", prog, e.what());
+    fmt::print(stderr, "{}: {}\n", prog, printable(e.what()));
     return 1;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "{}: internal error: {}\n", prog, e.what());
+    fmt::print(stderr, "{}: internal error: {}\n", prog, printable(e.what()));
     return 1;
   }
 }

@@ -90,6 +90,7 @@ int run_audit(const AuditCliOptions& o) {
   for (auto k : model::all_kinds())
     if (k != Kind::signal && k != Kind::lock && k != Kind::tcp && k != Kind::udp) copts.kinds.add(k);
   const Selector selector(o.select, copts, "audit: ");
+  check_scan_dirs(sys::ProcRoot("/"), o.scan, "audit: ");
   copts.scan_dirs = o.scan;
 
   const sys::ProcRoot root("/");

@@ -35,6 +35,11 @@ struct GraphCliOptions {
 
 // dot -Tsvg -o FILE, fed the DOT text on its stdin.
 void write_svg(const std::string& dot_text, const std::string& file) {
+  // Checked here, so a missing directory is one line of ours, not dot's and ours.
+  const auto slash = file.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : file.substr(0, slash);
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw Fatal(fmt::format("graph: --svg: cannot write {}: {}: {}", file, dir, std::strerror(errno)));
   int in[2];
   if (::pipe2(in, O_CLOEXEC) != 0) throw Fatal(fmt::format("graph: pipe: {}", std::strerror(errno)));
   UniqueFd read_end(in[0]), write_end(in[1]);

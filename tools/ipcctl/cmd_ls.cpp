@@ -76,11 +76,7 @@ int run_ls(const LsOptions& o) {
   const Selector selector(o.select, copts);
   // Signals are listed by default only where one is pending; -t signal shows every process.
   copts.all_signals = !o.select.types.empty() && copts.kinds.has(model::Kind::signal);
-  for (const auto& dir : o.scan) {
-    struct stat st {};
-    if (::stat(sys::ProcRoot(o.proc_root).path(dir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-      throw UsageError(fmt::format("--scan: '{}' is not a directory", dir));
-  }
+  check_scan_dirs(sys::ProcRoot(o.proc_root), o.scan);
   copts.scan_dirs = o.scan;
   copts.probe_pipes = !o.no_probe;
 

@@ -77,6 +77,7 @@ int run_rm(const RmOptions& o) {
       if (!wanted.has(k)) copts.kinds.remove(k);
   }
   add_ref_namespaces(queries, copts);
+  check_scan_dirs(sys::ProcRoot("/"), o.scan, "rm: ");
   copts.scan_dirs = o.scan;
   for (const auto& q : queries)
     if (auto file = q.file()) copts.scan_dirs.push_back(*file);

@@ -127,13 +127,15 @@ struct Closer {
   }
 };
 
+constexpr std::size_t k_max_payload = 65536;  // -s: bytes kept per event
+
 // --system: the eBPF backend, with the filters in the kernel.
 int body_system(const Options& o, const std::vector<std::string>& command, int& kill_signal) {
   if (!o.attach.empty()) throw UsageError("-p and --system exclude each other (--pid narrows --system)");
   if (o.payload > 0 || o.hex) throw UsageError("--system shows no payloads (-s, -x): use the ptrace mode");
   if (o.fast) throw UsageError("--fast applies to the ptrace mode only");
-  if (o.duration < 0) throw UsageError("--duration must be positive");
-  if (o.interval < 0) throw UsageError("--interval must be positive");
+  if (!(o.duration >= 0)) throw UsageError("--duration must be positive");
+  if (!(o.interval >= 0)) throw UsageError("--interval must be positive");
   if (!IPCCTL_HAVE_BPF)
     throw Fatal("--system: this ipctrace was built without eBPF support; trace one command with ptrace: ipctrace -- CMD");
 
@@ -194,7 +196,8 @@ int body(const Options& o, const std::vector<std::string>& command, int& kill_si
     throw UsageError(o.attach.empty() ? "give a command to run (ipctrace [options] -- CMD ARGS...) or -p PID"
                                       : "-p and a command exclude each other");
   if (o.hex && o.payload == 0) throw UsageError("-x needs -s N (how many payload bytes to show)");
-  if (o.interval < 0) throw UsageError("--interval must be positive");
+  if (o.payload > k_max_payload) throw UsageError(fmt::format("-s: at most {} bytes", k_max_payload));
+  if (!(o.interval >= 0)) throw UsageError("--interval must be positive");
 
   trace::TraceOptions topts;
   topts.kinds = parse_mechanisms(o.mechanisms);
@@ -284,6 +287,9 @@ int main(int argc, char** argv) {
   int kill_signal = 0;
   const int rc = run(app, argc, argv, [&] {
     std::vector<std::string> command = app.remaining();
+    // Words CLI11 did not know come before "--" only when they are unknown options.
+    if (!command.empty() && command.front() != "--" && command.front().starts_with('-'))
+      throw UsageError(fmt::format("unknown option '{}' (the command to trace follows --)", command.front()));
     if (!command.empty() && command.front() == "--") command.erase(command.begin());
     return body(o, command, kill_signal);
   });

@@ -277,6 +277,8 @@ Result<std::string> parse_posix_name(std::string_view text, Kind kind) {
   if (name.find('/') != std::string_view::npos)
     return fail(usage(subject, "a POSIX name is one leading '/' and no other slash, e.g. /orders"));
   if (name == "." || name == "..") return fail(usage(subject, "'.' and '..' are not names"));
+  if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    return fail(usage(fmt::format("name of {} bytes", text.size()), "control characters are not allowed in a name"));
   const std::size_t max = kind == Kind::posix_sem ? NAME_MAX - 4 : NAME_MAX;
   if (name.size() > max)
     return fail(usage(fmt::format("name of {} bytes", name.size()),
@@ -334,10 +336,11 @@ Result<void> check_request(const CreateRequest& r) {
     return fail(
         usage(fmt::format("value {}", r.value), fmt::format("a POSIX semaphore holds 0 to {}", SEM_VALUE_MAX)));
   if (r.kind == Kind::posix_mq) {
-    if (r.maxmsg && (*r.maxmsg < 1 || *r.maxmsg > LONG_MAX))
-      return fail(usage(fmt::format("maxmsg {}", *r.maxmsg), "a queue holds at least 1 message"));
-    if (r.msgsize && (*r.msgsize < 1 || *r.msgsize > LONG_MAX))
-      return fail(usage(fmt::format("msgsize {}", *r.msgsize), "a message has room for at least 1 byte"));
+    // The kernel keeps both as int.
+    if (r.maxmsg && (*r.maxmsg < 1 || *r.maxmsg > INT_MAX))
+      return fail(usage(fmt::format("maxmsg {}", *r.maxmsg), fmt::format("a queue holds 1 to {} messages", INT_MAX)));
+    if (r.msgsize && (*r.msgsize < 1 || *r.msgsize > INT_MAX))
+      return fail(usage(fmt::format("msgsize {}", *r.msgsize), fmt::format("a message has room for 1 to {} bytes", INT_MAX)));
   }
   return {};
 }

@@ -114,7 +114,7 @@ std::vector<int> parse_scm_rights(std::string_view control) {
   while (off + sizeof(cmsghdr) <= control.size()) {
     cmsghdr c;
     std::memcpy(&c, control.data() + off, sizeof c);
-    if (c.cmsg_len < sizeof(cmsghdr) || off + c.cmsg_len > control.size()) break;
+    if (c.cmsg_len < sizeof(cmsghdr) || c.cmsg_len > control.size() - off) break;
     if (c.cmsg_level == SOL_SOCKET && c.cmsg_type == SCM_RIGHTS) {
       const std::size_t n = (c.cmsg_len - CMSG_LEN(0)) / sizeof(int);
       for (std::size_t i = 0; i < n; ++i) {

@@ -39,7 +39,7 @@ void Output::batch(Batch& b) {
     if (m_opts.summary) {
       m_summary.add(e);
     } else if (m_opts.json) {
-      m_buf += event_json(e).dump();
+      m_buf += event_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       m_buf += '\n';
     } else {
       m_buf += format_text(e, m_opts.format);
@@ -57,7 +57,7 @@ void Output::tick() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   ::localtime_r(&now, &tm);
-  if (m_opts.json) fmt::print(m_out, "{}\n", m_summary.json().dump());
+  if (m_opts.json) fmt::print(m_out, "{}\n", m_summary.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   else fmt::print(m_out, "--- {:02}:{:02}:{:02}\n{}", tm.tm_hour, tm.tm_min, tm.tm_sec, m_summary.text());
   std::fflush(m_out);
 }
@@ -77,7 +77,7 @@ void Output::finish() {
         return std::vector<Peer>{};
       }
     });
-    if (m_opts.json) fmt::print(m_out, "{}\n", m_summary.json().dump());
+    if (m_opts.json) fmt::print(m_out, "{}\n", m_summary.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     else fmt::print(m_out, "{}", m_summary.text());
   }
   std::fflush(m_out);

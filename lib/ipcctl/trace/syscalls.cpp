@@ -184,7 +184,7 @@ Result<std::vector<sock_filter>> build_filter(std::span<const SyscallInfo* const
   };
   auto ld_arg_lo = [&](int arg) {
     p.push_back(stmt(BPF_LD | BPF_W | BPF_ABS,
-                     static_cast<std::uint32_t>(offsetof(seccomp_data, args) + 8 * arg)));
+                     static_cast<std::uint32_t>(offsetof(seccomp_data, args) + 8 * static_cast<std::size_t>(arg))));
   };
   p.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
   jeq(k_audit_arch, 1, 0);

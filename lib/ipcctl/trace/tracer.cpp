@@ -116,7 +116,7 @@ struct Tracer::State {
   bool root_execed = false;  // before its exec, the root is ipctrace's own child code
   std::vector<sock_filter> filter;
 
-  State(TraceOptions o, Sink& s) : opts(std::move(o)), sink(s) {}
+  State(const TraceOptions& o, Sink& s) : opts(o), sink(s) {}
 
   TracedThread& thread(int tid, int tgid = 0) {
     auto [it, fresh] = threads.try_emplace(tid);
@@ -186,7 +186,7 @@ struct Tracer::State {
   void detach_all();
 };
 
-Tracer::Tracer(TraceOptions opts, Sink& sink) : m(std::make_unique<State>(std::move(opts), sink)) {}
+Tracer::Tracer(const TraceOptions& opts, Sink& sink) : m(std::make_unique<State>(opts, sink)) {}
 Tracer::~Tracer() = default;
 
 void Tracer::request_stop() { g_stop = 1; }
@@ -196,6 +196,7 @@ Result<void> Tracer::launch(const std::vector<std::string>& argv) {
   if (!prog) return fail(prog.error());
   m->filter = std::move(*prog);
   std::vector<char*> cargv;
+  cargv.reserve(argv.size() + 1);
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
   int pfd[2];

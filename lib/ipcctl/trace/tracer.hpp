@@ -57,7 +57,7 @@ struct ExitStatus {
 
 class Tracer {
 public:
-  Tracer(TraceOptions opts, Sink& sink);
+  Tracer(const TraceOptions& opts, Sink& sink);
   ~Tracer();
   Tracer(const Tracer&) = delete;
   Tracer& operator=(const Tracer&) = delete;
