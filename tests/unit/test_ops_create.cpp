@@ -153,8 +153,8 @@ TEST_CASE("ops::check_request") {
   add(Kind::sysv_sem, [](auto& r) { r.value = -1; }, "value -1: a SysV semaphore holds 0 to 32767");
   add(Kind::posix_sem, [](auto& r) { r.value = std::int64_t{1} << 31; },
       "value 2147483648: a POSIX semaphore holds 0 to 2147483647");
-  add(Kind::posix_mq, [](auto& r) { r.maxmsg = 0; }, "maxmsg 0: a queue holds at least 1 message");
-  add(Kind::posix_mq, [](auto& r) { r.msgsize = -3; }, "msgsize -3: a message has room for at least 1 byte");
+  add(Kind::posix_mq, [](auto& r) { r.maxmsg = 0; }, "maxmsg 0: a queue holds 1 to 2147483647 messages");
+  add(Kind::posix_mq, [](auto& r) { r.msgsize = -3; }, "msgsize -3: a message has room for 1 to 2147483647 bytes");
   for (const auto& c : bad) {
     CAPTURE(c.message);
     CHECK(message_of(ops::check_request(c.r)) == c.message);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -41,7 +42,8 @@ void add_select_options(CLI::App& cmd, SelectOptions& o) {
 void check_scan_dirs(const sys::ProcRoot& root, const std::vector<std::string>& dirs, std::string_view prefix) {
   for (const auto& dir : dirs) {
     struct stat st {};
-    if (::stat(root.path(dir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    // One the user may not read is the scan's to report, as a warning.
+    if (::stat(root.path(dir).c_str(), &st) != 0 ? errno != EACCES : !S_ISDIR(st.st_mode))
       throw UsageError(fmt::format("{}--scan: '{}' is not a directory", prefix, dir));
   }
 }
