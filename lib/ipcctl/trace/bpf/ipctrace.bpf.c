@@ -6,9 +6,11 @@
  * sched:sched_process_fork/exec/exit. All are tp_btf programs, so nothing
  * needs tracefs or kprobes, and every structure is read with CO-RE.
  *
- * Filters come first: the process filter (tgid map, cgroup id, comm map)
- * decides at sys_enter whether a call is remembered at all, so an unrelated
- * process pays one map lookup per system call. A remembered call becomes
+ * Cheap checks come first: the call number (an inlined array lookup, at
+ * sys_enter and at sys_exit), then the process filter (tgid map, cgroup id,
+ * comm map) at sys_enter, so an untraced call costs one array load and an
+ * unrelated process nothing more. A remembered call lives in per-task
+ * storage (no hash insert or delete per call) and becomes
  * one event at its exit, with the channel read from the descriptor's file
  * (pipe and FIFO inode, mq inode and name, eventfd id) or from the socket
  * the sock tracepoints saw; with --summary it is added to a per-CPU hash
@@ -84,6 +86,9 @@ struct {
 	__type(value, __u8);
 } comms SEC(".maps");
 
+/* The call a thread is in, between sys_enter and sys_exit: per-task
+ * storage, so the hot path does no hash insert or delete; call is
+ * IPT_NONE when the thread is in no traced call. */
 struct call {
 	__u64 start;
 	__u64 a[6];
@@ -95,11 +100,32 @@ struct call {
 	__u8 call;
 };
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct call);
 } inflight SEC(".maps");
+
+/* The current thread's call, or NULL when it is in none. */
+static __always_inline struct call *current_call(void)
+{
+	struct call *c = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+
+	return c && c->call != IPT_NONE ? c : NULL;
+}
+
+/* Whether a system call number is one the call map names: an array
+ * lookup the verifier inlines, so the first check of every hook is cheap. */
+static __always_inline __u8 traced_call(long id)
+{
+	__u32 nr = (__u32)id;
+	__u8 *c;
+
+	if (id < 0 || id >= 1024)
+		return IPT_NONE;
+	c = bpf_map_lookup_elem(&calls, &nr);
+	return c ? *c : IPT_NONE;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -152,18 +178,22 @@ static __always_inline bool kind_on(__u8 kind)
 	return kinds & (1u << kind);
 }
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
 static __always_inline struct file *fd_file(int fd)
 {
+	/* Plain loads through the task's trusted pointer; only the indexed
+	 * slot needs a probe read. */
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
+	struct files_struct *files = task->files;
+	struct fdtable *fdt = files ? files->fdt : NULL;
 	struct file *f = NULL;
 
-	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	/* Typed again, so that its fields are plain loads too. */
+	return f ? bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file)) : NULL;
 }
 
 /* Sum of iov_len over at most 16 iovecs. */
@@ -182,41 +212,52 @@ static __always_inline __u64 iov_total(const struct iovec *iov, __u64 n)
 	return total;
 }
 
+/* The six arguments. tp_btf hands a pointer the verifier trusts: on x86-64
+ * they are plain loads, not one bpf_probe_read per register. */
+static __always_inline void read_args(struct call *c, struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	c->a[0] = regs->di;
+	c->a[1] = regs->si;
+	c->a[2] = regs->dx;
+	c->a[3] = regs->r10;
+	c->a[4] = regs->r8;
+	c->a[5] = regs->r9;
+#else
+	c->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	c->a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	c->a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	c->a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	c->a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	c->a[5] = PT_REGS_PARM6_CORE_SYSCALL(regs);
+#endif
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
-	__u32 nr = (__u32)id;
-	__u8 *c;
-	__u64 pid_tgid;
-	__u32 tid;
-	struct call call = {};
+	__u8 which = traced_call(id);
+	struct call *c;
 
-	if (id < 0 || id >= 1024)
+	if (which == IPT_NONE || !wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	c = bpf_map_lookup_elem(&calls, &nr);
-	if (!c || *c == IPT_NONE)
+	c = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!c)
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	if (!wanted(pid_tgid >> 32))
-		return 0;
-	tid = (__u32)pid_tgid;
-	call.start = bpf_ktime_get_ns();
-	call.call = *c;
-	call.nr = nr;
-	call.a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	call.a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	call.a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	call.a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
-	call.a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
-	call.a[5] = PT_REGS_PARM6_CORE_SYSCALL(regs);
-	bpf_map_update_elem(&inflight, &tid, &call, BPF_ANY);
+	c->call = which;
+	c->nr = (__u32)id;
+	c->sk = 0;
+	c->sock_bytes = 0;
+	c->sock_msgs = 0;
+	c->sig_target = 0;
+	read_args(c, regs);
+	c->start = bpf_ktime_get_ns();
 	return 0;
 }
 
 static __always_inline void on_sock(struct sock *sk, int ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call *c = bpf_map_lookup_elem(&inflight, &tid);
+	struct call *c = current_call();
 
 	if (!c)
 		return;
@@ -245,8 +286,7 @@ SEC("tp_btf/signal_generate")
 int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
 	     int group, int result)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call *c = bpf_map_lookup_elem(&inflight, &tid);
+	struct call *c = current_call();
 
 	if (c && c->call >= IPT_KILL && c->call <= IPT_PIDFD_SEND_SIGNAL)
 		c->sig_target = BPF_CORE_READ(task, tgid);
@@ -255,12 +295,12 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 
 static __always_inline void set_namespaces(struct ipt_event *e, struct task_struct *t)
 {
-	struct nsproxy *ns = BPF_CORE_READ(t, nsproxy);
+	struct nsproxy *ns = t->nsproxy;
 
 	if (!ns)
 		return; /* an exiting task */
-	e->ipc_ns = BPF_CORE_READ(ns, ipc_ns, ns.inum);
-	e->net_ns = BPF_CORE_READ(ns, net_ns, ns.inum);
+	e->ipc_ns = ns->ipc_ns->ns.inum;
+	e->net_ns = ns->net_ns->ns.inum;
 }
 
 static __always_inline void fill_common(struct ipt_event *e, __u64 pid_tgid)
@@ -376,13 +416,12 @@ static __always_inline void submit(struct ipt_event_long *l)
 /* The socket behind a descriptor, when it is one. */
 static __always_inline struct sock *fd_sock(struct file *f)
 {
-	struct inode *ino = BPF_CORE_READ(f, f_inode);
 	struct socket *s;
 
-	if ((BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFSOCK)
+	if ((f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
 		return NULL;
-	s = BPF_CORE_READ(f, private_data);
-	return BPF_CORE_READ(s, sk);
+	s = f->private_data;
+	return s ? BPF_CORE_READ(s, sk) : NULL;
 }
 
 /* Classifies a socket: kind, type, inode, and for inet its two ends.
@@ -432,13 +471,13 @@ static __always_inline bool describe_sock(struct sock *sk, struct ipt_event_long
  * eventfd. False for anything else (files, terminals). */
 static __always_inline bool describe_file(struct file *f, struct ipt_event_long *l)
 {
-	struct inode *ino = BPF_CORE_READ(f, f_inode);
-	unsigned long magic = BPF_CORE_READ(ino, i_sb, s_magic);
-	__u16 mode = BPF_CORE_READ(ino, i_mode);
+	struct inode *ino = f->f_inode;
+	unsigned long magic = ino->i_sb->s_magic;
+	__u16 mode = ino->i_mode;
 
 	if ((mode & S_IFMT) == S_IFIFO) {
 		l->e.kind = magic == PIPEFS_MAGIC ? IPT_K_PIPE : IPT_K_FIFO;
-		l->e.channel = BPF_CORE_READ(ino, i_ino);
+		l->e.channel = ino->i_ino;
 		l->e.flags |= IPT_F_CHANNEL;
 		return true;
 	}
@@ -544,23 +583,50 @@ static __always_inline bool data_call(struct call *c, struct ipt_event_long *l, 
 	return true;
 }
 
+/* The number of the system call that returns, where the architecture says
+ * where it is; elsewhere -1, and the per-task call alone decides. */
+#if defined(__TARGET_ARCH_x86)
+#define EXIT_SYSCALL_NR(regs) ((long)(regs)->orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define EXIT_SYSCALL_NR(regs) ((long)BPF_CORE_READ((struct user_pt_regs *)(regs), syscallno))
+#else
+#define EXIT_SYSCALL_NR(regs) (-1L)
+#endif
+
+/* An empty event: the header and whatever of the long form user space reads
+ * by its flags; the 100-odd bytes of addr and name stay as they are. */
+static __always_inline void clear_event(struct ipt_event_long *l)
+{
+	__builtin_memset(&l->e, 0, sizeof(l->e));
+	__builtin_memset(&l->tuple, 0, sizeof(l->tuple));
+	l->peer_ino = 0;
+	l->addr_len = 0;
+	l->name[0] = 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, zero = 0;
-	struct call *c = bpf_map_lookup_elem(&inflight, &tid);
+	const long nr = EXIT_SYSCALL_NR(regs);
+	__u64 pid_tgid;
+	__u32 zero = 0;
+	struct call *c;
 	struct ipt_event_long *l;
 	bool keep = false;
 
+	/* Every call of every process comes here: first the cheap no. */
+	if (nr >= 0 && traced_call(nr) == IPT_NONE)
+		return 0;
+	c = current_call();
 	if (!c)
 		return 0;
 	l = bpf_map_lookup_elem(&scratch, &zero);
 	if (!l) {
-		bpf_map_delete_elem(&inflight, &tid);
+		c->call = IPT_NONE;
 		return 0;
 	}
-	__builtin_memset(l, 0, sizeof(*l));
+	pid_tgid = bpf_get_current_pid_tgid();
+	clear_event(l);
 	fill_common(&l->e, pid_tgid);
 	l->e.mono_ns = c->start;
 	l->e.duration_ns = bpf_ktime_get_ns() - c->start;
@@ -672,7 +738,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	default:
 		break;
 	}
-	bpf_map_delete_elem(&inflight, &tid);
+	c->call = IPT_NONE;
 	if (keep && kind_on(l->e.kind))
 		submit(l);
 	return 0;
@@ -693,7 +759,7 @@ int BPF_PROG(on_signal_deliver, int sig, struct kernel_siginfo *info, struct k_s
 	l = bpf_map_lookup_elem(&scratch, &zero);
 	if (!l)
 		return 0;
-	__builtin_memset(&l->e, 0, sizeof(l->e));
+	clear_event(l);
 	fill_common(&l->e, pid_tgid);
 	l->e.mono_ns = bpf_ktime_get_ns();
 	l->e.duration_ns = -1;
