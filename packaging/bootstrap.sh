@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ipcctl needs to build and test on Debian 12 or Ubuntu 22.04+.
-# Safe to run twice: it installs only what is missing.
+# Safe to run twice: it installs only what is missing. With --windows, also
+# the MinGW-w64 cross compiler and Wine, for tests/windows/run.sh.
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,9 @@ packages=(
   util-linux iproute2 jq python3 scdoc graphviz prometheus groff bash-completion zsh fish
   clang libbpf-dev bpftool libclang-rt-14-dev clang-tidy
 )
+if [ "${1:-}" = "--windows" ]; then
+  packages+=(g++-mingw-w64-x86-64-posix wine wine64)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,5 +30,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# A CI machine is thrown away after the run: dpkg need not sync every file.
+dpkg_options=()
+[ "${CI:-}" = true ] && dpkg_options=(-o Dpkg::Options::=--force-unsafe-io)
 "${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${dpkg_options[@]}" "${missing[@]}"

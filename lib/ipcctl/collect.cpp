@@ -41,7 +41,7 @@ bool CollectOptions::keeps(const model::Object& o, std::initializer_list<std::in
 }
 
 std::span<const Source* const> all_sources() {
-  static const std::array<const Source*, model::k_kind_count> k_sources{
+  static const std::array k_sources{
       &sys::sysv_msg_source(),  &sys::sysv_shm_source(), &sys::sysv_sem_source(),    &sys::posix_mq_source(),
       &sys::posix_shm_source(), &sys::posix_sem_source(), &sys::fifo_source(),        &sys::pipe_source(),
       &sys::unix_socket_source(), &sys::tcp_source(),     &sys::udp_source(),         &sys::eventfd_source(),

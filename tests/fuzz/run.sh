@@ -12,7 +12,7 @@ build=${FUZZ_BUILD:-build-fuzz}
 data=tests/data/proc
 
 command -v clang++ >/dev/null || { echo "fuzz: clang++ is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
-targets=(fuzz_proc_text fuzz_sock_diag fuzz_filter fuzz_user_input fuzz_trace_decode)
+targets=(fuzz_proc_text fuzz_sock_diag fuzz_filter fuzz_user_input fuzz_trace_decode fuzz_win_buffers)
 jobs=${FUZZ_JOBS:-2}
 if [[ ! -d $build ]]; then
   # -O1 and line tables only: libFuzzer's usual choice, and a build that
@@ -73,6 +73,16 @@ for input in '\x00\x01\x00/run/app.sock\x00' '\x00\x01\x00\x00abstract' '\x00\x0
   '\x05anon_inode:[eventfd]' '\x05/memfd:buf (deleted)' '\x05UNIX-STREAM' '\x05TCPv6' '\x06hello\x00\xff world' \
   '\x04\x04\x00\x10\x00/orders\x00' '\x03\x00\x00\x01\x00\xff\x00\x00\x00'; do
   printf "$input" >"$work/fuzz_trace_decode/seed$((i++))"
+done
+
+# fuzz_win_buffers: selector byte (0 directory, 1 handle table, 2 pipe
+# listing), then the buffer; a directory's string pointers are offsets.
+mkdir -p "$work/fuzz_win_buffers"
+for input in '\x00\x0a\x00\x0a\x00\x00\x00\x00\x00\x40\x00\x00\x00\x00\x00\x00\x00\x0a\x00\x0a\x00\x00\x00\x00\x00\x4a\x00\x00\x00\x00\x00\x00\x00' \
+  '\x01\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x10\0\0\0\0\0\0\0\x04\0\0\0\0\0\0\0\xa4\x01\0\0\0\0\0\0\x03\0\x1f\0\0\0\x10\0\0\0\0\0\0\0\0\0' \
+  '\x02\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x02\0\0\0\0\0\0\0\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\x04\0\0\0a\0b\0' \
+  '\x03\\Device\\NamedPipe\\x'; do
+  printf "$input" >"$work/fuzz_win_buffers/seed$((i++))"
 done
 
 # fuzz TARGET: runs one target; prints its line, leaves $work/TARGET.status.

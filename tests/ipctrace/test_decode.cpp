@@ -63,7 +63,9 @@ TEST_CASE("trace::iov_total and iov_read") {
 
 TEST_CASE("trace::read_cstring") {
   FakeMemory mem;  // strings are read a page at a time: map a whole page
-  mem.put(0x1000, std::string("/orders\0junk", 12) + std::string(4096 - 12, 'z'));
+  std::string page("/orders\0junk", 12);
+  page.resize(4096, 'z');
+  mem.put(0x1000, page);
   CHECK(read_cstring(mem, 0x1000) == "/orders");
   CHECK_FALSE(read_cstring(mem, 0x9000).has_value());
   CHECK(read_cstring(mem, 0x1000, 3) == "/or");

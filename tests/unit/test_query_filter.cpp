@@ -340,7 +340,9 @@ TEST_CASE("query::parse_filter errors") {
     std::string nots;
     for (int i = 0; i < 100000; ++i) nots += "! ";
     CHECK(error_of(nots.c_str()) == "too deeply nested at position 401");
-    std::string ok = std::string(150, '(') + "id == 5" + std::string(150, ')');
+    std::string ok(150, '(');
+    ok += "id == 5";
+    ok.append(150, ')');
     CHECK(pick(ok.c_str()) == "sysv-shm:5");
   }
 }

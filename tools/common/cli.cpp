@@ -12,17 +12,6 @@
 
 namespace ipcctl::tools {
 
-void add_output_options(CLI::App& cmd, OutputOptions& out) {
-  cmd.add_flag("-J,--json", out.json, "print JSON (the ipcctl-json(7) contract)");
-  cmd.add_flag("--jsonl", out.jsonl, "print one JSON object per line");
-  cmd.add_flag("-r,--raw", out.raw, "print cells separated by one space, unaligned");
-  cmd.add_flag("-n,--noheadings", out.noheadings, "do not print headings");
-  cmd.add_flag("-b,--bytes", out.bytes, "print sizes in bytes, not 4K/1M");
-  cmd.add_option("-o,--output", out.output, "columns to print, comma separated; +COL,... adds to the defaults")
-      ->type_name("COLS");
-  cmd.add_option("--sort", out.sort, "sort by COL; -COL sorts descending")->type_name("COL");
-}
-
 void add_proc_root_option(CLI::App& cmd, std::string& root) {
   cmd.add_option("--proc-root", root, "read /proc and /dev below DIR (for captured trees)")
       ->type_name("DIR")
@@ -126,33 +115,10 @@ void add_ref_namespaces(std::vector<query::RefQuery>& queries, CollectOptions& c
       if (auto found = sys::find_namespace(root, t, *own)) copts.namespaces.push_back(std::move(*found));
 }
 
-std::vector<int> parse_pid_list(const std::string& text) {
-  std::vector<int> pids;
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    const auto word = trim(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    const auto pid = to_i64(word);
-    if (!pid || *pid <= 0 || *pid > 4194304) throw UsageError(fmt::format("-p: '{}' is not a process id", word));
-    pids.push_back(static_cast<int>(*pid));
-  }
-  if (pids.empty()) throw UsageError("-p: no process id given");
-  return pids;
-}
-
 std::uint32_t parse_user(const std::string& text) {
   if (const passwd* pw = ::getpwnam(text.c_str())) return pw->pw_uid;
   if (auto uid = to_u64(text); uid && *uid <= 0xffffffffu) return static_cast<std::uint32_t>(*uid);
   throw UsageError(fmt::format("-u: no such user '{}'", text));
-}
-
-model::KindSet parse_type_list(const std::string& text) {
-  const auto parsed = model::parse_kinds(text);
-  if (!parsed.unknown.empty())
-    throw UsageError(fmt::format("-t: unknown type '{}' (see 'ipcctl ls --list-types')", parsed.unknown));
-  if (parsed.kinds.empty()) throw UsageError("-t: no type given");
-  return parsed.kinds;
 }
 
 } // namespace ipcctl::tools

@@ -4,8 +4,13 @@
 
 #include <fmt/format.h>
 
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
+#else
 #include <sys/ioctl.h>
 #include <unistd.h>
+#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -86,12 +91,22 @@ void print_warnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) fmt::print(stderr, "ipcctl: warning: {}\n", w);
 }
 
+#ifdef _WIN32
+bool stdout_is_tty() { return ::_isatty(1) != 0; }
+#else
 bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
+#endif
 
 std::size_t terminal_width() {
   if (!stdout_is_tty()) return 0;
+#ifdef _WIN32
+  CONSOLE_SCREEN_BUFFER_INFO info{};
+  if (::GetConsoleScreenBufferInfo(::GetStdHandle(STD_OUTPUT_HANDLE), &info))
+    return static_cast<std::size_t>(info.srWindow.Right - info.srWindow.Left + 1);
+#else
   winsize ws{};
   if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+#endif
   if (const char* cols = std::getenv("COLUMNS")) {
     const long n = std::strtol(cols, nullptr, 10);
     if (n > 0) return static_cast<std::size_t>(n);
@@ -101,11 +116,16 @@ std::size_t terminal_width() {
 
 void print_missing(std::string_view cmd, const std::vector<std::string>& refs, const model::Walk& walk) {
   const std::size_t unread = walk.fds_denied.size();
+#ifdef _WIN32
+  const bool root = false;
+#else
+  const bool root = ::geteuid() == 0;
+#endif
   for (const auto& ref : refs) {
     if (unread == 0) fmt::print(stderr, "ipcctl: {}: {}: no such object\n", cmd, ref);
     else
       fmt::print(stderr, "ipcctl: {}: {}: no such object, or held only by the {} process{} that could not be read{}\n",
-                 cmd, ref, unread, unread == 1 ? "" : "es", ::geteuid() == 0 ? "" : " (run as root)");
+                 cmd, ref, unread, unread == 1 ? "" : "es", root ? "" : " (run as root)");
   }
 }
 

@@ -29,12 +29,25 @@ constexpr std::array<KindInfo, k_kind_count> k_kinds{{
     {Kind::signalfd, "signalfd", "signalfd descriptor, per holder and fd"},
     {Kind::lock, "lock", "file lock: flock, POSIX or OFD (/proc/locks)"},
     {Kind::signal, "signal", "a process's signal state (pending by default)"},
+    {Kind::win_pipe, "win-pipe", "Windows named pipe (\\\\.\\pipe\\NAME)"},
+    {Kind::win_mailslot, "win-mailslot", "Windows mailslot (\\\\.\\mailslot\\NAME)"},
+    {Kind::win_section, "win-section", "Windows named section: shared memory (CreateFileMapping)"},
+    {Kind::win_event, "win-event", "Windows named event"},
+    {Kind::win_mutant, "win-mutant", "Windows named mutex (a Mutant to the kernel)"},
+    {Kind::win_semaphore, "win-semaphore", "Windows named semaphore"},
+    {Kind::win_alpc, "win-alpc", "Windows ALPC port (\\RPC Control)"},
 }};
 
-constexpr std::array<Kind, k_kind_count> k_order{
+#ifdef _WIN32
+constexpr std::array k_order{Kind::win_pipe,      Kind::win_mailslot, Kind::win_section, Kind::win_event,
+                             Kind::win_mutant,    Kind::win_semaphore, Kind::win_alpc,   Kind::unix_socket,
+                             Kind::tcp,           Kind::udp};
+#else
+constexpr std::array k_order{
     Kind::sysv_msg, Kind::sysv_shm,  Kind::sysv_sem,    Kind::posix_mq, Kind::posix_shm, Kind::posix_sem,
     Kind::fifo,     Kind::pipe,      Kind::unix_socket, Kind::tcp,      Kind::udp,       Kind::eventfd,
     Kind::memfd,    Kind::signalfd,  Kind::lock,        Kind::signal};
+#endif
 
 } // namespace
 
@@ -48,6 +61,8 @@ std::optional<Kind> kind_from_name(std::string_view name) {
 }
 
 std::span<const Kind> all_kinds() { return k_order; }
+
+bool is_windows_kind(Kind k) { return k >= Kind::win_pipe; }
 
 KindSet KindSet::all() {
   KindSet s;
@@ -84,6 +99,10 @@ KindParse parse_kinds(std::string_view list) {
       for (Kind k : {Kind::unix_socket, Kind::tcp, Kind::udp}) out.kinds.add(k);
     } else if (word == "fd") {
       for (Kind k : {Kind::pipe, Kind::fifo, Kind::eventfd, Kind::memfd, Kind::signalfd}) out.kinds.add(k);
+    } else if (word == "win" || word == "windows") {
+      for (Kind k : {Kind::win_pipe, Kind::win_mailslot, Kind::win_section, Kind::win_event, Kind::win_mutant,
+                     Kind::win_semaphore, Kind::win_alpc})
+        out.kinds.add(k);
     } else if (word == "all") {
       out.kinds = KindSet::all();
     } else {

@@ -16,13 +16,19 @@ enum class Kind {
   unix_socket, tcp, udp,
   eventfd, memfd, signalfd,
   lock, signal,
+  // Windows: the object manager's named objects, and named pipes and mailslots.
+  win_pipe, win_mailslot, win_section, win_event, win_mutant, win_semaphore, win_alpc,
 };
-inline constexpr std::size_t k_kind_count = 16;
+inline constexpr std::size_t k_kind_count = 23;
 
 std::string_view kind_name(Kind k);              // "sysv-shm"
 std::string_view kind_help(Kind k);              // one line for --help and --list-types
 std::optional<Kind> kind_from_name(std::string_view name);
-std::span<const Kind> all_kinds();               // in listing order
+// The kinds of this platform (Linux's, or Windows' and its sockets), in
+// listing order. Names of the other platform's kinds still parse: they
+// select nothing.
+std::span<const Kind> all_kinds();
+bool is_windows_kind(Kind k);
 
 // A set of kinds, as selected with --type.
 class KindSet {
@@ -41,7 +47,8 @@ private:
 };
 
 // Parses "sysv-shm,posix,socket": kind names and the families sysv, posix,
-// socket (unix, tcp, udp), fd (pipe, fifo, eventfd, memfd, signalfd), all.
+// socket (unix, tcp, udp), fd (pipe, fifo, eventfd, memfd, signalfd), win
+// (the Windows kinds), all.
 // Returns the first unknown word on failure.
 struct KindParse {
   KindSet kinds;

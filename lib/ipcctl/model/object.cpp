@@ -9,6 +9,7 @@ std::string_view via_name(Via v) {
   case Via::fd: return "fd";
   case Via::map: return "map";
   case Via::attach: return "attach";
+  case Via::handle: return "handle";
   }
   return "fd";
 }

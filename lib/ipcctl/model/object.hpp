@@ -27,13 +27,14 @@ struct Field {
   Value value;
 };
 
-enum class Via { fd, map, attach };
+// On Windows, a holder holds a handle: `fd` is the handle's value.
+enum class Via { fd, map, attach, handle };
 std::string_view via_name(Via v);
 
 struct Holder {
   int pid = 0;
   std::string comm;
-  std::optional<int> fd;  // null for a mapping
+  std::optional<int> fd;  // null for a mapping; the handle value for Via::handle
   std::string access;     // "r", "w", "rw", "" when unknown
   Via via = Via::fd;
   std::optional<std::uint32_t> uid;  // the holding process's real uid

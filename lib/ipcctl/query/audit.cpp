@@ -270,22 +270,6 @@ private:
 
 } // namespace
 
-std::string_view severity_name(Severity s) {
-  switch (s) {
-  case Severity::info: return "info";
-  case Severity::low: return "low";
-  case Severity::medium: return "medium";
-  case Severity::high: return "high";
-  }
-  return "?";
-}
-
-std::optional<Severity> severity_from_name(std::string_view name) {
-  for (auto s : {Severity::info, Severity::low, Severity::medium, Severity::high})
-    if (severity_name(s) == name) return s;
-  return std::nullopt;
-}
-
 std::span<const Check> all_checks() { return k_checks; }
 
 const Check* find_check(std::string_view name) {

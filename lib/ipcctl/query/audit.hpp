@@ -5,6 +5,7 @@
 // lstat of socket files and of the directories of FIFOs and socket files.
 #include <ipcctl/linux/limits.hpp>
 #include <ipcctl/model/snapshot.hpp>
+#include <ipcctl/query/finding.hpp>
 #include <ipcctl/ops/remove.hpp>
 
 #include <cstdint>
@@ -17,10 +18,6 @@
 
 namespace ipcctl::query {
 
-enum class Severity { info, low, medium, high };
-std::string_view severity_name(Severity s);
-std::optional<Severity> severity_from_name(std::string_view name);
-
 struct Check {
   std::string_view name;  // "world_writable"
   Severity severity;      // the usual one; a check may raise it (a full queue)
@@ -28,17 +25,6 @@ struct Check {
 };
 std::span<const Check> all_checks();
 const Check* find_check(std::string_view name);
-
-struct Finding {
-  std::string check;
-  Severity severity = Severity::low;
-  std::string ref;      // the object's ref, or "limit:NAME"
-  std::string type;     // the object's type, or "limit"
-  std::string summary;  // what is wrong with it, one line
-  std::string why;      // why that matters
-  std::string fix;      // a command, or what to do
-  std::vector<model::Holder> holders;
-};
 
 struct AuditOptions {
   std::set<std::string> checks;             // the checks to run; empty: all

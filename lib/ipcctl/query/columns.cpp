@@ -95,6 +95,13 @@ std::vector<std::string_view> summary_keys(Kind k) {
   case Kind::signalfd: return {"mask"};
   case Kind::lock: return {"kind", "lock_mode", "path"};
   case Kind::signal: return {"pending"};
+  case Kind::win_pipe: return {"instances", "server_pids", "client_pids"};
+  case Kind::win_mailslot:
+  case Kind::win_alpc: return {};
+  case Kind::win_section: return {"file_backed"};
+  case Kind::win_event: return {"event_type", "signaled"};
+  case Kind::win_mutant: return {"held", "abandoned"};
+  case Kind::win_semaphore: return {"count", "maximum"};
   }
   return {};
 }
@@ -297,6 +304,10 @@ std::vector<std::string_view> default_names(const model::KindSet& kinds) {
       ++n;
     }
   }
+#ifdef _WIN32
+  // Windows objects have a security descriptor, not permission bits.
+  return {"REF", "OWNER", "SIZE", "DETAIL", "HOLDERS"};
+#endif
   if (n != 1) return {"REF", "OWNER", "PERMS", "SIZE", "DETAIL", "HOLDERS"};
   switch (*only) {
   case Kind::sysv_msg: return {"REF", "KEY", "OWNER", "PERMS", "MESSAGES", "BYTES", "MAX_BYTES", "LSPID", "LRPID"};
@@ -315,6 +326,13 @@ std::vector<std::string_view> default_names(const model::KindSet& kinds) {
   case Kind::signalfd: return {"REF", "MASK", "HOLDERS"};
   case Kind::lock: return {"REF", "KIND", "LOCK_MODE", "START", "END", "PATH", "HOLDERS"};
   case Kind::signal: return {"REF", "NAME", "OWNER", "PENDING", "BLOCKED", "CAUGHT"};
+  case Kind::win_pipe:
+  case Kind::win_mailslot:
+  case Kind::win_section:
+  case Kind::win_event:
+  case Kind::win_mutant:
+  case Kind::win_semaphore:
+  case Kind::win_alpc: return {"REF", "OWNER", "SIZE", "DETAIL", "HOLDERS"};
   }
   return {"REF"};
 }

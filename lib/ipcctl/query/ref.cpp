@@ -46,6 +46,8 @@ bool RefQuery::matches(const model::Object& o) const {
   } else if ((ref || key) && o.ns && !o.ns->own) {
     return false;  // an id or name without @ipc: is one of ipcctl's own namespace
   }
+  // Windows names objects without regard to case.
+  if (ref && model::is_windows_kind(o.kind)) return equal_ignoring_case(o.ref, *ref);
   if (ref) return o.ref == *ref || (o.ns && o.ref == *ref + model::ns_suffix(o.ns->type, o.ns->inode));
   if (key) return o.key == key;
   if (pid) {
@@ -160,6 +162,22 @@ Result<RefQuery> parse_ref(std::string_view text) {
   }
   case Kind::signal:
     if (!digits(ident)) return fail(bad(text, "a signal state is named by its process id"));
+    break;
+  case Kind::win_pipe:
+    if (!starts_with(ident, "\\\\.\\pipe\\") || ident.size() == 9)
+      return fail(bad(text, "a named pipe is named \\\\.\\pipe\\NAME"));
+    break;
+  case Kind::win_mailslot:
+    if (!starts_with(ident, "\\\\.\\mailslot\\") || ident.size() == 13)
+      return fail(bad(text, "a mailslot is named \\\\.\\mailslot\\NAME"));
+    break;
+  case Kind::win_section:
+  case Kind::win_event:
+  case Kind::win_mutant:
+  case Kind::win_semaphore:
+  case Kind::win_alpc:
+    if (ident.front() != '\\' || ident.back() == '\\')
+      return fail(bad(text, "a Windows object is named by its full path, e.g. \\BaseNamedObjects\\NAME"));
     break;
   }
   q.ref = std::string(text.substr(0, text.size() - suffix.size()));

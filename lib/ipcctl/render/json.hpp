@@ -5,7 +5,7 @@
 // Output is streamed object by object through a sink, so listing 30,000
 // descriptors never builds the whole document in memory.
 #include <ipcctl/model/object.hpp>
-#include <ipcctl/query/audit.hpp>
+#include <ipcctl/query/finding.hpp>
 
 #include <functional>
 #include <span>

@@ -1,5 +1,8 @@
 #include <ipcctl/util/parse.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 #include <charconv>
 #include <limits>
 
@@ -24,6 +27,12 @@ std::string_view trim(std::string_view s) {
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
 
 template <class T>
 static std::optional<T> to_int(std::string_view s, int base) {

@@ -22,6 +22,8 @@ void for_each_line(std::string_view text, F&& f) {
 }
 std::string_view trim(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
+// ASCII letters compared without regard to case (Windows object names).
+bool equal_ignoring_case(std::string_view a, std::string_view b);
 
 // Whole-string conversions; nullopt on any junk or overflow.
 std::optional<std::int64_t> to_i64(std::string_view s, int base = 10);

@@ -1,0 +1,28 @@
+#pragma once
+// What ipcctl audit reports, apart from how it finds it: a finding and its
+// severity, for the renderers (which build on every platform).
+#include <ipcctl/model/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ipcctl::query {
+
+enum class Severity { info, low, medium, high };
+std::string_view severity_name(Severity s);
+std::optional<Severity> severity_from_name(std::string_view name);
+
+struct Finding {
+  std::string check;
+  Severity severity = Severity::low;
+  std::string ref;      // the object's ref, or "limit:NAME"
+  std::string type;     // the object's type, or "limit"
+  std::string summary;  // what is wrong with it, one line
+  std::string why;      // why that matters
+  std::string fix;      // a command, or what to do
+  std::vector<model::Holder> holders;
+};
+
+} // namespace ipcctl::query

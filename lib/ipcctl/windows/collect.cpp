@@ -1,0 +1,319 @@
+// Windows collection. Named objects come from the object directories,
+// pipes and mailslots from their file systems; then one pass over the
+// system handle table gives every object its holders. A handle's type and
+// name are asked of the handle itself (duplicated into this process), never
+// taken from the table's type index alone: the indexes differ between
+// Windows builds, and Wine's are off by two.
+#include <ipcctl/windows/collect.hpp>
+
+#include <ipcctl/windows/nt.hpp>
+#include <ipcctl/util/parse.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+namespace ipcctl::win {
+
+namespace {
+
+using model::Kind;
+
+std::optional<Kind> kind_of_type(std::string_view type) {
+  if (type == "Event") return Kind::win_event;
+  if (type == "Mutant") return Kind::win_mutant;
+  if (type == "Semaphore") return Kind::win_semaphore;
+  if (type == "Section") return Kind::win_section;
+  if (type == "ALPC Port") return Kind::win_alpc;
+  return std::nullopt;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string join(std::string_view dir, std::string_view leaf) { return fmt::format("{}\\{}", dir, leaf); }
+
+constexpr std::string_view k_pipe_root = "\\\\.\\pipe\\";
+constexpr std::string_view k_mailslot_root = "\\\\.\\mailslot\\";
+
+// The name of a file handle, asked on a thread of its own: on a synchronous
+// handle with a read pending (a pipe server waiting for a client),
+// NtQueryObject waits for that read. A thread that does not answer in time
+// is left behind with its own duplicate of the handle.
+std::optional<std::string> file_name_in_time(Handle h) {
+  auto done = std::make_shared<std::promise<std::optional<std::string>>>();
+  auto answer = done->get_future();
+  auto shared = std::make_shared<Handle>(std::move(h));
+  std::thread([done, shared] {
+    std::optional<std::string> name;
+    if (is_pipe(shared->get())) {
+      if (auto n = object_name(shared->get())) name = std::move(*n);
+    }
+    done->set_value(std::move(name));
+  }).detach();
+  if (answer.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) return std::nullopt;
+  return answer.get();
+}
+
+class Collector {
+public:
+  explicit Collector(const CollectOptions& opts) : m_opts(opts), m_wine(wine_version()) {}
+
+  model::Snapshot run() {
+    m_names = process_names();
+    list_named_objects();
+    if (m_opts.kinds.has(Kind::win_pipe)) list_pipes();
+    if (m_opts.kinds.has(Kind::win_mailslot)) list_mailslots();
+    if (m_opts.holders) read_holders();
+    finish();
+    return std::move(m_snap);
+  }
+
+private:
+  std::string wine_note() const { return m_wine ? fmt::format(" (not implemented by Wine {})", *m_wine) : ""; }
+
+  model::Object* find(const std::string& ref) {
+    const auto it = m_by_ref.find(lower(ref));
+    return it == m_by_ref.end() ? nullptr : &m_snap.objects[it->second];
+  }
+
+  model::Object& add(Kind k, const std::string& name) {
+    const std::string ref = fmt::format("{}:{}", model::kind_name(k), name);
+    if (model::Object* o = find(ref)) return *o;
+    model::Object o;
+    o.kind = k;
+    o.ref = ref;
+    o.name = name;
+    m_by_ref.emplace(lower(ref), m_snap.objects.size());
+    m_snap.objects.push_back(std::move(o));
+    return m_snap.objects.back();
+  }
+
+  // Every named object under `path`, and under its subdirectories.
+  void list_directory_tree(const std::string& path, int depth) {
+    auto entries = list_directory(path);
+    if (!entries) {
+      if (!entries.error().gone()) m_snap.warn(fmt::format("{}: {}", path, entries.error().message()));
+      return;
+    }
+    for (const auto& e : *entries) {
+      const std::string full = join(path == "\\" ? "" : path, e.name);
+      if (e.type == "Directory" && depth < 8) {
+        list_directory_tree(full, depth + 1);
+        continue;
+      }
+      const auto k = kind_of_type(e.type);
+      if (!k || !m_opts.kinds.has(*k)) continue;
+      read_state(add(*k, full), e.type);
+    }
+  }
+
+  void list_named_objects() {
+    const bool named = m_opts.kinds.any_of(
+        {Kind::win_section, Kind::win_event, Kind::win_mutant, Kind::win_semaphore});
+    if (named) {
+      list_directory_tree("\\BaseNamedObjects", 0);
+      if (auto sessions = list_directory("\\Sessions")) {
+        for (const auto& s : *sessions)
+          if (s.type == "Directory" && to_u64(s.name)) list_directory_tree(join(join("\\Sessions", s.name), "BaseNamedObjects"), 0);
+      } else {
+        m_snap.warn(fmt::format("\\Sessions: {}", sessions.error().message()));
+      }
+    }
+    if (m_opts.kinds.has(Kind::win_alpc)) {
+      auto entries = list_directory("\\RPC Control");
+      if (!entries) {
+        m_snap.warn(fmt::format("\\RPC Control: {}{}; ALPC ports are not listed", entries.error().message(), wine_note()));
+        return;
+      }
+      for (const auto& e : *entries)
+        if (e.type == "ALPC Port") add(Kind::win_alpc, join("\\RPC Control", e.name));
+    }
+  }
+
+  // What the object says of itself: an event's type and state, a mutex's
+  // owner, a semaphore's count, a section's size; its owner.
+  void read_state(model::Object& o, const std::string& type) {
+    if (type == "ALPC Port") return;
+    auto h = open_object(type, *o.name);
+    if (!h) {
+      o.error = h.error().message();
+      return;
+    }
+    if (auto owner = owner_of(h->get())) o.owner.user = *owner;
+    if (type == "Event") {
+      if (auto s = query_event(h->get())) {
+        o.set("event_type", std::string(s->manual_reset ? "manual-reset" : "auto-reset"));
+        o.set("signaled", s->signaled);
+      }
+    } else if (type == "Mutant") {
+      if (auto s = query_mutant(h->get())) {
+        o.set("held", s->count <= 0);
+        o.set("abandoned", s->abandoned);
+      }
+    } else if (type == "Semaphore") {
+      if (auto s = query_semaphore(h->get())) {
+        o.set("count", std::int64_t{s->count});
+        o.set("maximum", std::int64_t{s->maximum});
+      }
+    } else if (type == "Section") {
+      if (auto s = query_section(h->get())) {
+        o.size = s->size;
+        o.set("file_backed", (s->attributes & 0x01000000) != 0 && (s->attributes & 0x08000000) == 0);  // SEC_FILE, SEC_COMMIT
+      }
+    }
+  }
+
+  void list_pipes() {
+    auto pipes = win::list_pipes();
+    if (!pipes) {
+      m_snap.warn(fmt::format("named pipe listing: {}{}; only pipes some process holds are shown",
+                              pipes.error().message(), wine_note()));
+      return;
+    }
+    for (const auto& p : *pipes) {
+      auto& o = add(Kind::win_pipe, fmt::format("{}{}", k_pipe_root, p.name));
+      o.set("instances", p.instances);
+      o.set("max_instances", p.max_instances < 0 ? model::Value{} : model::Value{p.max_instances});
+    }
+  }
+
+  void list_mailslots() {
+    auto slots = win::list_mailslots();
+    if (!slots) {
+      m_snap.warn(fmt::format("mailslot listing: {}{}; only mailslots some process holds are shown",
+                              slots.error().message(), wine_note()));
+      return;
+    }
+    for (const auto& name : *slots) add(Kind::win_mailslot, fmt::format("{}{}", k_mailslot_root, name));
+  }
+
+  // The type of handles with this index, asked of one of them.
+  const std::string* type_of(const HandleEntry& e, void* dup) {
+    if (const auto it = m_types.find(e.type_index); it != m_types.end()) return &it->second;
+    auto t = object_type_name(dup);
+    if (!t) return nullptr;
+    return &m_types.emplace(e.type_index, std::move(*t)).first->second;
+  }
+
+  void read_holders() {
+    auto table = handle_table();
+    if (!table) {
+      m_snap.warn(fmt::format("handle table: {}; holders are not shown", table.error().message()));
+      return;
+    }
+    std::set<std::uint64_t> denied;
+    std::unordered_map<std::uint16_t, bool> wanted;  // type index -> of a kind being listed
+    for (const auto& e : *table) {
+      if (const auto it = wanted.find(e.type_index); it != wanted.end() && !it->second) continue;
+      auto dup = duplicate_from(e.pid, e.handle);
+      if (!dup) {
+        if (dup.error().denied()) denied.insert(e.pid);
+        continue;
+      }
+      const std::string* type = type_of(e, dup->get());
+      if (type == nullptr) continue;
+      const bool is_file = *type == "File";
+      const auto k = kind_of_type(*type);
+      const bool want = (is_file && m_opts.kinds.any_of({Kind::win_pipe, Kind::win_mailslot})) ||
+                        (k && m_opts.kinds.has(*k));
+      wanted[e.type_index] = want;
+      if (!want) continue;
+
+      model::Object* o = nullptr;
+      std::optional<PipeEnds> ends;
+      if (is_file) {
+        Result<Handle> probe = duplicate_from(current_pid(), reinterpret_cast<std::uint64_t>(dup->get()));
+        if (!probe) continue;
+        const auto name = file_name_in_time(std::move(*probe));
+        if (!name) continue;
+        if (auto pipe = pipe_name_of(*name); pipe && m_opts.kinds.has(Kind::win_pipe)) {
+          o = &add(Kind::win_pipe, fmt::format("{}{}", k_pipe_root, *pipe));
+          if (auto pe = pipe_ends(dup->get())) ends = *pe;
+        } else if (auto slot = mailslot_name_of(*name); slot && m_opts.kinds.has(Kind::win_mailslot)) {
+          o = &add(Kind::win_mailslot, fmt::format("{}{}", k_mailslot_root, *slot));
+        }
+      } else {
+        auto name = object_name(dup->get());
+        if (!name || name->empty()) continue;  // unnamed: not something another process can open
+        o = find(fmt::format("{}:{}", model::kind_name(*k), *name));
+        if (o == nullptr) {
+          o = &add(*k, *name);
+          read_state(*o, *type);
+        }
+      }
+      if (o == nullptr) continue;
+      model::Holder h;
+      h.pid = static_cast<int>(e.pid);
+      if (const auto it = m_names.find(e.pid); it != m_names.end()) h.comm = it->second;
+      h.fd = static_cast<int>(e.handle);
+      h.access = access_text(*type, e.access);
+      h.via = model::Via::handle;
+      o->holders.push_back(std::move(h));
+      if (ends) note_pipe_end(*o, e.pid, *ends);
+    }
+    if (!denied.empty())
+      m_snap.warn(fmt::format("{} process{} did not let ipcctl read their handles: run as an administrator to see "
+                              "their holders",
+                              denied.size(), denied.size() == 1 ? "" : "es"));
+  }
+
+  void note_pipe_end(model::Object& o, std::uint64_t pid, const PipeEnds& ends) {
+    auto& [servers, clients] = m_pipe_ends[&o - m_snap.objects.data()];
+    (ends.server_end ? servers : clients).insert(static_cast<std::int64_t>(pid));
+    if (ends.server_pid) servers.insert(static_cast<std::int64_t>(*ends.server_pid));
+    if (ends.client_pid) clients.insert(static_cast<std::int64_t>(*ends.client_pid));
+    o.set("message_mode", ends.message_mode);
+    o.set("in_buffer_bytes", std::int64_t{ends.in_buffer});
+    o.set("out_buffer_bytes", std::int64_t{ends.out_buffer});
+    if (!o.find("max_instances"))
+      o.set("max_instances", ends.max_instances ? model::Value{std::int64_t{*ends.max_instances}} : model::Value{});
+  }
+
+  void finish() {
+    for (auto& [index, ends] : m_pipe_ends) {
+      auto& o = m_snap.objects[index];
+      o.set("server_pids", std::vector<std::int64_t>(ends.first.begin(), ends.first.end()));
+      o.set("client_pids", std::vector<std::int64_t>(ends.second.begin(), ends.second.end()));
+    }
+    if (!m_opts.pids.empty()) {
+      std::erase_if(m_snap.objects, [&](const model::Object& o) {
+        return std::none_of(o.holders.begin(), o.holders.end(), [&](const model::Holder& h) {
+          return std::find(m_opts.pids.begin(), m_opts.pids.end(), static_cast<std::uint64_t>(h.pid)) !=
+                 m_opts.pids.end();
+        });
+      });
+    }
+    for (auto& o : m_snap.objects)
+      std::sort(o.holders.begin(), o.holders.end(),
+                [](const model::Holder& a, const model::Holder& b) { return std::tie(a.pid, a.fd) < std::tie(b.pid, b.fd); });
+  }
+
+  const CollectOptions& m_opts;
+  std::optional<std::string> m_wine;
+  model::Snapshot m_snap;
+  std::unordered_map<std::string, std::size_t> m_by_ref;  // lower-cased ref -> object
+  std::unordered_map<std::uint64_t, std::string> m_names;
+  std::unordered_map<std::uint16_t, std::string> m_types;
+  std::unordered_map<std::ptrdiff_t, std::pair<std::set<std::int64_t>, std::set<std::int64_t>>> m_pipe_ends;
+};
+
+} // namespace
+
+std::string session_directory() {
+  const auto id = session_id();
+  return id == 0 ? std::string("\\BaseNamedObjects") : fmt::format("\\Sessions\\{}\\BaseNamedObjects", id);
+}
+
+Result<model::Snapshot> collect(const CollectOptions& opts) { return Collector(opts).run(); }
+
+} // namespace ipcctl::win

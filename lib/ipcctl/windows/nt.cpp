@@ -1,0 +1,421 @@
+#include <ipcctl/windows/nt.hpp>
+
+#include <fmt/format.h>
+
+// clang-format off: windows.h first
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+#include <tlhelp32.h>
+// clang-format on
+
+#include <cstring>
+#include <memory>
+
+namespace ipcctl::win {
+
+namespace {
+
+// The ntdll interfaces ipcctl uses, declared here rather than taken from
+// whichever winternl.h the compiler has, and resolved at run time.
+using NTSTATUS = LONG;
+constexpr NTSTATUS k_info_length_mismatch = static_cast<NTSTATUS>(0xC0000004L);
+constexpr NTSTATUS k_buffer_too_small = static_cast<NTSTATUS>(0xC0000023L);
+constexpr NTSTATUS k_buffer_overflow = static_cast<NTSTATUS>(0x80000005L);
+constexpr NTSTATUS k_no_more_entries = static_cast<NTSTATUS>(0x8000001AL);
+constexpr NTSTATUS k_no_more_files = static_cast<NTSTATUS>(0x80000006L);
+constexpr NTSTATUS k_not_implemented = static_cast<NTSTATUS>(0xC0000002L);
+constexpr ULONG k_system_extended_handle_information = 64;
+constexpr ULONG k_object_name_information = 1;
+constexpr ULONG k_object_type_information = 2;
+constexpr ULONG k_file_directory_information = 1;
+constexpr ACCESS_MASK k_directory_query = 0x0001;
+constexpr ULONG k_obj_case_insensitive = 0x40;
+constexpr ACCESS_MASK k_query_state = 0x0001;  // EVENT_, MUTANT_, SEMAPHORE_QUERY_STATE, SECTION_QUERY
+
+bool nt_success(NTSTATUS s) { return s >= 0; }
+
+struct UnicodeString {
+  USHORT length;
+  USHORT maximum_length;
+  PWSTR buffer;
+};
+
+struct ObjectAttributes {
+  ULONG length;
+  HANDLE root_directory;
+  UnicodeString* object_name;
+  ULONG attributes;
+  PVOID security_descriptor;
+  PVOID security_quality_of_service;
+};
+
+struct IoStatusBlock {
+  union {
+    NTSTATUS status;
+    PVOID pointer;
+  };
+  ULONG_PTR information;
+};
+
+using OpenFn = NTSTATUS(NTAPI*)(PHANDLE, ACCESS_MASK, ObjectAttributes*);
+using QueryDirectoryObjectFn = NTSTATUS(NTAPI*)(HANDLE, PVOID, ULONG, BOOLEAN, BOOLEAN, PULONG, PULONG);
+using QuerySystemInformationFn = NTSTATUS(NTAPI*)(ULONG, PVOID, ULONG, PULONG);
+using QueryObjectFn = NTSTATUS(NTAPI*)(HANDLE, ULONG, PVOID, ULONG, PULONG);
+using QueryInfoFn = NTSTATUS(NTAPI*)(HANDLE, ULONG, PVOID, ULONG, PULONG);
+using QueryDirectoryFileFn = NTSTATUS(NTAPI*)(HANDLE, HANDLE, PVOID, PVOID, IoStatusBlock*, PVOID, ULONG, ULONG,
+                                              BOOLEAN, UnicodeString*, BOOLEAN);
+using StatusToDosFn = ULONG(NTAPI*)(NTSTATUS);
+using WineVersionFn = const char*(CDECL*)();
+
+template <class Fn>
+Fn ntdll(const char* name) {
+  static HMODULE const module = ::GetModuleHandleW(L"ntdll.dll");
+  return reinterpret_cast<Fn>(reinterpret_cast<void*>(::GetProcAddress(module, name)));
+}
+
+Error missing(const char* fn) { return Error{ENOSYS, fn, "ntdll.dll", {}}; }
+
+// A UNICODE_STRING over `text`, which must outlive it.
+UnicodeString unicode(std::u16string& text) {
+  return {static_cast<USHORT>(text.size() * 2), static_cast<USHORT>(text.size() * 2),
+          reinterpret_cast<PWSTR>(text.data())};
+}
+
+std::string from_unicode(const UnicodeString& s) {
+  return utf8_from_utf16({reinterpret_cast<const char16_t*>(s.buffer), s.length / 2u});
+}
+
+std::string narrow(const wchar_t* s) {
+  return utf8_from_utf16(reinterpret_cast<const char16_t*>(s));
+}
+
+Result<Handle> nt_open(const char* fn_name, ACCESS_MASK access, const std::string& path) {
+  const auto fn = ntdll<OpenFn>(fn_name);
+  if (fn == nullptr) return fail(missing(fn_name));
+  std::u16string name = utf16_from_utf8(path);
+  UnicodeString us = unicode(name);
+  ObjectAttributes oa{sizeof(ObjectAttributes), nullptr, &us, k_obj_case_insensitive, nullptr, nullptr};
+  HANDLE h = nullptr;
+  const NTSTATUS status = fn(&h, access, &oa);
+  if (!nt_success(status)) return fail(nt_error(status, fn_name, path));
+  return Handle(h);
+}
+
+// NtQueryObject into a buffer grown until it fits; the result starts with a UNICODE_STRING.
+Result<std::string> query_object_string(void* h, ULONG cls, const char* what) {
+  const auto fn = ntdll<QueryObjectFn>("NtQueryObject");
+  if (fn == nullptr) return fail(missing("NtQueryObject"));
+  ULONG size = 1024;
+  for (int tries = 0; tries < 4; ++tries) {
+    auto buf = std::make_unique<std::byte[]>(size);
+    ULONG need = 0;
+    const NTSTATUS status = fn(h, cls, buf.get(), size, &need);
+    if (status == k_info_length_mismatch || status == k_buffer_too_small || status == k_buffer_overflow) {
+      size = std::max<ULONG>(need, size * 2);
+      continue;
+    }
+    if (!nt_success(status)) return fail(nt_error(status, "NtQueryObject", what));
+    UnicodeString s;
+    std::memcpy(&s, buf.get(), sizeof s);
+    return from_unicode(s);
+  }
+  return fail(Error{0, "NtQueryObject", what, "the answer kept growing"});
+}
+
+template <class T>
+Result<T> query_info(const char* fn_name, void* h) {
+  const auto fn = ntdll<QueryInfoFn>(fn_name);
+  if (fn == nullptr) return fail(missing(fn_name));
+  T out{};
+  ULONG got = 0;
+  const NTSTATUS status = fn(h, 0, &out, sizeof out, &got);
+  if (!nt_success(status)) return fail(nt_error(status, fn_name, "handle"));
+  return out;
+}
+
+} // namespace
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+  if (this != &o) {
+    Handle old(m_h);
+    m_h = o.release();
+  }
+  return *this;
+}
+
+Handle::~Handle() {
+  if (*this) ::CloseHandle(m_h);
+}
+
+void* Handle::release() {
+  void* h = m_h;
+  m_h = nullptr;
+  return h;
+}
+
+Handle::operator bool() const { return m_h != nullptr && m_h != INVALID_HANDLE_VALUE; }
+
+unsigned long dos_error_of(long status) {
+  const auto fn = ntdll<StatusToDosFn>("RtlNtStatusToDosError");
+  return fn != nullptr ? fn(status) : ERROR_GEN_FAILURE;
+}
+
+Error win_error(unsigned long code, std::string op, std::string subject) {
+  Error e{0, std::move(op), std::move(subject), {}};
+  switch (code) {
+  case ERROR_ACCESS_DENIED:
+  case ERROR_PRIVILEGE_NOT_HELD: e.code = EACCES; break;
+  case ERROR_FILE_NOT_FOUND:
+  case ERROR_PATH_NOT_FOUND:
+  case ERROR_INVALID_HANDLE:
+  case ERROR_INVALID_PARAMETER: e.code = ENOENT; break;
+  case ERROR_ALREADY_EXISTS:
+  case ERROR_FILE_EXISTS: e.code = EEXIST; break;
+  default: break;
+  }
+  char* text = nullptr;
+  const DWORD n = ::FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
+                                       FORMAT_MESSAGE_IGNORE_INSERTS,
+                                   nullptr, code, 0, reinterpret_cast<char*>(&text), 0, nullptr);
+  std::string why = n > 0 && text != nullptr ? std::string(text, n) : std::string();
+  if (text != nullptr) ::LocalFree(text);
+  while (!why.empty() && (why.back() == '\n' || why.back() == '\r' || why.back() == ' ' || why.back() == '.'))
+    why.pop_back();
+  e.detail = why.empty() ? fmt::format("Windows error {}", code) : fmt::format("{} (error {})", why, code);
+  return e;
+}
+
+Error nt_error(long status, std::string op, std::string subject) {
+  Error e = win_error(dos_error_of(status), std::move(op), std::move(subject));
+  if (e.detail.rfind("Windows error", 0) == 0)
+    e.detail = fmt::format("NTSTATUS 0x{:08x}", static_cast<std::uint32_t>(status));
+  return e;
+}
+
+std::optional<std::string> wine_version() {
+  const auto fn = ntdll<WineVersionFn>("wine_get_version");
+  if (fn == nullptr) return std::nullopt;
+  return std::string(fn());
+}
+
+Result<std::vector<DirEntry>> list_directory(const std::string& path) {
+  auto dir = nt_open("NtOpenDirectoryObject", k_directory_query, path);
+  if (!dir) return fail(dir.error());
+  const auto query = ntdll<QueryDirectoryObjectFn>("NtQueryDirectoryObject");
+  if (query == nullptr) return fail(missing("NtQueryDirectoryObject"));
+
+  std::vector<DirEntry> out;
+  constexpr ULONG k_size = 64 * 1024;
+  auto buf = std::make_unique<std::byte[]>(k_size);
+  const auto base = reinterpret_cast<std::uint64_t>(buf.get());
+  ULONG context = 0, got = 0;
+  bool single = false, restart = true;
+  while (true) {
+    NTSTATUS status = query(dir->get(), buf.get(), k_size, single, restart, &context, &got);
+    if (status == k_not_implemented && !single) {
+      single = true;  // Wine answers one entry per call only
+      continue;
+    }
+    if (status == k_no_more_entries) return out;
+    if (!nt_success(status)) return fail(nt_error(status, "NtQueryDirectoryObject", path));
+    auto entries = parse_directory({buf.get(), k_size}, base);
+    if (!entries) return fail(entries.error());
+    out.insert(out.end(), entries->begin(), entries->end());
+    restart = false;
+    // A batch that filled the buffer says so with STATUS_MORE_ENTRIES (0x105);
+    // anything else is the end.
+    if (!single && status != 0x105) return out;
+  }
+}
+
+Result<std::vector<HandleEntry>> handle_table() {
+  const auto fn = ntdll<QuerySystemInformationFn>("NtQuerySystemInformation");
+  if (fn == nullptr) return fail(missing("NtQuerySystemInformation"));
+  ULONG size = 1 << 20;
+  for (int tries = 0; tries < 8; ++tries) {
+    auto buf = std::make_unique<std::byte[]>(size);
+    ULONG need = 0;
+    const NTSTATUS status = fn(k_system_extended_handle_information, buf.get(), size, &need);
+    if (status == k_info_length_mismatch || status == k_buffer_too_small) {
+      size = std::max<ULONG>(need + need / 4, size * 2);
+      continue;
+    }
+    if (!nt_success(status)) return fail(nt_error(status, "NtQuerySystemInformation", "handle table"));
+    return parse_handle_table({buf.get(), size});
+  }
+  return fail(Error{0, "NtQuerySystemInformation", "handle table", "the table kept growing"});
+}
+
+namespace {
+
+Result<std::vector<PipeEntry>> list_device(const wchar_t* root, const char* what) {
+  Handle dir(::CreateFileW(root, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING, 0, nullptr));
+  if (!dir) return fail(win_error(::GetLastError(), "open", what));
+  const auto query = ntdll<QueryDirectoryFileFn>("NtQueryDirectoryFile");
+  if (query == nullptr) return fail(missing("NtQueryDirectoryFile"));
+  std::vector<PipeEntry> out;
+  constexpr ULONG k_size = 64 * 1024;
+  auto buf = std::make_unique<std::byte[]>(k_size);
+  bool restart = true;
+  while (true) {
+    IoStatusBlock io{};
+    const NTSTATUS status = query(dir.get(), nullptr, nullptr, nullptr, &io, buf.get(), k_size,
+                                  k_file_directory_information, FALSE, nullptr, restart);
+    if (status == k_no_more_files) return out;
+    if (!nt_success(status)) return fail(nt_error(status, "NtQueryDirectoryFile", what));
+    auto entries = parse_pipe_listing({buf.get(), static_cast<std::size_t>(io.information)});
+    if (!entries) return fail(entries.error());
+    out.insert(out.end(), entries->begin(), entries->end());
+    restart = false;
+  }
+}
+
+} // namespace
+
+Result<std::vector<PipeEntry>> list_pipes() { return list_device(L"\\\\.\\pipe\\", "\\\\.\\pipe\\"); }
+
+Result<std::vector<std::string>> list_mailslots() {
+  auto entries = list_device(L"\\\\.\\mailslot\\", "\\\\.\\mailslot\\");
+  if (!entries) return fail(entries.error());
+  std::vector<std::string> names;
+  for (auto& e : *entries) names.push_back(std::move(e.name));
+  return names;
+}
+
+std::unordered_map<std::uint64_t, std::string> process_names() {
+  std::unordered_map<std::uint64_t, std::string> out;
+  Handle snap(::CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0));
+  if (!snap) return out;
+  PROCESSENTRY32W pe{};
+  pe.dwSize = sizeof pe;
+  for (BOOL ok = ::Process32FirstW(snap.get(), &pe); ok; ok = ::Process32NextW(snap.get(), &pe))
+    out.emplace(pe.th32ProcessID, narrow(pe.szExeFile));
+  return out;
+}
+
+std::uint32_t session_id() {
+  DWORD id = 0;
+  ::ProcessIdToSessionId(::GetCurrentProcessId(), &id);
+  return id;
+}
+
+std::uint64_t current_pid() { return ::GetCurrentProcessId(); }
+
+Result<Handle> duplicate_from(std::uint64_t pid, std::uint64_t h) {
+  HANDLE dup = nullptr;
+  if (pid == ::GetCurrentProcessId()) {
+    if (!::DuplicateHandle(::GetCurrentProcess(), reinterpret_cast<HANDLE>(h), ::GetCurrentProcess(), &dup, 0, FALSE,
+                           DUPLICATE_SAME_ACCESS))
+      return fail(win_error(::GetLastError(), "DuplicateHandle", fmt::format("handle 0x{:x} of process {}", h, pid)));
+    return Handle(dup);
+  }
+  Handle process(::OpenProcess(PROCESS_DUP_HANDLE, FALSE, static_cast<DWORD>(pid)));
+  if (!process) return fail(win_error(::GetLastError(), "OpenProcess", fmt::format("process {}", pid)));
+  if (!::DuplicateHandle(process.get(), reinterpret_cast<HANDLE>(h), ::GetCurrentProcess(), &dup, 0, FALSE,
+                         DUPLICATE_SAME_ACCESS))
+    return fail(win_error(::GetLastError(), "DuplicateHandle", fmt::format("handle 0x{:x} of process {}", h, pid)));
+  return Handle(dup);
+}
+
+Result<std::string> object_type_name(void* h) { return query_object_string(h, k_object_type_information, "object type"); }
+Result<std::string> object_name(void* h) { return query_object_string(h, k_object_name_information, "object name"); }
+
+bool is_pipe(void* h) { return ::GetFileType(h) == FILE_TYPE_PIPE; }
+
+std::optional<std::string> owner_of(void* h) {
+  PSID owner = nullptr;
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (::GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner, nullptr, nullptr, nullptr, &sd) !=
+          ERROR_SUCCESS ||
+      owner == nullptr)
+    return std::nullopt;
+  std::optional<std::string> out;
+  wchar_t name[256], domain[256];
+  DWORD name_len = 256, domain_len = 256;
+  SID_NAME_USE use{};
+  if (::LookupAccountSidW(nullptr, owner, name, &name_len, domain, &domain_len, &use)) {
+    out = domain_len > 0 ? narrow(domain) + "\\" + narrow(name) : narrow(name);
+  } else {
+    wchar_t* text = nullptr;
+    if (::ConvertSidToStringSidW(owner, &text)) {
+      out = narrow(text);
+      ::LocalFree(text);
+    }
+  }
+  ::LocalFree(sd);
+  return out;
+}
+
+Result<Handle> open_object(const std::string& type, const std::string& nt_path) {
+  const char* fn = type == "Event"       ? "NtOpenEvent"
+                   : type == "Mutant"    ? "NtOpenMutant"
+                   : type == "Semaphore" ? "NtOpenSemaphore"
+                   : type == "Section"   ? "NtOpenSection"
+                                         : nullptr;
+  if (fn == nullptr) return fail(Error{EINVAL, "open", nt_path, {}});
+  // READ_CONTROL as well, for the owner; without it where it is refused.
+  auto h = nt_open(fn, k_query_state | READ_CONTROL, nt_path);
+  if (!h && h.error().denied()) h = nt_open(fn, k_query_state, nt_path);
+  return h;
+}
+
+Result<EventState> query_event(void* h) {
+  struct Info {
+    LONG type;
+    LONG state;
+  };
+  auto info = query_info<Info>("NtQueryEvent", h);
+  if (!info) return fail(info.error());
+  return EventState{info->type == 0, info->state != 0};  // NotificationEvent is manual reset
+}
+
+Result<MutantState> query_mutant(void* h) {
+  struct Info {
+    LONG count;
+    BOOLEAN owned_by_caller;
+    BOOLEAN abandoned;
+  };
+  auto info = query_info<Info>("NtQueryMutant", h);
+  if (!info) return fail(info.error());
+  return MutantState{info->count, info->owned_by_caller != 0, info->abandoned != 0};
+}
+
+Result<SemaphoreState> query_semaphore(void* h) {
+  struct Info {
+    LONG count;
+    LONG maximum;
+  };
+  auto info = query_info<Info>("NtQuerySemaphore", h);
+  if (!info) return fail(info.error());
+  return SemaphoreState{info->count, info->maximum};
+}
+
+Result<SectionState> query_section(void* h) {
+  struct Info {
+    PVOID base;
+    ULONG attributes;
+    LARGE_INTEGER size;
+  };
+  auto info = query_info<Info>("NtQuerySection", h);
+  if (!info) return fail(info.error());
+  return SectionState{info->size.QuadPart, info->attributes};
+}
+
+Result<PipeEnds> pipe_ends(void* h) {
+  PipeEnds out;
+  DWORD flags = 0, out_size = 0, in_size = 0, max = 0;
+  if (!::GetNamedPipeInfo(h, &flags, &out_size, &in_size, &max))
+    return fail(win_error(::GetLastError(), "GetNamedPipeInfo", "pipe handle"));
+  out.server_end = (flags & PIPE_SERVER_END) != 0;
+  out.message_mode = (flags & PIPE_TYPE_MESSAGE) != 0;
+  out.in_buffer = in_size;
+  out.out_buffer = out_size;
+  if (max != PIPE_UNLIMITED_INSTANCES) out.max_instances = max;
+  ULONG pid = 0;
+  if (::GetNamedPipeServerProcessId(h, &pid) && pid != 0) out.server_pid = pid;
+  if (::GetNamedPipeClientProcessId(h, &pid) && pid != 0) out.client_pid = pid;
+  return out;
+}
+
+} // namespace ipcctl::win

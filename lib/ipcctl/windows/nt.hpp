@@ -1,0 +1,98 @@
+#pragma once
+// Thin wrappers over ntdll and Win32, one call each: they return what
+// Windows returned (bytes parsed by ntbuf.hpp, or plain values) and never
+// decide anything. Windows only.
+#include <ipcctl/util/result.hpp>
+#include <ipcctl/windows/ntbuf.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ipcctl::win {
+
+// A kernel handle closed on destruction (nullptr and INVALID_HANDLE_VALUE are empty).
+class Handle {
+public:
+  Handle() = default;
+  explicit Handle(void* h) : m_h(h) {}
+  Handle(Handle&& o) noexcept : m_h(o.release()) {}
+  Handle& operator=(Handle&& o) noexcept;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle();
+  void* get() const { return m_h; }
+  void* release();
+  explicit operator bool() const;
+
+private:
+  void* m_h = nullptr;
+};
+
+// An Error from an NTSTATUS or a Win32 error code, with Windows' own text.
+Error nt_error(long status, std::string op, std::string subject);
+Error win_error(unsigned long code, std::string op, std::string subject);
+// The Win32 error code an NTSTATUS maps to (RtlNtStatusToDosError).
+unsigned long dos_error_of(long status);
+
+// "8.0" when ntdll is Wine's (wine_get_version), nullopt on Windows.
+std::optional<std::string> wine_version();
+
+// The entries of an object directory ("\BaseNamedObjects"), asked for a
+// batch at a time and, where batches are not implemented (Wine), one at a
+// time.
+Result<std::vector<DirEntry>> list_directory(const std::string& path);
+
+// The system handle table (SystemExtendedHandleInformation).
+Result<std::vector<HandleEntry>> handle_table();
+
+// The named pipes under \\.\pipe\ and the mailslots under \\.\mailslot\.
+Result<std::vector<PipeEntry>> list_pipes();
+Result<std::vector<std::string>> list_mailslots();
+
+// Process ids to image names ("svchost.exe"), and this process's session.
+std::unordered_map<std::uint64_t, std::string> process_names();
+std::uint32_t session_id();
+std::uint64_t current_pid();
+
+// A duplicate, in this process, of handle `h` of process `pid`, with the
+// same access; empty when the process or handle cannot be reached.
+Result<Handle> duplicate_from(std::uint64_t pid, std::uint64_t h);
+// The object's type name ("Event") and its name ("\BaseNamedObjects\x",
+// "\Device\NamedPipe\x"; empty when unnamed), from NtQueryObject.
+Result<std::string> object_type_name(void* h);
+Result<std::string> object_name(void* h);
+// GetFileType(h) == FILE_TYPE_PIPE, without waiting on the file.
+bool is_pipe(void* h);
+
+// The owner of a kernel object as "DOMAIN\user", or its SID string.
+std::optional<std::string> owner_of(void* h);
+
+// Opens a named object of an object directory ("\BaseNamedObjects\x")
+// for reading its state: type is "Event", "Mutant", "Semaphore" or "Section".
+Result<Handle> open_object(const std::string& type, const std::string& nt_path);
+
+// What NtQuery{Event,Mutant,Semaphore,Section} say about an object opened
+// with open_object.
+struct EventState { bool manual_reset = false; bool signaled = false; };
+struct MutantState { std::int32_t count = 0; bool owned_by_caller = false; bool abandoned = false; };
+struct SemaphoreState { std::int32_t count = 0; std::int32_t maximum = 0; };
+struct SectionState { std::int64_t size = 0; std::uint32_t attributes = 0; };
+Result<EventState> query_event(void* h);
+Result<MutantState> query_mutant(void* h);
+Result<SemaphoreState> query_semaphore(void* h);
+Result<SectionState> query_section(void* h);
+
+// For a handle to a named pipe: which end it is, and the processes at each.
+struct PipeEnds {
+  bool server_end = false;
+  bool message_mode = false;
+  std::optional<std::uint64_t> server_pid, client_pid;
+  std::optional<std::uint32_t> max_instances;  // nullopt: unlimited
+  std::uint32_t in_buffer = 0, out_buffer = 0;
+};
+Result<PipeEnds> pipe_ends(void* h);
+
+} // namespace ipcctl::win

@@ -1,0 +1,98 @@
+#include "common/output.hpp"
+
+#include "common/run.hpp"
+
+#include <ipcctl/query/select.hpp>
+#include <ipcctl/render/json.hpp>
+#include <ipcctl/render/text.hpp>
+#include <ipcctl/util/error.hpp>
+
+#include <fmt/format.h>
+
+namespace ipcctl::tools {
+
+void add_output_options(CLI::App& cmd, OutputOptions& out) {
+  cmd.add_flag("-J,--json", out.json, "print JSON (the ipcctl-json(7) contract)");
+  cmd.add_flag("--jsonl", out.jsonl, "print one JSON object per line");
+  cmd.add_flag("-r,--raw", out.raw, "print cells separated by one space, unaligned");
+  cmd.add_flag("-n,--noheadings", out.noheadings, "do not print headings");
+  cmd.add_flag("-b,--bytes", out.bytes, "print sizes in bytes, not 4K/1M");
+  cmd.add_option("-o,--output", out.output, "columns to print, comma separated; +COL,... adds to the defaults")
+      ->type_name("COLS");
+  cmd.add_option("--sort", out.sort, "sort by COL; -COL sorts descending")->type_name("COL");
+}
+
+std::vector<const query::Column*> pick_columns(const std::string& spec, const model::KindSet& kinds,
+                                               bool namespaces) {
+  if (spec.empty()) return query::default_columns(kinds, namespaces);
+  std::string_view rest = spec;
+  std::vector<const query::Column*> cols;
+  if (rest.front() == '+') {
+    cols = query::default_columns(kinds, namespaces);
+    rest.remove_prefix(1);
+  }
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string name(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (name.empty()) continue;
+    const query::Column* c = query::find_column(name);
+    if (c == nullptr) throw UsageError(fmt::format("-o: unknown column '{}' (see --list-columns)", name));
+    cols.push_back(c);
+  }
+  if (cols.empty()) throw UsageError("-o: no column given");
+  return cols;
+}
+
+Listing::Listing(const OutputOptions& out, const model::KindSet& kinds, bool namespaces)
+    : m_out(out), m_columns(pick_columns(out.output, kinds, namespaces)) {
+  if (out.json && out.jsonl) throw UsageError("--json and --jsonl exclude each other");
+  if (out.sort.empty()) return;
+  std::string_view name = out.sort;
+  if (name.front() == '-') {
+    m_descending = true;
+    name.remove_prefix(1);
+  }
+  m_sort = query::find_column(name);
+  if (m_sort == nullptr) throw UsageError(fmt::format("--sort: unknown column '{}' (see --list-columns)", name));
+}
+
+void Listing::print(std::vector<model::Object>& objects, const std::vector<std::string>& warnings,
+                    bool summary) const {
+  query::sort_default(objects);
+  if (m_sort != nullptr) query::sort_by(objects, *m_sort, m_descending);
+
+  render::TableOptions topts;
+  topts.raw = m_out.raw;
+  topts.headings = !m_out.noheadings;
+  topts.exact_bytes = m_out.bytes || m_out.raw;
+  topts.width = m_out.raw ? 0 : terminal_width();
+
+  if (m_out.json) {
+    render::write_json(objects, warnings, write_stdout);
+    return;
+  }
+  if (m_out.jsonl) render::write_jsonl(objects, write_stdout);
+  else if (summary) fmt::print("{}", render::render_summary(objects, topts));
+  else fmt::print("{}", render::render_table(objects, m_columns, topts));
+  print_warnings(warnings);
+}
+
+void print_columns() {
+  for (const auto& c : query::all_columns()) fmt::print("{:>16}  {}\n", c.name, c.help);
+}
+
+void print_types() {
+  for (auto k : model::all_kinds()) fmt::print("{:>13}  {}\n", model::kind_name(k), model::kind_help(k));
+#ifdef _WIN32
+  fmt::print("{:>13}  {}\n", "win", "every win-* type");
+  fmt::print("{:>13}  {}\n", "socket", "unix, tcp, udp");
+#else
+  fmt::print("{:>13}  {}\n", "sysv", "sysv-msg, sysv-shm, sysv-sem");
+  fmt::print("{:>13}  {}\n", "posix", "posix-mq, posix-shm, posix-sem");
+  fmt::print("{:>13}  {}\n", "socket", "unix, tcp, udp");
+  fmt::print("{:>13}  {}\n", "fd", "pipe, fifo, eventfd, memfd, signalfd");
+#endif
+}
+
+} // namespace ipcctl::tools

@@ -1,0 +1,50 @@
+#pragma once
+// How listings are printed, on every platform: util-linux's -o, --json,
+// --jsonl, --raw, --noheadings, --sort, --bytes, and the list of columns
+// and types.
+#include <CLI/CLI.hpp>
+
+#include <ipcctl/model/object.hpp>
+#include <ipcctl/query/column.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ipcctl::tools {
+
+struct OutputOptions {
+  bool json = false;
+  bool jsonl = false;
+  bool raw = false;
+  bool noheadings = false;
+  bool bytes = false;
+  std::string output;  // -o: "COL,COL" or "+COL,COL" to add to the defaults
+  std::string sort;    // --sort: "COL" or "-COL"
+};
+
+void add_output_options(CLI::App& cmd, OutputOptions& out);
+
+// The columns -o names, or the defaults for these kinds (with the
+// namespace columns where namespaces are listed). UsageError on an unknown name.
+std::vector<const query::Column*> pick_columns(const std::string& spec, const model::KindSet& kinds,
+                                               bool namespaces);
+
+// Checks --json against --jsonl and the -o and --sort names (UsageError),
+// then sorts and prints `objects` as the options say, and the warnings.
+class Listing {
+public:
+  Listing(const OutputOptions& out, const model::KindSet& kinds, bool namespaces);
+  void print(std::vector<model::Object>& objects, const std::vector<std::string>& warnings, bool summary) const;
+
+private:
+  const OutputOptions& m_out;
+  std::vector<const query::Column*> m_columns;
+  const query::Column* m_sort = nullptr;
+  bool m_descending = false;
+};
+
+// ls --list-columns and --list-types.
+void print_columns();
+void print_types();
+
+} // namespace ipcctl::tools

@@ -1,0 +1,305 @@
+// ipcctl on Windows: ls, show, mk and rm over the object manager's named
+// objects, named pipes and mailslots, with the columns, filter language and
+// JSON of the Linux build.
+#include "common/args.hpp"
+#include "common/output.hpp"
+#include "common/run.hpp"
+#include "ipcctl_version.h"
+
+#include <ipcctl/query/filter.hpp>
+#include <ipcctl/query/ref.hpp>
+#include <ipcctl/query/select.hpp>
+#include <ipcctl/render/json.hpp>
+#include <ipcctl/render/text.hpp>
+#include <ipcctl/util/error.hpp>
+#include <ipcctl/util/parse.hpp>
+#include <ipcctl/windows/collect.hpp>
+#include <ipcctl/windows/create.hpp>
+
+#include <fmt/format.h>
+
+#include <windows.h>
+#include <shellapi.h>
+
+#include <atomic>
+#include <functional>
+#include <set>
+
+namespace ipcctl::tools {
+
+namespace {
+
+using Action = std::function<int()>;
+
+struct LsOptions {
+  OutputOptions out;
+  std::string types, pids, query;
+  bool summary = false, list_columns = false, list_types = false, no_holders = false;
+};
+
+struct ShowOptions {
+  std::vector<std::string> refs;
+  bool json = false, bytes = false;
+};
+
+struct MkOptions {
+  std::string type, name;
+  std::string size = "4K";
+  std::int32_t value = 0, maximum = 1;
+  bool manual_reset = false, signaled = false, message = false, json = false;
+  double hold_seconds = -1;  // <0: until Ctrl-C
+};
+
+struct RmOptions {
+  std::vector<std::string> refs;
+};
+
+win::CollectOptions collect_options(const std::string& types, const std::string& pids) {
+  win::CollectOptions c;
+  if (!types.empty()) c.kinds = parse_type_list(types);
+  for (const model::Kind k : {model::Kind::sysv_msg, model::Kind::posix_mq, model::Kind::pipe, model::Kind::fifo})
+    c.kinds.remove(k);  // Linux's kinds: nothing to list here
+  if (!pids.empty())
+    for (int pid : parse_pid_list(pids)) c.pids.push_back(static_cast<std::uint64_t>(pid));
+  return c;
+}
+
+model::Snapshot collect_or_fail(const win::CollectOptions& c) {
+  auto snap = win::collect(c);
+  if (!snap) throw Fatal(snap.error().message());
+  return std::move(*snap);
+}
+
+int run_ls(const LsOptions& o) {
+  if (o.list_columns) {
+    print_columns();
+    return 0;
+  }
+  if (o.list_types) {
+    print_types();
+    return 0;
+  }
+  auto copts = collect_options(o.types, o.pids);
+  copts.holders = !o.no_holders;
+  query::Filter filter;
+  query::Selection sel;
+  if (!o.query.empty()) {
+    auto f = query::parse_filter(o.query);
+    if (!f) throw UsageError(fmt::format("-Q: {}", f.error().detail));
+    filter = std::move(*f);
+    sel.filter = &filter;
+  }
+  const Listing listing(o.out, copts.kinds, false);
+  auto snap = collect_or_fail(copts);
+  query::select(snap.objects, sel);
+  listing.print(snap.objects, snap.warnings, o.summary);
+  return 0;
+}
+
+std::vector<query::RefQuery> parse_refs(std::string_view cmd, const std::vector<std::string>& refs) {
+  std::vector<query::RefQuery> out;
+  for (const auto& text : refs) {
+    auto q = query::parse_ref(text);
+    if (!q) throw UsageError(fmt::format("{}: {}", cmd, q.error().detail));
+    if (q->kind && !model::is_windows_kind(*q->kind))
+      throw UsageError(fmt::format("{}: {}: a Linux type; on Windows, see 'ipcctl ls --list-types'", cmd, text));
+    out.push_back(std::move(*q));
+  }
+  return out;
+}
+
+// The objects each query names, once each; the queries that named nothing.
+std::pair<std::vector<model::Object>, std::vector<std::string>> find(const std::vector<query::RefQuery>& queries,
+                                                                    const model::Snapshot& snap) {
+  std::vector<model::Object> found;
+  std::vector<std::string> missing;
+  std::set<std::string> seen;
+  for (const auto& q : queries) {
+    bool any = false;
+    for (const auto& obj : snap.objects) {
+      if (!q.matches(obj)) continue;
+      any = true;
+      if (seen.insert(obj.ref).second) found.push_back(obj);
+    }
+    if (!any) missing.push_back(q.text);
+  }
+  return {std::move(found), std::move(missing)};
+}
+
+void print_missing_refs(std::string_view cmd, const std::vector<std::string>& missing) {
+  for (const auto& ref : missing) fmt::print(stderr, "ipcctl: {}: {}: no such object\n", cmd, ref);
+}
+
+int run_show(const ShowOptions& o) {
+  const auto queries = parse_refs("show", o.refs);
+  win::CollectOptions copts;
+  copts.kinds = model::KindSet::none();
+  for (const auto& q : queries)
+    for (auto k : model::all_kinds())
+      if (q.kinds().has(k)) copts.kinds.add(k);
+  const auto snap = collect_or_fail(copts);
+  auto [found, missing] = find(queries, snap);
+  query::sort_default(found);
+  if (o.json) {
+    render::write_json(found, snap.warnings, write_stdout);
+  } else {
+    render::TableOptions topts;
+    topts.exact_bytes = o.bytes;
+    fmt::print("{}", render::render_details(found, topts));
+    print_warnings(snap.warnings);
+  }
+  print_missing_refs("show", missing);
+  return missing.empty() ? 0 : 1;
+}
+
+// Windows has no "remove": a named object lives while a handle to it is
+// open. rm says who holds each one, and changes nothing.
+int run_rm(const RmOptions& o) {
+  const auto queries = parse_refs("rm", o.refs);
+  const auto snap = collect_or_fail({});
+  const auto [found, missing] = find(queries, snap);
+  for (const auto& obj : found) {
+    std::string holders;
+    for (const auto& h : obj.holders)
+      holders += fmt::format("{}{} ({}, handle 0x{:x})", holders.empty() ? "" : ", ", h.pid, h.comm, h.fd.value_or(0));
+    fmt::print(stderr,
+               "ipcctl: rm: {}: not removed: Windows removes a named object when its last handle closes; {}\n",
+               obj.ref, holders.empty() ? "no handle to it could be seen" : "held by " + holders);
+  }
+  print_missing_refs("rm", missing);
+  return 1;
+}
+
+std::atomic<bool> g_stop{false};
+
+BOOL WINAPI on_console_event(DWORD) {
+  g_stop = true;
+  return TRUE;
+}
+
+int run_mk(const MkOptions& o) {
+  win::CreateRequest r;
+  const auto kind = model::kind_from_name(o.type);
+  if (!kind || !model::is_windows_kind(*kind) || *kind == model::Kind::win_alpc)
+    throw UsageError(fmt::format("mk: cannot make '{}': give win-pipe, win-mailslot, win-event, win-mutant, "
+                                 "win-semaphore or win-section",
+                                 o.type));
+  r.kind = *kind;
+  if (o.name.empty() || o.name.find_first_of("\r\n") != std::string::npos)
+    throw UsageError("mk: give a name, e.g. app-ready or Global\\app-ready");
+  if ((r.kind == model::Kind::win_pipe || r.kind == model::Kind::win_mailslot) && o.name.find('\\') != std::string::npos)
+    throw UsageError(fmt::format("mk: {}: a pipe or mailslot name is the part after \\\\.\\pipe\\", o.name));
+  r.name = o.name;
+  const auto size = parse_size(o.size);
+  if (!size || *size <= 0) throw UsageError(fmt::format("mk: --size: '{}' is not a size (4096, 4K, 1M)", o.size));
+  r.size = *size;
+  if (o.maximum < 1 || o.value < 0 || o.value > o.maximum)
+    throw UsageError("mk: --value must be from 0 to --max, and --max at least 1");
+  r.value = o.value;
+  r.maximum = o.maximum;
+  r.manual_reset = o.manual_reset;
+  r.signaled = o.signaled;
+  r.message_mode = o.message;
+
+  auto made = win::create(r);
+  if (!made) {
+    if (made.error().code == EEXIST)
+      throw Fatal(fmt::format("mk: {} {} already exists: mk never opens or replaces an existing object", o.type, o.name));
+    throw Fatal(fmt::format("mk: {} {}", o.type, made.error().message()));
+  }
+  if (o.json) {
+    model::Object obj;
+    obj.kind = r.kind;
+    obj.ref = made->ref;
+    obj.name = made->ref.substr(made->ref.find(':') + 1);
+    fmt::print("{}\n", render::object_json(obj));
+  }
+  else fmt::print("{}\n", made->ref);
+  std::fflush(stdout);
+  // The object lives as long as a handle does: hold it.
+  ::SetConsoleCtrlHandler(on_console_event, TRUE);
+  const auto until = ::GetTickCount64() + static_cast<ULONGLONG>(o.hold_seconds * 1000);
+  while (!g_stop && (o.hold_seconds < 0 || ::GetTickCount64() < until)) ::Sleep(50);
+  return 0;
+}
+
+// argv in UTF-8, whatever the console's code page.
+std::vector<std::string> utf8_args() {
+  int argc = 0;
+  wchar_t** wide = ::CommandLineToArgvW(::GetCommandLineW(), &argc);
+  std::vector<std::string> out;
+  for (int i = 0; i < argc; ++i) {
+    const std::wstring_view w(wide[i]);
+    out.push_back(win::utf8_from_utf16({reinterpret_cast<const char16_t*>(w.data()), w.size()}));
+  }
+  ::LocalFree(wide);
+  return out;
+}
+
+} // namespace
+
+} // namespace ipcctl::tools
+
+int main() {
+  using namespace ipcctl::tools;
+  ::SetConsoleOutputCP(CP_UTF8);
+  CLI::App app{"ipcctl: the named IPC objects of this Windows machine, with the processes that hold them", "ipcctl"};
+  app.set_version_flag("-V,--version", std::string("ipcctl ") + IPCCTL_VERSION);
+  app.require_subcommand(1);
+  app.footer("Exit status: 0 done, 1 failed, 2 bad usage.");
+  Action action;
+
+  static LsOptions ls_o;
+  auto* ls = app.add_subcommand("ls", "list named IPC objects and the processes that hold them");
+  ls->alias("list");
+  ls->add_option("-t,--type", ls_o.types, "types, comma separated (see --list-types)")->type_name("TYPES");
+  ls->add_option("-p,--pid", ls_o.pids, "only objects these processes hold")->type_name("PIDS");
+  ls->add_option("-Q,--filter", ls_o.query, "filter expression, e.g. 'type == \"win-event\"'")->type_name("EXPR");
+  ls->add_flag("-s,--summary", ls_o.summary, "print counts per type and per owner");
+  ls->add_flag("--no-holders", ls_o.no_holders, "do not read the handle table (faster; no holders)");
+  add_output_options(*ls, ls_o.out);
+  ls->add_flag("--list-columns", ls_o.list_columns, "describe every column and exit");
+  ls->add_flag("--list-types", ls_o.list_types, "describe every type and exit");
+  ls->callback([&action] { action = [] { return run_ls(ls_o); }; });
+
+  static ShowOptions show_o;
+  auto* show = app.add_subcommand("show", "show everything known about IPC objects");
+  show->add_option("refs", show_o.refs, "objects: win-event:\\BaseNamedObjects\\NAME, win-pipe:\\\\.\\pipe\\NAME, ...")
+      ->required()
+      ->type_name("REF");
+  show->add_flag("-J,--json", show_o.json, "print JSON (the ipcctl-json(7) contract)");
+  show->add_flag("-b,--bytes", show_o.bytes, "print sizes in bytes only");
+  show->callback([&action] { action = [] { return run_show(show_o); }; });
+
+  static MkOptions mk_o;
+  auto* mk = app.add_subcommand("mk", "create a named object and hold it (Windows removes it with its last handle)");
+  mk->alias("create");
+  mk->add_option("type", mk_o.type, "win-pipe, win-mailslot, win-event, win-mutant, win-semaphore, win-section")
+      ->required()
+      ->type_name("TYPE");
+  mk->add_option("name", mk_o.name, "the name, as Win32 takes it: NAME, Local\\NAME, Global\\NAME")
+      ->required()
+      ->type_name("NAME");
+  mk->add_option("-s,--size", mk_o.size, "win-section: size (default 4K)")->type_name("SIZE");
+  mk->add_option("--value", mk_o.value, "win-semaphore: initial count (default 0)")->type_name("N");
+  mk->add_option("--max", mk_o.maximum, "win-semaphore: largest count (default 1)")->type_name("N");
+  mk->add_flag("--manual-reset", mk_o.manual_reset, "win-event: stays set until reset");
+  mk->add_flag("--set", mk_o.signaled, "win-event: created set");
+  mk->add_flag("--message", mk_o.message, "win-pipe: message mode, not byte mode");
+  mk->add_option("--hold", mk_o.hold_seconds, "hold the object for SECONDS, then exit (default: until Ctrl-C)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 31536000.0));
+  mk->add_flag("-J,--json", mk_o.json, "print the new object's ref as JSON");
+  mk->callback([&action] { action = [] { return run_mk(mk_o); }; });
+
+  static RmOptions rm_o;
+  auto* rm = app.add_subcommand("rm", "say who holds objects: Windows removes one when its last handle closes");
+  rm->add_option("refs", rm_o.refs, "objects, as ls prints them")->required()->type_name("REF");
+  rm->callback([&action] { action = [] { return run_rm(rm_o); }; });
+
+  std::vector<std::string> args = utf8_args();
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return run(app, static_cast<int>(args.size()), argv.data(), [&] { return action ? action() : 0; });
+}
