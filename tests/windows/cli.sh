@@ -7,7 +7,7 @@
 # have are checked as named skips, not passed over.
 # shellcheck disable=SC2016  # '$x' in single quotes is jq's
 set -uo pipefail
-: "${IPCCTL_EXE:?}" "${WIN_HOLDER:?}"
+: "${IPCCTL_EXE:?}" "${IPCBENCH_EXE:?}" "${WIN_HOLDER:?}"
 
 WORK=$(mktemp -d /tmp/ipcctl-win.XXXXXX)
 FAILS=0
@@ -15,7 +15,7 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
-  rm -rf "$WORK"
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -71,6 +71,9 @@ check "the semaphore counts 2 of 5" \
 check "the section is 64 KiB" "[$(obj win-section "${prefix}section") | select(.size == 65536)] | length == 1" "$WORK/ls.json"
 check "the pipe is listed with both ends: server $server, client $client" \
   "[$(obj win-pipe "${prefix}pipe") | select(.ref == \"win-pipe:\\\\\\\\.\\\\pipe\\\\${prefix}pipe\" and .detail.server_pids == [$server] and .detail.client_pids == [$client] and .detail.message_mode == true and ($(held_by "$server")) and ($(held_by "$client")))] | length == 1" \
+  "$WORK/ls.json"
+check "every pipe's server and client pids hold the pipe (no made-up pids)" \
+  'all(.objects[] | select(.type == "win-pipe"); ((.detail.server_pids // []) + (.detail.client_pids // [])) - [.holders[].pid] == [])' \
   "$WORK/ls.json"
 if jq -e "[$(obj win-mailslot "${prefix}slot")] | length == 1" "$WORK/ls.json" >/dev/null; then
   check "the mailslot is held by win_holder" "[$(obj win-mailslot "${prefix}slot") | select($(held_by "$server"))] | length == 1" "$WORK/ls.json"
@@ -140,6 +143,23 @@ for bad in "mk win-nothing x" "mk win-alpc x" "mk win-pipe a\\b" "mk win-section
   if [ $rc -eq 2 ] && [ "$(wc -l <"$WORK/bad.err")" -eq 1 ]; then ok "bad input '$bad': exit 2, one line"; else
     fail "bad input '$bad': exit $rc: $(cat "$WORK/bad.err")"; fi
 done
+
+# ipcbench.exe: every Windows mechanism, briefly; numbers or a named reason.
+wine "$IPCBENCH_EXE" -n 300 --warmup 30 --json >"$WORK/bench.json" 2>"$WORK/bench.err"
+rc=$?
+[ $rc -eq 0 ] && ok "ipcbench.exe exits 0" || fail "ipcbench.exe: exit $rc: $(cat "$WORK/bench.err")"
+check "ipcbench.exe labels Wine's figures as Wine's" '.platform == "windows" and (.wine == null or (.note | test("Wine .*not Windows")))' "$WORK/bench.json"
+for m in anon-pipe named-pipe named-pipe-msg section-event section-spin tcp udp; do
+  check "ipcbench.exe $m: 300 round trips, 0 < min <= p50 <= p99 <= max" \
+    ".results[] | select(.mechanism == \"$m\") | .round_trip_ns | .samples == 300 and .min > 0 and .min <= .p50 and .p50 <= .p99 and .p99 <= .max" \
+    "$WORK/bench.json"
+done
+check "ipcbench.exe mailslot: messages delivered one way" '.results[] | select(.mechanism == "mailslot") | .one_way.messages_per_s > 0' "$WORK/bench.json"
+check "ipcbench.exe unix: numbers, or skipped with the reason" \
+  '.results[] | select(.mechanism == "unix") | (.round_trip_ns.samples == 300) or (.skipped | test("AF_UNIX"))' "$WORK/bench.json"
+check "ipcbench.exe: no mechanism failed" '[.results[] | select(.error)] | length == 0' "$WORK/bench.json"
+wine "$IPCBENCH_EXE" -m nothing >/dev/null 2>"$WORK/bad.err"
+rc=$?; [ $rc -eq 2 ] && ok "ipcbench.exe -m nothing: exit 2" || fail "ipcbench.exe -m nothing: exit $rc"
 
 if ((FAILS > 0)); then
   echo "$FAILS check(s) failed" >&2

@@ -13,11 +13,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
-#include <future>
 #include <memory>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 namespace ipcctl::win {
@@ -44,25 +41,6 @@ std::string join(std::string_view dir, std::string_view leaf) { return fmt::form
 
 constexpr std::string_view k_pipe_root = "\\\\.\\pipe\\";
 constexpr std::string_view k_mailslot_root = "\\\\.\\mailslot\\";
-
-// The name of a file handle, asked on a thread of its own: on a synchronous
-// handle with a read pending (a pipe server waiting for a client),
-// NtQueryObject waits for that read. A thread that does not answer in time
-// is left behind with its own duplicate of the handle.
-std::optional<std::string> file_name_in_time(Handle h) {
-  auto done = std::make_shared<std::promise<std::optional<std::string>>>();
-  auto answer = done->get_future();
-  auto shared = std::make_shared<Handle>(std::move(h));
-  std::thread([done, shared] {
-    std::optional<std::string> name;
-    if (is_pipe(shared->get())) {
-      if (auto n = object_name(shared->get())) name = std::move(*n);
-    }
-    done->set_value(std::move(name));
-  }).detach();
-  if (answer.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) return std::nullopt;
-  return answer.get();
-}
 
 class Collector {
 public:
@@ -232,9 +210,7 @@ private:
       model::Object* o = nullptr;
       std::optional<PipeEnds> ends;
       if (is_file) {
-        Result<Handle> probe = duplicate_from(current_pid(), reinterpret_cast<std::uint64_t>(dup->get()));
-        if (!probe) continue;
-        const auto name = file_name_in_time(std::move(*probe));
+        const auto name = m_namer.name(dup->get(), 1000);
         if (!name) continue;
         if (auto pipe = pipe_name_of(*name); pipe && m_opts.kinds.has(Kind::win_pipe)) {
           o = &add(Kind::win_pipe, fmt::format("{}{}", k_pipe_root, *pipe));
@@ -261,6 +237,11 @@ private:
       o->holders.push_back(std::move(h));
       if (ends) note_pipe_end(*o, e.pid, *ends);
     }
+    if (m_namer.timeouts() > 0)
+      m_snap.warn(fmt::format("{} pipe handle{} did not say {} name within a second (a synchronous handle with a "
+                              "read pending): not shown",
+                              m_namer.timeouts(), m_namer.timeouts() == 1 ? "" : "s",
+                              m_namer.timeouts() == 1 ? "its" : "their"));
     if (!denied.empty())
       m_snap.warn(fmt::format("{} process{} did not let ipcctl read their handles: run as an administrator to see "
                               "their holders",
@@ -270,8 +251,11 @@ private:
   void note_pipe_end(model::Object& o, std::uint64_t pid, const PipeEnds& ends) {
     auto& [servers, clients] = m_pipe_ends[&o - m_snap.objects.data()];
     (ends.server_end ? servers : clients).insert(static_cast<std::int64_t>(pid));
-    if (ends.server_pid) servers.insert(static_cast<std::int64_t>(*ends.server_pid));
-    if (ends.client_pid) clients.insert(static_cast<std::int64_t>(*ends.client_pid));
+    // Only pids of running processes: Wine answers a client pid of an
+    // instance no client has connected to with junk.
+    auto running = [&](std::optional<std::uint64_t> p) { return p && m_names.contains(*p); };
+    if (running(ends.server_pid)) servers.insert(static_cast<std::int64_t>(*ends.server_pid));
+    if (running(ends.client_pid)) clients.insert(static_cast<std::int64_t>(*ends.client_pid));
     o.set("message_mode", ends.message_mode);
     o.set("in_buffer_bytes", std::int64_t{ends.in_buffer});
     o.set("out_buffer_bytes", std::int64_t{ends.out_buffer});
@@ -304,6 +288,7 @@ private:
   std::unordered_map<std::string, std::size_t> m_by_ref;  // lower-cased ref -> object
   std::unordered_map<std::uint64_t, std::string> m_names;
   std::unordered_map<std::uint16_t, std::string> m_types;
+  FileNamer m_namer;
   std::unordered_map<std::ptrdiff_t, std::pair<std::set<std::int64_t>, std::set<std::int64_t>>> m_pipe_ends;
 };
 

@@ -323,6 +323,50 @@ Result<std::string> object_name(void* h) { return query_object_string(h, k_objec
 
 bool is_pipe(void* h) { return ::GetFileType(h) == FILE_TYPE_PIPE; }
 
+struct FileNamer::Worker {
+  Handle thread, request{::CreateEventW(nullptr, FALSE, FALSE, nullptr)}, done{::CreateEventW(nullptr, FALSE, FALSE, nullptr)};
+  void* handle = nullptr;
+  std::optional<std::string> answer;
+  bool quit = false;
+
+  static DWORD WINAPI run(void* self) {
+    auto& w = *static_cast<Worker*>(self);
+    while (::WaitForSingleObject(w.request.get(), INFINITE) == WAIT_OBJECT_0 && !w.quit) {
+      w.answer.reset();
+      if (is_pipe(w.handle)) {
+        if (auto n = object_name(w.handle)) w.answer = std::move(*n);
+      }
+      ::SetEvent(w.done.get());
+    }
+    return 0;
+  }
+  Worker() { thread = Handle(::CreateThread(nullptr, 64 * 1024, run, this, 0, nullptr)); }
+};
+
+FileNamer::FileNamer() = default;
+
+FileNamer::~FileNamer() {
+  if (!m_worker || !m_worker->thread) return;
+  m_worker->quit = true;
+  ::SetEvent(m_worker->request.get());
+  ::WaitForSingleObject(m_worker->thread.get(), 1000);
+}
+
+std::optional<std::string> FileNamer::name(void* h, unsigned ms) {
+  if (!m_worker) m_worker = std::make_unique<Worker>();
+  if (!m_worker->thread) return std::nullopt;
+  m_worker->handle = h;
+  ::SetEvent(m_worker->request.get());
+  if (::WaitForSingleObject(m_worker->done.get(), ms) == WAIT_OBJECT_0) return m_worker->answer;
+  // Stuck in the query: end that thread (it holds no lock of ours) and
+  // start afresh next time.
+  ::TerminateThread(m_worker->thread.get(), 1);
+  ::WaitForSingleObject(m_worker->thread.get(), INFINITE);
+  m_worker.reset();
+  ++m_timeouts;
+  return std::nullopt;
+}
+
 std::optional<std::string> owner_of(void* h) {
   PSID owner = nullptr;
   PSECURITY_DESCRIPTOR sd = nullptr;
@@ -414,6 +458,7 @@ Result<PipeEnds> pipe_ends(void* h) {
   if (max != PIPE_UNLIMITED_INSTANCES) out.max_instances = max;
   ULONG pid = 0;
   if (::GetNamedPipeServerProcessId(h, &pid) && pid != 0) out.server_pid = pid;
+  pid = 0;
   if (::GetNamedPipeClientProcessId(h, &pid) && pid != 0) out.client_pid = pid;
   return out;
 }

@@ -6,6 +6,7 @@
 #include <ipcctl/windows/ntbuf.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -66,6 +67,27 @@ Result<std::string> object_type_name(void* h);
 Result<std::string> object_name(void* h);
 // GetFileType(h) == FILE_TYPE_PIPE, without waiting on the file.
 bool is_pipe(void* h);
+
+// Asks the names of file handles on a thread of its own: on a synchronous
+// handle with a read pending (a pipe server waiting for a client),
+// NtQueryObject waits for that read. A query that does not answer in time
+// costs its handle, not the run: that thread is ended and another started.
+class FileNamer {
+public:
+  FileNamer();
+  ~FileNamer();
+  FileNamer(const FileNamer&) = delete;
+  FileNamer& operator=(const FileNamer&) = delete;
+  // The NT name of a pipe or mailslot handle ("\Device\NamedPipe\x");
+  // nullopt for other files, on failure, or after `ms` without an answer.
+  std::optional<std::string> name(void* h, unsigned ms);
+  int timeouts() const { return m_timeouts; }
+
+private:
+  struct Worker;
+  std::unique_ptr<Worker> m_worker;
+  int m_timeouts = 0;
+};
 
 // The owner of a kernel object as "DOMAIN\user", or its SID string.
 std::optional<std::string> owner_of(void* h);
