@@ -85,6 +85,22 @@ if wine --version >/dev/null 2>&1; then
   check "Wine's missing \\RPC Control is a named warning" '[.warnings[] | select(test("RPC Control: .*Wine"))] | length == 1' "$WORK/ls.json"
 fi
 
+# TCP from the IP helper: the listener and both ends of its connection,
+# each held by win_holder, the two ends peers of each other.
+tcp=$(awk '$1 == "tcp" {print $2}' "$WORK/server.out" | tr -d '\r')
+ipcctl ls --json -t tcp >"$WORK/tcp.json" 2>"$WORK/tcp.err" || fail "ls -t tcp: $(cat "$WORK/tcp.err")"
+if jq -e '[.warnings[] | select(test("tcp table: no owning process given .*Wine"))] | length == 1' "$WORK/tcp.json" >/dev/null; then
+  echo "SKIP: tcp holders: Wine's IP helper gives no owning process (the warning says so)"
+  check "tcp listener $tcp is listed, LISTEN" \
+    "[.objects[] | select(.detail.local == \"$tcp\" and .detail.state == \"LISTEN\")] | length == 1" "$WORK/tcp.json"
+else
+check "tcp listener $tcp is listed, LISTEN, held by win_holder $server" \
+  "[.objects[] | select(.detail.local == \"$tcp\" and .detail.state == \"LISTEN\" and ($(held_by "$server" | sed 's/ and .via == "handle" and (.fd | type) == "number"//')))] | length == 1" "$WORK/tcp.json"
+fi
+check "both ends of its connection are ESTAB, peers of each other" \
+  "[.objects[] | select(.detail.state == \"ESTAB\" and (.detail.local == \"$tcp\" or .detail.remote == \"$tcp\"))] as \$e | (\$e | length) == 2 and \$e[0].peer == \$e[1].ref and \$e[1].peer == \$e[0].ref" \
+  "$WORK/tcp.json"
+
 # -t, -p, -Q narrow the listing.
 ipcctl ls --json -t win-semaphore >"$WORK/sem.json" 2>/dev/null
 check "-t win-semaphore lists semaphores only" '(.objects | length) > 0 and all(.objects[]; .type == "win-semaphore")' "$WORK/sem.json"

@@ -1,12 +1,13 @@
 // Test helper for the Windows cli test: `win_holder server TAG SECONDS`
 // makes one object of every kind ipcctl mk makes, named ipcctl-test-TAG-*,
-// and holds them; `win_holder client TAG SECONDS` opens the server's pipe
+// and a loopback TCP listener with one connection to itself, and holds them; `win_holder client TAG SECONDS` opens the server's pipe
 // as a client. Each prints "pid N" and then "ready", and exits after
 // SECONDS (or when killed).
 #include <ipcctl/windows/create.hpp>
 
 #include <fmt/format.h>
 
+#include <winsock2.h>
 #include <windows.h>
 
 #include <cstdio>
@@ -53,6 +54,18 @@ int main(int argc, char** argv) {
     held.push_back(make(Kind::win_mailslot, prefix + "slot", [](auto&) {}));
     // Own the mutex, so that it shows as held.
     if (::WaitForSingleObject(held[1].get(), 0) != WAIT_OBJECT_0) die("could not take the mutex");
+    WSADATA wsa;
+    ::WSAStartup(MAKEWORD(2, 2), &wsa);
+    SOCKET l = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP), c = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int len = sizeof a;
+    if (::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 1) != 0 ||
+        ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) != 0 ||
+        ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::accept(l, nullptr, nullptr) == INVALID_SOCKET)
+      die(fmt::format("loopback TCP: error {}", ::WSAGetLastError()));
+    std::printf("tcp 127.0.0.1:%u\n", ntohs(a.sin_port));
   } else if (mode == "client") {
     const std::wstring path = L"\\\\.\\pipe\\" + std::wstring(prefix.begin(), prefix.end()) + L"pipe";
     HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING, 0, nullptr);

@@ -142,10 +142,19 @@ Result<RefQuery> parse_ref(std::string_view text) {
     }
     if (!digits(ident)) return fail(bad(text, "a unix socket is named by its inode number or its path"));
     break;
+#ifdef _WIN32
+  case Kind::tcp:
+  case Kind::udp:  // "tcp:LOCAL,REMOTE", "udp:LOCAL": Windows has no socket inodes
+    if (ident.find(' ') != std::string_view::npos) return fail(bad(text, "a socket is named LOCAL,REMOTE as ls prints it"));
+    break;
+  case Kind::pipe:
+  case Kind::memfd:
+#else
   case Kind::pipe:
   case Kind::tcp:
   case Kind::udp:
   case Kind::memfd:
+#endif
     if (!digits(ident)) return fail(bad(text, "this type is named by its inode number"));
     break;
   case Kind::eventfd:

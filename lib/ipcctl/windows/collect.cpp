@@ -51,6 +51,7 @@ public:
     list_named_objects();
     if (m_opts.kinds.has(Kind::win_pipe)) list_pipes();
     if (m_opts.kinds.has(Kind::win_mailslot)) list_mailslots();
+    if (m_opts.kinds.any_of({Kind::tcp, Kind::udp})) list_sockets();
     if (m_opts.holders) read_holders();
     finish();
     return std::move(m_snap);
@@ -173,6 +174,51 @@ private:
       return;
     }
     for (const auto& name : *slots) add(Kind::win_mailslot, fmt::format("{}{}", k_mailslot_root, name));
+  }
+
+  // TCP and UDP endpoints with their owning process, from the IP helper:
+  // refs "tcp:LOCAL,REMOTE" and "udp:LOCAL"; a loopback connection's two
+  // ends name each other as peers.
+  void list_sockets() {
+    for (const Kind k : {Kind::tcp, Kind::udp}) {
+      if (!m_opts.kinds.has(k)) continue;
+      auto rows = k == Kind::tcp ? tcp_table() : udp_table();
+      if (!rows) {
+        m_snap.warn(fmt::format("{} table: {}", model::kind_name(k), rows.error().message()));
+        continue;
+      }
+      if (!rows->empty() && std::all_of(rows->begin(), rows->end(), [](const InetRow& r) { return r.pid == 0; }))
+        m_snap.warn(fmt::format("{} table: no owning process given{}; its sockets have no holders",
+                                model::kind_name(k), wine_note()));
+      std::set<std::string> refs;
+      const std::size_t first = m_snap.objects.size();
+      for (const auto& r : *rows) {
+        const std::string id = k == Kind::tcp ? fmt::format("{},{}", r.local, r.remote) : r.local;
+        auto& o = add(k, id);
+        o.name.reset();
+        o.set("local", r.local);
+        o.set("remote", k == Kind::tcp ? model::Value{r.remote} : model::Value{});
+        o.set("state", std::string(k == Kind::tcp ? tcp_state_name(r.state) : "UNCONN"));
+        o.set("family", std::string(r.v6 ? "inet6" : "inet"));
+        if (r.pid != 0) {
+          model::Holder h;
+          h.pid = static_cast<int>(r.pid);
+          if (const auto it = m_names.find(r.pid); it != m_names.end()) h.comm = it->second;
+          h.access = "rw";
+          h.via = model::Via::handle;
+          o.holders.push_back(std::move(h));
+        }
+        refs.insert(o.ref);
+      }
+      for (std::size_t i = first; i < m_snap.objects.size(); ++i) {
+        auto& o = m_snap.objects[i];
+        const auto* remote = o.find("remote");
+        if (k != Kind::tcp || remote == nullptr || !std::holds_alternative<std::string>(*remote)) continue;
+        const std::string back =
+            fmt::format("tcp:{},{}", std::get<std::string>(*remote), std::get<std::string>(*o.find("local")));
+        if (refs.contains(back) && back != o.ref) o.peer = back;
+      }
+    }
   }
 
   // The type of handles with this index, asked of one of them.

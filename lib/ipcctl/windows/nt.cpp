@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
-// clang-format off: windows.h first
+// clang-format off: winsock2 and windows.h first
+#include <winsock2.h>
+#include <ws2tcpip.h>
 #include <windows.h>
+#include <iphlpapi.h>
 #include <aclapi.h>
 #include <sddl.h>
 #include <tlhelp32.h>
@@ -444,6 +447,96 @@ Result<SectionState> query_section(void* h) {
   auto info = query_info<Info>("NtQuerySection", h);
   if (!info) return fail(info.error());
   return SectionState{info->size.QuadPart, info->attributes};
+}
+
+namespace {
+
+std::string endpoint(int family, const void* addr, DWORD port) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  ::inet_ntop(family, addr, text, sizeof text);
+  const auto p = ntohs(static_cast<u_short>(port));
+  return family == AF_INET6 ? fmt::format("[{}]:{}", text, p) : fmt::format("{}:{}", text, p);
+}
+
+// GetExtendedTcpTable or GetExtendedUdpTable into a buffer grown until it fits.
+template <class Get>
+Result<std::vector<std::byte>> ip_table(Get get, const char* what) {
+  ULONG size = 16 * 1024;
+  for (int tries = 0; tries < 6; ++tries) {
+    std::vector<std::byte> buf(size);
+    const DWORD r = get(buf.data(), &size);
+    if (r == NO_ERROR) return buf;
+    if (r != ERROR_INSUFFICIENT_BUFFER) return fail(win_error(r, what, "IP helper"));
+  }
+  return fail(Error{0, what, "IP helper", "the table kept growing"});
+}
+
+} // namespace
+
+Result<std::vector<InetRow>> tcp_table() {
+  std::vector<InetRow> out;
+  for (const int family : {AF_INET, AF_INET6}) {
+    auto buf = ip_table([&](void* b, ULONG* n) {
+      return ::GetExtendedTcpTable(b, n, FALSE, family, TCP_TABLE_OWNER_PID_ALL, 0);
+    }, "GetExtendedTcpTable");
+    if (!buf) return fail(buf.error());
+    if (family == AF_INET) {
+      const auto* t = reinterpret_cast<const MIB_TCPTABLE_OWNER_PID*>(buf->data());
+      for (DWORD i = 0; i < t->dwNumEntries; ++i) {
+        const auto& r = t->table[i];
+        out.push_back({false, endpoint(AF_INET, &r.dwLocalAddr, r.dwLocalPort),
+                       endpoint(AF_INET, &r.dwRemoteAddr, r.dwRemotePort), static_cast<int>(r.dwState), r.dwOwningPid});
+      }
+    } else {
+      const auto* t = reinterpret_cast<const MIB_TCP6TABLE_OWNER_PID*>(buf->data());
+      for (DWORD i = 0; i < t->dwNumEntries; ++i) {
+        const auto& r = t->table[i];
+        out.push_back({true, endpoint(AF_INET6, r.ucLocalAddr, r.dwLocalPort),
+                       endpoint(AF_INET6, r.ucRemoteAddr, r.dwRemotePort), static_cast<int>(r.dwState), r.dwOwningPid});
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::vector<InetRow>> udp_table() {
+  std::vector<InetRow> out;
+  for (const int family : {AF_INET, AF_INET6}) {
+    auto buf = ip_table([&](void* b, ULONG* n) {
+      return ::GetExtendedUdpTable(b, n, FALSE, family, UDP_TABLE_OWNER_PID, 0);
+    }, "GetExtendedUdpTable");
+    if (!buf) return fail(buf.error());
+    if (family == AF_INET) {
+      const auto* t = reinterpret_cast<const MIB_UDPTABLE_OWNER_PID*>(buf->data());
+      for (DWORD i = 0; i < t->dwNumEntries; ++i)
+        out.push_back({false, endpoint(AF_INET, &t->table[i].dwLocalAddr, t->table[i].dwLocalPort), {}, 0,
+                       t->table[i].dwOwningPid});
+    } else {
+      const auto* t = reinterpret_cast<const MIB_UDP6TABLE_OWNER_PID*>(buf->data());
+      for (DWORD i = 0; i < t->dwNumEntries; ++i)
+        out.push_back({true, endpoint(AF_INET6, t->table[i].ucLocalAddr, t->table[i].dwLocalPort), {}, 0,
+                       t->table[i].dwOwningPid});
+    }
+  }
+  return out;
+}
+
+std::string_view tcp_state_name(int state) {
+  switch (state) {
+  case MIB_TCP_STATE_CLOSED: return "UNCONN";
+  case MIB_TCP_STATE_LISTEN: return "LISTEN";
+  case MIB_TCP_STATE_SYN_SENT: return "SYN-SENT";
+  case MIB_TCP_STATE_SYN_RCVD: return "SYN-RECV";
+  case MIB_TCP_STATE_ESTAB: return "ESTAB";
+  case MIB_TCP_STATE_FIN_WAIT1: return "FIN-WAIT-1";
+  case MIB_TCP_STATE_FIN_WAIT2: return "FIN-WAIT-2";
+  case MIB_TCP_STATE_CLOSE_WAIT: return "CLOSE-WAIT";
+  case MIB_TCP_STATE_CLOSING: return "CLOSING";
+  case MIB_TCP_STATE_LAST_ACK: return "LAST-ACK";
+  case MIB_TCP_STATE_TIME_WAIT: return "TIME-WAIT";
+  case MIB_TCP_STATE_DELETE_TCB: return "DELETE-TCB";
+  default: return "UNKNOWN";
+  }
 }
 
 Result<PipeEnds> pipe_ends(void* h) {

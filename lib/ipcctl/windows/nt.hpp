@@ -107,6 +107,18 @@ Result<MutantState> query_mutant(void* h);
 Result<SemaphoreState> query_semaphore(void* h);
 Result<SectionState> query_section(void* h);
 
+// One row of the IP helper's TCP or UDP table with its owning process.
+struct InetRow {
+  bool v6 = false;
+  std::string local, remote;  // "127.0.0.1:5000", "[::1]:5000"; remote empty for UDP
+  int state = 0;              // MIB_TCP_STATE_*; 0 for UDP
+  std::uint64_t pid = 0;
+};
+Result<std::vector<InetRow>> tcp_table();
+Result<std::vector<InetRow>> udp_table();
+// "LISTEN", "ESTAB", ... as ss(8) and the Linux build print them.
+std::string_view tcp_state_name(int state);
+
 // For a handle to a named pipe: which end it is, and the processes at each.
 struct PipeEnds {
   bool server_end = false;
