@@ -78,6 +78,8 @@ void Listing::print(std::vector<model::Object>& objects, const std::vector<std::
   print_warnings(warnings);
 }
 
+namespace {
+
 void print_columns() {
   for (const auto& c : query::all_columns()) fmt::print("{:>16}  {}\n", c.name, c.help);
 }
@@ -93,6 +95,14 @@ void print_types() {
   fmt::print("{:>13}  {}\n", "socket", "unix, tcp, udp");
   fmt::print("{:>13}  {}\n", "fd", "pipe, fifo, eventfd, memfd, signalfd");
 #endif
+}
+
+} // namespace
+
+bool print_lists(bool columns, bool types) {
+  if (columns) print_columns();
+  else if (types) print_types();
+  return columns || types;
 }
 
 } // namespace ipcctl::tools

@@ -43,8 +43,8 @@ private:
   bool m_descending = false;
 };
 
-// ls --list-columns and --list-types.
-void print_columns();
-void print_types();
+// ls --list-columns and --list-types: prints what was asked for, and
+// whether anything was.
+bool print_lists(bool columns, bool types);
 
 } // namespace ipcctl::tools

@@ -29,14 +29,7 @@ struct LsOptions {
 };
 
 int run_ls(const LsOptions& o) {
-  if (o.list_columns) {
-    print_columns();
-    return 0;
-  }
-  if (o.list_types) {
-    print_types();
-    return 0;
-  }
+  if (print_lists(o.list_columns, o.list_types)) return 0;
   CollectOptions copts;
   const Selector selector(o.select, copts);
   // Signals are listed by default only where one is pending; -t signal shows every process.

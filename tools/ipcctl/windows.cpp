@@ -71,14 +71,7 @@ model::Snapshot collect_or_fail(const win::CollectOptions& c) {
 }
 
 int run_ls(const LsOptions& o) {
-  if (o.list_columns) {
-    print_columns();
-    return 0;
-  }
-  if (o.list_types) {
-    print_types();
-    return 0;
-  }
+  if (print_lists(o.list_columns, o.list_types)) return 0;
   auto copts = collect_options(o.types, o.pids);
   copts.holders = !o.no_holders;
   query::Filter filter;
