@@ -100,11 +100,18 @@ ZPTY_DRIVER = r"""
 zmodload zsh/zpty || exit 3
 zpty z 'TERM=dumb zsh -f -i'
 zpty -w z "fpath=($ZDIR \$fpath); autoload -U compinit; compinit -u -D; PS1='> '; zstyle ':completion:*' list-prompt ''; zstyle ':completion:*' menu no; LISTMAX=1000; unsetopt zle_bracketed_paste; setopt nobeep"
-drain() { local chunk end=$(( SECONDS + $1 )); out=""
-  while (( SECONDS < end )); do if zpty -r -t z chunk; then out+=$chunk; else sleep 0.1; fi; done }
-drain 2
+# drain MAX QUIET: reads what zsh prints until it has been quiet for QUIET
+# tenths of a second after printing something (a completion that runs
+# ipcctl pauses far less), or for MAX seconds.
+drain() { local chunk end=$(( SECONDS + $1 )) quiet=0; out=""
+  while (( SECONDS < end )); do
+    if zpty -r -t z chunk; then out+=$chunk; quiet=0
+    elif [[ -n $out ]] && (( ++quiet >= $2 )); then break
+    else sleep 0.1; fi
+  done }
+drain 5 5
 zpty -n -w z "$1"$'\t'
-drain 3
+drain 8 10
 print -r -- "$out"
 zpty -d z
 """

@@ -6,7 +6,8 @@
 # workload itself. Every run must end within its timeout, with the
 # command's exit status (or death by its signal), a trace of valid JSON
 # Lines, and no process of the workload or of ipctrace left behind.
-#   TRACE_CHURN_RUNS (default 100) runs, stopped early at 50 s in all.
+#   TRACE_CHURN_RUNS (default 100) runs, stopped early at TRACE_CHURN_SECONDS
+#   (default 50) in all.
 source "$(dirname "$0")/lib.sh"
 
 : "${CHURN_TRACE:?CHURN_TRACE must name the churn_trace binary}"
@@ -17,7 +18,7 @@ source "$(dirname "$0")/lib.sh"
 private_namespace "$@"
 
 runs=${TRACE_CHURN_RUNS:-100}
-budget=50
+budget=${TRACE_CHURN_SECONDS:-50}
 per_run_timeout=15
 
 # children PID: every descendant of PID, depth first.
