@@ -133,7 +133,7 @@ ipcctl ls --json -t win-semaphore >"$WORK/after.json" 2>/dev/null
 check "the semaphore is still there after rm" "[$(obj win-semaphore "${prefix}sem")] | length == 1" "$WORK/after.json"
 
 # mk makes and holds; an existing name is refused.
-ipcctl mk win-event "mk-$tag" --hold 30 >"$WORK/mk.out" 2>"$WORK/mk.err" &
+wine "$IPCCTL_EXE" mk win-event "mk-$tag" --hold 30 >"$WORK/mk.out" 2>"$WORK/mk.err" &
 PIDS+=($!)
 for ((i = 0; i < 100; i++)); do grep -q 'win-event:' "$WORK/mk.out" 2>/dev/null && break; sleep 0.1; done
 made=$(tr -d '\r' <"$WORK/mk.out")

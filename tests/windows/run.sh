@@ -50,6 +50,10 @@ trap 'wineserver -k 2>/dev/null || true' EXIT
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineboot -u >/dev/null 2>&1
   wine winecfg -v win10 >/dev/null 2>&1 || true
+else
+  # Start the prefix's services now: a first Wine process started by meson
+  # test (no terminal, stdin closed) can wait for them for ever.
+  wineboot >/dev/null 2>&1
 fi
 
 if [ ! -f "$build/build.ninja" ]; then

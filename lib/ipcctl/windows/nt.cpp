@@ -364,8 +364,8 @@ std::optional<std::string> FileNamer::name(void* h, unsigned ms) {
   // Stuck in the query: end that thread (it holds no lock of ours) and
   // start afresh next time.
   ::TerminateThread(m_worker->thread.get(), 1);
-  ::WaitForSingleObject(m_worker->thread.get(), INFINITE);
-  m_worker.reset();
+  if (::WaitForSingleObject(m_worker->thread.get(), 1000) == WAIT_OBJECT_0) m_worker.reset();
+  else (void)m_worker.release();  // still running somewhere: its state must outlive it
   ++m_timeouts;
   return std::nullopt;
 }
