@@ -172,9 +172,6 @@ TEST_CASE("parse_pipe_listing follows NextEntryOffset") {
 }
 
 TEST_CASE("NT paths, pipe names and access") {
-  const auto p = split_nt_path("\\Sessions\\1\\BaseNamedObjects\\app-ready");
-  CHECK(p.dir == "\\Sessions\\1\\BaseNamedObjects");
-  CHECK(p.leaf == "app-ready");
   CHECK(pipe_name_of("\\Device\\NamedPipe\\app\\ctl") == "app\\ctl");
   CHECK_FALSE(pipe_name_of("\\Device\\NamedPipe\\").has_value());
   CHECK_FALSE(pipe_name_of("\\Device\\HarddiskVolume1\\x").has_value());

@@ -18,7 +18,6 @@
 // clang-format off: winsock2 before windows.h
 #include <winsock2.h>
 #include <windows.h>
-#include <shellapi.h>
 // clang-format on
 
 #include <atomic>
@@ -84,8 +83,7 @@ Result<win::Handle> start_child(const wb::Mechanism& m, std::size_t size, const 
   wchar_t self[MAX_PATH];
   ::GetModuleFileNameW(nullptr, self, MAX_PATH);
   const std::string args = fmt::format("--child {} {} \"{}\" {}", m.name, size, o.child_arg, count);
-  std::wstring cmd = L"\"" + std::wstring(self) + L"\" ";
-  for (const char c : args) cmd += static_cast<wchar_t>(c);
+  std::wstring cmd = L"\"" + std::wstring(self) + L"\" " + win::wide(args);
 
   SIZE_T attr_size = 0;
   ::InitializeProcThreadAttributeList(nullptr, 1, 0, &attr_size);
@@ -109,6 +107,38 @@ Result<win::Handle> start_child(const wb::Mechanism& m, std::size_t size, const 
   ::GetSystemInfo(&sys);
   if (sys.dwNumberOfProcessors >= 2) ::SetProcessAffinityMask(pi.hProcess, 2);
   return win::Handle(pi.hProcess);
+}
+
+// The measured exchange with the child: round trips, their payload's
+// sequence number checked, or one-way delivery. An error's text, or empty.
+std::string exchange(const wb::Mechanism& m, wb::Channel& channel, const Options& o, Outcome& out) {
+  const int count = o.warmup + o.iterations;
+  std::vector<std::byte> msg(o.size), back(o.size);
+  if (!m.round_trip) {
+    std::uint64_t t0 = 0;
+    for (int i = 0; i < count; ++i) {
+      if (i == o.warmup) t0 = now_ns();
+      if (auto r = channel.recv(back); !r) return r.error().message();
+      int got = 0;
+      std::memcpy(&got, back.data(), std::min(sizeof got, o.size));
+      if (o.size >= sizeof got && got != i) return fmt::format("message {} arrived as {}", i, got);
+    }
+    const double seconds = static_cast<double>(now_ns() - t0) / 1e9;
+    out.messages_per_s = seconds > 0 ? o.iterations / seconds : 0;
+    return {};
+  }
+  for (int i = 0; i < count; ++i) {
+    const std::uint64_t seq = static_cast<std::uint64_t>(i) * 2654435761u + 1;
+    std::memcpy(msg.data(), &seq, std::min(sizeof seq, o.size));
+    const std::uint64_t t0 = now_ns();
+    if (auto r = channel.send(msg); !r) return r.error().message();
+    if (auto r = channel.recv(back); !r) return r.error().message();
+    const std::uint64_t t1 = now_ns();
+    if (std::memcmp(msg.data(), back.data(), std::min(sizeof seq, o.size)) != 0)
+      return fmt::format("message {} came back changed", i);
+    if (i >= o.warmup) out.rtt.record(t1 - t0);
+  }
+  return {};
 }
 
 Outcome measure(const wb::Mechanism& m, const Options& o, const std::string& tag) {
@@ -141,46 +171,20 @@ Outcome measure(const wb::Mechanism& m, const Options& o, const std::string& tag
     for (int i = 0; i < 600 && !done; ++i) ::Sleep(100);
     if (!done) ::TerminateProcess(child->get(), 9);
   });
-  auto finish = [&](std::string error) {
-    if (!error.empty()) ::TerminateProcess(child->get(), 9);
-    done = true;
-    watchdog.join();
-    if (!error.empty() && out.error.empty()) out.error = std::move(error);
-  };
-  if (auto r = m.accept(*made->channel); !r) {
-    ::TerminateProcess(child->get(), 9);
-    finish(r.error().message());
-    return out;
-  }
-  std::vector<std::byte> msg(o.size), back(o.size);
-  if (m.round_trip) {
-    for (int i = 0; i < count; ++i) {
-      const std::uint64_t seq = static_cast<std::uint64_t>(i) * 2654435761u + 1;
-      std::memcpy(msg.data(), &seq, std::min(sizeof seq, o.size));
-      const std::uint64_t t0 = now_ns();
-      if (auto r = made->channel->send(msg); !r) return finish(r.error().message()), out;
-      if (auto r = made->channel->recv(back); !r) return finish(r.error().message()), out;
-      const std::uint64_t t1 = now_ns();
-      if (std::memcmp(msg.data(), back.data(), std::min(sizeof seq, o.size)) != 0)
-        return finish(fmt::format("message {} came back changed", i)), out;
-      if (i >= o.warmup) out.rtt.record(t1 - t0);
-    }
+  std::string error;
+  if (auto r = m.accept(*made->channel); !r) error = r.error().message();
+  else error = exchange(m, *made->channel, o, out);
+  if (error.empty()) {
+    ::WaitForSingleObject(child->get(), 10000);
+    DWORD code = 0;
+    ::GetExitCodeProcess(child->get(), &code);
+    if (code != 0) error = fmt::format("the child exited with status {}", code);
   } else {
-    std::uint64_t t0 = 0;
-    for (int i = 0; i < count; ++i) {
-      if (i == o.warmup) t0 = now_ns();
-      if (auto r = made->channel->recv(back); !r) return finish(r.error().message()), out;
-      int got = 0;
-      std::memcpy(&got, back.data(), std::min(sizeof got, o.size));
-      if (o.size >= sizeof got && got != i) return finish(fmt::format("message {} arrived as {}", i, got)), out;
-    }
-    const double seconds = static_cast<double>(now_ns() - t0) / 1e9;
-    out.messages_per_s = seconds > 0 ? o.iterations / seconds : 0;
+    ::TerminateProcess(child->get(), 9);
   }
-  ::WaitForSingleObject(child->get(), 10000);
-  DWORD code = 0;
-  ::GetExitCodeProcess(child->get(), &code);
-  finish(code == 0 ? "" : fmt::format("the child exited with status {}", code));
+  done = true;
+  watchdog.join();
+  out.error = std::move(error);
   return out;
 }
 
@@ -270,14 +274,7 @@ int run_bench(const Options& o) {
 
 int main() {
   using namespace ipcctl::tools;
-  int argc = 0;
-  wchar_t** wide = ::CommandLineToArgvW(::GetCommandLineW(), &argc);
-  std::vector<std::string> args;
-  for (int i = 0; i < argc; ++i) {
-    const std::wstring_view w(wide[i]);
-    args.push_back(ipcctl::win::utf8_from_utf16({reinterpret_cast<const char16_t*>(w.data()), w.size()}));
-  }
-  ::LocalFree(wide);
+  std::vector<std::string> args = ipcctl::win::command_line();
 
   if (args.size() == 6 && args[1] == "--child") {
     WSADATA wsa;

@@ -96,14 +96,10 @@ int run_rm(const RmOptions& o) {
   query::sort_default(snap->objects);
 
   // Refs first: each must name something.
-  std::vector<std::string> missing;
+  const auto matches = query::match_refs(queries, snap->objects);
   std::set<std::string> named;
-  for (const auto& q : queries) {
-    bool any = false;
-    for (const auto& obj : snap->objects)
-      if (q.matches(obj)) any = true, named.insert(obj.ref);
-    if (!any) missing.push_back(q.text);
-  }
+  for (const auto* obj : matches.objects) named.insert(obj->ref);
+  const auto& missing = matches.missing;
   const std::time_t now = std::time(nullptr);
   std::vector<Target> targets;
   int kept_by_unreadable = 0;

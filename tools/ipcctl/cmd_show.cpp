@@ -15,7 +15,6 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <set>
 
 namespace ipcctl::tools {
 
@@ -52,18 +51,9 @@ int run_show(const ShowOptions& o) {
   if (!snap) throw Fatal(snap.error().message());
   query::sort_default(snap->objects);
 
+  const auto named = query::match_refs(queries, snap->objects);
   std::vector<model::Object> found;
-  std::set<std::string> seen;
-  std::vector<std::string> missing;
-  for (const auto& q : queries) {
-    bool any = false;
-    for (const auto& obj : snap->objects) {
-      if (!q.matches(obj)) continue;
-      any = true;
-      if (seen.insert(obj.ref).second) found.push_back(obj);
-    }
-    if (!any) missing.push_back(q.text);
-  }
+  for (const auto* obj : named.objects) found.push_back(*obj);
 
   if (o.json) {
     render::write_json(found, snap->warnings, write_stdout);
@@ -73,8 +63,8 @@ int run_show(const ShowOptions& o) {
     fmt::print("{}", render::render_details(found, topts));
     print_warnings(snap->warnings);
   }
-  print_missing("show", missing, *snap->walk);
-  return missing.empty() ? 0 : 1;
+  print_missing("show", named.missing, *snap->walk);
+  return named.missing.empty() ? 0 : 1;
 }
 
 } // namespace

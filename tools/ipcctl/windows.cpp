@@ -19,11 +19,9 @@
 #include <fmt/format.h>
 
 #include <windows.h>
-#include <shellapi.h>
 
 #include <atomic>
 #include <functional>
-#include <set>
 
 namespace ipcctl::tools {
 
@@ -57,8 +55,6 @@ struct RmOptions {
 win::CollectOptions collect_options(const std::string& types, const std::string& pids) {
   win::CollectOptions c;
   if (!types.empty()) c.kinds = parse_type_list(types);
-  for (const model::Kind k : {model::Kind::sysv_msg, model::Kind::posix_mq, model::Kind::pipe, model::Kind::fifo})
-    c.kinds.remove(k);  // Linux's kinds: nothing to list here
   if (!pids.empty())
     for (int pid : parse_pid_list(pids)) c.pids.push_back(static_cast<std::uint64_t>(pid));
   return c;
@@ -101,65 +97,54 @@ std::vector<query::RefQuery> parse_refs(std::string_view cmd, const std::vector<
   return out;
 }
 
-// The objects each query names, once each; the queries that named nothing.
-std::pair<std::vector<model::Object>, std::vector<std::string>> find(const std::vector<query::RefQuery>& queries,
-                                                                    const model::Snapshot& snap) {
-  std::vector<model::Object> found;
-  std::vector<std::string> missing;
-  std::set<std::string> seen;
-  for (const auto& q : queries) {
-    bool any = false;
-    for (const auto& obj : snap.objects) {
-      if (!q.matches(obj)) continue;
-      any = true;
-      if (seen.insert(obj.ref).second) found.push_back(obj);
-    }
-    if (!any) missing.push_back(q.text);
-  }
-  return {std::move(found), std::move(missing)};
-}
+// A collection of the kinds the refs name, sorted as ls sorts, with what
+// the refs name in it.
+struct Named {
+  model::Snapshot snap;
+  query::RefMatches matches;
+};
 
-void print_missing_refs(std::string_view cmd, const std::vector<std::string>& missing) {
-  for (const auto& ref : missing) fmt::print(stderr, "ipcctl: {}: {}: no such object\n", cmd, ref);
-}
-
-int run_show(const ShowOptions& o) {
-  const auto queries = parse_refs("show", o.refs);
+Named collect_named(const std::vector<query::RefQuery>& queries) {
   win::CollectOptions copts;
   copts.kinds = model::KindSet::none();
   for (const auto& q : queries)
     for (auto k : model::all_kinds())
       if (q.kinds().has(k)) copts.kinds.add(k);
-  const auto snap = collect_or_fail(copts);
-  auto [found, missing] = find(queries, snap);
-  query::sort_default(found);
+  Named n{collect_or_fail(copts), {}};
+  query::sort_default(n.snap.objects);
+  n.matches = query::match_refs(queries, n.snap.objects);
+  return n;
+}
+
+int run_show(const ShowOptions& o) {
+  const auto named = collect_named(parse_refs("show", o.refs));
+  std::vector<model::Object> found;
+  for (const auto* obj : named.matches.objects) found.push_back(*obj);
   if (o.json) {
-    render::write_json(found, snap.warnings, write_stdout);
+    render::write_json(found, named.snap.warnings, write_stdout);
   } else {
     render::TableOptions topts;
     topts.exact_bytes = o.bytes;
     fmt::print("{}", render::render_details(found, topts));
-    print_warnings(snap.warnings);
+    print_warnings(named.snap.warnings);
   }
-  print_missing_refs("show", missing);
-  return missing.empty() ? 0 : 1;
+  print_missing("show", named.matches.missing, *named.snap.walk);
+  return named.matches.missing.empty() ? 0 : 1;
 }
 
 // Windows has no "remove": a named object lives while a handle to it is
 // open. rm says who holds each one, and changes nothing.
 int run_rm(const RmOptions& o) {
-  const auto queries = parse_refs("rm", o.refs);
-  const auto snap = collect_or_fail({});
-  const auto [found, missing] = find(queries, snap);
-  for (const auto& obj : found) {
+  const auto named = collect_named(parse_refs("rm", o.refs));
+  for (const auto* obj : named.matches.objects) {
     std::string holders;
-    for (const auto& h : obj.holders)
+    for (const auto& h : obj->holders)
       holders += fmt::format("{}{} ({}, handle 0x{:x})", holders.empty() ? "" : ", ", h.pid, h.comm, h.fd.value_or(0));
     fmt::print(stderr,
                "ipcctl: rm: {}: not removed: Windows removes a named object when its last handle closes; {}\n",
-               obj.ref, holders.empty() ? "no handle to it could be seen" : "held by " + holders);
+               obj->ref, holders.empty() ? "no handle to it could be seen" : "held by " + holders);
   }
-  print_missing_refs("rm", missing);
+  print_missing("rm", named.matches.missing, *named.snap.walk);
   return 1;
 }
 
@@ -214,19 +199,6 @@ int run_mk(const MkOptions& o) {
   const auto until = ::GetTickCount64() + static_cast<ULONGLONG>(o.hold_seconds * 1000);
   while (!g_stop && (o.hold_seconds < 0 || ::GetTickCount64() < until)) ::Sleep(50);
   return 0;
-}
-
-// argv in UTF-8, whatever the console's code page.
-std::vector<std::string> utf8_args() {
-  int argc = 0;
-  wchar_t** wide = ::CommandLineToArgvW(::GetCommandLineW(), &argc);
-  std::vector<std::string> out;
-  for (int i = 0; i < argc; ++i) {
-    const std::wstring_view w(wide[i]);
-    out.push_back(win::utf8_from_utf16({reinterpret_cast<const char16_t*>(w.data()), w.size()}));
-  }
-  ::LocalFree(wide);
-  return out;
 }
 
 } // namespace
@@ -290,7 +262,7 @@ int main() {
   rm->add_option("refs", rm_o.refs, "objects, as ls prints them")->required()->type_name("REF");
   rm->callback([&action] { action = [] { return run_rm(rm_o); }; });
 
-  std::vector<std::string> args = utf8_args();
+  std::vector<std::string> args = ipcctl::win::command_line();
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 namespace ipcctl::query {
 
@@ -191,6 +192,21 @@ Result<RefQuery> parse_ref(std::string_view text) {
   }
   q.ref = std::string(text.substr(0, text.size() - suffix.size()));
   return q;
+}
+
+RefMatches match_refs(std::span<const RefQuery> queries, std::span<const model::Object> objects) {
+  RefMatches out;
+  std::set<std::string_view> seen;
+  for (const auto& q : queries) {
+    bool any = false;
+    for (const auto& obj : objects) {
+      if (!q.matches(obj)) continue;
+      any = true;
+      if (seen.insert(obj.ref).second) out.objects.push_back(&obj);
+    }
+    if (!any) out.missing.push_back(q.text);
+  }
+  return out;
 }
 
 } // namespace ipcctl::query

@@ -9,8 +9,10 @@
 #include <ipcctl/util/result.hpp>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ipcctl::query {
 
@@ -35,5 +37,14 @@ struct RefQuery {
 
 // Errors have code 0 and name what is wrong with the ref and what is accepted.
 Result<RefQuery> parse_ref(std::string_view text);
+
+// What a list of refs names in a listing: every object named, once, in the
+// order of the refs and then of the listing; and the refs, as typed, that
+// named nothing.
+struct RefMatches {
+  std::vector<const model::Object*> objects;
+  std::vector<std::string> missing;
+};
+RefMatches match_refs(std::span<const RefQuery> queries, std::span<const model::Object> objects);
 
 } // namespace ipcctl::query

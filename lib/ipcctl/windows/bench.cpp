@@ -20,13 +20,13 @@ namespace ipcctl::win::bench {
 
 namespace {
 
-std::wstring wide(std::string_view s) {
-  const std::u16string u = utf16_from_utf8(s);
-  return {u.begin(), u.end()};
-}
-
 Error last(std::string op, std::string subject) { return win_error(::GetLastError(), std::move(op), std::move(subject)); }
-Error wsa(std::string op) { return win_error(static_cast<unsigned long>(::WSAGetLastError()), std::move(op), "socket"); }
+// The last socket error, read before anything else can change it; the
+// operation is OP, or OP(WHAT).
+Error wsa(std::string_view op, std::string_view what = {}) {
+  const auto code = static_cast<unsigned long>(::WSAGetLastError());
+  return win_error(code, what.empty() ? std::string(op) : fmt::format("{}({})", op, what), "socket");
+}
 
 // ---- handles: anonymous and named pipes, mailslots -------------------------
 
@@ -278,49 +278,71 @@ std::uint16_t port_of(SOCKET s) {
   return ntohs(a.sin_port);
 }
 
-Result<Opened> make_tcp(const std::string&, std::size_t) {
-  SOCKET l = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  if (l == INVALID_SOCKET) return fail(wsa("socket"));
-  auto a = loopback(0);
-  if (::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 1) != 0) {
+// A stream socket bound to `addr` and listening: the measuring end, which
+// accepts once the child has connected.
+Result<Opened> listening(int family, int protocol, const void* addr, int len, const char* what) {
+  SOCKET l = ::socket(family, SOCK_STREAM, protocol);
+  if (l == INVALID_SOCKET) return fail(wsa("socket", what));
+  if (::bind(l, static_cast<const sockaddr*>(addr), len) != 0 || ::listen(l, 1) != 0) {
+    const Error e = wsa("bind", what);  // before closesocket changes it
     ::closesocket(l);
-    return fail(wsa("bind"));
+    return fail(e);
   }
   auto c = std::make_unique<SocketChannel>(INVALID_SOCKET, false);
   c->m_listen = l;
   Opened o;
-  o.child_arg = std::to_string(port_of(l));
   o.channel = std::move(c);
   return o;
 }
 
-Result<void> accept_tcp(Channel& ch) {
+// A socket connected to `addr`: the child's end.
+Result<SOCKET> connected(int family, int type, int protocol, const void* addr, int len, const char* what) {
+  SOCKET s = ::socket(family, type, protocol);
+  if (s == INVALID_SOCKET) return fail(wsa("socket", what));
+  if (::connect(s, static_cast<const sockaddr*>(addr), len) != 0) {
+    const Error e = wsa("connect", what);  // before closesocket changes it
+    ::closesocket(s);
+    return fail(e);
+  }
+  return s;
+}
+
+Result<void> accept_stream(Channel& ch) {
   auto& c = static_cast<SocketChannel&>(ch);
   c.m_s = ::accept(c.m_listen, nullptr, nullptr);
   if (c.m_s == INVALID_SOCKET) return fail(wsa("accept"));
-  no_delay(c.m_s);
+  return {};
+}
+
+Result<Opened> make_tcp(const std::string&, std::size_t) {
+  const auto a = loopback(0);
+  auto o = listening(AF_INET, IPPROTO_TCP, &a, sizeof a, "TCP");
+  if (o) o->child_arg = std::to_string(port_of(static_cast<SocketChannel&>(*o->channel).m_listen));
+  return o;
+}
+
+Result<void> accept_tcp(Channel& ch) {
+  if (auto r = accept_stream(ch); !r) return r;
+  no_delay(static_cast<SocketChannel&>(ch).m_s);
   return {};
 }
 
 Result<std::unique_ptr<Channel>> open_tcp(const std::string& port, std::size_t) {
-  SOCKET s = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  if (s == INVALID_SOCKET) return fail(wsa("socket"));
-  auto a = loopback(static_cast<std::uint16_t>(std::stoi(port)));
-  if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::closesocket(s);
-    return fail(wsa("connect"));
-  }
-  no_delay(s);
-  return std::unique_ptr<Channel>(std::make_unique<SocketChannel>(s, false));
+  const auto a = loopback(static_cast<std::uint16_t>(std::stoi(port)));
+  auto s = connected(AF_INET, SOCK_STREAM, IPPROTO_TCP, &a, sizeof a, "TCP");
+  if (!s) return fail(s.error());
+  no_delay(*s);
+  return std::unique_ptr<Channel>(std::make_unique<SocketChannel>(*s, false));
 }
 
 Result<Opened> make_udp(const std::string&, std::size_t) {
   SOCKET s = ::socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-  if (s == INVALID_SOCKET) return fail(wsa("socket"));
-  auto a = loopback(0);
-  if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+  if (s == INVALID_SOCKET) return fail(wsa("socket(UDP)"));
+  const auto a = loopback(0);
+  if (::bind(s, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+    const Error e = wsa("bind(UDP)");  // before closesocket changes it
     ::closesocket(s);
-    return fail(wsa("bind"));
+    return fail(e);
   }
   read_timeout(s);
   Opened o;
@@ -342,15 +364,16 @@ Result<void> accept_udp(Channel& ch) {
 }
 
 Result<std::unique_ptr<Channel>> open_udp(const std::string& port, std::size_t) {
-  SOCKET s = ::socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-  if (s == INVALID_SOCKET) return fail(wsa("socket"));
-  auto a = loopback(static_cast<std::uint16_t>(std::stoi(port)));
-  if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::send(s, "hello", 5, 0) == SOCKET_ERROR) {
-    ::closesocket(s);
-    return fail(wsa("connect"));
+  const auto a = loopback(static_cast<std::uint16_t>(std::stoi(port)));
+  auto s = connected(AF_INET, SOCK_DGRAM, IPPROTO_UDP, &a, sizeof a, "UDP");
+  if (!s) return fail(s.error());
+  if (::send(*s, "hello", 5, 0) == SOCKET_ERROR) {
+    const Error e = wsa("send(UDP)");  // before closesocket changes it
+    ::closesocket(*s);
+    return fail(e);
   }
-  read_timeout(s);
-  return std::unique_ptr<Channel>(std::make_unique<SocketChannel>(s, true));
+  read_timeout(*s);
+  return std::unique_ptr<Channel>(std::make_unique<SocketChannel>(*s, true));
 }
 
 // AF_UNIX (Windows 10 1803 and later), declared here: not every MinGW has afunix.h.
@@ -360,6 +383,13 @@ struct SockaddrUn {
   char sun_path[108];
 };
 
+SockaddrUn unix_address(const std::string& path) {
+  SockaddrUn a{};
+  a.sun_family = k_af_unix;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+  return a;
+}
+
 std::string unix_path(const std::string& tag) {
   char dir[MAX_PATH];
   const DWORD n = ::GetTempPathA(MAX_PATH, dir);
@@ -367,43 +397,19 @@ std::string unix_path(const std::string& tag) {
 }
 
 Result<Opened> make_unix(const std::string& tag, std::size_t) {
-  SOCKET l = ::socket(k_af_unix, SOCK_STREAM, 0);
-  if (l == INVALID_SOCKET) return fail(wsa("socket(AF_UNIX)"));
-  SockaddrUn a{};
-  a.sun_family = k_af_unix;
   const std::string path = unix_path(tag);
-  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
   ::DeleteFileA(path.c_str());
-  if (::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 1) != 0) {
-    ::closesocket(l);
-    return fail(wsa("bind(AF_UNIX)"));
-  }
-  auto c = std::make_unique<SocketChannel>(INVALID_SOCKET, false);
-  c->m_listen = l;
-  Opened o;
-  o.child_arg = path;
-  o.channel = std::move(c);
+  const auto a = unix_address(path);
+  auto o = listening(k_af_unix, 0, &a, sizeof a, "AF_UNIX");
+  if (o) o->child_arg = path;
   return o;
 }
 
-Result<void> accept_unix(Channel& ch) {
-  auto& c = static_cast<SocketChannel&>(ch);
-  c.m_s = ::accept(c.m_listen, nullptr, nullptr);
-  if (c.m_s == INVALID_SOCKET) return fail(wsa("accept"));
-  return {};
-}
-
 Result<std::unique_ptr<Channel>> open_unix(const std::string& path, std::size_t) {
-  SOCKET s = ::socket(k_af_unix, SOCK_STREAM, 0);
-  if (s == INVALID_SOCKET) return fail(wsa("socket(AF_UNIX)"));
-  SockaddrUn a{};
-  a.sun_family = k_af_unix;
-  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
-  if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::closesocket(s);
-    return fail(wsa("connect(AF_UNIX)"));
-  }
-  return std::unique_ptr<Channel>(std::make_unique<SocketChannel>(s, false));
+  const auto a = unix_address(path);
+  auto s = connected(k_af_unix, SOCK_STREAM, 0, &a, sizeof a, "AF_UNIX");
+  if (!s) return fail(s.error());
+  return std::unique_ptr<Channel>(std::make_unique<SocketChannel>(*s, false));
 }
 
 Result<Opened> make_section(const std::string& tag, std::size_t size, bool spin) {
@@ -435,7 +441,7 @@ const std::vector<Mechanism>& table() {
        [](const std::string& a, std::size_t n) { return section_end(a, n, 1, true); }, nothing},
       {"tcp", "TCP over IPv4 loopback, TCP_NODELAY", true, 0, make_tcp, open_tcp, accept_tcp},
       {"udp", "UDP over IPv4 loopback", true, 65507, make_udp, open_udp, accept_udp},
-      {"unix", "AF_UNIX stream socket (Windows 10 1803 and later)", true, 0, make_unix, open_unix, accept_unix},
+      {"unix", "AF_UNIX stream socket (Windows 10 1803 and later)", true, 0, make_unix, open_unix, accept_stream},
       {"mailslot", "mailslot, one way: delivered messages per second", false, 0, make_mailslot, open_mailslot, nothing},
   };
   return k;

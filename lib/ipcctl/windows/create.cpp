@@ -8,11 +8,6 @@ namespace ipcctl::win {
 
 namespace {
 
-std::wstring wide(std::string_view s) {
-  const std::u16string u = utf16_from_utf8(s);
-  return {u.begin(), u.end()};
-}
-
 // The handle of a just-made named object, refused when the name was taken:
 // Create* then opens the existing object and says so only in GetLastError.
 Result<Handle> made(HANDLE h, const std::string& what) {

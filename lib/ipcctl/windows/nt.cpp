@@ -9,6 +9,7 @@
 #include <iphlpapi.h>
 #include <aclapi.h>
 #include <sddl.h>
+#include <shellapi.h>
 #include <tlhelp32.h>
 // clang-format on
 
@@ -89,9 +90,6 @@ std::string from_unicode(const UnicodeString& s) {
   return utf8_from_utf16({reinterpret_cast<const char16_t*>(s.buffer), s.length / 2u});
 }
 
-std::string narrow(const wchar_t* s) {
-  return utf8_from_utf16(reinterpret_cast<const char16_t*>(s));
-}
 
 Result<Handle> nt_open(const char* fn_name, ACCESS_MASK access, const std::string& path) {
   const auto fn = ntdll<OpenFn>(fn_name);
@@ -159,24 +157,49 @@ void* Handle::release() {
 
 Handle::operator bool() const { return m_h != nullptr && m_h != INVALID_HANDLE_VALUE; }
 
+std::wstring wide(std::string_view s) {
+  const std::u16string u = utf16_from_utf8(s);
+  return {u.begin(), u.end()};
+}
+
+std::string narrow(std::wstring_view s) {
+  return utf8_from_utf16({reinterpret_cast<const char16_t*>(s.data()), s.size()});
+}
+
+std::vector<std::string> command_line() {
+  int argc = 0;
+  wchar_t** argv = ::CommandLineToArgvW(::GetCommandLineW(), &argc);
+  std::vector<std::string> out;
+  for (int i = 0; i < argc; ++i) out.push_back(narrow(argv[i]));
+  ::LocalFree(argv);
+  return out;
+}
+
 unsigned long dos_error_of(long status) {
   const auto fn = ntdll<StatusToDosFn>("RtlNtStatusToDosError");
   return fn != nullptr ? fn(status) : ERROR_GEN_FAILURE;
 }
 
-Error win_error(unsigned long code, std::string op, std::string subject) {
-  Error e{0, std::move(op), std::move(subject), {}};
+namespace {
+
+// The errno a Win32 error means to Error::gone() and denied(), or 0.
+int errno_of(unsigned long code) {
   switch (code) {
   case ERROR_ACCESS_DENIED:
-  case ERROR_PRIVILEGE_NOT_HELD: e.code = EACCES; break;
+  case ERROR_PRIVILEGE_NOT_HELD: return EACCES;
   case ERROR_FILE_NOT_FOUND:
   case ERROR_PATH_NOT_FOUND:
   case ERROR_INVALID_HANDLE:
-  case ERROR_INVALID_PARAMETER: e.code = ENOENT; break;
+  case ERROR_INVALID_PARAMETER: return ENOENT;
   case ERROR_ALREADY_EXISTS:
-  case ERROR_FILE_EXISTS: e.code = EEXIST; break;
-  default: break;
+  case ERROR_FILE_EXISTS: return EEXIST;
+  default: return 0;
   }
+}
+
+// Windows' own text for a Win32 error, without its final full stop; empty
+// where it has none (Wine has few).
+std::string system_text(unsigned long code) {
   char* text = nullptr;
   const DWORD n = ::FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
                                        FORMAT_MESSAGE_IGNORE_INSERTS,
@@ -185,15 +208,23 @@ Error win_error(unsigned long code, std::string op, std::string subject) {
   if (text != nullptr) ::LocalFree(text);
   while (!why.empty() && (why.back() == '\n' || why.back() == '\r' || why.back() == ' ' || why.back() == '.'))
     why.pop_back();
-  e.detail = why.empty() ? fmt::format("Windows error {}", code) : fmt::format("{} (error {})", why, code);
-  return e;
+  return why;
+}
+
+} // namespace
+
+Error win_error(unsigned long code, std::string op, std::string subject) {
+  const std::string why = system_text(code);
+  return Error{errno_of(code), std::move(op), std::move(subject),
+               why.empty() ? fmt::format("Windows error {}", code) : fmt::format("{} (error {})", why, code)};
 }
 
 Error nt_error(long status, std::string op, std::string subject) {
-  Error e = win_error(dos_error_of(status), std::move(op), std::move(subject));
-  if (e.detail.rfind("Windows error", 0) == 0)
-    e.detail = fmt::format("NTSTATUS 0x{:08x}", static_cast<std::uint32_t>(status));
-  return e;
+  const unsigned long code = dos_error_of(status);
+  const std::string why = system_text(code);
+  return Error{errno_of(code), std::move(op), std::move(subject),
+               why.empty() ? fmt::format("NTSTATUS 0x{:08x}", static_cast<std::uint32_t>(status))
+                           : fmt::format("{} (error {})", why, code)};
 }
 
 std::optional<std::string> wine_version() {
@@ -302,8 +333,6 @@ std::uint32_t session_id() {
   ::ProcessIdToSessionId(::GetCurrentProcessId(), &id);
   return id;
 }
-
-std::uint64_t current_pid() { return ::GetCurrentProcessId(); }
 
 Result<Handle> duplicate_from(std::uint64_t pid, std::uint64_t h) {
   HANDLE dup = nullptr;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -31,6 +32,12 @@ public:
 private:
   void* m_h = nullptr;
 };
+
+// UTF-8 to the wide strings Win32 takes, and back.
+std::wstring wide(std::string_view s);
+std::string narrow(std::wstring_view s);
+// This process's arguments in UTF-8, whatever the console's code page.
+std::vector<std::string> command_line();
 
 // An Error from an NTSTATUS or a Win32 error code, with Windows' own text.
 Error nt_error(long status, std::string op, std::string subject);
@@ -56,7 +63,6 @@ Result<std::vector<std::string>> list_mailslots();
 // Process ids to image names ("svchost.exe"), and this process's session.
 std::unordered_map<std::uint64_t, std::string> process_names();
 std::uint32_t session_id();
-std::uint64_t current_pid();
 
 // A duplicate, in this process, of handle `h` of process `pid`, with the
 // same access; empty when the process or handle cannot be reached.

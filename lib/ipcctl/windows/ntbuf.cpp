@@ -173,12 +173,6 @@ Result<std::vector<PipeEntry>> parse_pipe_listing(std::span<const std::byte> buf
   }
 }
 
-NtPath split_nt_path(std::string_view path) {
-  const auto slash = path.rfind('\\');
-  if (slash == std::string_view::npos) return {{}, std::string(path)};
-  return {std::string(path.substr(0, slash)), std::string(path.substr(slash + 1))};
-}
-
 namespace {
 
 std::optional<std::string> under(std::string_view nt_name, std::string_view device) {

@@ -71,12 +71,6 @@ struct PipeEntry {
 Result<std::vector<PipeEntry>> parse_pipe_listing(std::span<const std::byte> buf);
 
 // Object names as Windows prints them and as refs carry them.
-// "\Sessions\1\BaseNamedObjects\Foo" -> {"\Sessions\1\BaseNamedObjects", "Foo"}.
-struct NtPath {
-  std::string dir;
-  std::string leaf;
-};
-NtPath split_nt_path(std::string_view path);
 // "\Device\NamedPipe\foo" -> "foo" (the name under \\.\pipe\); nullopt for
 // any other path. Also accepts "\Device\NamedPipe" + "\" + nested names.
 std::optional<std::string> pipe_name_of(std::string_view nt_name);
