@@ -97,6 +97,9 @@ else
 check "tcp listener $tcp is listed, LISTEN, held by win_holder $server" \
   "[.objects[] | select(.detail.local == \"$tcp\" and .detail.state == \"LISTEN\" and ($(held_by "$server" | sed 's/ and .via == "handle" and (.fd | type) == "number"//')))] | length == 1" "$WORK/tcp.json"
 fi
+listener=$(jq -r "[.objects[] | select(.detail.local == \"$tcp\" and .detail.state == \"LISTEN\")][0].ref" "$WORK/tcp.json")
+ipcctl show --json "$listener" >"$WORK/show-tcp.json" 2>/dev/null
+check "show takes a Windows TCP ref ($listener)" "(.objects | length) == 1 and .objects[0].ref == \"$listener\"" "$WORK/show-tcp.json"
 check "both ends of its connection are ESTAB, peers of each other" \
   "[.objects[] | select(.detail.state == \"ESTAB\" and (.detail.local == \"$tcp\" or .detail.remote == \"$tcp\"))] as \$e | (\$e | length) == 2 and \$e[0].peer == \$e[1].ref and \$e[1].peer == \$e[0].ref" \
   "$WORK/tcp.json"

@@ -20,6 +20,7 @@
 
 #include <windows.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 
@@ -90,7 +91,8 @@ std::vector<query::RefQuery> parse_refs(std::string_view cmd, const std::vector<
   for (const auto& text : refs) {
     auto q = query::parse_ref(text);
     if (!q) throw UsageError(fmt::format("{}: {}", cmd, q.error().detail));
-    if (q->kind && !model::is_windows_kind(*q->kind))
+    const auto kinds = model::all_kinds();
+    if (q->kind && std::find(kinds.begin(), kinds.end(), *q->kind) == kinds.end())
       throw UsageError(fmt::format("{}: {}: a Linux type; on Windows, see 'ipcctl ls --list-types'", cmd, text));
     out.push_back(std::move(*q));
   }
