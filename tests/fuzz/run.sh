@@ -29,6 +29,8 @@ if ! out=$(ninja -j"$jobs" -C "$build" "${targets[@]/#/tests/fuzz/}" 2>&1); then
   exit 1
 fi
 
+# A UBSan report is a failure like a crash, not a line in the log.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 work=$(mktemp -d /tmp/ipcctl-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 
 using namespace ipcctl;
@@ -405,6 +406,13 @@ TEST_CASE("sys::decode_unix_diag") {
     status = decode_unix_diag(failed_done.bytes, socks);
     REQUIRE_FALSE(status);
     CHECK(status.error().code == EINTR);
+
+    // a status no errno could be (INT_MIN cannot be negated) is a protocol error
+    NlBuffer garbled;
+    garbled.message(NLMSG_ERROR, errno_msg(std::numeric_limits<int>::min()));
+    status = decode_unix_diag(garbled.bytes, socks);
+    REQUIRE_FALSE(status);
+    CHECK(status.error().code == EPROTO);
 
     const std::string whole = part.bytes;
     status = decode_unix_diag(std::string_view(whole).substr(0, whole.size() - 4), socks);

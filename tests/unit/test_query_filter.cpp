@@ -175,6 +175,31 @@ TEST_CASE("query::parse_filter regex") {
   CHECK(pick("user =~ '[a-z]+' && user !~ 'root'") == "sysv-shm:32769 posix-mq:/orders");
 }
 
+TEST_CASE("query::parse_filter regex without backtracking") {
+  // A backtracking matcher tries every way the nested stars can split the
+  // run of a's before it fails on the missing 'c': 2^n ways and more, which
+  // would not end within the test's time limit. The linear matcher answers.
+  Object o;
+  o.ref = "posix-shm:/aaa";
+  o.kind = Kind::posix_shm;
+  o.name = "/" + std::string(200, 'a');
+  const auto slow = query::parse_filter("name =~ '^/((((((((a*)*)*)*)*)*)*)*)*c'");
+  REQUIRE(slow);
+  CHECK_FALSE(slow->matches(o));
+  *o.name += 'c';
+  CHECK(slow->matches(o));
+  const auto alternation = query::parse_filter("name !~ '(a|aa)+b'");
+  REQUIRE(alternation);
+  CHECK(alternation->matches(o));
+  // Back-references need backtracking: refused, like any other bad pattern;
+  // so are counts that libstdc++ would read into an overflowing long.
+  CHECK(error_of("name =~ '(a)\\1'").rfind("bad regex '(a)\\1' at position 9: ", 0) == 0);
+  CHECK(error_of("name =~ 'x{30000000000000000000}'") ==
+        "bad regex 'x{30000000000000000000}' at position 9: repetition count 30000000000000000000 is above 1000");
+  CHECK(error_of("name =~ 'x{2,1001}'") == "bad regex 'x{2,1001}' at position 9: repetition count 1001 is above 1000");
+  CHECK(pick("name =~ 'q{1,1000}|[{]99999|\\{99999'") == "");  // the limit, and literal braces
+}
+
 TEST_CASE("query::parse_filter null") {
   SUBCASE("a null cell fails every comparison but != and == null") {
     // the pipe has no owner, the shm segments no name

@@ -34,6 +34,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <set>
 #include <unordered_map>
@@ -189,6 +190,14 @@ namespace {
 
 constexpr std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
 
+// The errno of a netlink status, which the kernel sends negated. A value
+// that is no errno (INT_MIN cannot even be negated) is a protocol error.
+constexpr int errno_of_status(int status) {
+  if (status > 0) return status;
+  if (status < 0 && status > -4096) return -status;
+  return EPROTO;
+}
+
 template <class T>
 T load(std::string_view bytes) {  // caller checks bytes.size() >= sizeof(T)
   T v;
@@ -211,13 +220,13 @@ Result<DumpStatus> for_each_diag_message(std::string_view buf, F&& on_socket) {
     case NLMSG_DONE:
       // Since Linux 4.x the payload is the dump's final status.
       if (payload.size() >= sizeof(int) && load<int>(payload) < 0)
-        return fail(Error{-load<int>(payload), "sock_diag dump", {}, {}});
+        return fail(Error{errno_of_status(load<int>(payload)), "sock_diag dump", {}, {}});
       return DumpStatus::done;
     case NLMSG_ERROR: {
       if (payload.size() < sizeof(int)) return fail(parse_error("short NLMSG_ERROR"));
       const int err = load<int>(payload);
       if (err == 0) return DumpStatus::done;  // an acknowledgement
-      return fail(Error{err < 0 ? -err : err, "sock_diag dump", {}, {}});
+      return fail(Error{errno_of_status(err), "sock_diag dump", {}, {}});
     }
     case SOCK_DIAG_BY_FAMILY: on_socket(payload); break;
     default: break;  // NLMSG_NOOP and anything newer

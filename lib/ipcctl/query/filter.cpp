@@ -9,7 +9,12 @@
 // input.
 //
 // std::regex reports a bad pattern only by throwing: compile_regex() is the one
-// place here that catches, and turns it into an Error like any other.
+// place here that catches, and turns it into an Error like any other. Its
+// default matcher backtracks, so a pattern like "((a*)*)*c" takes exponential
+// time; libstdc++'s polynomial mode (a breadth-first, Thompson-style matcher
+// with no back-references) keeps every match linear in the cell, as grep and
+// RE2 do. A pattern with a back-reference is refused as a bad regex, and so
+// is a repetition count above 1000 (RE2's limit).
 #include <ipcctl/query/filter.hpp>
 
 #include <ipcctl/util/parse.hpp>
@@ -17,6 +22,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 // g++ 12 with -fsanitize reports a false -Wmaybe-uninitialized inside <regex>.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -235,9 +241,56 @@ std::string one_line(std::string_view s) {
   return out;
 }
 
+#if defined(__GLIBCXX__)
+constexpr auto k_regex_flags = std::regex::ECMAScript | std::regex_constants::__polynomial;
+#else
+constexpr auto k_regex_flags = std::regex::ECMAScript;
+#endif
+
+constexpr std::size_t k_max_repeat = 1000;
+
+// Why the pattern is refused before std::regex sees it, if it is: a
+// back-reference (the linear matcher has none, and libstdc++ reads its number
+// into an overflowing long), or a count in {n} or {n,m} above k_max_repeat.
+// Bracket expressions are skipped (a brace there is literal), but not
+// escapes in them: libstdc++ reads \N as a back-reference there too.
+std::optional<std::string> refused_regex(std::string_view p) {
+  const auto digits_at = [&](std::size_t from) {
+    std::size_t end = from;
+    while (end < p.size() && std::isdigit(static_cast<unsigned char>(p[end]))) ++end;
+    return p.substr(from, end - from);
+  };
+  bool in_bracket = false;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\' && i + 1 < p.size()) {
+      if (p[i + 1] >= '1' && p[i + 1] <= '9')
+        return fmt::format("back-reference \\{} (not supported)", digits_at(i + 1));
+      ++i;
+    } else if (in_bracket) {
+      in_bracket = p[i] != ']';  // in ECMAScript "[]" is an empty class
+    } else if (p[i] == '[') {
+      in_bracket = true;
+    } else if (p[i] == '{') {
+      for (std::size_t j = i + 1; j < p.size(); ++j) {  // each count, after the brace or a comma
+        const auto count = digits_at(j);
+        const auto n = to_u64(count);
+        if (!count.empty() && (!n || *n > k_max_repeat))
+          return fmt::format("repetition count {} is above {}", count, k_max_repeat);
+        j += count.size();
+        if (j == p.size() || p[j] != ',') break;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::regex> compile_regex(const std::string& pattern, std::string& why) {
+  if (auto refused = refused_regex(pattern)) {
+    why = std::move(*refused);
+    return std::nullopt;
+  }
   try {
-    return std::regex(pattern, std::regex::ECMAScript);
+    return std::regex(pattern, k_regex_flags);
   } catch (const std::regex_error& e) {
     why = e.what();
     while (!why.empty() && (why.back() == '.' || why.back() == ' ')) why.pop_back();

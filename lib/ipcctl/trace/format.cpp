@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 namespace ipcctl::trace {
 
@@ -25,6 +26,17 @@ std::string errno_name(int err) {
   if (const char* name = ::strerrorname_np(err)) return name;
   return fmt::format("E{}", err);
 }
+
+namespace {
+
+// The errno a syscall result carries: the kernel returns -1..-4095 for an
+// error (its IS_ERR_VALUE); anything else is a value, however negative.
+std::optional<int> result_errno(std::int64_t result) {
+  if (result < 0 && result >= -4095) return static_cast<int>(-result);
+  return std::nullopt;
+}
+
+} // namespace
 
 std::string human_bytes(std::uint64_t n) {
   if (n < 1024) return fmt::format("{}B", n);
@@ -155,7 +167,7 @@ std::string format_text(const Event& e, const FormatOptions& opts) {
     if (r.flags & k_entry_only) size = "<=" + size;
   }
   std::string outcome;
-  if (r.result < 0 && !(r.flags & k_entry_only)) outcome = errno_name(static_cast<int>(-r.result));
+  if (const auto err = result_errno(r.result); err && !(r.flags & k_entry_only)) outcome = errno_name(*err);
   std::string line = fmt::format("{} {:<22} {} {:<22} {:<24} {:<10} {:>7}", clock_text(r.wall_ns, opts.utc), self,
                                  arrow, other, e.ref.empty() ? model::kind_name(r.kind) : e.ref,
                                  e.syscall.empty() ? op_name(r.op) : e.syscall, size);
@@ -193,7 +205,8 @@ nlohmann::ordered_json event_json(const Event& e) {
   j["bytes"] = data ? ordered_json(r.transferred) : ordered_json();
   j["exact"] = exact;
   j["result"] = exact ? ordered_json(r.result) : ordered_json();
-  j["errno"] = exact && r.result < 0 ? ordered_json(errno_name(static_cast<int>(-r.result))) : ordered_json();
+  const auto err = result_errno(r.result);
+  j["errno"] = exact && err ? ordered_json(errno_name(*err)) : ordered_json();
   j["duration_ns"] = r.duration_ns >= 0 ? ordered_json(r.duration_ns) : ordered_json();
   ordered_json peers = ordered_json::array();
   for (const auto& p : e.peers) peers.push_back({{"pid", p.pid}, {"comm", p.comm}});
