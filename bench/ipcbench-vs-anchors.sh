@@ -137,15 +137,23 @@ iperf_mbs=$(taskset -c "$a" iperf3 -c 127.0.0.1 -p "$port" -l 128K -t "$seconds"
 ib_mbs=$(ipcbench_fig '.throughput[0].mb_per_s | floor' -m tcp4 -t throughput -s 128K --cpus "$a,$b")
 row "tcp throughput 128K, cross core, iperf3" "$ib_mbs" "$iperf_mbs" MB/s higher 0.90
 
-# --- the cache-line floor: two processes bouncing one cache line ---------------
+# --- the cache-line floor: two processes bouncing a counter ---------------------
+# The least a shared-memory round trip can cost: each side writes its own
+# line and polls the other's, so a round trip is two cache-line transfers and
+# nothing else. (One line written by both sides is slower, not a floor: the
+# side that just wrote polls the line away from the side that must read it.)
+# The lines sit 256 bytes apart, outside each other's adjacent-line prefetch.
+# Both are timed the same way, so the ratio is the mechanism's, not the timer's.
 if [[ $a != "$b" ]]; then
   cat >"$work/floor.cpp" <<'CPP'
-// Two pinned processes bounce a counter in one shared cache line; each round
-// trip is timed with rdtsc, calibrated against CLOCK_MONOTONIC. Prints the median in ns.
+// Two pinned processes bounce a counter through two shared cache lines; each
+// round trip is timed as ipcbench times one (rdtsc at the start, rdtscp at
+// the end), calibrated against CLOCK_MONOTONIC. Prints the median in ns.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -157,21 +165,23 @@ static void pin(int c) { cpu_set_t s; CPU_ZERO(&s); CPU_SET(c, &s); sched_setaff
 static double mono() { timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e9 + t.tv_nsec; }
 int main(int argc, char** argv) {
   const int a = atoi(argv[1]), b = atoi(argv[2]), n = 300000;
-  auto* line = static_cast<std::atomic<unsigned>*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-  line->store(0);
+  auto* page = static_cast<char*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  auto* ping = new (page) std::atomic<unsigned>(0);        // written by a
+  auto* pong = new (page + 256) std::atomic<unsigned>(0);  // written by b
   if (fork() == 0) {
     pin(b);
-    for (unsigned i = 1; i <= 2u * n; i += 2) { while (line->load(std::memory_order_acquire) != i) _mm_pause(); line->store(i + 1, std::memory_order_release); }
+    for (unsigned i = 1; i <= unsigned(n); ++i) { while (ping->load(std::memory_order_acquire) != i) _mm_pause(); pong->store(i, std::memory_order_release); }
     _exit(0);
   }
   pin(a);
   const double m0 = mono(); const unsigned long long c0 = __rdtsc();
   std::vector<unsigned long long> d(n);
-  for (unsigned i = 0; i < unsigned(n); ++i) {
+  for (unsigned i = 1; i <= unsigned(n); ++i) {
     const unsigned long long t0 = __rdtsc();
-    line->store(2 * i + 1, std::memory_order_release);
-    while (line->load(std::memory_order_acquire) != 2 * i + 2) _mm_pause();
-    d[i] = __rdtsc() - t0;
+    ping->store(i, std::memory_order_release);
+    while (pong->load(std::memory_order_acquire) != i) _mm_pause();
+    unsigned cpu;
+    d[i - 1] = __rdtscp(&cpu) - t0;
   }
   const double ghz = (__rdtsc() - c0) / (mono() - m0);
   wait(nullptr);
@@ -180,9 +190,18 @@ int main(int argc, char** argv) {
 }
 CPP
   if g++ -O2 -std=c++17 -o "$work/floor" "$work/floor.cpp" 2>"$work/floor.err"; then
-    floor_ns=$("$work/floor" "$a" "$b")
-    ib_spin=$(ipcbench_fig '.latency[0].p50_ns' -m shm-spin -t latency -s 8 --cpus "$a,$b")
-    row "shm-spin p50 RTT, cross core, cache-line floor" "$ib_spin" "$floor_ns" ns lower 1.20
+    # On a virtual machine the host moves the two vCPUs between cores that
+    # share a cache and cores that do not, and a round trip triples: pairs
+    # of back-to-back runs, and the pair whose ratio is the median.
+    pairs=()
+    for _ in 1 2 3 4 5; do
+      floor_ns=$("$work/floor" "$a" "$b")
+      ib_spin=$(ipcbench_fig '.latency[0].p50_ns' -m shm-spin -t latency -s 8 --cpus "$a,$b")
+      [[ -n $floor_ns && -n $ib_spin && $ib_spin != null ]] && pairs+=("$(awk -v o="$ib_spin" -v t="$floor_ns" 'BEGIN { printf "%.4f %s %s", o / t, o, t }')")
+    done
+    median=$(printf '%s\n' "${pairs[@]}" | sort -n | awk '{ line[NR] = $0 } END { if (NR) print line[int((NR + 1) / 2)] }')
+    row "shm-spin p50 RTT, cross core, cache-line floor" "$(echo "$median" | awk '{ print $2 }')" \
+      "$(echo "$median" | awk '{ print $3 }')" ns lower 1.20
   else
     row "shm-spin p50 RTT, cross core, cache-line floor" "" "" ns lower 1.20
   fi

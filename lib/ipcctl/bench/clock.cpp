@@ -4,6 +4,14 @@
 // nonstop_tsc. Its rate is measured, not trusted from the model name: the best of a
 // few windows of CLOCK_MONOTONIC, each bracketed by TSC reads, so a preemption
 // inside one window cannot skew the result.
+//
+// A round trip is timed with rdtsc at its start and rdtscp at its end, the
+// pairing Intel's guide to timing code recommends (less the cpuid, which
+// traps to the hypervisor on a virtual machine). rdtsc may read before
+// earlier instructions finish, but the send that follows becomes visible
+// only after it: the start is never late. rdtscp waits for every earlier
+// instruction, the load that saw the reply among them: the end is never
+// early. lfence around both would cost a shared-memory round trip half again.
 #include <ipcctl/bench/clock.hpp>
 
 #include <ipcctl/util/fd.hpp>
@@ -16,6 +24,7 @@
 #include <cmath>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <x86intrin.h>
 #define IPCCTL_HAVE_TSC 1
 #else
@@ -34,12 +43,18 @@ namespace {
 
 std::uint64_t read_tsc() {
 #if IPCCTL_HAVE_TSC
-  _mm_lfence();  // no earlier load may still be in flight when we read
-  const std::uint64_t t = __rdtsc();
-  _mm_lfence();  // and no later instruction may start before
-  return t;
+  return __rdtsc();
 #else
   return monotonic_ns();
+#endif
+}
+
+bool cpu_has_rdtscp() {
+#if IPCCTL_HAVE_TSC
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1u << 27));
+#else
+  return false;
 #endif
 }
 
@@ -47,6 +62,20 @@ std::uint64_t read_tsc() {
 
 std::uint64_t Clock::now() const {
   return m_source == ClockSource::tsc ? read_tsc() : monotonic_ns();
+}
+
+std::uint64_t Clock::now_after() const {
+#if IPCCTL_HAVE_TSC
+  if (m_source == ClockSource::tsc) {
+    if (m_rdtscp) {
+      unsigned cpu;
+      return __rdtscp(&cpu);
+    }
+    _mm_lfence();
+    return __rdtsc();
+  }
+#endif
+  return monotonic_ns();
 }
 
 std::uint64_t Clock::to_ns(std::uint64_t ticks) const {
@@ -79,6 +108,7 @@ bool Clock::cpuinfo_has_invariant_tsc(std::string_view cpuinfo) {
 Clock Clock::tsc_at(double ticks_per_ns) {
   Clock c;
   c.m_source = ClockSource::tsc;
+  c.m_rdtscp = cpu_has_rdtscp();
   c.m_ticks_per_ns = ticks_per_ns;
   c.m_ns_per_tick = 1.0 / ticks_per_ns;
   return c;

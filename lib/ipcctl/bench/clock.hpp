@@ -12,9 +12,12 @@ enum class ClockSource { tsc, monotonic };
 
 class Clock {
 public:
-  // Reads ticks: rdtscp-free `rdtsc` with lfence ordering on x86 with an invariant
-  // TSC, else CLOCK_MONOTONIC nanoseconds.
+  // Reads ticks: the TSC on x86 with an invariant TSC, else CLOCK_MONOTONIC
+  // nanoseconds. now() starts an interval: it may read before earlier
+  // instructions finish, never after later ones take effect. now_after() ends
+  // one: it reads once every earlier instruction has finished (rdtscp).
   std::uint64_t now() const;
+  std::uint64_t now_after() const;
   // Ticks to nanoseconds (rounded).
   std::uint64_t to_ns(std::uint64_t ticks) const;
   ClockSource source() const { return m_source; }
@@ -33,6 +36,7 @@ public:
 
 private:
   ClockSource m_source = ClockSource::monotonic;
+  bool m_rdtscp = false;  // else lfence, then rdtsc
   double m_ticks_per_ns = 1.0;
   double m_ns_per_tick = 1.0;
 };

@@ -7,7 +7,13 @@
 // remembers how far the counter had gone, reading the shared line again only
 // when that credit is spent. The spin variant, the floor, goes further: a
 // slot carries its own sequence word next to the payload, so a small message
-// costs one cache-line transfer each way. The region is an anonymous shared
+// costs one cache-line transfer each way, and also how far its writer has
+// read the other direction, so in a ping-pong the replies free the slots and
+// the counter of free slots (still posted, in batches, for one-way streams)
+// is never read and stays in its writer's cache. Slots are a multiple of two
+// cache lines: the adjacent-line prefetcher fetches lines in pairs, and a
+// neighbour's line fetched with ours is one its writer must then take back.
+// The region is an anonymous shared
 // mapping made before the fork: it has no name to leave behind. Only the SysV
 // semaphore set needs tracking until IPC_RMID.
 #include <ipcctl/bench/io.hpp>
@@ -82,7 +88,7 @@ public:
 
   Result<void> setup(const ChannelOptions& opts) override {
     m_poll = m_bell == Bell::spin ? Poll::spin : opts.poll;
-    m_slot = (k_seq_bytes + opts.size + 63) / 64 * 64;
+    m_slot = (k_slot_header + opts.size + 127) / 128 * 128;
     m_slots = std::clamp<std::size_t>((4u << 20) / m_slot, 2, opts.test == Test::latency ? 16 : 64);
     m_slots = std::size_t{1} << (63 - __builtin_clzll(m_slots));  // a power of two: no division per message
     m_region_size = sizeof(Header) + 2 * m_slots * m_slot;
@@ -99,7 +105,8 @@ public:
       track_sysv(SysvKind::sem, m_semid);
     }
     for (int i = 0; i < k_bells; ++i) {
-      const auto initial = static_cast<std::uint32_t>(i % 2 == 1 ? m_slots : 0);
+      // spaces start full, but spin counts from zero what the peer has read
+      const auto initial = static_cast<std::uint32_t>(i % 2 == 1 && m_bell != Bell::spin ? m_slots : 0);
       if (auto r = init_bell(i, initial); !r) return r;
     }
     return {};
@@ -116,11 +123,12 @@ public:
   }
 
   Result<void> send(const std::byte* data, std::size_t size) override {
-    if (auto r = wait(2 * m_out + 1); !r) return r;
+    if (auto r = m_bell == Bell::spin ? wait_for_space() : wait(2 * m_out + 1); !r) return r;
     std::byte* s = slot(m_out, m_head++);
-    std::memcpy(s + k_seq_bytes, data, size);
+    std::memcpy(s + k_slot_header, data, size);
     if (m_bell == Bell::spin) {  // the slot's own sequence word is the doorbell
-      seq_of(s).store(m_head, std::memory_order_release);
+      word(s, 1).store(m_tail, std::memory_order_relaxed);
+      word(s, 0).store(m_head, std::memory_order_release);
       return {};
     }
     return post(2 * m_out);
@@ -130,13 +138,14 @@ public:
     std::byte* s = slot(m_in, m_tail);
     if (m_bell == Bell::spin) {
       const std::uint64_t want = m_tail + 1;
-      if (!spin_until([&] { return seq_of(s).load(std::memory_order_acquire) == want; }))
+      if (!spin_until([&] { return word(s, 0).load(std::memory_order_acquire) == want; }))
         return fail(aborted_error("spin"));
+      m_read_by_peer = std::max(m_read_by_peer, word(s, 1).load(std::memory_order_relaxed));
     } else if (auto r = wait(2 * m_in); !r) {
       return r;
     }
     ++m_tail;
-    std::memcpy(data, s + k_seq_bytes, size);
+    std::memcpy(data, s + k_slot_header, size);
     if (m_bell == Bell::spin) {
       // Free slots in batches of half the ring: a store to the shared counter
       // line per message would delay our next store (x86 keeps store order)
@@ -153,14 +162,31 @@ public:
   }
 
 private:
-  static constexpr std::size_t k_seq_bytes = 8;  // a slot: sequence word, then payload
+  // A slot: the sequence word (spin: the doorbell), how many messages its
+  // writer had read from the other direction (spin), then the payload.
+  static constexpr std::size_t k_slot_header = 16;
 
   std::byte* slot(int dir, std::uint64_t n) {
     auto* base = static_cast<std::byte*>(m_region) + sizeof(Header);
     return base + (static_cast<std::size_t>(dir) * m_slots + (n & (m_slots - 1))) * m_slot;
   }
-  static std::atomic<std::uint64_t>& seq_of(std::byte* slot) {
-    return *reinterpret_cast<std::atomic<std::uint64_t>*>(slot);
+  static std::atomic<std::uint64_t>& word(std::byte* slot, int n) {
+    return reinterpret_cast<std::atomic<std::uint64_t>*>(slot)[n];
+  }
+
+  // Spin: waits until the peer has read the slot about to be written. What
+  // its replies said comes first; then the counter it posts in batches.
+  Result<void> wait_for_space() {
+    if (m_head - m_read_by_peer < m_slots) return {};
+    BellShared& b = m_header->bells[2 * m_out + 1];
+    const bool ok = spin_until([&] {
+      const std::uint32_t posted = b.posted.load(std::memory_order_acquire);
+      m_freed_by_bell += static_cast<std::uint32_t>(posted - m_bell_seen);  // modulo 2^32
+      m_bell_seen = posted;
+      m_read_by_peer = std::max(m_read_by_peer, m_freed_by_bell);
+      return m_head - m_read_by_peer < m_slots;
+    });
+    return ok ? Result<void>{} : fail(aborted_error("spin"));
   }
 
   Result<void> init_bell(int i, std::uint32_t initial) {
@@ -214,8 +240,7 @@ private:
   Result<void> post(int i) {
     BellShared& b = m_header->bells[i];
     switch (m_bell) {
-    case Bell::spin:
-      b.posted.store(b.posted.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    case Bell::spin:  // the slots are the doorbells: see send() and recv()
       return {};
     case Bell::futex:
       b.posted.store(b.posted.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst);
@@ -251,7 +276,8 @@ private:
     BellShared& b = m_header->bells[i];
     Backoff backoff;
     switch (m_bell) {
-    case Bell::spin:
+    case Bell::spin:  // the slots are the doorbells: see send() and recv()
+      return {};
     case Bell::futex: {
       const std::uint32_t seen = m_consumed[i];
       if (m_observed[i] != seen) {  // credit left from the last look at the counter
@@ -262,7 +288,7 @@ private:
         m_observed[i] = b.posted.load(std::memory_order_acquire);
         return m_observed[i] != seen;
       };
-      if (m_bell == Bell::spin || m_poll == Poll::spin) {
+      if (m_poll == Poll::spin) {
         if (!spin_until(ready)) return fail(aborted_error("spin"));
       } else {
         while (!ready()) {
@@ -340,6 +366,10 @@ private:
   std::uint32_t m_observed[k_bells] = {};  // the counter when last read
   std::uint64_t m_head = 0, m_tail = 0;
   int m_out = 0, m_in = 1;
+  // spin: how many of our messages the peer has read, as far as we know;
+  // what its batched counter has said so far, and the counter when last read
+  std::uint64_t m_read_by_peer = 0, m_freed_by_bell = 0;
+  std::uint32_t m_bell_seen = 0;
 };
 
 } // namespace
