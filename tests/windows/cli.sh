@@ -163,20 +163,42 @@ for bad in "mk win-nothing x" "mk win-alpc x" "mk win-pipe a\\b" "mk win-section
     fail "bad input '$bad': exit $rc: $(cat "$WORK/bad.err")"; fi
 done
 
-# ipcbench.exe: every Windows mechanism, briefly; numbers or a named reason.
-wine "$IPCBENCH_EXE" -n 300 --warmup 30 --json >"$WORK/bench.json" 2>"$WORK/bench.err"
+# ipcbench.exe: every Windows mechanism, briefly, both tests; numbers or a named reason.
+wine "$IPCBENCH_EXE" -n 300 --warmup 30 --messages 300 --json >"$WORK/bench.json" 2>"$WORK/bench.err"
 rc=$?
 [ $rc -eq 0 ] && ok "ipcbench.exe exits 0" || fail "ipcbench.exe: exit $rc: $(cat "$WORK/bench.err")"
 check "ipcbench.exe labels Wine's figures as Wine's" '.platform == "windows" and (.wine == null or (.note | test("Wine .*not Windows")))' "$WORK/bench.json"
 for m in anon-pipe named-pipe named-pipe-msg section-event section-spin tcp udp; do
-  check "ipcbench.exe $m: 300 round trips, 0 < min <= p50 <= p99 <= max" \
-    ".results[] | select(.mechanism == \"$m\") | .round_trip_ns | .samples == 300 and .min > 0 and .min <= .p50 and .p50 <= .p99 and .p99 <= .max" \
+  check "ipcbench.exe $m: 300 round trips of 64 bytes, 0 < min <= p50 <= p99 <= max" \
+    ".results[] | select(.mechanism == \"$m\" and .test == \"latency\") | .message_bytes == 64 and (.round_trip_ns | .samples == 300 and .min > 0 and .min <= .p50 and .p50 <= .p99 and .p99 <= .max)" \
     "$WORK/bench.json"
 done
-check "ipcbench.exe mailslot: messages delivered one way" '.results[] | select(.mechanism == "mailslot") | .one_way.messages_per_s > 0' "$WORK/bench.json"
+for m in anon-pipe named-pipe named-pipe-msg tcp mailslot; do
+  check "ipcbench.exe $m: a stream of 300 64K messages delivered whole, in order, checked" \
+    ".results[] | select(.mechanism == \"$m\" and .test == \"throughput\") | .message_bytes == 65536 and (.throughput | .received == 300 and .lost == 0 and .checked == 5 and .messages_per_s > 0 and .mb_per_s > 0)" \
+    "$WORK/bench.json"
+done
+check "ipcbench.exe sections: no stream, and the reason" \
+  '[.results[] | select((.mechanism | startswith("section-")) and .test == "throughput") | .skipped | test("one slot")] == [true, true]' "$WORK/bench.json"
+check "ipcbench.exe udp: 64K exceeds a datagram, said so" \
+  '.results[] | select(.mechanism == "udp" and .test == "throughput") | .skipped | test("exceed its largest, 65507")' "$WORK/bench.json"
+check "ipcbench.exe mailslot: no round trip, and the reason" \
+  '.results[] | select(.mechanism == "mailslot" and .test == "latency") | .skipped | test("one way only")' "$WORK/bench.json"
 check "ipcbench.exe unix: numbers, or skipped with the reason" \
-  '.results[] | select(.mechanism == "unix") | (.round_trip_ns.samples == 300) or (.skipped | test("AF_UNIX"))' "$WORK/bench.json"
+  '[.results[] | select(.mechanism == "unix") | (.round_trip_ns.samples == 300) or (.throughput.received == 300) or (.skipped | test("AF_UNIX"))] == [true, true]' "$WORK/bench.json"
 check "ipcbench.exe: no mechanism failed" '[.results[] | select(.error)] | length == 0' "$WORK/bench.json"
+# UDP may drop what its receiver cannot keep up with: every message is received or counted lost.
+wine "$IPCBENCH_EXE" -m udp -t throughput -s 1K --messages 2000 --json >"$WORK/udp.json" 2>"$WORK/udp.err"
+rc=$?
+[ $rc -eq 0 ] && ok "ipcbench.exe -m udp -t throughput: exit 0" || fail "ipcbench.exe udp stream: exit $rc: $(cat "$WORK/udp.err")"
+check "ipcbench.exe udp stream: received + lost == 2000, some checked" \
+  '.results[0].throughput | .received + .lost == 2000 and .received > 0 and .checked > 0' "$WORK/udp.json"
+for bad in "-t bogus" "--messages 3" "-s 0"; do
+  wine "$IPCBENCH_EXE" $bad >/dev/null 2>"$WORK/bad.err"
+  rc=$?
+  if [ $rc -eq 2 ] && [ "$(wc -l <"$WORK/bad.err")" -eq 1 ]; then ok "ipcbench.exe $bad: exit 2, one line"; else
+    fail "ipcbench.exe $bad: exit $rc: $(cat "$WORK/bad.err")"; fi
+done
 wine "$IPCBENCH_EXE" -m nothing >/dev/null 2>"$WORK/bad.err"
 rc=$?; [ $rc -eq 2 ] && ok "ipcbench.exe -m nothing: exit 2" || fail "ipcbench.exe -m nothing: exit $rc"
 

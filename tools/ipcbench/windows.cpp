@@ -1,14 +1,17 @@
 // ipcbench on Windows: round-trip latency of every Windows mechanism
 // between this process and a child (ipcbench.exe itself, started with
-// --child), pinned to two CPUs where there are two; and one-way delivery
-// rate for the mailslot. The same payload goes both ways, its sequence
-// number checked on return. Under Wine the figures are Wine's, and are
-// labelled so.
+// --child), pinned to two CPUs where there are two, and the one-way rate at
+// which the child's stream is delivered here. A round trip carries the same
+// payload both ways, its sequence number checked on return; a stream's
+// messages carry sequence numbers (gaps are lost datagrams, counted) and a
+// pattern checked every 64th message. Under Wine the figures are Wine's,
+// and are labelled so.
 #include "common/run.hpp"
 #include "ipcctl_version.h"
 
 #include <ipcctl/bench/histogram.hpp>
 #include <ipcctl/util/error.hpp>
+#include <ipcctl/util/parse.hpp>
 #include <ipcctl/windows/bench.hpp>
 #include <ipcctl/windows/nt.hpp>
 
@@ -20,9 +23,12 @@
 #include <windows.h>
 // clang-format on
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <functional>
+#include <optional>
+#include <span>
 #include <thread>
 
 namespace ipcctl::tools {
@@ -33,11 +39,39 @@ namespace wb = win::bench;
 
 struct Options {
   std::string mechanisms;
-  std::size_t size = 64;
+  std::string tests = "latency,throughput";
+  std::string size_arg;             // -s as given: 64, 4K, 1M
+  std::optional<std::size_t> size;  // else 64 bytes for latency, 64 KiB for throughput
   int iterations = 10000;
   int warmup = 1000;
+  std::optional<int> messages;  // a stream's length; else 64 MiB of messages, 1000 to 100000
   bool json = false, list = false;
 };
+
+enum class Test { latency, throughput };
+
+constexpr std::size_t k_seq_bytes = 8;  // a stream's message starts with its sequence number
+constexpr std::uint64_t k_stop = ~std::uint64_t{0};
+constexpr int k_check_every = 64;
+
+// A stream message: its sequence number, then a pattern that depends on it.
+void fill(std::span<std::byte> msg, std::uint64_t seq) {
+  std::memcpy(msg.data(), &seq, k_seq_bytes);
+  for (std::size_t i = k_seq_bytes; i < msg.size(); ++i) msg[i] = static_cast<std::byte>((seq + i) * 131 >> 3);
+}
+
+std::uint64_t seq_of(std::span<const std::byte> msg) {
+  std::uint64_t seq;
+  std::memcpy(&seq, msg.data(), k_seq_bytes);
+  return seq;
+}
+
+bool intact(std::span<const std::byte> msg) {
+  const std::uint64_t seq = seq_of(msg);
+  for (std::size_t i = k_seq_bytes; i < msg.size(); ++i)
+    if (msg[i] != static_cast<std::byte>((seq + i) * 131 >> 3)) return false;
+  return true;
+}
 
 std::uint64_t now_ns() {
   static const LONGLONG freq = [] {
@@ -52,13 +86,17 @@ std::uint64_t now_ns() {
 
 struct Outcome {
   std::string mechanism, skipped, error;
-  bool round_trip = true;
+  Test test = Test::latency;
+  std::size_t size = 0;
   bench::Histogram rtt;
+  // throughput: delivered after the warm-up, over the time they took
   double messages_per_s = 0;
+  std::uint64_t received = 0, lost = 0, checked = 0;
 };
 
-// The child: opens its end, then echoes (or, one way, sends) every message.
-int run_child(const std::string& name, std::size_t size, const std::string& arg, int count) {
+// The child: opens its end, then echoes every message, or sends a stream
+// (ended, on a lossy mechanism, by repeated stop messages).
+int run_child(const std::string& name, std::size_t size, const std::string& arg, int count, bool echo) {
   const auto* m = wb::find_mechanism(name);
   if (m == nullptr) return 2;
   auto end = m->open(arg, size);
@@ -68,21 +106,26 @@ int run_child(const std::string& name, std::size_t size, const std::string& arg,
   }
   std::vector<std::byte> buf(size);
   for (int i = 0; i < count; ++i) {
-    if (m->round_trip) {
+    if (echo) {
       if (auto r = (*end)->recv(buf); !r) return 1;
     } else {
-      std::memcpy(buf.data(), &i, std::min(sizeof i, size));
+      fill(buf, static_cast<std::uint64_t>(i));
     }
     if (auto r = (*end)->send(buf); !r) return 1;
+  }
+  if (!echo && m->lossy) {
+    fill(buf, k_stop);
+    for (int i = 0; i < 20; ++i, ::Sleep(5)) (void)(*end)->send(buf);  // the reader may be gone: not an error
   }
   return 0;
 }
 
-// Starts `ipcbench.exe --child NAME SIZE ARG COUNT`, inheriting only `inherit`.
-Result<win::Handle> start_child(const wb::Mechanism& m, std::size_t size, const wb::Opened& o, int count) {
+// Starts `ipcbench.exe --child NAME SIZE ARG COUNT MODE`, inheriting only `inherit`.
+Result<win::Handle> start_child(const wb::Mechanism& m, std::size_t size, const wb::Opened& o, int count, Test test) {
   wchar_t self[MAX_PATH];
   ::GetModuleFileNameW(nullptr, self, MAX_PATH);
-  const std::string args = fmt::format("--child {} {} \"{}\" {}", m.name, size, o.child_arg, count);
+  const std::string args = fmt::format("--child {} {} \"{}\" {} {}", m.name, size, o.child_arg, count,
+                                       test == Test::latency ? "echo" : "send");
   std::wstring cmd = L"\"" + std::wstring(self) + L"\" " + win::wide(args);
 
   SIZE_T attr_size = 0;
@@ -109,57 +152,101 @@ Result<win::Handle> start_child(const wb::Mechanism& m, std::size_t size, const 
   return win::Handle(pi.hProcess);
 }
 
-// The measured exchange with the child: round trips, their payload's
-// sequence number checked, or one-way delivery. An error's text, or empty.
-std::string exchange(const wb::Mechanism& m, wb::Channel& channel, const Options& o, Outcome& out) {
+// Round trips with the child, their payload's sequence number checked. An
+// error's text, or empty.
+std::string round_trips(wb::Channel& channel, const Options& o, Outcome& out) {
   const int count = o.warmup + o.iterations;
-  std::vector<std::byte> msg(o.size), back(o.size);
-  if (!m.round_trip) {
-    std::uint64_t t0 = 0;
-    for (int i = 0; i < count; ++i) {
-      if (i == o.warmup) t0 = now_ns();
-      if (auto r = channel.recv(back); !r) return r.error().message();
-      int got = 0;
-      std::memcpy(&got, back.data(), std::min(sizeof got, o.size));
-      if (o.size >= sizeof got && got != i) return fmt::format("message {} arrived as {}", i, got);
-    }
-    const double seconds = static_cast<double>(now_ns() - t0) / 1e9;
-    out.messages_per_s = seconds > 0 ? o.iterations / seconds : 0;
-    return {};
-  }
+  std::vector<std::byte> msg(out.size), back(out.size);
   for (int i = 0; i < count; ++i) {
     const std::uint64_t seq = static_cast<std::uint64_t>(i) * 2654435761u + 1;
-    std::memcpy(msg.data(), &seq, std::min(sizeof seq, o.size));
+    std::memcpy(msg.data(), &seq, std::min(sizeof seq, out.size));
     const std::uint64_t t0 = now_ns();
     if (auto r = channel.send(msg); !r) return r.error().message();
     if (auto r = channel.recv(back); !r) return r.error().message();
     const std::uint64_t t1 = now_ns();
-    if (std::memcmp(msg.data(), back.data(), std::min(sizeof seq, o.size)) != 0)
+    if (std::memcmp(msg.data(), back.data(), std::min(sizeof seq, out.size)) != 0)
       return fmt::format("message {} came back changed", i);
     if (i >= o.warmup) out.rtt.record(t1 - t0);
   }
   return {};
 }
 
-Outcome measure(const wb::Mechanism& m, const Options& o, const std::string& tag) {
+// Receives the child's stream of `count` messages: in order, every 64th
+// checked whole. On a lossy mechanism a gap is lost messages, and the stream
+// ends with a stop message. An error's text, or empty.
+std::string receive_stream(const wb::Mechanism& m, wb::Channel& channel, int count, int warmup, Outcome& out) {
+  std::vector<std::byte> msg(out.size);
+  const auto first = static_cast<std::uint64_t>(warmup);
+  std::uint64_t expected = 0, t_first = 0, t_last = 0, measured = 0;
+  for (;;) {
+    if (!m.lossy && expected == static_cast<std::uint64_t>(count)) break;
+    if (auto r = channel.recv(msg); !r) return fmt::format("after {} messages: {}", expected, r.error().message());
+    const std::uint64_t seq = seq_of(msg), now = now_ns();
+    if (seq == k_stop) break;
+    if (seq < expected || seq >= static_cast<std::uint64_t>(count) || (seq != expected && !m.lossy))
+      return fmt::format("message {} arrived as {}", expected, seq);
+    out.lost += seq - expected;
+    expected = seq + 1;
+    ++out.received;
+    if (seq % k_check_every == 0) {
+      ++out.checked;
+      if (!intact(msg)) return fmt::format("message {}: payload corrupted", seq);
+    }
+    if (seq < first) continue;
+    if (measured++ == 0) t_first = now;
+    t_last = now;
+  }
+  out.lost += static_cast<std::uint64_t>(count) - expected;
+  // The rate of the messages after the first measured one, over their time.
+  const double seconds = static_cast<double>(t_last - t_first) / 1e9;
+  out.messages_per_s = measured > 1 && seconds > 0 ? static_cast<double>(measured - 1) / seconds : 0;
+  return {};
+}
+
+std::size_t size_for(const Options& o, Test test) {
+  if (o.size) return *o.size;
+  return test == Test::latency ? 64 : 64 * 1024;
+}
+
+int stream_length(const Options& o, std::size_t size) {
+  if (o.messages) return *o.messages;
+  return static_cast<int>(std::clamp<std::size_t>((64u << 20) / size, 1000, 100000));
+}
+
+Outcome measure(const wb::Mechanism& m, Test test, const Options& o, const std::string& tag) {
   Outcome out;
   out.mechanism = std::string(m.name);
-  out.round_trip = m.round_trip;
+  out.test = test;
+  out.size = size_for(o, test);
   if (auto why = wb::unavailable(m); !why.empty()) {
     out.skipped = why;
     return out;
   }
-  if (m.max_size != 0 && o.size > m.max_size) {
-    out.skipped = fmt::format("messages of {} bytes exceed its largest, {}", o.size, m.max_size);
+  if (test == Test::latency && !m.round_trip) {
+    out.skipped = "one way only: see its throughput";
     return out;
   }
-  auto made = m.make(tag, o.size);
+  if (test == Test::throughput && !m.no_stream.empty()) {
+    out.skipped = std::string(m.no_stream);
+    return out;
+  }
+  if (test == Test::throughput && out.size < k_seq_bytes) {
+    out.skipped = fmt::format("a stream's messages carry an {}-byte sequence number: -s {} is too small", k_seq_bytes,
+                              out.size);
+    return out;
+  }
+  if (m.max_size != 0 && out.size > m.max_size) {
+    out.skipped = fmt::format("messages of {} bytes exceed its largest, {}", out.size, m.max_size);
+    return out;
+  }
+  auto made = m.make(tag, out.size);
   if (!made) {
     out.error = made.error().message();
     return out;
   }
-  const int count = o.warmup + o.iterations;
-  auto child = start_child(m, o.size, *made, count);
+  const int count = test == Test::latency ? o.warmup + o.iterations : stream_length(o, out.size);
+  const int warmup = test == Test::latency ? o.warmup : count / 10;
+  auto child = start_child(m, out.size, *made, count, test);
   if (!child) {
     out.error = child.error().message();
     return out;
@@ -173,7 +260,8 @@ Outcome measure(const wb::Mechanism& m, const Options& o, const std::string& tag
   });
   std::string error;
   if (auto r = m.accept(*made->channel); !r) error = r.error().message();
-  else error = exchange(m, *made->channel, o, out);
+  else if (test == Test::latency) error = round_trips(*made->channel, o, out);
+  else error = receive_stream(m, *made->channel, count, warmup, out);
   if (error.empty()) {
     ::WaitForSingleObject(child->get(), 10000);
     DWORD code = 0;
@@ -188,9 +276,16 @@ Outcome measure(const wb::Mechanism& m, const Options& o, const std::string& tag
   return out;
 }
 
+// 64B, 4K, 1M: as ipcbench prints sizes on Linux.
+std::string size_text(std::size_t n) {
+  if (n >= (1u << 20) && n % (1u << 20) == 0) return fmt::format("{}M", n >> 20);
+  if (n >= 1024 && n % 1024 == 0) return fmt::format("{}K", n >> 10);
+  return fmt::format("{}B", n);
+}
+
 std::string us(std::uint64_t ns) { return fmt::format("{:.2f}", static_cast<double>(ns) / 1000.0); }
 
-int run_bench(const Options& o) {
+int run_bench(Options& o) {
   if (o.list) {
     for (const auto& m : wb::mechanisms()) fmt::print("{:>15}  {}\n", m.name, m.help);
     return 0;
@@ -209,8 +304,28 @@ int run_bench(const Options& o) {
       chosen.push_back(m);
     }
   }
-  if (o.size == 0 || o.size > 64 * 1024 * 1024) throw UsageError("-s: a message is 1 byte to 64M");
+  std::vector<Test> tests;
+  {
+    std::string_view rest = o.tests;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      const auto name = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      if (name == "latency") tests.push_back(Test::latency);
+      else if (name == "throughput") tests.push_back(Test::throughput);
+      else throw UsageError(fmt::format("-t: unknown test '{}' (latency, throughput)", name));
+    }
+    if (tests.empty()) throw UsageError("-t: latency, throughput, or both");
+  }
+  if (!o.size_arg.empty()) {
+    const auto n = parse_size(o.size_arg);
+    if (!n || *n < 1 || *n > 64 * 1024 * 1024)
+      throw UsageError(fmt::format("-s: '{}' is not a message size from 1 byte to 64M (64, 4K, 1M)", o.size_arg));
+    o.size = static_cast<std::size_t>(*n);
+  }
   if (o.iterations < 1 || o.iterations > 100000000 || o.warmup < 0) throw UsageError("-n: 1 to 100000000 round trips");
+  if (o.messages && (*o.messages < 10 || *o.messages > 100000000))
+    throw UsageError("--messages: a stream is 10 to 100000000 messages");
 
   WSADATA wsa;
   ::WSAStartup(MAKEWORD(2, 2), &wsa);
@@ -224,44 +339,58 @@ int run_bench(const Options& o) {
 
   std::vector<Outcome> outcomes;
   int n = 0;
-  for (const auto* m : chosen)
-    outcomes.push_back(measure(*m, o, fmt::format("{}-{}", ::GetCurrentProcessId(), n++)));
+  for (const Test test : tests)
+    for (const auto* m : chosen)
+      outcomes.push_back(measure(*m, test, o, fmt::format("{}-{}", ::GetCurrentProcessId(), n++)));
 
+  const auto mb_per_s = [](const Outcome& r) { return r.messages_per_s * static_cast<double>(r.size) / 1e6; };
   int failed = 0;
   if (o.json) {
-    nlohmann::json doc{{"schema", "ipcbench/1"},      {"platform", "windows"}, {"wine", wine ? *wine : ""},
-                       {"note", note},                 {"placement", placement}, {"message_bytes", o.size},
-                       {"iterations", o.iterations},   {"results", nlohmann::json::array()}};
+    nlohmann::json doc{{"schema", "ipcbench/1"},    {"platform", "windows"},  {"wine", wine ? *wine : ""},
+                       {"note", note},               {"placement", placement}, {"iterations", o.iterations},
+                       {"results", nlohmann::json::array()}};
     if (!wine) doc["wine"] = nullptr;
     for (const auto& r : outcomes) {
-      nlohmann::json j{{"mechanism", r.mechanism}};
+      nlohmann::json j{{"mechanism", r.mechanism},
+                       {"test", r.test == Test::latency ? "latency" : "throughput"},
+                       {"message_bytes", r.size}};
       if (!r.skipped.empty()) j["skipped"] = r.skipped;
       else if (!r.error.empty()) j["error"] = r.error, ++failed;
-      else if (r.round_trip)
+      else if (r.test == Test::latency)
         j["round_trip_ns"] = {{"min", r.rtt.min()},           {"p50", r.rtt.percentile(50)}, {"p90", r.rtt.percentile(90)},
                               {"p99", r.rtt.percentile(99)},  {"p99.9", r.rtt.percentile(99.9)},
                               {"max", r.rtt.max()},           {"mean", r.rtt.mean()},        {"stddev", r.rtt.stddev()},
                               {"samples", r.rtt.count()}};
       else
-        j["one_way"] = {{"messages_per_s", r.messages_per_s},
-                        {"mb_per_s", r.messages_per_s * static_cast<double>(o.size) / 1e6}};
+        j["throughput"] = {{"messages_per_s", r.messages_per_s}, {"mb_per_s", mb_per_s(r)}, {"received", r.received},
+                           {"lost", r.lost},                     {"checked", r.checked}};
       doc["results"].push_back(std::move(j));
     }
     fmt::print("{}\n", doc.dump(2));
   } else {
-    fmt::print("ipcbench {}: {}; {}-byte messages, {} round trips after {} warm-up; placement {}\n", IPCCTL_VERSION, note,
-               o.size, o.iterations, o.warmup, placement);
-    fmt::print("{:<15} {:>10} {:>10} {:>10} {:>10} {:>10}   (round trip, microseconds)\n", "MECHANISM", "MIN", "P50",
-               "P99", "MAX", "MEAN");
+    fmt::print("ipcbench {}: {}; placement {}\n", IPCCTL_VERSION, note, placement);
+    bool header[2] = {false, false};
     for (const auto& r : outcomes) {
-      if (!r.skipped.empty()) fmt::print("{:<15} skipped: {}\n", r.mechanism, r.skipped);
-      else if (!r.error.empty()) fmt::print("{:<15} FAILED: {}\n", r.mechanism, r.error), ++failed;
-      else if (r.round_trip)
-        fmt::print("{:<15} {:>10} {:>10} {:>10} {:>10} {:>10.2f}\n", r.mechanism, us(r.rtt.min()),
+      const bool latency = r.test == Test::latency;
+      if (!header[latency ? 0 : 1]) {
+        header[latency ? 0 : 1] = true;
+        if (latency)
+          fmt::print("\nround trip, microseconds ({} after {} warm-up)\n{:<15} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+                     o.iterations, o.warmup, "MECHANISM", "SIZE", "MIN", "P50", "P99", "MAX", "MEAN");
+        else
+          fmt::print("\nthroughput (one way, child -> this process, delivered rate, payloads verified)\n"
+                     "{:<15} {:>7} {:>10} {:>12} {:>8} {:>8}\n",
+                     "MECHANISM", "SIZE", "MB/S", "MSGS/S", "LOST", "CHECKED");
+      }
+      const std::string size = size_text(r.size);
+      if (!r.skipped.empty()) fmt::print("{:<15} {:>7} skipped: {}\n", r.mechanism, size, r.skipped);
+      else if (!r.error.empty()) fmt::print("{:<15} {:>7} FAILED: {}\n", r.mechanism, size, r.error), ++failed;
+      else if (latency)
+        fmt::print("{:<15} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9.2f}\n", r.mechanism, size, us(r.rtt.min()),
                    us(r.rtt.percentile(50)), us(r.rtt.percentile(99)), us(r.rtt.max()), r.rtt.mean() / 1000.0);
       else
-        fmt::print("{:<15} one way: {:.0f} messages/s, {:.1f} MB/s delivered\n", r.mechanism, r.messages_per_s,
-                   r.messages_per_s * static_cast<double>(o.size) / 1e6);
+        fmt::print("{:<15} {:>7} {:>10.1f} {:>12.0f} {:>8} {:>8}\n", r.mechanism, size, mb_per_s(r), r.messages_per_s,
+                   r.lost, r.checked);
     }
   }
   ::WSACleanup();
@@ -276,19 +405,23 @@ int main() {
   using namespace ipcctl::tools;
   std::vector<std::string> args = ipcctl::win::command_line();
 
-  if (args.size() == 6 && args[1] == "--child") {
+  if (args.size() == 7 && args[1] == "--child") {
     WSADATA wsa;
     ::WSAStartup(MAKEWORD(2, 2), &wsa);
-    return run_child(args[2], std::stoul(args[3]), args[4], std::stoi(args[5]));
+    return run_child(args[2], std::stoul(args[3]), args[4], std::stoi(args[5]), args[6] == "echo");
   }
 
-  CLI::App app{"ipcbench: round-trip latency of every Windows IPC mechanism, side by side", "ipcbench"};
+  CLI::App app{"ipcbench: the latency and throughput of every Windows IPC mechanism, side by side", "ipcbench"};
   app.set_version_flag("-V,--version", std::string("ipcbench ") + IPCCTL_VERSION);
   static Options o;
   app.add_option("-m,--mechanisms", o.mechanisms, "mechanisms, comma separated (default: all; see --list)")
       ->type_name("LIST");
-  app.add_option("-s,--size", o.size, "message size in bytes (default 64)")->type_name("BYTES");
+  app.add_option("-t,--test", o.tests, "latency, throughput, or both (the default)")->type_name("LIST");
+  app.add_option("-s,--size", o.size_arg, "message size in bytes (default 64 for latency, 65536 for throughput)")
+      ->type_name("BYTES");
   app.add_option("-n,--iterations", o.iterations, "round trips measured (default 10000)")->type_name("N");
+  app.add_option("--messages", o.messages, "messages in a throughput stream (default 64 MiB of them, 1000 to 100000)")
+      ->type_name("N");
   app.add_option("--warmup", o.warmup, "round trips run first and not measured (default 1000)")->type_name("N");
   app.add_flag("-J,--json", o.json, "print JSON");
   app.add_flag("--list", o.list, "describe every mechanism and exit");

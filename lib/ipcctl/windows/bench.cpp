@@ -423,26 +423,32 @@ Result<Opened> make_section(const std::string& tag, std::size_t size, bool spin)
 
 Result<void> nothing(Channel&) { return {}; }
 
+// A section has one slot each way: a sender must wait for the slot to be
+// read before it writes again, so its one-way rate is its round trip.
+constexpr std::string_view k_one_slot = "one slot each way: its one-way rate is its round trip (see latency)";
+
 const std::vector<Mechanism>& table() {
   static const std::vector<Mechanism> k{
-      {"anon-pipe", "anonymous pipe pair (CreatePipe), handles inherited by the child", true, 0, make_anonymous,
-       open_anonymous, nothing},
-      {"named-pipe", "named pipe, byte mode (CreateNamedPipe, one instance)", true, 0,
+      {"anon-pipe", "anonymous pipe pair (CreatePipe), handles inherited by the child", true, 0, {}, false,
+       make_anonymous, open_anonymous, nothing},
+      {"named-pipe", "named pipe, byte mode (CreateNamedPipe, one instance)", true, 0, {}, false,
        [](const std::string& t, std::size_t n) { return make_named(t, n, false); },
        [](const std::string& a, std::size_t) { return open_named(a, false); }, connect_named},
-      {"named-pipe-msg", "named pipe, message mode", true, 0,
+      {"named-pipe-msg", "named pipe, message mode", true, 0, {}, false,
        [](const std::string& t, std::size_t n) { return make_named(t, n, true); },
        [](const std::string& a, std::size_t) { return open_named(a, true); }, connect_named},
-      {"section-event", "shared section, each message signalled by an auto-reset event", true, 0,
+      {"section-event", "shared section, each message signalled by an auto-reset event", true, 0, k_one_slot, false,
        [](const std::string& t, std::size_t n) { return make_section(t, n, false); },
        [](const std::string& a, std::size_t n) { return section_end(a, n, 1, false); }, nothing},
-      {"section-spin", "shared section, polled: the floor, one core busy at each end", true, 0,
+      {"section-spin", "shared section, polled: the floor, one core busy at each end", true, 0, k_one_slot, false,
        [](const std::string& t, std::size_t n) { return make_section(t, n, true); },
        [](const std::string& a, std::size_t n) { return section_end(a, n, 1, true); }, nothing},
-      {"tcp", "TCP over IPv4 loopback, TCP_NODELAY", true, 0, make_tcp, open_tcp, accept_tcp},
-      {"udp", "UDP over IPv4 loopback", true, 65507, make_udp, open_udp, accept_udp},
-      {"unix", "AF_UNIX stream socket (Windows 10 1803 and later)", true, 0, make_unix, open_unix, accept_stream},
-      {"mailslot", "mailslot, one way: delivered messages per second", false, 0, make_mailslot, open_mailslot, nothing},
+      {"tcp", "TCP over IPv4 loopback, TCP_NODELAY", true, 0, {}, false, make_tcp, open_tcp, accept_tcp},
+      {"udp", "UDP over IPv4 loopback", true, 65507, {}, true, make_udp, open_udp, accept_udp},
+      {"unix", "AF_UNIX stream socket (Windows 10 1803 and later)", true, 0, {}, false, make_unix, open_unix,
+       accept_stream},
+      {"mailslot", "mailslot, one way: delivered messages per second", false, 0, {}, false, make_mailslot,
+       open_mailslot, nothing},
   };
   return k;
 }

@@ -33,6 +33,9 @@ struct Mechanism {
   std::string_view help;
   bool round_trip = true;    // false: one way only (mailslot), measured as throughput
   std::size_t max_size = 0;  // largest message; 0: any
+  // Why it has no one-way stream to measure (empty: it has one).
+  std::string_view no_stream;
+  bool lossy = false;        // datagrams may be dropped (UDP): counted, not an error
   // The measuring end, made before the child starts; `tag` makes names unique.
   std::function<Result<Opened>(const std::string& tag, std::size_t size)> make;
   // The child's end, from child_arg, once the child runs.
