@@ -3,7 +3,11 @@
 // system handle table gives every object its holders. A handle's type and
 // name are asked of the handle itself (duplicated into this process), never
 // taken from the table's type index alone: the indexes differ between
-// Windows builds, and Wine's are off by two.
+// Windows builds, and Wine's are off by two. Only the first handle to each
+// kernel object is asked, though: the table gives the object's address, and
+// every other handle with the same address is the same object, so it is a
+// holder without being duplicated, even in a process ipcctl may not open.
+// (Wine hides the addresses, and every handle is asked.)
 #include <ipcctl/windows/collect.hpp>
 
 #include <ipcctl/windows/nt.hpp>
@@ -239,6 +243,12 @@ private:
     std::unordered_map<std::uint16_t, bool> wanted;  // type index -> of a kind being listed
     for (const auto& e : *table) {
       if (const auto it = wanted.find(e.type_index); it != wanted.end() && !it->second) continue;
+      if (e.object != 0) {
+        if (const auto it = m_seen.find(e.object); it != m_seen.end()) {
+          if (it->second.index) add_holder(m_snap.objects[*it->second.index], e, *it->second.type, it->second.ends);
+          continue;
+        }
+      }
       auto dup = duplicate_from(e.pid, e.handle);
       if (!dup) {
         if (dup.error().denied()) denied.insert(e.pid);
@@ -252,12 +262,19 @@ private:
                         (k && m_opts.kinds.has(*k));
       wanted[e.type_index] = want;
       if (!want) continue;
+      // Remembered, found or not, once the handle has answered: a later
+      // handle to the same object needs no asking.
+      Seen seen{type, std::nullopt, std::nullopt};
 
       model::Object* o = nullptr;
       std::optional<PipeEnds> ends;
       if (is_file) {
+        const auto timeouts = m_namer.timeouts();
         const auto name = m_namer.name(dup->get(), 1000);
-        if (!name) continue;
+        if (!name) {  // not a pipe or mailslot; after a timeout, though, the next handle may answer
+          if (e.object != 0 && m_namer.timeouts() == timeouts) m_seen.emplace(e.object, std::move(seen));
+          continue;
+        }
         if (auto pipe = pipe_name_of(*name); pipe && m_opts.kinds.has(Kind::win_pipe)) {
           o = &add(Kind::win_pipe, fmt::format("{}{}", k_pipe_root, *pipe));
           if (auto pe = pipe_ends(dup->get())) ends = *pe;
@@ -266,22 +283,23 @@ private:
         }
       } else {
         auto name = object_name(dup->get());
-        if (!name || name->empty()) continue;  // unnamed: not something another process can open
+        if (!name) continue;
+        if (name->empty()) {  // unnamed: not something another process can open
+          if (e.object != 0) m_seen.emplace(e.object, std::move(seen));
+          continue;
+        }
         o = find(fmt::format("{}:{}", model::kind_name(*k), *name));
         if (o == nullptr) {
           o = &add(*k, *name);
           read_state(*o, *type);
         }
       }
-      if (o == nullptr) continue;
-      model::Holder h;
-      h.pid = static_cast<int>(e.pid);
-      if (const auto it = m_names.find(e.pid); it != m_names.end()) h.comm = it->second;
-      h.fd = static_cast<int>(e.handle);
-      h.access = access_text(*type, e.access);
-      h.via = model::Via::handle;
-      o->holders.push_back(std::move(h));
-      if (ends) note_pipe_end(*o, e.pid, *ends);
+      if (o != nullptr) {
+        seen.index = static_cast<std::size_t>(o - m_snap.objects.data());
+        seen.ends = ends;
+        add_holder(*o, e, *type, ends);
+      }
+      if (e.object != 0) m_seen.emplace(e.object, std::move(seen));
     }
     if (m_namer.timeouts() > 0)
       m_snap.warn(fmt::format("{} pipe handle{} did not say {} name within a second (a synchronous handle with a "
@@ -292,6 +310,25 @@ private:
       m_snap.warn(fmt::format("{} process{} did not let ipcctl read their handles: run as an administrator to see "
                               "their holders",
                               denied.size(), denied.size() == 1 ? "" : "es"));
+  }
+
+  // What the first handle to a kernel object said of it: its type, and the
+  // object listed for it (none: not of a kind being listed, or unnamed).
+  struct Seen {
+    const std::string* type;
+    std::optional<std::size_t> index;
+    std::optional<PipeEnds> ends;
+  };
+
+  void add_holder(model::Object& o, const HandleEntry& e, const std::string& type, const std::optional<PipeEnds>& ends) {
+    model::Holder h;
+    h.pid = static_cast<int>(e.pid);
+    if (const auto it = m_names.find(e.pid); it != m_names.end()) h.comm = it->second;
+    h.fd = static_cast<int>(e.handle);
+    h.access = access_text(type, e.access);
+    h.via = model::Via::handle;
+    o.holders.push_back(std::move(h));
+    if (ends) note_pipe_end(o, e.pid, *ends);
   }
 
   void note_pipe_end(model::Object& o, std::uint64_t pid, const PipeEnds& ends) {
@@ -334,6 +371,7 @@ private:
   std::unordered_map<std::string, std::size_t> m_by_ref;  // lower-cased ref -> object
   std::unordered_map<std::uint64_t, std::string> m_names;
   std::unordered_map<std::uint16_t, std::string> m_types;
+  std::unordered_map<std::uint64_t, Seen> m_seen;  // kernel object address -> what its first handle said
   FileNamer m_namer;
   std::unordered_map<std::ptrdiff_t, std::pair<std::set<std::int64_t>, std::set<std::int64_t>>> m_pipe_ends;
 };
