@@ -147,6 +147,28 @@ esac
 ipcctl ls --json -t win-event >"$WORK/mk.json" 2>/dev/null
 check "the made event is held by ipcctl.exe" \
   "[.objects[] | select(.name | endswith(\"mk-$tag\")) | select([.holders[].comm] | index(\"ipcctl.exe\"))] | length == 1" "$WORK/mk.json"
+
+# rm --close-handles: a dry run changes nothing; then ipcctl closes the
+# handle of the mk holder (it has no other), and the event goes with it.
+ipcctl rm --close-handles -n "$made" >"$WORK/rmn.out" 2>"$WORK/rmn.err"
+rc=$?
+[ $rc -eq 0 ] && grep -q "would close handle 0x[0-9a-f]* in [0-9]* (ipcctl.exe)" "$WORK/rmn.out" &&
+  ok "rm --close-handles -n names the handle it would close" || fail "rm -n: exit $rc: $(cat "$WORK/rmn.out" "$WORK/rmn.err")"
+ipcctl ls --json -t win-event >"$WORK/rmn.json" 2>/dev/null
+check "the event is still there after the dry run" "[.objects[] | select(.name | endswith(\"mk-$tag\"))] | length == 1" "$WORK/rmn.json"
+ipcctl rm --close-handles "$made" >"$WORK/rmc.out" 2>"$WORK/rmc.err"
+rc=$?
+[ $rc -eq 0 ] && grep -q "closed handle 0x[0-9a-f]* in [0-9]* (ipcctl.exe)" "$WORK/rmc.out" && grep -qF "removed $made" "$WORK/rmc.out" &&
+  ok "rm --close-handles closes the holder's handle and says the event is removed" ||
+  fail "rm --close-handles: exit $rc: $(cat "$WORK/rmc.out" "$WORK/rmc.err")"
+ipcctl ls --json >"$WORK/rmc.json" 2>/dev/null
+check "the event is gone, and win_holder's objects are not" \
+  "([$(obj win-event "mk-$tag")] | length == 0) and ([$(obj win-semaphore "${prefix}sem")] | length == 1)" "$WORK/rmc.json"
+ipcctl rm --close-handles "$made" >/dev/null 2>"$WORK/rmc2.err"
+rc=$?; [ $rc -eq 1 ] && ok "rm --close-handles of what is gone: exit 1" || fail "rm of a gone event: exit $rc: $(cat "$WORK/rmc2.err")"
+ipcctl rm -n "$ref" >/dev/null 2>"$WORK/rmn2.err"
+rc=$?; [ $rc -eq 2 ] && ok "rm -n without --close-handles: exit 2" || fail "rm -n alone: exit $rc"
+
 ipcctl mk win-event "${prefix}event" --hold 0 >/dev/null 2>"$WORK/mk2.err"
 rc=$?
 [ $rc -eq 1 ] && grep -q "already exists" "$WORK/mk2.err" && ok "mk of a taken name: exit 1, 'already exists'" ||

@@ -15,6 +15,7 @@
 #include <ipcctl/util/parse.hpp>
 #include <ipcctl/windows/collect.hpp>
 #include <ipcctl/windows/create.hpp>
+#include <ipcctl/windows/nt.hpp>
 
 #include <fmt/format.h>
 
@@ -51,6 +52,7 @@ struct MkOptions {
 
 struct RmOptions {
   std::vector<std::string> refs;
+  bool close_handles = false, dry_run = false;
 };
 
 win::CollectOptions collect_options(const std::string& types, const std::string& pids) {
@@ -135,19 +137,70 @@ int run_show(const ShowOptions& o) {
 }
 
 // Windows has no "remove": a named object lives while a handle to it is
-// open. rm says who holds each one, and changes nothing.
+// open. rm says who holds each one and changes nothing, unless it is told
+// to close those handles in their processes (--close-handles, as Process
+// Explorer's "Close Handle" does): then the object goes with the last one,
+// and a fresh look says whether it went.
 int run_rm(const RmOptions& o) {
   const auto named = collect_named(parse_refs("rm", o.refs));
+  const auto holders_text = [](const model::Object& obj) {
+    std::string text;
+    for (const auto& h : obj.holders)
+      text += fmt::format("{}{} ({}, handle 0x{:x})", text.empty() ? "" : ", ", h.pid, h.comm, h.fd.value_or(0));
+    return text.empty() ? std::string("no handle to it could be seen") : "held by " + text;
+  };
+  int failed = 0;
+  std::vector<std::string> closed;
+  win::FileNamer namer;
   for (const auto* obj : named.matches.objects) {
-    std::string holders;
-    for (const auto& h : obj->holders)
-      holders += fmt::format("{}{} ({}, handle 0x{:x})", holders.empty() ? "" : ", ", h.pid, h.comm, h.fd.value_or(0));
-    fmt::print(stderr,
-               "ipcctl: rm: {}: not removed: Windows removes a named object when its last handle closes; {}\n",
-               obj->ref, holders.empty() ? "no handle to it could be seen" : "held by " + holders);
+    if (!o.close_handles) {
+      fmt::print(stderr,
+                 "ipcctl: rm: {}: not removed: Windows removes a named object when its last handle closes; {} "
+                 "(--close-handles closes them)\n",
+                 obj->ref, holders_text(*obj));
+      ++failed;
+      continue;
+    }
+    if (obj->holders.empty()) {
+      fmt::print(stderr, "ipcctl: rm: {}: not removed: no handle to it could be seen\n", obj->ref);
+      ++failed;
+      continue;
+    }
+    bool all = true;
+    for (const auto& h : obj->holders) {
+      const std::string which = fmt::format("handle 0x{:x} in {} ({})", h.fd.value_or(0), h.pid, h.comm);
+      if (o.dry_run) {
+        fmt::print("would close {} ({})\n", which, obj->ref);
+        continue;
+      }
+      if (auto r = win::close_handle_of(static_cast<std::uint64_t>(h.pid), static_cast<std::uint64_t>(h.fd.value_or(0)),
+                                        obj->ref, namer)) {
+        fmt::print("closed {} ({})\n", which, obj->ref);
+      } else {
+        fmt::print(stderr, "ipcctl: rm: {}: {}\n", obj->ref, r.error().message());
+        all = false;
+      }
+    }
+    if (!o.dry_run) closed.push_back(obj->ref);
+    if (!all) ++failed;
+  }
+  if (!closed.empty()) {  // did the objects go with the handles?
+    std::vector<query::RefQuery> again;
+    for (const auto& ref : closed) again.push_back(*query::parse_ref(ref));
+    const auto after = collect_named(again);
+    for (const auto& ref : closed) {
+      const auto it = std::find_if(after.matches.objects.begin(), after.matches.objects.end(),
+                                   [&](const model::Object* obj) { return obj->ref == ref; });
+      if (it == after.matches.objects.end()) {
+        fmt::print("removed {}\n", ref);
+      } else {
+        fmt::print(stderr, "ipcctl: rm: {}: still exists: {}\n", ref, holders_text(**it));
+        ++failed;
+      }
+    }
   }
   print_missing("rm", named.matches.missing, *named.snap.walk);
-  return 1;
+  return failed == 0 && named.matches.missing.empty() ? 0 : 1;
 }
 
 std::atomic<bool> g_stop{false};
@@ -260,8 +313,12 @@ int main() {
   mk->callback([&action] { action = [] { return run_mk(mk_o); }; });
 
   static RmOptions rm_o;
-  auto* rm = app.add_subcommand("rm", "say who holds objects: Windows removes one when its last handle closes");
+  auto* rm = app.add_subcommand("rm", "say who holds objects, or close their handles: Windows removes one with its last");
   rm->add_option("refs", rm_o.refs, "objects, as ls prints them")->required()->type_name("REF");
+  auto* close = rm->add_flag("--close-handles", rm_o.close_handles,
+                             "close every handle to them in the processes that hold them (those processes may fail)");
+  rm->add_flag("-n,--dry-run", rm_o.dry_run, "with --close-handles: print the handles it would close, and close none")
+      ->needs(close);
   rm->callback([&action] { action = [] { return run_rm(rm_o); }; });
 
   std::vector<std::string> args = ipcctl::win::command_line();

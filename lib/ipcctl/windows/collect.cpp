@@ -378,6 +378,35 @@ private:
 
 } // namespace
 
+std::optional<std::string> ref_of_handle(void* h, FileNamer& namer, unsigned ms) {
+  const auto type = object_type_name(h);
+  if (!type) return std::nullopt;
+  if (*type == "File") {
+    const auto name = namer.name(h, ms);
+    if (!name) return std::nullopt;
+    if (auto pipe = pipe_name_of(*name)) return fmt::format("{}:{}{}", model::kind_name(Kind::win_pipe), k_pipe_root, *pipe);
+    if (auto slot = mailslot_name_of(*name))
+      return fmt::format("{}:{}{}", model::kind_name(Kind::win_mailslot), k_mailslot_root, *slot);
+    return std::nullopt;
+  }
+  const auto k = kind_of_type(*type);
+  if (!k) return std::nullopt;
+  const auto name = object_name(h);
+  if (!name || name->empty()) return std::nullopt;
+  return fmt::format("{}:{}", model::kind_name(*k), *name);
+}
+
+Result<void> close_handle_of(std::uint64_t pid, std::uint64_t handle, const std::string& ref, FileNamer& namer) {
+  const std::string what = fmt::format("handle 0x{:x} of process {}", handle, pid);
+  auto dup = duplicate_from(pid, handle);
+  if (!dup) return fail(dup.error());
+  const auto now = ref_of_handle(dup->get(), namer, 1000);
+  if (!now || lower(*now) != lower(ref))
+    return fail(Error{0, "close", what,
+                      fmt::format("it no longer refers to {} (now {}): left open", ref, now ? *now : "something else")});
+  return close_remote_handle(pid, handle);
+}
+
 std::string session_directory() {
   const auto id = session_id();
   return id == 0 ? std::string("\\BaseNamedObjects") : fmt::format("\\Sessions\\{}\\BaseNamedObjects", id);

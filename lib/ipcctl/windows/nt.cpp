@@ -350,6 +350,19 @@ Result<Handle> duplicate_from(std::uint64_t pid, std::uint64_t h) {
   return Handle(dup);
 }
 
+Result<void> close_remote_handle(std::uint64_t pid, std::uint64_t h) {
+  const std::string what = fmt::format("handle 0x{:x} of process {}", h, pid);
+  Handle process(::OpenProcess(PROCESS_DUP_HANDLE, FALSE, static_cast<DWORD>(pid)));
+  if (!process) return fail(win_error(::GetLastError(), "OpenProcess", fmt::format("process {}", pid)));
+  // Moved into this process and closed here: Wine refuses a null target.
+  HANDLE moved = nullptr;
+  if (!::DuplicateHandle(process.get(), reinterpret_cast<HANDLE>(h), ::GetCurrentProcess(), &moved, 0, FALSE,
+                         DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS))
+    return fail(win_error(::GetLastError(), "DuplicateHandle(DUPLICATE_CLOSE_SOURCE)", what));
+  ::CloseHandle(moved);
+  return {};
+}
+
 Result<std::string> object_type_name(void* h) { return query_object_string(h, k_object_type_information, "object type"); }
 Result<std::string> object_name(void* h) { return query_object_string(h, k_object_name_information, "object name"); }
 

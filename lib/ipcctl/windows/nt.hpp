@@ -69,6 +69,9 @@ std::uint32_t session_id();
 Result<Handle> duplicate_from(std::uint64_t pid, std::uint64_t h);
 // The object's type name ("Event") and its name ("\BaseNamedObjects\x",
 // "\Device\NamedPipe\x"; empty when unnamed), from NtQueryObject.
+// Closes handle `h` in process `pid` (DuplicateHandle with
+// DUPLICATE_CLOSE_SOURCE), whatever it refers to: see close_handle_of().
+Result<void> close_remote_handle(std::uint64_t pid, std::uint64_t h);
 Result<std::string> object_type_name(void* h);
 Result<std::string> object_name(void* h);
 // GetFileType(h) == FILE_TYPE_PIPE, without waiting on the file.
