@@ -98,6 +98,19 @@ TEST_CASE("trace::format_text") {
     e.rec.result = -EPIPE;
     CHECK(format_text(e, o).find("EPIPE") != std::string::npos);
   }
+  SUBCASE("columns line up, whatever the names are made of") {
+    // The whole line, so that every column's padding is checked: the
+    // command name pads to 22 columns, the ref to 24, the syscall to 10, and
+    // the size is right-aligned in 7.
+    CHECK(format_text(e, o) == "11:06:40.123456 writer[812]            -> reader[813]            pipe:4567                "
+                               "write           5B (1500ns)");
+    // A name in UTF-8 pads by the columns it takes, not by its bytes.
+    e.comm = "écrivain";
+    const std::string line = format_text(e, o);
+    CHECK(line.find("écrivain[812]          ->") != std::string::npos);
+    e.comm = "ecrivain";
+    CHECK(format_text(e, o).size() + 1 == line.size());  // é is two bytes, one column
+  }
   SUBCASE("payload, escaped or as hex") {
     e.payload = "hi\n";
     CHECK(format_text(e, o).find("\"hi\\n\"") != std::string::npos);
