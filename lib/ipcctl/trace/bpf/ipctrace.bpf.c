@@ -309,21 +309,30 @@ static __always_inline void fill_common(struct ipt_event *e, __u64 pid_tgid)
 	e->tid = (__u32)pid_tgid;
 	e->fd = -1;
 	e->type = IPT_EV_IPC;
+}
+
+/* The command and namespaces, only for an event that goes out: a counted
+ * one (--summary) needs neither, and they cost a third of the hook. */
+static __always_inline void fill_identity(struct ipt_event *e)
+{
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	set_namespaces(e, bpf_get_current_task_btf());
 }
 
+/* floor(log2(d)) for d >= 2, else 0, capped at the last bucket: five
+ * halvings of the range, not a loop of up to 31 shifts. */
 static __always_inline __u32 hist_bucket(__s64 d)
 {
+	__u64 v = d > 1 ? (__u64)d : 1;
 	__u32 b = 0;
 
-	for (int i = 0; i < IPT_HIST_BUCKETS - 1; i++) {
-		if (d <= 1)
-			break;
-		d >>= 1;
-		b++;
-	}
-	return b;
+	if (v >> 32) { v >>= 32; b += 32; }
+	if (v >> 16) { v >>= 16; b += 16; }
+	if (v >> 8) { v >>= 8; b += 8; }
+	if (v >> 4) { v >>= 4; b += 4; }
+	if (v >> 2) { v >>= 2; b += 2; }
+	if (v >> 1) b += 1;
+	return b < IPT_HIST_BUCKETS ? b : IPT_HIST_BUCKETS - 1;
 }
 
 /* --summary: sockets already described to user space. */
@@ -345,6 +354,7 @@ static __always_inline void describe_once(struct ipt_event_long *l)
 	if (bpf_map_lookup_elem(&described, &ino))
 		return;
 	bpf_map_update_elem(&described, &ino, &one, BPF_ANY);
+	fill_identity(&l->e);
 	l->e.type = IPT_EV_SOCKET;
 	if (bpf_ringbuf_output(&events, l, sizeof(*l), BPF_RB_NO_WAKEUP))
 		count(IPT_LOST_EVENTS);
@@ -374,7 +384,7 @@ static __always_inline bool aggregate(struct ipt_event_long *l)
 	if (!v) {
 		struct ipt_agg_value zero = {};
 		zero.nr = e->nr;
-		__builtin_memcpy(zero.comm, e->comm, sizeof(zero.comm));
+		bpf_get_current_comm(zero.comm, sizeof(zero.comm));
 		if (bpf_map_update_elem(&agg, &k, &zero, BPF_NOEXIST) && bpf_map_lookup_elem(&agg, &k) == NULL) {
 			count(IPT_LOST_AGG);
 			return true;
@@ -405,6 +415,7 @@ static __always_inline void submit(struct ipt_event_long *l)
 {
 	if (aggregate(l))
 		return;
+	fill_identity(&l->e);
 	if (l->e.flags & IPT_F_NAME) {
 		if (bpf_ringbuf_output(&events, l, sizeof(*l), BPF_RB_NO_WAKEUP))
 			count(IPT_LOST_EVENTS);
