@@ -13,12 +13,22 @@
 # Every configuration runs --runs times, interleaved; the best rate counts. Prints round
 # trips per second and the ratios; targets (issue 6): --system >= 0.7x untraced with
 # per-event output, >= 0.9x with -c, and >= 3x the ptrace backend. Needs root.
+#
+# The workload's two processes are pinned to one CPU (CPU=N, default the first this
+# shell may use; CPU=none leaves them to the scheduler): unpinned, the untraced rate
+# alone moves by a third from run to run on a two-CPU virtual machine, as the scheduler
+# puts the two ends on one CPU or on two, and the ratios with it. Pinned, the tracer's
+# own work in user space runs on another CPU, and what is measured is what tracing
+# costs the traced processes.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IPCTRACE=${IPCTRACE:-$repo/build/tools/ipctrace/ipctrace}
 TRACE_WORKLOAD=${TRACE_WORKLOAD:-$repo/build/tests/ipctrace/trace_workload}
 pingpong=${PINGPONG:-50000} runs=${RUNS:-3}
+cpu=${CPU-$(taskset -pc $$ | sed 's/.*: //; s/[,-].*//')}
+pin=()
+[[ $cpu == none ]] || pin=(taskset -c "$cpu")
 if (($#)) || ! [[ $pingpong =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]]; then
   echo "usage: [IPCTRACE=path] [TRACE_WORKLOAD=path] [PINGPONG=round trips] [RUNS=n] $0" >&2
   echo "(defaults: build/ under the repository root, PINGPONG=50000, RUNS=3; the best run counts)" >&2
@@ -54,7 +64,7 @@ system_wide() {
   local i
   for i in $(seq 1500); do grep -q '^ipctrace: eBPF hooks' "$tmp/err" 2>/dev/null && break; sleep 0.02; done
   grep -q '^ipctrace: eBPF hooks' "$tmp/err" || { echo "trace-system.sh: ipctrace --system did not start: $(cat "$tmp/err")" >&2; exit 1; }
-  "$TRACE_WORKLOAD" pingpong "$pingpong"
+  "${pin[@]}" "$TRACE_WORKLOAD" pingpong "$pingpong"
   kill -INT "$tracer"
   wait "$tracer" || { echo "trace-system.sh: ipctrace --system failed: $(cat "$tmp/err")" >&2; exit 1; }
   tracer=
@@ -64,7 +74,7 @@ system_wide() {
 
 # run CONFIG: prints round trips per second.
 run() {
-  local w=("$TRACE_WORKLOAD" pingpong "$pingpong")
+  local w=("${pin[@]}" "$TRACE_WORKLOAD" pingpong "$pingpong")
   case $1 in
     untraced) "${w[@]}" ;;
     ptrace) "$IPCTRACE" -o /dev/null -- "${w[@]}" ;;
@@ -74,7 +84,7 @@ run() {
   esac
 }
 
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; best of $runs runs"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; best of $runs runs; workload $([[ $cpu == none ]] && echo unpinned || echo "pinned to CPU $cpu")"
 declare -A best=()
 for ((r = 0; r < runs; r++)); do
   for c in "${configs[@]}"; do
