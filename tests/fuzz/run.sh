@@ -3,7 +3,10 @@
 # SECONDS (default 30), starting from a corpus seeded from tests/data and the
 # regression inputs in tests/fuzz/corpus/TARGET (add every crasher found
 # there). Prints the executions per target; exits 1 on any crash, leak or
-# sanitizer report. Targets run FUZZ_JOBS (default 2) at a time.
+# sanitizer report. Targets run FUZZ_JOBS (default 2) at a time, with
+# libFuzzer's seed FUZZ_SEED (default 0: a new one each run, to explore; CI
+# fixes one, so that every run tries the same inputs in the same order, as
+# far as its time reaches, and a failure there is one anyone can replay).
 #   tests/fuzz/run.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -93,7 +96,7 @@ fuzz() {
   local dirs=("$work/$target")
   mkdir -p "$work/$target" "$work/artifacts"
   [[ -d $regress ]] && dirs+=("$regress")
-  if "$build/tests/fuzz/$target" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+  if "$build/tests/fuzz/$target" -max_total_time="$seconds" -seed="${FUZZ_SEED:-0}" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$work/artifacts/$target-" "${dirs[@]}" >"$log" 2>&1; then
     runs=$(grep -m1 '^stat::number_of_executed_units' "$log" | awk '{print $2}')
     echo "fuzz: $target: ${runs:-?} executions in ${seconds}s, no crash"
