@@ -14,22 +14,30 @@
 # (apt-get install linux-perf sockperf iperf3), about two minutes, and a
 # quiet machine for numbers worth quoting: the load average is printed first.
 #
-# Usage: sudo bench/ipcbench-vs-anchors.sh [--seconds N] [--cpus A,B]
+# Each pair is measured --repeat times (default 3; 5 for shm-spin), back to back, and
+# the pair whose ratio is the median is printed: on a virtual machine the host moves
+# the vCPUs between cores that share a cache and cores that do not, and one pair can
+# land on either.
+#
+# Usage: sudo bench/ipcbench-vs-anchors.sh [--seconds N] [--cpus A,B] [--repeat N]
 #        IPCBENCH=path/to/ipcbench to pick the binary (default: build/tools/ipcbench/ipcbench)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 IPCBENCH=${IPCBENCH:-$here/../build/tools/ipcbench/ipcbench}
 seconds=3
+repeat=3
 cpus=""
 while (($#)); do
   case $1 in
   --seconds) seconds=$2; shift 2 ;;
   --cpus) cpus=$2; shift 2 ;;
-  -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --repeat) repeat=$2; shift 2 ;;
+  -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "ipcbench-vs-anchors: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || { echo "ipcbench-vs-anchors: --repeat takes a count, not '$repeat'" >&2; exit 2; }
 [[ -x $IPCBENCH ]] || { echo "ipcbench-vs-anchors: no ipcbench at $IPCBENCH: build it, or set IPCBENCH" >&2; exit 1; }
 
 need=()
@@ -93,6 +101,20 @@ ipcbench_fig() {
 }
 us() { awk -v n="$1" 'BEGIN { if (n == "" || n == "null") print ""; else printf "%.2f", n / 1000 }'; }
 
+# pair OURS THEIRS: one back-to-back measurement of a row, kept for median_row.
+pairs=()
+pair() {
+  [[ -n $1 && -n $2 && $1 != null && $2 != null && $2 != 0 ]] || return 0
+  pairs+=("$(awk -v o="$1" -v t="$2" 'BEGIN { printf "%.6f %s %s", o / t, o, t }')")
+}
+# median_row WHAT UNIT KIND TARGET: the row of the pair whose ratio is the median.
+median_row() {
+  local m=""
+  ((${#pairs[@]})) && m=$(printf '%s\n' "${pairs[@]}" | sort -n | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }')
+  pairs=()
+  row "$1" "$(awk '{ print $2 }' <<<"$m")" "$(awk '{ print $3 }' <<<"$m")" "$2" "$3" "$4"
+}
+
 echo "machine: $(nproc) CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); placement: same core $a<->$a, cross core $a<->$b"
 awk '$1 >= 0.5 { print "warning: the machine is busy (load average " $1 "): ratios are noisy" }' /proc/loadavg
 
@@ -101,9 +123,12 @@ loops=$((seconds * 100000))
 for mode in threads processes; do
   flag=""
   [[ $mode == threads ]] && flag=-T
-  perf_us=$(taskset -c "$a" perf bench sched pipe $flag -l "$loops" 2>/dev/null | awk '/usecs\/op/ { print $1 }')
-  ib_mean=$(ipcbench_fig '.latency[0].mean_ns' -m pipe -t latency -s 8 --cpus "$a,$a")
-  row "pipe mean RTT, same core, perf $mode" "$(us "$ib_mean")" "$perf_us" us lower 1.10
+  for ((k = 0; k < repeat; k++)); do
+    perf_us=$(taskset -c "$a" perf bench sched pipe $flag -l "$loops" 2>/dev/null | awk '/usecs\/op/ { print $1 }')
+    ib_mean=$(ipcbench_fig '.latency[0].mean_ns' -m pipe -t latency -s 8 --cpus "$a,$a")
+    pair "$(us "$ib_mean")" "$perf_us"
+  done
+  median_row "pipe mean RTT, same core, perf $mode" us lower 1.10
 done
 
 # --- sockperf ping-pong --full-rtt, 64-byte messages ---------------------------
@@ -119,23 +144,29 @@ for proto in tcp udp; do
     taskset -c "$cb" sockperf sr $flag -i 127.0.0.1 -p "$port" >/dev/null 2>&1 &
     pids+=($!)
     sleep 0.5
-    sp=$(taskset -c "$a" sockperf pp $flag -i 127.0.0.1 -p "$port" -m 64 -t "$seconds" --full-rtt 2>&1 |
-      awk '/percentile 50.000 =/ { print $NF }')
+    for ((k = 0; k < repeat; k++)); do
+      sp=$(taskset -c "$a" sockperf pp $flag -i 127.0.0.1 -p "$port" -m 64 -t "$seconds" --full-rtt 2>&1 |
+        awk '/percentile 50.000 =/ { print $NF }')
+      ib_p50=$(ipcbench_fig '.latency[0].p50_ns' -m "${proto}4" -t latency -s 64 --cpus "$a,$cb")
+      pair "$(us "$ib_p50")" "$sp"
+    done
     kill "${pids[-1]}" 2>/dev/null || true
-    ib_p50=$(ipcbench_fig '.latency[0].p50_ns' -m "${proto}4" -t latency -s 64 --cpus "$a,$cb")
-    row "$proto p50 RTT, $place core, sockperf --full-rtt" "$(us "$ib_p50")" "$sp" us lower 1.10
+    median_row "$proto p50 RTT, $place core, sockperf --full-rtt" us lower 1.10
   done
 done
 
 # --- iperf3: TCP throughput with 128 KiB writes, cross core --------------------
-port=$((port + 1))
-taskset -c "$b" iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
-pids+=($!)
-sleep 0.5
-iperf_mbs=$(taskset -c "$a" iperf3 -c 127.0.0.1 -p "$port" -l 128K -t "$seconds" --json 2>/dev/null |
-  jq -r '.end.sum_received.bits_per_second / 8 / 1e6 | floor' 2>/dev/null || echo "")
-ib_mbs=$(ipcbench_fig '.throughput[0].mb_per_s | floor' -m tcp4 -t throughput -s 128K --cpus "$a,$b")
-row "tcp throughput 128K, cross core, iperf3" "$ib_mbs" "$iperf_mbs" MB/s higher 0.90
+for ((k = 0; k < repeat; k++)); do
+  port=$((port + 1))
+  taskset -c "$b" iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
+  pids+=($!)
+  sleep 0.5
+  iperf_mbs=$(taskset -c "$a" iperf3 -c 127.0.0.1 -p "$port" -l 128K -t "$seconds" --json 2>/dev/null |
+    jq -r '.end.sum_received.bits_per_second / 8 / 1e6 | floor' 2>/dev/null || echo "")
+  ib_mbs=$(ipcbench_fig '.throughput[0].mb_per_s | floor' -m tcp4 -t throughput -s 128K --cpus "$a,$b")
+  pair "$ib_mbs" "$iperf_mbs"
+done
+median_row "tcp throughput 128K, cross core, iperf3" MB/s higher 0.90
 
 # --- the cache-line floor: two processes bouncing a counter ---------------------
 # The least a shared-memory round trip can cost: each side writes its own
@@ -190,18 +221,14 @@ int main(int argc, char** argv) {
 }
 CPP
   if g++ -O2 -std=c++17 -o "$work/floor" "$work/floor.cpp" 2>"$work/floor.err"; then
-    # On a virtual machine the host moves the two vCPUs between cores that
-    # share a cache and cores that do not, and a round trip triples: pairs
-    # of back-to-back runs, and the pair whose ratio is the median.
-    pairs=()
-    for _ in 1 2 3 4 5; do
+    # Where the vCPUs share a cache a round trip is a third of what it is
+    # where they do not: at least five pairs.
+    for ((k = 0; k < (repeat > 5 ? repeat : 5); k++)); do
       floor_ns=$("$work/floor" "$a" "$b")
       ib_spin=$(ipcbench_fig '.latency[0].p50_ns' -m shm-spin -t latency -s 8 --cpus "$a,$b")
-      [[ -n $floor_ns && -n $ib_spin && $ib_spin != null ]] && pairs+=("$(awk -v o="$ib_spin" -v t="$floor_ns" 'BEGIN { printf "%.4f %s %s", o / t, o, t }')")
+      pair "$ib_spin" "$floor_ns"
     done
-    median=$(printf '%s\n' "${pairs[@]}" | sort -n | awk '{ line[NR] = $0 } END { if (NR) print line[int((NR + 1) / 2)] }')
-    row "shm-spin p50 RTT, cross core, cache-line floor" "$(echo "$median" | awk '{ print $2 }')" \
-      "$(echo "$median" | awk '{ print $3 }')" ns lower 1.20
+    median_row "shm-spin p50 RTT, cross core, cache-line floor" ns lower 1.20
   else
     row "shm-spin p50 RTT, cross core, cache-line floor" "" "" ns lower 1.20
   fi
