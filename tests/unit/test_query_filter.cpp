@@ -198,6 +198,13 @@ TEST_CASE("query::parse_filter regex without backtracking") {
         "bad regex 'x{30000000000000000000}' at position 9: repetition count 30000000000000000000 is above 1000");
   CHECK(error_of("name =~ 'x{2,1001}'") == "bad regex 'x{2,1001}' at position 9: repetition count 1001 is above 1000");
   CHECK(pick("name =~ 'q{1,1000}|[{]99999|\\{99999'") == "");  // the limit, and literal braces
+  CHECK(error_of("name =~ 'a{600}b{600}'") == "bad regex 'a{600}b{600}' at position 9: repetition counts add up to more than 1000");
+  // \cX is one character: what follows X is read as libstdc++ reads it
+  CHECK(error_of("name =~ 'a\\c[x{99999999999999999999}'").find("repetition count 99999999999999999999 is above 1000") !=
+        std::string::npos);
+  CHECK(error_of("name =~ '\\c\\\\\\\\99999999999999999999'").find("back-reference") != std::string::npos);
+  CHECK(pick("name =~ 'a\\c\\1'") == "");  // a control character, then a 1: no back-reference
+  CHECK(error_of("name =~ 'x(?=y)'").find("lookahead (?= (not supported)") != std::string::npos);
 }
 
 TEST_CASE("query::parse_filter null") {

@@ -12,9 +12,10 @@
 // place here that catches, and turns it into an Error like any other. Its
 // default matcher backtracks, so a pattern like "((a*)*)*c" takes exponential
 // time; libstdc++'s polynomial mode (a breadth-first, Thompson-style matcher
-// with no back-references) keeps every match linear in the cell, as grep and
-// RE2 do. A pattern with a back-reference is refused as a bad regex, and so
-// is a repetition count above 1000 (RE2's limit).
+// with no back-references) never backtracks, so a match costs at most the
+// cell's length squared times the pattern's size. To keep that size small,
+// back-references and lookaheads are refused as bad regexes, and so are
+// repetition counts above 1000 (RE2's limit) or adding up to more.
 #include <ipcctl/query/filter.hpp>
 
 #include <ipcctl/util/parse.hpp>
@@ -250,10 +251,13 @@ constexpr auto k_regex_flags = std::regex::ECMAScript;
 constexpr std::size_t k_max_repeat = 1000;
 
 // Why the pattern is refused before std::regex sees it, if it is: a
-// back-reference (the linear matcher has none, and libstdc++ reads its number
-// into an overflowing long), or a count in {n} or {n,m} above k_max_repeat.
-// Bracket expressions are skipped (a brace there is literal), but not
-// escapes in them: libstdc++ reads \N as a back-reference there too.
+// back-reference (the polynomial matcher has none, and libstdc++ reads its
+// number into an overflowing long), a lookahead (each runs a matcher of its
+// own at every position), or counts in {n} or {n,m} adding up to more than
+// k_max_repeat. The scan reads escapes as libstdc++ does: \cX is one
+// character, X included. Bracket expressions are skipped (a brace there is
+// literal), but not escapes in them: libstdc++ reads \N as a back-reference
+// there too.
 std::optional<std::string> refused_regex(std::string_view p) {
   const auto digits_at = [&](std::size_t from) {
     std::size_t end = from;
@@ -261,24 +265,31 @@ std::optional<std::string> refused_regex(std::string_view p) {
     return p.substr(from, end - from);
   };
   bool in_bracket = false;
+  std::uint64_t repeats = 0;
   for (std::size_t i = 0; i < p.size(); ++i) {
     if (p[i] == '\\' && i + 1 < p.size()) {
       if (p[i + 1] >= '1' && p[i + 1] <= '9')
         return fmt::format("back-reference \\{} (not supported)", digits_at(i + 1));
-      ++i;
+      i += p[i + 1] == 'c' ? 2 : 1;  // \cX: a control character
     } else if (in_bracket) {
       in_bracket = p[i] != ']';  // in ECMAScript "[]" is an empty class
     } else if (p[i] == '[') {
       in_bracket = true;
+    } else if (p.substr(i, 3) == "(?=" || p.substr(i, 3) == "(?!") {
+      return fmt::format("lookahead {} (not supported)", p.substr(i, 3));
     } else if (p[i] == '{') {
+      std::uint64_t largest = 0;  // of {n} or {n,m}: what the pattern grows by
       for (std::size_t j = i + 1; j < p.size(); ++j) {  // each count, after the brace or a comma
         const auto count = digits_at(j);
         const auto n = to_u64(count);
         if (!count.empty() && (!n || *n > k_max_repeat))
           return fmt::format("repetition count {} is above {}", count, k_max_repeat);
+        if (n) largest = std::max(largest, *n);
         j += count.size();
         if (j == p.size() || p[j] != ',') break;
       }
+      if ((repeats += largest) > k_max_repeat)
+        return fmt::format("repetition counts add up to more than {}", k_max_repeat);
     }
   }
   return std::nullopt;
