@@ -177,7 +177,7 @@ ipcctl mk win-semaphore "${prefix}event" --hold 0 >/dev/null 2>&1
 rc=$?; [ $rc -eq 1 ] && ok "mk of a name taken by another type: exit 1" || fail "mk over another type: exit $rc"
 
 for bad in "mk win-nothing x" "mk win-alpc x" "mk win-pipe a\\b" "mk win-section x --size 0" \
-  "mk win-semaphore x --value 3 --max 2" "ls -t nothing" "ls -Q (" "ls -o NOPE" "ls -p 0" "show nothing"; do
+  "mk win-semaphore x --value 3 --max 2" "rm --close-handles pid:1" "ls -t nothing" "ls -Q (" "ls -o NOPE" "ls -p 0" "show nothing"; do
   # shellcheck disable=SC2086
   ipcctl $bad >/dev/null 2>"$WORK/bad.err"
   rc=$?

@@ -247,6 +247,10 @@ Outcome measure(const wb::Mechanism& m, Test test, const Options& o, const std::
   const int count = test == Test::latency ? o.warmup + o.iterations : stream_length(o, out.size);
   const int warmup = test == Test::latency ? o.warmup : count / 10;
   auto child = start_child(m, out.size, *made, count, test);
+  // The child has its own copies of its ends now: with ours closed, its death
+  // breaks the channel under a blocked read.
+  for (void* h : made->inherit) ::CloseHandle(h);
+  made->inherit.clear();
   if (!child) {
     out.error = child.error().message();
     return out;

@@ -142,7 +142,12 @@ int run_show(const ShowOptions& o) {
 // Explorer's "Close Handle" does): then the object goes with the last one,
 // and a fresh look says whether it went.
 int run_rm(const RmOptions& o) {
-  const auto named = collect_named(parse_refs("rm", o.refs));
+  const auto queries = parse_refs("rm", o.refs);
+  if (o.close_handles)
+    for (std::size_t i = 0; i < queries.size(); ++i)
+      if (queries[i].pid)  // every object a process holds, closed in every process: too wide for one word
+        throw UsageError(fmt::format("rm: {}: --close-handles takes the refs of objects, not of a process", o.refs[i]));
+  const auto named = collect_named(queries);
   const auto holders_text = [](const model::Object& obj) {
     std::string text;
     for (const auto& h : obj.holders)
@@ -168,6 +173,7 @@ int run_rm(const RmOptions& o) {
     }
     bool all = true;
     for (const auto& h : obj->holders) {
+      if (h.via != model::Via::handle || !h.fd) continue;  // a socket's owner: no handle to close
       const std::string which = fmt::format("handle 0x{:x} in {} ({})", h.fd.value_or(0), h.pid, h.comm);
       if (o.dry_run) {
         fmt::print("would close {} ({})\n", which, obj->ref);

@@ -124,7 +124,9 @@ Result<void> connect_named(Channel& c) {
 std::string slot_path(const std::string& tag) { return "\\\\.\\mailslot\\ipcbench-" + tag; }
 
 Result<Opened> make_mailslot(const std::string& tag, std::size_t) {
-  HANDLE h = ::CreateMailslotW(wide(slot_path(tag)).c_str(), 0, MAILSLOT_WAIT_FOREVER, nullptr);
+  // A read gives up after 10 s: a child that died sends nothing more, and a
+  // mailslot has no writer's end to break.
+  HANDLE h = ::CreateMailslotW(wide(slot_path(tag)).c_str(), 0, 10000, nullptr);
   if (h == INVALID_HANDLE_VALUE) return fail(last("CreateMailslot", slot_path(tag)));
   Opened o;
   o.channel = std::make_unique<HandleChannel>(Handle(h), true);

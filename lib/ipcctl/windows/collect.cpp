@@ -6,7 +6,8 @@
 // Windows builds, and Wine's are off by two. Only the first handle to each
 // kernel object is asked, though: the table gives the object's address, and
 // every other handle with the same address is the same object, so it is a
-// holder without being duplicated, even in a process ipcctl may not open.
+// holder without being duplicated, even in a process ipcctl may not open
+// (whether that handle comes before or after one it can open).
 // (Wine hides the addresses, and every handle is asked.)
 #include <ipcctl/windows/collect.hpp>
 
@@ -20,6 +21,7 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
+#include <vector>
 
 namespace ipcctl::win {
 
@@ -240,6 +242,7 @@ private:
       return;
     }
     std::set<std::uint64_t> denied;
+    std::vector<HandleEntry> unopened;  // denied, but with the object's address
     std::unordered_map<std::uint16_t, bool> wanted;  // type index -> of a kind being listed
     for (const auto& e : *table) {
       if (const auto it = wanted.find(e.type_index); it != wanted.end() && !it->second) continue;
@@ -251,7 +254,9 @@ private:
       }
       auto dup = duplicate_from(e.pid, e.handle);
       if (!dup) {
-        if (dup.error().denied()) denied.insert(e.pid);
+        // A handle to an object a later handle may name: settled after the pass.
+        if (dup.error().denied() && e.object != 0) unopened.push_back(e);
+        else if (dup.error().denied()) denied.insert(e.pid);
         continue;
       }
       const std::string* type = type_of(e, dup->get());
@@ -300,6 +305,11 @@ private:
         add_holder(*o, e, *type, ends);
       }
       if (e.object != 0) m_seen.emplace(e.object, std::move(seen));
+    }
+    for (const auto& e : unopened) {
+      const auto it = m_seen.find(e.object);
+      if (it == m_seen.end()) denied.insert(e.pid);
+      else if (it->second.index) add_holder(m_snap.objects[*it->second.index], e, *it->second.type, it->second.ends);
     }
     if (m_namer.timeouts() > 0)
       m_snap.warn(fmt::format("{} pipe handle{} did not say {} name within a second (a synchronous handle with a "

@@ -32,7 +32,9 @@ std::optional<std::string> ref_of_handle(void* h, FileNamer& namer, unsigned ms)
 
 // Closes handle `handle` in process `pid`, as Process Explorer's "Close
 // Handle" does, but only if it still refers to the object `ref` names: the
-// handle value may have been closed and reused since it was listed.
+// handle value may have been closed and reused since it was listed. (It can
+// still be, in the moment between that check and the close: Windows offers
+// no way to close a handle of another process only if it is the same.)
 // Refused, with the reason, when it refers to something else.
 Result<void> close_handle_of(std::uint64_t pid, std::uint64_t handle, const std::string& ref, FileNamer& namer);
 

@@ -355,10 +355,14 @@ Result<void> close_remote_handle(std::uint64_t pid, std::uint64_t h) {
   Handle process(::OpenProcess(PROCESS_DUP_HANDLE, FALSE, static_cast<DWORD>(pid)));
   if (!process) return fail(win_error(::GetLastError(), "OpenProcess", fmt::format("process {}", pid)));
   // Moved into this process and closed here: Wine refuses a null target.
+  // Windows closes the source even when the duplicate fails: say so.
   HANDLE moved = nullptr;
   if (!::DuplicateHandle(process.get(), reinterpret_cast<HANDLE>(h), ::GetCurrentProcess(), &moved, 0, FALSE,
-                         DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS))
-    return fail(win_error(::GetLastError(), "DuplicateHandle(DUPLICATE_CLOSE_SOURCE)", what));
+                         DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS)) {
+    Error e = win_error(::GetLastError(), "DuplicateHandle(DUPLICATE_CLOSE_SOURCE)", what);
+    e.subject += " (it may be closed nonetheless)";
+    return fail(std::move(e));
+  }
   ::CloseHandle(moved);
   return {};
 }
