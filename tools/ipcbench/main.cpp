@@ -42,17 +42,6 @@ struct Options {
   bool json = false, csv = false, list = false, quiet = false;
 };
 
-std::vector<std::string_view> split_commas(std::string_view s) {
-  std::vector<std::string_view> out;
-  while (true) {
-    const auto c = s.find(',');
-    const auto word = trim(s.substr(0, c));
-    if (!word.empty()) out.push_back(word);
-    if (c == std::string_view::npos) return out;
-    s.remove_prefix(c + 1);
-  }
-}
-
 // Names, family names ("shm", "socket") or "all", in table order.
 std::vector<const TransportInfo*> select_mechanisms(const std::string& text) {
   std::vector<const TransportInfo*> out;

@@ -10,6 +10,7 @@
 #include "ipcctl_version.h"
 
 #include <ipcctl/bench/histogram.hpp>
+#include <ipcctl/bench/message.hpp>
 #include <ipcctl/util/error.hpp>
 #include <ipcctl/util/parse.hpp>
 #include <ipcctl/windows/bench.hpp>
@@ -28,7 +29,6 @@
 #include <cstring>
 #include <functional>
 #include <optional>
-#include <span>
 #include <thread>
 
 namespace ipcctl::tools {
@@ -49,29 +49,6 @@ struct Options {
 };
 
 enum class Test { latency, throughput };
-
-constexpr std::size_t k_seq_bytes = 8;  // a stream's message starts with its sequence number
-constexpr std::uint64_t k_stop = ~std::uint64_t{0};
-constexpr int k_check_every = 64;
-
-// A stream message: its sequence number, then a pattern that depends on it.
-void fill(std::span<std::byte> msg, std::uint64_t seq) {
-  std::memcpy(msg.data(), &seq, k_seq_bytes);
-  for (std::size_t i = k_seq_bytes; i < msg.size(); ++i) msg[i] = static_cast<std::byte>((seq + i) * 131 >> 3);
-}
-
-std::uint64_t seq_of(std::span<const std::byte> msg) {
-  std::uint64_t seq;
-  std::memcpy(&seq, msg.data(), k_seq_bytes);
-  return seq;
-}
-
-bool intact(std::span<const std::byte> msg) {
-  const std::uint64_t seq = seq_of(msg);
-  for (std::size_t i = k_seq_bytes; i < msg.size(); ++i)
-    if (msg[i] != static_cast<std::byte>((seq + i) * 131 >> 3)) return false;
-  return true;
-}
 
 std::uint64_t now_ns() {
   static const LONGLONG freq = [] {
@@ -109,12 +86,12 @@ int run_child(const std::string& name, std::size_t size, const std::string& arg,
     if (echo) {
       if (auto r = (*end)->recv(buf); !r) return 1;
     } else {
-      fill(buf, static_cast<std::uint64_t>(i));
+      bench::fill_message(buf.data(), size, static_cast<std::uint64_t>(i));
     }
     if (auto r = (*end)->send(buf); !r) return 1;
   }
   if (!echo && m->lossy) {
-    fill(buf, k_stop);
+    bench::fill_message(buf.data(), size, bench::k_stop);
     for (int i = 0; i < 20; ++i, ::Sleep(5)) (void)(*end)->send(buf);  // the reader may be gone: not an error
   }
   return 0;
@@ -181,16 +158,16 @@ std::string receive_stream(const wb::Mechanism& m, wb::Channel& channel, int cou
   for (;;) {
     if (!m.lossy && expected == static_cast<std::uint64_t>(count)) break;
     if (auto r = channel.recv(msg); !r) return fmt::format("after {} messages: {}", expected, r.error().message());
-    const std::uint64_t seq = seq_of(msg), now = now_ns();
-    if (seq == k_stop) break;
+    const std::uint64_t seq = bench::message_seq(msg.data()), now = now_ns();
+    if (seq == bench::k_stop) break;
     if (seq < expected || seq >= static_cast<std::uint64_t>(count) || (seq != expected && !m.lossy))
       return fmt::format("message {} arrived as {}", expected, seq);
     out.lost += seq - expected;
     expected = seq + 1;
     ++out.received;
-    if (seq % k_check_every == 0) {
+    if (seq % bench::k_check_every == 0) {
       ++out.checked;
-      if (!intact(msg)) return fmt::format("message {}: payload corrupted", seq);
+      if (!bench::message_intact(msg.data(), msg.size())) return fmt::format("message {}: payload corrupted", seq);
     }
     if (seq < first) continue;
     if (measured++ == 0) t_first = now;
@@ -230,8 +207,8 @@ Outcome measure(const wb::Mechanism& m, Test test, const Options& o, const std::
     out.skipped = std::string(m.no_stream);
     return out;
   }
-  if (test == Test::throughput && out.size < k_seq_bytes) {
-    out.skipped = fmt::format("a stream's messages carry an {}-byte sequence number: -s {} is too small", k_seq_bytes,
+  if (test == Test::throughput && out.size < bench::k_seq_bytes) {
+    out.skipped = fmt::format("a stream's messages carry an {}-byte sequence number: -s {} is too small", bench::k_seq_bytes,
                               out.size);
     return out;
   }
@@ -280,13 +257,6 @@ Outcome measure(const wb::Mechanism& m, Test test, const Options& o, const std::
   return out;
 }
 
-// 64B, 4K, 1M: as ipcbench prints sizes on Linux.
-std::string size_text(std::size_t n) {
-  if (n >= (1u << 20) && n % (1u << 20) == 0) return fmt::format("{}M", n >> 20);
-  if (n >= 1024 && n % 1024 == 0) return fmt::format("{}K", n >> 10);
-  return fmt::format("{}B", n);
-}
-
 std::string us(std::uint64_t ns) { return fmt::format("{:.2f}", static_cast<double>(ns) / 1000.0); }
 
 int run_bench(Options& o) {
@@ -298,32 +268,22 @@ int run_bench(Options& o) {
   if (o.mechanisms.empty()) {
     for (const auto& m : wb::mechanisms()) chosen.push_back(&m);
   } else {
-    std::string_view rest = o.mechanisms;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      const auto name = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    for (const auto name : split_commas(o.mechanisms)) {
       const auto* m = wb::find_mechanism(name);
       if (m == nullptr) throw UsageError(fmt::format("-m: unknown mechanism '{}' (see --list)", name));
       chosen.push_back(m);
     }
   }
   std::vector<Test> tests;
-  {
-    std::string_view rest = o.tests;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      const auto name = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-      if (name == "latency") tests.push_back(Test::latency);
-      else if (name == "throughput") tests.push_back(Test::throughput);
-      else throw UsageError(fmt::format("-t: unknown test '{}' (latency, throughput)", name));
-    }
-    if (tests.empty()) throw UsageError("-t: latency, throughput, or both");
+  for (const auto name : split_commas(o.tests)) {
+    if (name == "latency") tests.push_back(Test::latency);
+    else if (name == "throughput") tests.push_back(Test::throughput);
+    else throw UsageError(fmt::format("-t: unknown test '{}' (latency, throughput)", name));
   }
+  if (tests.empty()) throw UsageError("-t: latency, throughput, or both");
   if (!o.size_arg.empty()) {
     const auto n = parse_size(o.size_arg);
-    if (!n || *n < 1 || *n > 64 * 1024 * 1024)
+    if (!n || *n < 1 || static_cast<std::uint64_t>(*n) > bench::k_max_message)
       throw UsageError(fmt::format("-s: '{}' is not a message size from 1 byte to 64M (64, 4K, 1M)", o.size_arg));
     o.size = static_cast<std::size_t>(*n);
   }
@@ -386,7 +346,7 @@ int run_bench(Options& o) {
                      "{:<15} {:>7} {:>10} {:>12} {:>8} {:>8}\n",
                      "MECHANISM", "SIZE", "MB/S", "MSGS/S", "LOST", "CHECKED");
       }
-      const std::string size = size_text(r.size);
+      const std::string size = bench::format_size(r.size);
       if (!r.skipped.empty()) fmt::print("{:<15} {:>7} skipped: {}\n", r.mechanism, size, r.skipped);
       else if (!r.error.empty()) fmt::print("{:<15} {:>7} FAILED: {}\n", r.mechanism, size, r.error), ++failed;
       else if (latency)

@@ -31,11 +31,6 @@ namespace ipcctl::bench {
 
 namespace {
 
-constexpr std::uint64_t k_stop = 0xFFFF'FFFF'FFFF'0000ull;  // the sequence number that ends a run
-constexpr std::uint64_t k_check_every = 64;                 // full payload check of 1 message in 64
-
-std::byte pattern_byte(std::size_t i) { return static_cast<std::byte>((i * 131 + 7) & 0xff); }
-
 struct ChildReport {
   char tag = 'D';  // 'D' done, 'E' error
   std::uint64_t received = 0, measured = 0, t_first = 0, t_last = 0;
@@ -51,8 +46,6 @@ bool pin(int cpu) {
   CPU_SET(cpu, &set);
   return ::sched_setaffinity(0, sizeof set, &set) == 0;
 }
-
-void put_seq(std::byte* data, std::uint64_t seq) { std::memcpy(data, &seq, sizeof seq); }
 
 // Side b ends only when side a lets it, by closing the release pipe (or by
 // dying): side a removes the channel's SysV objects first, so there is no
@@ -251,23 +244,6 @@ std::string Placement::kind() const {
   return cpu_a == cpu_b ? "same-core" : "cross-core";
 }
 
-void fill_message(std::byte* data, std::size_t size, std::uint64_t seq) {
-  for (std::size_t i = 8; i < size; ++i) data[i] = pattern_byte(i);
-  put_seq(data, seq);
-}
-
-std::uint64_t message_seq(const std::byte* data) {
-  std::uint64_t seq;
-  std::memcpy(&seq, data, sizeof seq);
-  return seq;
-}
-
-bool message_intact(const std::byte* data, std::size_t size) {
-  for (std::size_t i = 8; i < size; ++i)
-    if (data[i] != pattern_byte(i)) return false;
-  return true;
-}
-
 std::size_t effective_size(const Transport& t, std::size_t requested, std::string& note) {
   if (const std::size_t fixed = t.fixed_size()) {
     if (requested != fixed) note = fmt::format("carries {} bytes only ({})", fixed, t.max_size_source());
@@ -421,35 +397,6 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
     failure = fmt::format("side b {}", describe_exit(status));
   if (!failure.empty()) return finish(Status::failed, failure);
   return finish(Status::ok, "");
-}
-
-std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text, std::string* bad) {
-  std::vector<std::size_t> out;
-  while (true) {
-    const auto comma = text.find(',');
-    const std::string_view word = trim(text.substr(0, comma));
-    const auto n = parse_size(word);
-    if (!n || *n <= 0 || static_cast<std::uint64_t>(*n) > k_max_message) {
-      if (bad) *bad = std::string(word);
-      return std::nullopt;
-    }
-    out.push_back(static_cast<std::size_t>(*n));
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
-std::string format_size(std::size_t bytes) {
-  static constexpr const char* k_units[] = {"K", "M", "G"};
-  if (bytes < 1024 || bytes % 1024 != 0) return fmt::format("{}B", bytes);
-  std::size_t v = bytes / 1024;
-  int unit = 0;
-  while (unit < 2 && v >= 1024 && v % 1024 == 0) {
-    v /= 1024;
-    ++unit;
-  }
-  return fmt::format("{}{}", v, k_units[unit]);
 }
 
 std::vector<int> allowed_cpus() {

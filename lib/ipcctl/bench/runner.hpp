@@ -5,6 +5,7 @@
 // only after side b says it is ready, and a watchdog aborts a run that hangs.
 #include <ipcctl/bench/clock.hpp>
 #include <ipcctl/bench/histogram.hpp>
+#include <ipcctl/bench/message.hpp>
 #include <ipcctl/bench/transport.hpp>
 
 #include <cstdint>
@@ -62,22 +63,7 @@ RunResult run_one(const RunSpec& spec, const Clock& clock);
 // The message size a transport actually carries for a requested size, and the note that says so.
 std::size_t effective_size(const Transport& t, std::size_t requested, std::string& note);
 
-// The largest message size ipcbench accepts: both sides hold a buffer of it.
-inline constexpr std::uint64_t k_max_message = std::uint64_t{64} << 20;
-
-// "64,4K,64K,1M" -> bytes; nullopt (with `bad` set to the offending word) on
-// junk, 0, or a size above k_max_message.
-std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text, std::string* bad = nullptr);
-// "1K" style rendering of a size: 64 -> "64B", 65536 -> "64K", 1048576 -> "1M".
-std::string format_size(std::size_t bytes);
-
 // The CPUs this process may run on, in order.
 std::vector<int> allowed_cpus();
-
-// The message layout the runner uses and checks: a 64-bit sequence number, then a
-// fixed pattern. Exposed for tests.
-void fill_message(std::byte* data, std::size_t size, std::uint64_t seq);
-std::uint64_t message_seq(const std::byte* data);
-bool message_intact(const std::byte* data, std::size_t size);
 
 } // namespace ipcctl::bench

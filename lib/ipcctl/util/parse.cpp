@@ -26,6 +26,17 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+std::vector<std::string_view> split_commas(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const auto c = s.find(',');
+    const auto word = trim(s.substr(0, c));
+    if (!word.empty()) out.push_back(word);
+    if (c == std::string_view::npos) return out;
+    s.remove_prefix(c + 1);
+  }
+}
+
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {

@@ -21,6 +21,8 @@ void for_each_line(std::string_view text, F&& f) {
   }
 }
 std::string_view trim(std::string_view s);
+// "a, b,,c" -> {"a", "b", "c"}: the words between commas, trimmed, empty ones dropped.
+std::vector<std::string_view> split_commas(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 // ASCII letters compared without regard to case (Windows object names).
 bool equal_ignoring_case(std::string_view a, std::string_view b);

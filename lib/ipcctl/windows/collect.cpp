@@ -48,6 +48,30 @@ std::string join(std::string_view dir, std::string_view leaf) { return fmt::form
 constexpr std::string_view k_pipe_root = "\\\\.\\pipe\\";
 constexpr std::string_view k_mailslot_root = "\\\\.\\mailslot\\";
 
+// What a handle (duplicated into this process) of type `type` refers to, as
+// ls lists it. nullopt: of no listed kind, unnamed (not something another
+// process can open), or a pipe handle that did not say its name within `ms`.
+struct HandleObject {
+  Kind kind;
+  std::string name;
+};
+
+std::optional<HandleObject> object_of_handle(void* h, const std::string& type, FileNamer& namer, unsigned ms) {
+  if (type == "File") {
+    const auto name = namer.name(h, ms);
+    if (!name) return std::nullopt;
+    if (auto pipe = pipe_name_of(*name)) return HandleObject{Kind::win_pipe, fmt::format("{}{}", k_pipe_root, *pipe)};
+    if (auto slot = mailslot_name_of(*name))
+      return HandleObject{Kind::win_mailslot, fmt::format("{}{}", k_mailslot_root, *slot)};
+    return std::nullopt;
+  }
+  const auto k = kind_of_type(type);
+  if (!k) return std::nullopt;
+  auto name = object_name(h);
+  if (!name || name->empty()) return std::nullopt;
+  return HandleObject{*k, std::move(*name)};
+}
+
 class Collector {
 public:
   explicit Collector(const CollectOptions& opts) : m_opts(opts), m_wine(wine_version()) {}
@@ -270,34 +294,19 @@ private:
       // Remembered, found or not, once the handle has answered: a later
       // handle to the same object needs no asking.
       Seen seen{type, std::nullopt, std::nullopt};
-
+      const auto timeouts = m_namer.timeouts();
+      const auto found = object_of_handle(dup->get(), *type, m_namer, 1000);
+      if (!found && m_namer.timeouts() != timeouts) continue;  // the next handle to it may answer
       model::Object* o = nullptr;
       std::optional<PipeEnds> ends;
-      if (is_file) {
-        const auto timeouts = m_namer.timeouts();
-        const auto name = m_namer.name(dup->get(), 1000);
-        if (!name) {  // not a pipe or mailslot; after a timeout, though, the next handle may answer
-          if (e.object != 0 && m_namer.timeouts() == timeouts) m_seen.emplace(e.object, std::move(seen));
-          continue;
-        }
-        if (auto pipe = pipe_name_of(*name); pipe && m_opts.kinds.has(Kind::win_pipe)) {
-          o = &add(Kind::win_pipe, fmt::format("{}{}", k_pipe_root, *pipe));
-          if (auto pe = pipe_ends(dup->get())) ends = *pe;
-        } else if (auto slot = mailslot_name_of(*name); slot && m_opts.kinds.has(Kind::win_mailslot)) {
-          o = &add(Kind::win_mailslot, fmt::format("{}{}", k_mailslot_root, *slot));
-        }
-      } else {
-        auto name = object_name(dup->get());
-        if (!name) continue;
-        if (name->empty()) {  // unnamed: not something another process can open
-          if (e.object != 0) m_seen.emplace(e.object, std::move(seen));
-          continue;
-        }
-        o = find(fmt::format("{}:{}", model::kind_name(*k), *name));
+      if (found && m_opts.kinds.has(found->kind)) {
+        o = find(fmt::format("{}:{}", model::kind_name(found->kind), found->name));
         if (o == nullptr) {
-          o = &add(*k, *name);
-          read_state(*o, *type);
+          o = &add(found->kind, found->name);
+          if (!is_file) read_state(*o, *type);
         }
+        if (found->kind == Kind::win_pipe)
+          if (auto pe = pipe_ends(dup->get())) ends = *pe;
       }
       if (o != nullptr) {
         seen.index = static_cast<std::size_t>(o - m_snap.objects.data());
@@ -391,19 +400,9 @@ private:
 std::optional<std::string> ref_of_handle(void* h, FileNamer& namer, unsigned ms) {
   const auto type = object_type_name(h);
   if (!type) return std::nullopt;
-  if (*type == "File") {
-    const auto name = namer.name(h, ms);
-    if (!name) return std::nullopt;
-    if (auto pipe = pipe_name_of(*name)) return fmt::format("{}:{}{}", model::kind_name(Kind::win_pipe), k_pipe_root, *pipe);
-    if (auto slot = mailslot_name_of(*name))
-      return fmt::format("{}:{}{}", model::kind_name(Kind::win_mailslot), k_mailslot_root, *slot);
-    return std::nullopt;
-  }
-  const auto k = kind_of_type(*type);
-  if (!k) return std::nullopt;
-  const auto name = object_name(h);
-  if (!name || name->empty()) return std::nullopt;
-  return fmt::format("{}:{}", model::kind_name(*k), *name);
+  const auto found = object_of_handle(h, *type, namer, ms);
+  if (!found) return std::nullopt;
+  return fmt::format("{}:{}", model::kind_name(found->kind), found->name);
 }
 
 Result<void> close_handle_of(std::uint64_t pid, std::uint64_t handle, const std::string& ref, FileNamer& namer) {
