@@ -362,7 +362,7 @@ private:
   Header* m_header = nullptr;
   int m_semid = -1;
   UniqueFd m_fds[k_bells][2];  // eventfd: [0]; pipe: read [0], write [1]
-  std::uint32_t m_consumed[k_bells] = {};  // spin, futex: posts taken so far
+  std::uint32_t m_consumed[k_bells] = {};  // futex: posts taken so far
   std::uint32_t m_observed[k_bells] = {};  // the counter when last read
   std::uint64_t m_head = 0, m_tail = 0;
   int m_out = 0, m_in = 1;
