@@ -180,12 +180,17 @@ TEST_CASE("trace::Summary") {
   s.add(ev(1, Dir::out, 300, 30, 300));
   s.add(ev(1, Dir::out, 0, 5, -EPIPE));
   s.add(ev(2, Dir::in, 50, 20, 50));
+  // Below -4095 a result is a value, not an errno: counted as a message, as
+  // the text and JSON forms read it.
+  s.add(ev(2, Dir::in, 0, 20, -5000));
   const auto rows = s.sorted();
   REQUIRE(rows.size() == 2);
   CHECK(rows[0]->bytes == 400);
   CHECK(rows[0]->messages == 2);
   CHECK(rows[0]->errors == 1);
   CHECK(rows[1]->bytes == 50);
+  CHECK(rows[1]->messages == 2);
+  CHECK(rows[1]->errors == 0);
   const auto j = s.json();
   CHECK(j["schema"] == "ipctrace/1");
   CHECK(j["summary"][0]["ref"] == "pipe:7");

@@ -309,7 +309,7 @@ void Summary::add(const Event& e) {
   Row* row = row_for(e);
   if (!row) return;
   const Record& r = e.rec;
-  if (r.result < 0 && !(r.flags & k_entry_only)) {
+  if (result_errno(r.result) && !(r.flags & k_entry_only)) {
     ++row->errors;
   } else {
     row->messages += r.aux > 0 && is_data(r.op) ? static_cast<std::uint64_t>(r.aux) : 1;

@@ -393,7 +393,7 @@ static __always_inline bool aggregate(struct ipt_event_long *l)
 		if (!v)
 			return true;
 	}
-	if (e->result < 0) {
+	if (e->result < 0 && e->result >= -4095) { /* IS_ERR_VALUE, as user space reads it */
 		v->errors += 1;
 	} else {
 		if (e->op == IPT_OP_SEND || e->op == IPT_OP_RECV) {
