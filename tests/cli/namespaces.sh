@@ -122,6 +122,12 @@ s=$(obj "unix:$(fx pairA inode)") && {
 }
 ls_json -t unix
 expect "without -A: not listed" "$LS" "[.objects[] | select(.ref == \"unix:$(fx pairA inode)\")] | length" 0
+# A socket's inode is unique on the machine: its ref needs no @net:, with or without -A.
+net_pair=$(stat -Lc %i "/proc/${FIX_PID[pairA]}/ns/net")
+for args in "unix:$(fx pairA inode)" "-A unix:$(fx pairA inode)" "unix:$(fx pairA inode)@net:$net_pair"; do
+  run_ipcctl show --json $args
+  expect "show $args: the socket in A's network namespace" "$OUT" "[.objects[] | .namespace.inode]" "[$net_pair]"
+done
 
 # --- show --------------------------------------------------------------------
 run_ipcctl show "sysv-shm:$id_a@ipc:$ipc_a"
@@ -134,12 +140,13 @@ run_ipcctl show "sysv-shm:$id_a@ipc:999999999999"
 [[ $RC == 1 && $ERR == *"no such object"* ]] && ok "show in a namespace nobody is in: no such object" || fail "exit $RC: $ERR"
 
 # --- mk and rm ---------------------------------------------------------------
+queues_here=$(ipcs -q | grep -c "^0x" || true)
 run_ipcctl mk sysv-msg -N "$ub"
 [[ $RC == 0 && $OUT == "sysv-msg:"*"@ipc:$ipc_b" ]] && ok "mk -N: $OUT" || fail "mk sysv-msg -N: exit $RC: $OUT $ERR"
 made=$OUT
 nsenter -t "$ub" --ipc ipcs -q | grep -q "^0x" && ok "the queue is in B (ipcs in B sees it)" || fail "ipcs in B: no queue"
-ipcs -q -i "$(sed 's/sysv-msg:\([0-9]*\)@.*/\1/' <<<"$made")" 2>/dev/null | grep -q "$(printf '%s' "$ipc_b")" &&
-  fail "the queue was made here" || ok "the queue is not here"
+[[ $(ipcs -q | grep -c "^0x" || true) == "$queues_here" ]] && ok "the queue is not here (ipcs here counts $queues_here, as before)" ||
+  fail "ipcs here: $(ipcs -q | grep -c "^0x" || true) queues, $queues_here before mk -N"
 run_ipcctl rm "$made"
 [[ $RC == 0 ]] && ok "rm $made" || fail "rm $made: exit $RC: $ERR"
 nsenter -t "$ub" --ipc ipcs -q | grep -q "^0x" && fail "the queue is still in B" || ok "the queue is gone from B"
@@ -171,7 +178,7 @@ run_ipcctl mk sysv-shm -s 4K -N "$ub"
 orphan=$OUT
 [[ $RC == 0 && $orphan == *"@ipc:$ipc_b" ]] || fail "mk sysv-shm -N B: exit $RC: $OUT $ERR"
 run_ipcctl rm --orphaned -t sysv-shm -N "$ua" --dry-run
-[[ $OUT != *"$orphan"* ]] && ok "rm --orphaned -N A: not B's orphan" || fail "rm --orphaned -N A picked B's: $OUT"
+[[ $RC == 0 && $OUT != *"$orphan"* ]] && ok "rm --orphaned -N A: not B's orphan" || fail "rm --orphaned -N A picked B's: $OUT"
 run_ipcctl rm --orphaned -t sysv-shm -A --dry-run
 [[ $OUT == *"would remove $orphan"* && $OUT != *"sysv-shm:$id_b@ipc:$ipc_b"* ]] &&
   ok "rm --orphaned -A: B's orphan, not B's attached segment" || fail "rm --orphaned -A --dry-run: $OUT $ERR"
@@ -197,8 +204,17 @@ fi
 run_ipcctl graph -A -t sysv-shm -F json
 expect_true "graph -A: a cluster per IPC namespace" "$OUT" \
   "[.clusters[].namespace.inode] | contains([$ipc_b, $ipc_own])" .clusters
+net_b=$(stat -Lc %i "/proc/$ub/ns/net") net_own=$(stat -Lc %i /proc/self/ns/net)
 expect_true "graph -A: B's processes in B's cluster" "$OUT" \
-  "[.nodes[] | select(.pid == $(fx shmB pid)) | .cluster] == [\"ns$ipc_b\"]" .nodes
+  "[.nodes[] | select(.pid == $(fx shmB pid)) | .cluster] == [\"ns${ipc_b}_$net_b\"]" .nodes
 run_ipcctl graph -A -t sysv-shm
-[[ $OUT == *"subgraph cluster_ns$ipc_b"* ]] && ok "graph -A DOT: subgraph clusters" || fail "no cluster in DOT: ${OUT:0:300}"
+[[ $OUT == *"subgraph cluster_ns${ipc_b}_$net_b"* ]] && ok "graph -A DOT: subgraph clusters" || fail "no cluster in DOT: ${OUT:0:300}"
+# A network namespace alone (ip netns exec, docker --network none) is a box of its own.
+IPC_FIXTURE=unshare fixture pairN --net --fork "$real_fixture" socketpair
+net_n=$(stat -Lc %i "/proc/${FIX_PID[pairN]}/ns/net")
+run_ipcctl graph -A -t unix -F json
+expect_true "graph -A: a box for a network namespace alone" "$OUT" \
+  "[.clusters[] | select(.net_namespace.inode == $net_n and .namespace.inode == $ipc_own)] | length == 1" .clusters
+expect_true "graph -A: the socketpair's two processes in it" "$OUT" \
+  "[.nodes[] | select(.pid == $(fx pairN pid) or .pid == $(fx pairN pid2)) | .cluster] == [\"ns${ipc_own}_$net_n\", \"ns${ipc_own}_$net_n\"]" .nodes
 finish

@@ -151,7 +151,7 @@ NsList list_namespaces(const ProcRoot& root, model::Walk& walk) {
         if (t == NsType::ipc) ++out.unreadable;
         continue;
       }
-      if (t == NsType::ipc) walk.processes[pid].ipc_ns = *inode;
+      (t == NsType::ipc ? walk.processes[pid].ipc_ns : walk.processes[pid].net_ns) = *inode;
       if (!seen.insert(*inode).second) continue;
       out.targets.push_back(NsTarget{model::Namespace{t, *inode, false, container_of(root, pid), ns_link(pid, t)}, pid});
     }
@@ -175,6 +175,31 @@ Result<NsTarget> find_namespace(const ProcRoot& root, NsType t, std::uint64_t in
     if (ns_inode(root, pid, t) == inode)
       return NsTarget{model::Namespace{t, inode, false, container_of(root, pid), ns_link(pid, t)}, pid};
   return fail(Error{ENOENT, "find", fmt::format("{} namespace {}", model::ns_type_name(t), inode), {}});
+}
+
+std::optional<std::uint64_t> socket_namespace(const ProcRoot& root, std::uint64_t inode) {
+  if (!root.live()) return std::nullopt;
+  UniqueFd dir(::open(root.path("/proc").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return std::nullopt;
+  std::vector<int> pids;
+  if (!for_each_entry(dir.get(), [&](const char* name) {
+        if (auto pid = to_i64(name)) pids.push_back(static_cast<int>(*pid));
+      }))
+    return std::nullopt;
+  const std::string want = fmt::format("socket:[{}]", inode);
+  for (int pid : pids) {
+    // A process that ended or that ipcctl may not read is passed over.
+    UniqueFd fds(::openat(dir.get(), fmt::format("{}/fd", pid).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fds) continue;
+    bool held = false;
+    (void)for_each_entry(fds.get(), [&](const char* name) {
+      char link[64];
+      const ssize_t n = held ? -1 : ::readlinkat(fds.get(), name, link, sizeof link);
+      held = held || (n > 0 && std::string_view(link, static_cast<std::size_t>(n)) == want);
+    });
+    if (held) return ns_inode(root, pid, NsType::net);
+  }
+  return std::nullopt;
 }
 
 Result<std::vector<NsTarget>> resolve_namespace(const ProcRoot& root, std::string_view spec) {

@@ -34,7 +34,7 @@ std::optional<model::Container> container_of(const ProcRoot& root, int pid);
 
 // Every IPC and network namespace the walk's processes are in, ipcctl's own
 // first, then by the lowest pid in each (the one entered); sets each
-// process's ipc_ns. Processes whose links cannot be read are counted in
+// process's ipc_ns and net_ns. Processes whose links cannot be read are counted in
 // `unreadable`.
 struct NsList {
   std::vector<NsTarget> targets;
@@ -48,6 +48,11 @@ NsList list_namespaces(const ProcRoot& root, model::Walk& walk);
 Result<std::vector<NsTarget>> resolve_namespace(const ProcRoot& root, std::string_view spec);
 // The namespace of that type and inode, entered through one of its processes.
 Result<NsTarget> find_namespace(const ProcRoot& root, model::NsType t, std::uint64_t inode);
+
+// The network namespace of the socket with that inode: the namespace of the
+// first process that holds it (sockfs inodes are unique on the machine, so
+// a socket ref needs no namespace). Null when no readable process holds it.
+std::optional<std::uint64_t> socket_namespace(const ProcRoot& root, std::uint64_t inode);
 
 // Runs fn on a new thread that has entered `ns` (setns) through ns.path,
 // after checking that the path still names that namespace (a pid may have

@@ -443,6 +443,17 @@ std::optional<Object> socket_object(Kind kind, std::uint64_t inode, const Collec
   return o;
 }
 
+namespace {
+
+// A /proc/net file as the calling thread sees it: /proc/net follows the main
+// thread's network namespace, and a namespace is read by a thread that
+// entered it (linux/namespaces.hpp).
+std::string proc_net(const ProcRoot& root, std::string_view name) {
+  return root.live() ? fmt::format("/proc/thread-self/net/{}", name) : root.path(fmt::format("/proc/net/{}", name));
+}
+
+} // namespace
+
 Result<std::vector<UnixSocket>> read_unix_sockets(const ProcRoot& root, model::Snapshot& snap) {
   std::optional<Error> netlink_error;
   if (root.live()) {
@@ -450,7 +461,7 @@ Result<std::vector<UnixSocket>> read_unix_sockets(const ProcRoot& root, model::S
     if (r) return r;
     netlink_error = r.error();
   }
-  auto text = read_file(root.path("/proc/net/unix"));
+  auto text = read_file(proc_net(root, "unix"));
   if (!text) return fail(netlink_error ? *netlink_error : text.error());
   if (netlink_error)
     snap.warn(fmt::format("unix socket peers and queues are not shown: {}", netlink_error->message()));
@@ -544,9 +555,8 @@ Result<std::vector<InetSocket>> read_inet_sockets(const ProcRoot& root, int prot
         continue;
       }
     }
-    const char* file = family == InetFamily::inet ? (udp ? "/proc/net/udp" : "/proc/net/tcp")
-                                                  : (udp ? "/proc/net/udp6" : "/proc/net/tcp6");
-    auto text = read_file(root.path(file));
+    const char* file = family == InetFamily::inet ? (udp ? "udp" : "tcp") : (udp ? "udp6" : "tcp6");
+    auto text = read_file(proc_net(root, file));
     if (!text) {
       if (!error) error = text.error();
       continue;

@@ -26,6 +26,7 @@ struct Process {
   SignalMasks signals;
   bool kernel_thread = false;
   std::uint64_t ipc_ns = 0;  // its IPC namespace's inode, read only for -A; 0: unknown
+  std::uint64_t net_ns = 0;  // its network namespace's, likewise
 };
 
 enum class FdType : std::uint8_t { path, pipe, socket, anon, other };

@@ -83,7 +83,6 @@ private:
     // Three or more: the object is a node, each holder tied to it.
     const std::string id = fmt::format("o{}", m_objects.size() + 1);
     m_objects.push_back(GraphNode{id, false, 0, {}, {}, {}, o.ref, o.kind, {}});
-    if (o.ns && o.ns->type == model::NsType::ipc) m_objects.back().cluster = cluster_id(o.ns->inode);
     for (const auto& h : o.holders) {
       m_pids.insert(h.pid);
       std::string access = h.via == model::Via::fd ? h.access : std::string("map");
@@ -162,30 +161,44 @@ private:
     return g;
   }
 
-  static std::string cluster_id(std::uint64_t inode) { return fmt::format("ns{}", inode); }
-
-  // One cluster per IPC namespace read, when there were several; each
-  // process goes in its own namespace's, each object node in its object's.
+  // A box per IPC and network namespace pair the drawn processes are in, when
+  // there are two or more; an object node goes in its holders' box when they
+  // share one.
   void add_clusters(Graph& g) const {
-    std::vector<const model::Namespace*> ipc;
-    for (const auto& ns : m_snap.namespaces)
-      if (ns.type == model::NsType::ipc) ipc.push_back(&ns);
-    if (ipc.size() < 2) {
+    std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> boxes;
+    for (auto& n : g.nodes) {
+      const auto* p = n.process ? m_snap.process(n.pid) : nullptr;
+      if (p == nullptr || (p->ipc_ns == 0 && p->net_ns == 0)) continue;
+      n.cluster = fmt::format("ns{}_{}", p->ipc_ns, p->net_ns);
+      boxes.emplace(std::make_pair(p->ipc_ns, p->net_ns), n.cluster);
+    }
+    if (boxes.size() < 2) {
       for (auto& n : g.nodes) n.cluster.clear();
       return;
     }
+    std::map<std::string, std::string> box_of;  // node id -> its box
+    for (const auto& n : g.nodes)
+      if (n.process) box_of[n.id] = n.cluster;
     for (auto& n : g.nodes) {
-      if (!n.process) continue;
-      const auto* p = m_snap.process(n.pid);
-      if (p != nullptr && p->ipc_ns != 0) n.cluster = cluster_id(p->ipc_ns);
+      if (n.process) continue;
+      std::set<std::string> around;
+      for (const auto& e : g.edges)
+        if (e.from == n.id || e.to == n.id) around.insert(box_of[e.from == n.id ? e.to : e.from]);
+      if (around.size() == 1) n.cluster = *around.begin();
     }
-    for (const auto* ns : ipc) {
-      const std::string id = cluster_id(ns->inode);
-      if (std::none_of(g.nodes.begin(), g.nodes.end(), [&](const GraphNode& n) { return n.cluster == id; })) continue;
-      std::string label = fmt::format("ipc:{}", ns->inode);
-      if (ns->own) label += " (ipcctl's own)";
-      else if (ns->container) label += fmt::format("\n{} {}", ns->container->runtime, ns->container->id.substr(0, 12));
-      g.clusters.push_back(GraphCluster{id, std::move(label), ns->inode});
+    for (const auto& [key, id] : boxes) {
+      std::string label;
+      std::optional<model::Container> container;
+      for (const auto& [type, inode] : {std::pair{model::NsType::ipc, key.first}, std::pair{model::NsType::net, key.second}}) {
+        const auto ns = std::find_if(m_snap.namespaces.begin(), m_snap.namespaces.end(),
+                                     [&](const model::Namespace& x) { return x.type == type && x.inode == inode; });
+        label += fmt::format("{}{}:{}", label.empty() ? "" : " ", model::ns_type_name(type), inode);
+        if (ns == m_snap.namespaces.end()) continue;
+        if (ns->own) label += " (ipcctl's own)";
+        if (!container) container = ns->container;
+      }
+      if (container) label += fmt::format("\n{} {}", container->runtime, container->id.substr(0, 12));
+      g.clusters.push_back(GraphCluster{id, std::move(label), key.first, key.second});
     }
   }
 

@@ -26,12 +26,14 @@ struct GraphNode {
   std::string cluster;     // the GraphCluster it is drawn in; empty: none
 };
 
-// An IPC namespace (a container, usually), drawn as a box around its
-// processes and objects when the snapshot read more than one (ls -A).
+// The processes of one IPC and network namespace pair (a container or a
+// pod, usually), drawn as a box around them and the objects only they hold,
+// when the processes drawn are in more than one pair (-A, -N).
 struct GraphCluster {
-  std::string id;     // "ns4026532281"
-  std::string label;  // "ipc:4026532281\ndocker 0123456789ab"
-  std::uint64_t inode = 0;
+  std::string id;     // "ns4026532281_4026532284"
+  std::string label;  // "ipc:4026532281 net:4026532284\ndocker 0123456789ab"
+  std::uint64_t inode = 0;      // the IPC namespace's
+  std::uint64_t net_inode = 0;  // the network namespace's
 };
 
 enum class Direction { forward, both, none };  // none: a holder's tie to an object node

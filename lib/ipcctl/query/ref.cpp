@@ -44,9 +44,9 @@ bool RefQuery::matches(const model::Object& o) const {
   if (kind && o.kind != *kind) return false;
   if (ns) {
     if (!o.ns || o.ns->inode != *ns) return false;
-  } else if ((ref || key) && o.ns && !o.ns->own) {
+  } else if ((ref || key) && o.ns && !o.ns->own && o.ns->type == model::NsType::ipc) {
     return false;  // an id or name without @ipc: is one of ipcctl's own namespace
-  }
+  }  // a socket's inode is unique on the machine: its ref needs no @net:
   // Windows names objects without regard to case.
   if (ref && model::is_windows_kind(o.kind)) return equal_ignoring_case(o.ref, *ref);
   if (ref) return o.ref == *ref || (o.ns && o.ref == *ref + model::ns_suffix(o.ns->type, o.ns->inode));

@@ -180,8 +180,9 @@ std::string render_graph_json(const Graph& g, std::span<const std::string> warni
   out += g.edges.empty() ? "],\n  \"clusters\": [" : "\n  ],\n  \"clusters\": [";
   for (std::size_t i = 0; i < g.clusters.size(); ++i) {
     const auto& c = g.clusters[i];
-    out += fmt::format(R"({}{{"id": {}, "namespace": {{"type": "ipc", "inode": {}}}, "label": {}}})", i ? ", " : "",
-                       str(c.id), c.inode, str(c.label));
+    out += fmt::format(R"({}{{"id": {}, "namespace": {{"type": "ipc", "inode": {}}}, )"
+                       R"("net_namespace": {{"type": "net", "inode": {}}}, "label": {}}})",
+                       i ? ", " : "", str(c.id), c.inode, c.net_inode, str(c.label));
   }
   out += "],\n  \"warnings\": [";
   for (std::size_t i = 0; i < warnings.size(); ++i) out += (i ? ", " : "") + str(warnings[i]);
