@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -442,7 +443,7 @@ int run_pingpong(long n, bool mixed) {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: trace_workload all FACTS DIR | exit N | killed-by SIG | block | pingpong N | mixed N\n");
+               "usage: trace_workload all FACTS DIR | exit N | killed-by SIG | block | pingpong N | mixed N | own-ipc-ns [flip]\n");
   return 2;
 }
 
@@ -466,6 +467,31 @@ int main(int argc, char** argv) {
   if (mode == "killed-by" && argc == 3) {
     std::fflush(nullptr);
     ::raise(std::atoi(argv[2]));
+    return 0;
+  }
+  if (mode == "own-ipc-ns" && (argc == 2 || (argc == 3 && std::strcmp(argv[2], "flip") == 0))) {
+    // A SysV queue in an IPC namespace of its own (needs root): one 7-byte
+    // message through it; prints the namespace's inode and the queue's id,
+    // which is the same in every fresh namespace. With `flip`, first the
+    // same through a queue of the namespace it started in, whose id it
+    // prints on a line before.
+    auto one_message = [] {
+      const int q = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+      if (q < 0) die("msgget");
+      struct {
+        long type;
+        char text[8];
+      } m{1, "abcdefg"};
+      if (::msgsnd(q, &m, 7, 0) != 0 || ::msgrcv(q, &m, sizeof m.text, 0, 0) != 7) die("msgsnd/msgrcv");
+      ::msgctl(q, IPC_RMID, nullptr);
+      return q;
+    };
+    if (argc == 3) std::printf("%d\n", one_message());
+    if (::unshare(CLONE_NEWIPC) != 0) die("unshare(CLONE_NEWIPC)");
+    struct stat st {};
+    if (::stat("/proc/self/ns/ipc", &st) != 0) die("stat /proc/self/ns/ipc");
+    const int q = one_message();
+    std::printf("%lu %d\n", static_cast<unsigned long>(st.st_ino), q);
     return 0;
   }
   if (mode == "block") {

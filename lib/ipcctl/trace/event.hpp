@@ -37,7 +37,7 @@ inline constexpr std::uint8_t k_entry_only = 1;   // no exit stop: result and du
 inline constexpr std::uint8_t k_has_channel = 2;  // channel identifies the object
 inline constexpr std::uint8_t k_has_target = 4;   // target is a pid (signals)
 
-// One event as the tracer saw it: plain data, 96 bytes. Strings (POSIX
+// One event as the tracer saw it: plain data, 104 bytes. Strings (POSIX
 // names, FIFO paths, addresses) live in the batch's string table and
 // payload previews in its byte arena; the record keeps their indexes.
 struct Record {
@@ -54,6 +54,7 @@ struct Record {
   std::int32_t aux = 0;          // signal number, semctl command
   std::uint32_t name = 0;        // string table index (0: none): posix name, fifo path, fd list
   std::uint32_t payload = 0;     // payload arena index (0: none)
+  std::uint32_t ipc_ns = 0;      // the IPC namespace's inode when the backend saw it; 0: the process's
   std::uint16_t nr = 0;          // syscall number
   model::Kind kind = model::Kind::pipe;
   Op op = Op::send;
@@ -61,7 +62,7 @@ struct Record {
   std::uint8_t flags = 0;
   std::uint8_t sock_type = 0;    // SOCK_STREAM... for unix sockets, 0 unknown
 };
-static_assert(sizeof(Record) <= 96, "Record is the hot path's unit: keep it small");
+static_assert(sizeof(Record) <= 104, "Record is the hot path's unit: keep it small");
 
 // Interned strings; index 0 is the empty string.
 class StringTable {

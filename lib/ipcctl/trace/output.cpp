@@ -16,6 +16,7 @@ Output::Output(OutputOptions opts, std::FILE* out, Resolver& resolver)
 void Output::process(int pid, const std::string& comm) { m_resolver.note_process(pid, comm); }
 void Output::process_exit(int pid) { m_resolver.note_exit(pid); }
 void Output::invalidate() { m_resolver.invalidate(); }
+void Output::namespaces_changed(int pid) { m_resolver.note_namespaces_changed(pid); }
 void Output::user(model::Kind kind, std::uint64_t channel, int pid, Dir dir, std::string_view addr) {
   if (addr.empty()) m_resolver.note_user(kind, channel, pid, dir);
   else m_resolver.note_sender(kind, addr, pid);

@@ -29,6 +29,7 @@ public:
   void process(int pid, const std::string& comm) override;
   void batch(Batch& b) override;
   void process_exit(int pid) override;
+  void namespaces_changed(int pid) override;
   void invalidate() override;
   void tick() override;
   void user(model::Kind kind, std::uint64_t channel, int pid, Dir dir, std::string_view addr) override;

@@ -24,15 +24,22 @@ namespace ipcctl::trace {
 
 using model::Kind;
 
-Resolver::Resolver(bool live) : m_live(live) {}
+Resolver::Resolver(bool live) : m_live(live) {
+  if (live) m_own_ipc = sys::ns_inode(sys::ProcRoot("/"), 0, model::NsType::ipc).value_or(0);
+}
+
+Resolver::Key Resolver::key_of(Kind kind, std::uint64_t channel, int pid, std::uint64_t ipc_ns) {
+  const auto ns = namespace_of(pid, kind, ipc_ns);
+  return {static_cast<int>(kind), channel, ns && ns->first == model::NsType::ipc ? ns->second : 0};
+}
 
 void Resolver::note_process(int pid, const std::string& comm) {
   m_comms[pid] = comm;
   m_alive.insert(pid);
 }
 
-void Resolver::note_user(Kind kind, std::uint64_t channel, int pid, Dir dir) {
-  Users& u = m_users[{static_cast<int>(kind), channel}];
+void Resolver::note_user(Kind kind, std::uint64_t channel, int pid, Dir dir, std::uint64_t ipc_ns) {
+  Users& u = m_users[key_of(kind, channel, pid, ipc_ns)];
   bool added = false;
   if (dir == Dir::out) added |= u.out.insert(pid).second;
   if (dir == Dir::in) added |= u.in.insert(pid).second;
@@ -178,7 +185,7 @@ std::uint64_t Resolver::inet_peer(std::uint64_t inode, Kind kind, const std::str
 std::vector<Peer> Resolver::peers_of(const Record& r, const std::string& name) {
   std::set<int> pids;
   auto users = [&](Kind k, std::uint64_t ch) -> const Users* {
-    auto it = m_users.find({static_cast<int>(k), ch});
+    auto it = m_users.find(key_of(k, ch, r.pid, r.ipc_ns));
     return it == m_users.end() ? nullptr : &it->second;
   };
   auto add_opposite = [&](const Users* u) {
@@ -272,9 +279,10 @@ std::vector<Peer> Resolver::peers_of(const Record& r, const std::string& name) {
   return out;
 }
 
-std::optional<std::pair<model::NsType, std::uint64_t>> Resolver::namespace_of(int pid, Kind kind) {
+std::optional<std::pair<model::NsType, std::uint64_t>> Resolver::namespace_of(int pid, Kind kind, std::uint64_t ipc_ns) {
   const auto type = model::ns_type_of(kind);
   if (!type || !m_live) return std::nullopt;
+  if (*type == model::NsType::ipc && ipc_ns) return std::pair{*type, ipc_ns};
   auto it = m_namespaces.find(pid);
   if (it == m_namespaces.end()) {
     const sys::ProcRoot root("/");
@@ -292,13 +300,16 @@ Event Resolver::resolve(const Batch& b, const Record& r) {
   Event e;
   e.rec = r;
   e.comm = comm(r.pid);
-  e.ns = namespace_of(r.pid, r.kind);
+  e.ns = namespace_of(r.pid, r.kind, r.ipc_ns);
   if (r.op == Op::signal_deliver) e.syscall = "signal";
   else if (const SyscallInfo* info = syscall_info(r.nr)) e.syscall = std::string(info->name);
   e.name = b.strings.get(r.name);
   if (r.payload) e.payload = b.payloads[r.payload];
   e.ref = channel_ref(r, e.name);
-  if (r.flags & k_has_channel) note_user(r.kind, r.channel, r.pid, r.dir);
+  // As ipcctl names them: an object of another IPC namespace ends in @ipc:INODE.
+  if (e.ns && e.ns->first == model::NsType::ipc && e.ns->second != m_own_ipc && !e.ref.empty())
+    e.ref += model::ns_suffix(e.ns->first, e.ns->second);
+  if (r.flags & k_has_channel) note_user(r.kind, r.channel, r.pid, r.dir, r.ipc_ns);
   // A stream of messages over one channel asks the same question again and
   // again: the answer holds until descriptors change or a user is learnt.
   const bool cacheable = (r.op == Op::send || r.op == Op::recv) && (r.flags & k_has_channel) && e.name.empty();

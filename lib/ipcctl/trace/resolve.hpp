@@ -35,10 +35,15 @@ public:
     m_alive.erase(pid);
     m_namespaces.erase(pid);
   }
+  // The IPC namespace of `pid` alone, as a backend's counted rows saw it.
+  void note_ipc_namespace(int pid, std::uint64_t ipc) { m_namespaces[pid].first = ipc; }
+  // `pid` entered other namespaces (unshare, setns): read them afresh.
+  void note_namespaces_changed(int pid) { m_namespaces.erase(pid); }
   // Descriptor tables changed: the holder index is rebuilt when next needed.
   void invalidate() { ++m_generation; }
-  // `pid` uses the channel (kind, channel) in direction `dir`.
-  void note_user(model::Kind kind, std::uint64_t channel, int pid, Dir dir);
+  // `pid` uses the channel (kind, channel) in direction `dir`; `ipc_ns` is
+  // its IPC namespace when the backend saw it (0: the process's, read now).
+  void note_user(model::Kind kind, std::uint64_t channel, int pid, Dir dir, std::uint64_t ipc_ns = 0);
   // `pid` sent a datagram to `addr` ("127.0.0.1:53", "/run/x.sock"): a peer
   // of whoever receives on the socket bound there.
   void note_sender(model::Kind kind, std::string_view addr, int pid);
@@ -64,7 +69,9 @@ public:
   std::string comm(int pid);
 
 private:
-  using Key = std::pair<int, std::uint64_t>;  // (kind, channel)
+  // (kind, channel, IPC namespace): SysV ids and queue inodes repeat across
+  // IPC namespaces, so their users are told apart by it (0 for other kinds).
+  using Key = std::tuple<int, std::uint64_t, std::uint64_t>;
   struct Users {
     std::set<int> out, in, any;
   };
@@ -107,7 +114,10 @@ private:
   std::unordered_map<std::uint64_t, std::uint64_t> m_unix_peers;  // inode -> peer inode
   // pid -> (ipc, net) namespace inodes, read once per process; 0: unreadable.
   std::unordered_map<int, std::pair<std::uint64_t, std::uint64_t>> m_namespaces;
-  std::optional<std::pair<model::NsType, std::uint64_t>> namespace_of(int pid, model::Kind kind);
+  // `ipc_ns`: as a record carries it (0: the process's, read once).
+  std::optional<std::pair<model::NsType, std::uint64_t>> namespace_of(int pid, model::Kind kind, std::uint64_t ipc_ns = 0);
+  Key key_of(model::Kind kind, std::uint64_t channel, int pid, std::uint64_t ipc_ns);
+  std::uint64_t m_own_ipc = 0;  // ipctrace's own IPC namespace: its refs carry no @ipc:
 };
 
 } // namespace ipcctl::trace

@@ -33,6 +33,10 @@ KindSet fd_data() {
   return set_of({Kind::pipe, Kind::fifo, Kind::unix_socket, Kind::tcp, Kind::udp, Kind::eventfd});
 }
 KindSet sockets() { return set_of({Kind::unix_socket, Kind::tcp, Kind::udp}); }
+// Kinds that live in an IPC or network namespace.
+KindSet namespaced() {
+  return set_of({Kind::sysv_msg, Kind::sysv_shm, Kind::sysv_sem, Kind::posix_mq, Kind::unix_socket, Kind::tcp, Kind::udp});
+}
 KindSet fd_kinds() {
   auto s = fd_data();
   s.add(Kind::posix_mq);
@@ -106,6 +110,8 @@ std::vector<SyscallInfo> make_table() {
   IPC_SYS(dup2, fd_kinds());
 #endif
   IPC_SYS(dup3, fd_kinds());
+  IPC_SYS(unshare, namespaced());
+  IPC_SYS(setns, namespaced());
   IPC_SYS(kill, sig, ArgCheck::none, false, true);
   IPC_SYS(tkill, sig, ArgCheck::none, false, true);
   IPC_SYS(tgkill, sig, ArgCheck::none, false, true);

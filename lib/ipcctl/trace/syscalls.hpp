@@ -21,7 +21,7 @@ enum class Sys : std::uint8_t {
   msgget, msgsnd, msgrcv, shmget, shmat, shmdt, semget, semop, semtimedop, semctl,
   mq_open, mq_unlink, mq_timedsend, mq_timedreceive, mq_notify, mmap,
   pipe, pipe2, socketpair, socket, bind, connect, accept, accept4, mknod, mknodat,
-  eventfd, eventfd2, memfd_create, close, close_range, dup2, dup3,
+  eventfd, eventfd2, memfd_create, close, close_range, dup2, dup3, unshare, setns,
   kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal,
 };
 
@@ -49,7 +49,8 @@ std::span<const SyscallInfo> traced_syscalls();
 const SyscallInfo* syscall_info(long nr);
 // The calls needed to trace `kinds`: those concerning one of them, plus the
 // descriptor bookkeeping calls (close, dup2, dup3, close_range) whenever a
-// descriptor-based kind is selected.
+// descriptor-based kind is selected; unshare and setns for the kinds that
+// live in a namespace.
 std::vector<const SyscallInfo*> syscalls_for(const model::KindSet& kinds);
 
 // The mechanisms -e accepts: ipcctl's kind names and families (see

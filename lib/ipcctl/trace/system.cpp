@@ -417,6 +417,7 @@ int SystemTracer::State::on_event(const void* data, std::size_t size) {
   r.op = static_cast<Op>(e.op);
   r.dir = static_cast<Dir>(e.dir);
   r.sock_type = e.sock_type;
+  r.ipc_ns = e.ipc_ns;
   if (e.flags & IPT_F_CHANNEL) r.flags |= k_has_channel;
   if (e.flags & IPT_F_TARGET) r.flags |= k_has_target;
   if (r.op == Op::signal_deliver) r.flags |= k_entry_only;
@@ -474,7 +475,7 @@ void SystemTracer::State::flush() {
   // blocked reader's returns just after the write), or be gone. So records
   // are resolved one read late, after the users of the next are known.
   for (const Record& r : batch.records) {
-    if (r.flags & k_has_channel) out.user(r.kind, r.channel, r.pid, r.dir, {});
+    if (r.flags & k_has_channel) out.resolver().note_user(r.kind, r.channel, r.pid, r.dir, r.ipc_ns);
     const std::string& name = batch.strings.get(r.name);
     if (r.op == Op::send && !name.empty() && (r.kind == model::Kind::udp || r.kind == model::Kind::unix_socket))
       out.user(r.kind, r.channel, r.pid, Dir::out, name);
@@ -542,7 +543,8 @@ void SystemTracer::State::totals() {
       if (r.target > 0) r.flags |= k_has_target;
     } else {
       r.channel = row.key.channel;
-      if (r.channel) r.flags |= k_has_channel;
+      // SysV id 0 is an id; 0 is no channel only for the other kinds.
+      if (r.channel || row.key.kind <= IPT_K_SYSV_SEM) r.flags |= k_has_channel;
     }
     std::string name;
     if (r.kind == model::Kind::fifo) {
@@ -557,6 +559,7 @@ void SystemTracer::State::totals() {
   };
   for (const Row& row : rows) {
     note_comm(static_cast<int>(row.key.pid), comm_text(row.sum.comm));
+    if (row.key.ipc_ns) out.resolver().note_ipc_namespace(static_cast<int>(row.key.pid), row.key.ipc_ns);
     const Record r = record_of(row);
     if (r.flags & k_has_channel) out.user(r.kind, r.channel, r.pid, r.dir, {});
   }

@@ -522,6 +522,12 @@ void Tracer::State::on_entry(TracedThread& t, long nr, const std::uint64_t* a) {
   case Sys::dup3:
     want = true;  // bookkeeping only: no event
     break;
+  case Sys::unshare:
+  case Sys::setns:
+    // The records so far are resolved in the namespaces they were made in.
+    flush();
+    want = true;
+    break;
   case Sys::kill:
   case Sys::tkill:
   case Sys::tgkill:
@@ -548,7 +554,8 @@ void Tracer::State::on_entry(TracedThread& t, long nr, const std::uint64_t* a) {
   // Kinds known only at the exit (socket, accept) are checked there; the
   // descriptor bookkeeping calls have none.
   const bool kind_later = info->sys == Sys::socket || info->sys == Sys::accept || info->sys == Sys::accept4 ||
-                          info->sys == Sys::close_range || info->sys == Sys::dup2 || info->sys == Sys::dup3;
+                          info->sys == Sys::close_range || info->sys == Sys::dup2 || info->sys == Sys::dup3 ||
+                          info->sys == Sys::unshare || info->sys == Sys::setns;
   if (!kind_later && !opts.kinds.has(p.rec.kind)) return;
   // Channels whose other end cannot be found from holders: tell the output
   // stage now, since the other side's record may be written first.
@@ -728,6 +735,10 @@ void Tracer::State::on_exit(TracedThread& t, std::int64_t rval, bool is_error) {
   case Sys::dup3:
     if (ok) processes[t.tgid].fds.erase(static_cast<int>(a[1]));
     sink.invalidate();
+    return;
+  case Sys::unshare:
+  case Sys::setns:
+    if (ok) sink.namespaces_changed(t.tgid);
     return;
   case Sys::close_range:
     if (ok) {

@@ -40,6 +40,9 @@ public:
   // Something changed the descriptors of traced processes (fork, exit,
   // close, dup2): cached holder information is stale.
   virtual void invalidate() = 0;
+  // `pid` entered other IPC or network namespaces (unshare, setns); records
+  // before it were handed over first.
+  virtual void namespaces_changed(int pid) = 0;
   // Every TraceOptions::interval_s seconds.
   virtual void tick() = 0;
   // `pid` entered a call on a channel that has no holders to see (a SysV

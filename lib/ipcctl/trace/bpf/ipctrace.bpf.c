@@ -378,6 +378,12 @@ static __always_inline bool aggregate(struct ipt_event_long *l)
 	k.op = e->op;
 	k.dir = e->dir;
 	k.sock_type = e->sock_type;
+	if (e->kind <= IPT_K_POSIX_MQ) {
+		struct nsproxy *ns = bpf_get_current_task_btf()->nsproxy;
+
+		if (ns)
+			k.ipc_ns = ns->ipc_ns->ns.inum;
+	}
 	if (e->kind == IPT_K_UNIX || e->kind == IPT_K_TCP || e->kind == IPT_K_UDP)
 		describe_once(l);
 	v = bpf_map_lookup_elem(&agg, &k);

@@ -98,6 +98,8 @@ struct ipt_agg_key {
 	__u64 channel;
 	__u32 pid;
 	__u8 kind, op, dir, sock_type;
+	__u32 ipc_ns; /* SysV and POSIX queue kinds: their ids repeat across IPC namespaces */
+	__u32 pad;
 };
 struct ipt_agg_value {
 	__u64 messages, bytes, errors;
