@@ -35,6 +35,15 @@ TEST_CASE("sys::parse_container: runtimes told by their cgroup paths") {
     REQUIRE(k8s.has_value());
     CHECK(k8s->runtime == "kubernetes");
     CHECK(k8s->id == k_id);
+    const auto crio = v2("/kubepods/besteffort/pod0b6b2d8e/crio-" + k_id);
+    REQUIRE(crio.has_value());
+    CHECK(crio->runtime == "cri-o");
+    CHECK(crio->id == k_id);
+    CHECK(v2("/kubepods/pod0b6b2d8e/cri-containerd-" + k_id)->runtime == "containerd");
+    CHECK(v2("/default/" + k_id)->runtime == "containerd");  // nerdctl and ctr, containerd's "default" namespace
+    CHECK(v2("/system.slice/nerdctl-" + k_id + ".scope")->runtime == "containerd");
+    CHECK_FALSE(v2("/default/notanid").has_value());
+    CHECK_FALSE(v2("/srv/default/" + k_id).has_value());
   }
   SUBCASE("machines: systemd-nspawn and LXC, by name") {
     const auto nspawn = v2("/machine.slice/machine-web\\x2d1.scope/payload");
@@ -48,6 +57,17 @@ TEST_CASE("sys::parse_container: runtimes told by their cgroup paths") {
     const auto c = sys::parse_container("12:pids:/docker/" + k_id + "\n11:memory:/docker/" + k_id + "\n0::/\n");
     REQUIRE(c.has_value());
     CHECK(c->runtime == "docker");
+    // Each runtime as a v1 host shows it: a named hierarchy first, then the controllers.
+    auto v1 = [](const std::string& path) {
+      return sys::parse_container("12:pids:" + path + "\n4:memory:" + path + "\n1:name=systemd:" + path + "\n");
+    };
+    CHECK(v1("/kubepods/burstable/pod7c1d/" + k_id)->runtime == "kubernetes");
+    CHECK(v1("/kubepods.slice/kubepods-pod7c1d.slice/cri-containerd-" + k_id + ".scope")->runtime == "containerd");
+    CHECK(v1("/kubepods/burstable/pod7c1d/crio-" + k_id)->runtime == "cri-o");
+    CHECK(v1("/machine.slice/libpod-" + k_id + ".scope")->runtime == "podman");
+    CHECK(v1("/libpod_parent/libpod-" + k_id)->runtime == "podman");
+    CHECK(v1("/machine.slice/machine-web.scope")->id == "web");
+    CHECK(v1("/default/" + k_id)->runtime == "containerd");
   }
   SUBCASE("hosts, services and look-alikes are no container") {
     CHECK_FALSE(v2("/").has_value());

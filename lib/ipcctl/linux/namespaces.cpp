@@ -78,15 +78,23 @@ std::optional<model::Container> container_in_path(std::string_view path) {
     const auto id = part.substr(prefix.size(), part.size() - prefix.size() - 6);
     return hex_id(id) ? std::optional(id) : std::nullopt;
   };
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 4> k_scopes{{
-      {"docker-", "docker"}, {"cri-containerd-", "containerd"}, {"crio-", "cri-o"}, {"libpod-", "podman"}}};
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> k_scopes{{{"docker-", "docker"},
+                                                                                         {"cri-containerd-", "containerd"},
+                                                                                         {"nerdctl-", "containerd"},
+                                                                                         {"crio-", "cri-o"},
+                                                                                         {"libpod-", "podman"}}};
   for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
     const std::string_view part = *it;
     for (const auto& [prefix, runtime] : k_scopes)
       if (auto id = scoped(part, prefix)) return make(runtime, *id);
     const std::string_view parent = it + 1 != parts.rend() ? *(it + 1) : std::string_view{};
-    if (hex_id(part)) {  // cgroupfs drivers: /docker/<id>, /libpod_parent/libpod-<id>, /kubepods/.../<id>
+    // cgroupfs drivers: /docker/<id>, /default/<id> (containerd's namespace),
+    // /libpod_parent/libpod-<id>, /kubepods/.../crio-<id>, /kubepods/.../<id>
+    if (starts_with(part, "crio-") && hex_id(part.substr(5))) return make("cri-o", part.substr(5));
+    if (starts_with(part, "cri-containerd-") && hex_id(part.substr(15))) return make("containerd", part.substr(15));
+    if (hex_id(part)) {
       if (parent == "docker") return make("docker", part);
+      if (parent == "default" && parts.size() == 2) return make("containerd", part);
       if (std::any_of(parts.begin(), parts.end(), [](std::string_view p) { return starts_with(p, "kubepods"); }))
         return make("kubernetes", part);
     }

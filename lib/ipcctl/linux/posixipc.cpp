@@ -175,7 +175,8 @@ public:
       snap.objects.push_back(std::move(o));
     }
     if (unreadable > 0)
-      snap.warn(fmt::format("{} POSIX message queues were not readable: their attributes are unknown", unreadable));
+      snap.warn(fmt::format("{} POSIX message {} not readable: their attributes are unknown", unreadable,
+                            unreadable == 1 ? "queue was" : "queues were"));
     return {};
   }
 };

@@ -222,7 +222,8 @@ public:
       if (opts.keeps(o, {m.lspid, m.lrpid})) snap.objects.push_back(std::move(o));
     }
     if (unreadable > 0)
-      snap.warn(fmt::format("{} SysV message queues were not readable: their byte limit is unknown", unreadable));
+      snap.warn(fmt::format("{} SysV message {} not readable: their byte limit is unknown", unreadable,
+                            unreadable == 1 ? "queue was" : "queues were"));
     return {};
   }
 };
