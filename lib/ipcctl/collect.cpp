@@ -154,6 +154,7 @@ void collect_foreign(const sys::NsTarget& target, std::span<const Source* const>
   });
   const bool ipc = target.ns.type == model::NsType::ipc;
   if (!entered) {
+    snap.unentered[model::ns_suffix(target.ns.type, target.ns.inode)] = entered.error().message();
     snap.warn(fmt::format("{} was not read ({}): its {} are not listed", describe(target), entered.error().message(),
                           ipc ? "SysV objects and POSIX message queues" : "sockets"));
     return;

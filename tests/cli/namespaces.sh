@@ -198,6 +198,25 @@ if command -v setpriv >/dev/null; then
   [[ $RC == 1 ]] && ok "rm in another namespace as nobody: exit 1 ($(head -c 120 "$WORK/err"))" || fail "rm as nobody: exit $RC: $(cat "$WORK/err")"
   ls_json -A -t sysv-shm
   expect "and B's segment is still there" "$LS" "[.objects[] | select(.ref == \"sysv-shm:$id_b@ipc:$ipc_b\")] | length" 1
+  # A process of nobody's own in namespaces of their own: nobody may read its
+  # links but not enter them (setns needs CAP_SYS_ADMIN): a warning per
+  # namespace, and a ref into it is reported as not read, not as missing.
+  unshare --ipc --net setpriv --reuid=65534 --regid=65534 --clear-groups sleep 300 &
+  nb=$!
+  CLEANUP+=("kill $nb 2>/dev/null")
+  for _ in $(seq 50); do [[ $(stat -c %u "/proc/$nb" 2>/dev/null) == 65534 ]] && break; sleep 0.1; done
+  ipc_nb=$(stat -Lc %i "/proc/$nb/ns/ipc")
+  RC=0
+  OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$IPCCTL" ls -A --json 2>"$WORK/err") || RC=$?
+  expect_true "ls -A as nobody: a warning names the namespace it could not enter" "$OUT" \
+    "[.warnings[] | select(test(\"ipc namespace $ipc_nb .*was not read .*Operation not permitted\"))] | length == 1" .warnings
+  for cmd in show rm; do
+    RC=0
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$IPCCTL" $cmd "sysv-shm:0@ipc:$ipc_nb" >/dev/null 2>"$WORK/err" || RC=$?
+    [[ $RC == 1 ]] && grep -q "sysv-shm:0@ipc:$ipc_nb: not read: its namespace could not be entered" "$WORK/err" &&
+      ok "$cmd as nobody of a ref in a namespace it cannot enter: exit 1, not read" ||
+      fail "$cmd as nobody into ipc:$ipc_nb: exit $RC: $(cat "$WORK/err")"
+  done
 fi
 
 # --- graph ---------------------------------------------------------------------

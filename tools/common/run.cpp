@@ -114,15 +114,19 @@ std::size_t terminal_width() {
   return 80;
 }
 
-void print_missing(std::string_view cmd, const std::vector<std::string>& refs, const model::Walk& walk) {
-  const std::size_t unread = walk.fds_denied.size();
+void print_missing(std::string_view cmd, const std::vector<std::string>& refs, const model::Snapshot& snap) {
+  const std::size_t unread = snap.walk->fds_denied.size();
 #ifdef _WIN32
   const bool root = false;
 #else
   const bool root = ::geteuid() == 0;
 #endif
   for (const auto& ref : refs) {
-    if (unread == 0) fmt::print(stderr, "ipcctl: {}: {}: no such object\n", cmd, ref);
+    const auto at = ref.rfind('@');
+    if (const auto it = at == std::string::npos ? snap.unentered.end() : snap.unentered.find(ref.substr(at));
+        it != snap.unentered.end())
+      fmt::print(stderr, "ipcctl: {}: {}: not read: its namespace could not be entered ({})\n", cmd, ref, it->second);
+    else if (unread == 0) fmt::print(stderr, "ipcctl: {}: {}: no such object\n", cmd, ref);
     else
       fmt::print(stderr, "ipcctl: {}: {}: no such object, or held only by the {} process{} that could not be read{}\n",
                  cmd, ref, unread, unread == 1 ? "" : "es", root ? "" : " (run as root)");

@@ -20,7 +20,7 @@ void write_stdout(std::string_view text);
 void print_warnings(const std::vector<std::string>& warnings);
 // "ipcctl: CMD: REF: no such object", for each ref that named nothing; when
 // the walk could not read some processes, says that they may hold it.
-void print_missing(std::string_view cmd, const std::vector<std::string>& refs, const model::Walk& walk);
+void print_missing(std::string_view cmd, const std::vector<std::string>& refs, const model::Snapshot& snap);
 
 // Whether stdout is a terminal, and its width (0 when not a terminal).
 bool stdout_is_tty();

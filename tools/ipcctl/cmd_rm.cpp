@@ -163,7 +163,7 @@ int run_rm(const RmOptions& o) {
     if (targets.empty() && queries.empty()) fmt::print(stderr, "ipcctl: rm: no object matches: nothing removed\n");
     print_warnings(snap->warnings);
   }
-  print_missing("rm", missing, *snap->walk);
+  print_missing("rm", missing, *snap);
   return bad == 0 && missing.empty() ? 0 : 1;
 }
 

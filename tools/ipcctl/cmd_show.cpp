@@ -63,7 +63,7 @@ int run_show(const ShowOptions& o) {
     fmt::print("{}", render::render_details(found, topts));
     print_warnings(snap->warnings);
   }
-  print_missing("show", named.missing, *snap->walk);
+  print_missing("show", named.missing, *snap);
   return named.missing.empty() ? 0 : 1;
 }
 

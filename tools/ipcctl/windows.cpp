@@ -132,7 +132,7 @@ int run_show(const ShowOptions& o) {
     fmt::print("{}", render::render_details(found, topts));
     print_warnings(named.snap.warnings);
   }
-  print_missing("show", named.matches.missing, *named.snap.walk);
+  print_missing("show", named.matches.missing, named.snap);
   return named.matches.missing.empty() ? 0 : 1;
 }
 
@@ -205,7 +205,7 @@ int run_rm(const RmOptions& o) {
       }
     }
   }
-  print_missing("rm", named.matches.missing, *named.snap.walk);
+  print_missing("rm", named.matches.missing, named.snap);
   return failed == 0 && named.matches.missing.empty() ? 0 : 1;
 }
 

@@ -111,7 +111,10 @@ std::optional<model::Container> container_in_path(std::string_view path) {
 } // namespace
 
 std::optional<std::uint64_t> ns_inode(const ProcRoot& root, int pid, NsType t) {
-  if (!root.live()) return std::nullopt;
+  if (!root.live()) {
+    errno = ENOTSUP;  // a captured tree has no namespaces to read
+    return std::nullopt;
+  }
   struct stat st {};
   if (::stat(ns_link(pid, t).c_str(), &st) != 0) return std::nullopt;
   return static_cast<std::uint64_t>(st.st_ino);
@@ -156,7 +159,7 @@ NsList list_namespaces(const ProcRoot& root, model::Walk& walk) {
     for (int pid : pids) {
       const auto inode = ns_inode(root, pid, t);
       if (!inode) {
-        if (t == NsType::ipc) ++out.unreadable;
+        if (t == NsType::ipc && errno != ENOENT) ++out.unreadable;  // ENOENT: it ended since the walk
         continue;
       }
       (t == NsType::ipc ? walk.processes[pid].ipc_ns : walk.processes[pid].net_ns) = *inode;

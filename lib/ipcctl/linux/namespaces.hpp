@@ -24,7 +24,8 @@ struct NsTarget {
 };
 
 // The inode of /proc/PID/ns/{ipc,net}; pid 0 is ipcctl itself. Null when
-// the link cannot be read (another user's process, a captured tree).
+// the link cannot be read (another user's process, a captured tree), with
+// errno saying why (ENOENT: the process is gone).
 std::optional<std::uint64_t> ns_inode(const ProcRoot& root, int pid, model::NsType t);
 
 // The container a /proc/PID/cgroup text names, by the cgroup path patterns

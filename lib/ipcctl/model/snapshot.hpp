@@ -5,6 +5,7 @@
 #include <ipcctl/model/object.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -76,6 +77,8 @@ struct Snapshot {
   // The namespaces read, ipcctl's own first; empty when only its own were
   // (the default).
   std::vector<Namespace> namespaces;
+  // Those that could not be entered: ref suffix ("@ipc:4026532281") -> why.
+  std::map<std::string, std::string> unentered;
 
   void warn(std::string text);
   const Process* process(int pid) const;
