@@ -6,15 +6,25 @@
 # (stat, getppid, clock_gettime, open/read/close of a /proc file), as real programs make.
 # Each runs untraced, under `strace -f -e trace=read,write -o /dev/null`, under
 # `strace --seccomp-bpf -f -e trace=read,write -o /dev/null`, under `ipctrace -o /dev/null`
-# and under `ipctrace -c -o /dev/null`. Every configuration runs --runs times, interleaved,
+# under `ipctrace -c -o /dev/null`, and under `ipctrace --fast -o /dev/null` (sends
+# reported at their entry, one stop instead of two, bytes an upper bound). Every
+# configuration runs --runs times, interleaved,
 # and the best rate counts (the least disturbed by other load). Prints round trips per
 # second and the ratios; targets: ipctrace >= 2x strace, >= 1.5x strace --seccomp-bpf.
+#
+# CPU=N runs every configuration, tracer and tracees, on CPU N: each stop is then two
+# context switches on one CPU, and the ratios measure the tracers' work per stop
+# rather than where the scheduler put them (unpinned, the default, a stop may cost a
+# wakeup across CPUs, which on a virtual machine costs more than the stop itself).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IPCTRACE=${IPCTRACE:-$repo/build/tools/ipctrace/ipctrace}
 TRACE_WORKLOAD=${TRACE_WORKLOAD:-$repo/build/tests/ipctrace/trace_workload}
 pingpong=20000 mixed=5000 runs=3
+cpu=${CPU:-none}
+[[ $cpu == none || $cpu =~ ^[0-9]+$ ]] || { echo "trace.sh: CPU wants a CPU number or 'none', not '$cpu'" >&2; exit 2; }
+pin=() && [[ $cpu != none ]] && pin=(taskset -c "$cpu")
 
 usage() {
   cat <<EOF2
@@ -42,27 +52,30 @@ for bin in "$IPCTRACE" "$TRACE_WORKLOAD"; do
 done
 command -v strace >/dev/null || { echo "trace.sh: strace is missing (apt-get install strace)" >&2; exit 1; }
 
-configs=(untraced strace strace-seccomp ipctrace ipctrace-c)
+configs=(untraced strace strace-seccomp ipctrace ipctrace-c ipctrace-fast)
 declare -A label=(
   [untraced]="untraced"
   [strace]="strace -f -e trace=read,write"
   [strace-seccomp]="strace --seccomp-bpf -f -e trace=read,write"
   [ipctrace]="ipctrace -o /dev/null"
   [ipctrace-c]="ipctrace -c"
+  [ipctrace-fast]="ipctrace --fast -o /dev/null"
 )
 # run CONFIG WORKLOAD N: prints round trips per second.
 run() {
   local w=("$TRACE_WORKLOAD" "$2" "$3")
   case $1 in
-    untraced) "${w[@]}" ;;
-    strace) strace -f -e trace=read,write -o /dev/null "${w[@]}" ;;
-    strace-seccomp) strace --seccomp-bpf -f -e trace=read,write -o /dev/null "${w[@]}" ;;
-    ipctrace) "$IPCTRACE" -o /dev/null -- "${w[@]}" ;;
-    ipctrace-c) "$IPCTRACE" -c -o /dev/null -- "${w[@]}" ;;
+    untraced) "${pin[@]}" "${w[@]}" ;;
+    strace) "${pin[@]}" strace -f -e trace=read,write -o /dev/null "${w[@]}" ;;
+    strace-seccomp) "${pin[@]}" strace --seccomp-bpf -f -e trace=read,write -o /dev/null "${w[@]}" ;;
+    ipctrace) "${pin[@]}" "$IPCTRACE" -o /dev/null -- "${w[@]}" ;;
+    ipctrace-c) "${pin[@]}" "$IPCTRACE" -c -o /dev/null -- "${w[@]}" ;;
+    ipctrace-fast) "${pin[@]}" "$IPCTRACE" --fast -o /dev/null -- "${w[@]}" ;;
   esac
 }
 
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; best of $runs runs"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; best of $runs runs;" \
+  "$([[ $cpu == none ]] && echo unpinned || echo "all on CPU $cpu")"
 for workload in pingpong mixed; do
   n=$([[ $workload == pingpong ]] && echo "$pingpong" || echo "$mixed")
   declare -A best=()
@@ -82,6 +95,7 @@ for workload in pingpong mixed; do
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
   echo "  ipctrace: $(ratio "${best[ipctrace]}" "${best[strace]}") strace -f (target 2x)," \
     "$(ratio "${best[ipctrace]}" "${best[strace-seccomp]}") strace --seccomp-bpf (target 1.5x);" \
-    "ipctrace -c: $(ratio "${best[ipctrace-c]}" "${best[strace]}"), $(ratio "${best[ipctrace-c]}" "${best[strace-seccomp]}")"
+    "ipctrace -c: $(ratio "${best[ipctrace-c]}" "${best[strace]}"), $(ratio "${best[ipctrace-c]}" "${best[strace-seccomp]}");" \
+    "ipctrace --fast: $(ratio "${best[ipctrace-fast]}" "${best[strace]}"), $(ratio "${best[ipctrace-fast]}" "${best[strace-seccomp]}")"
   unset best
 done
