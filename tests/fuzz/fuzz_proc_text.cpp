@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   std::vector<ipcctl::model::MapEntry> maps;
   std::uint64_t inode = 0;
-  switch (data[0] % 12) {
+  switch ((data[0] & 0x7f) % 12) {  // the high bit is a flag (IPv6 for case 10)
   case 0: (void)parse_sysvipc_msg(text); break;
   case 1: (void)parse_sysvipc_shm(text); break;
   case 2: (void)parse_sysvipc_sem(text); break;

@@ -58,17 +58,25 @@ seed fuzz_proc_text 6 $data/**/locks
 seed fuzz_proc_text 7 $data/locks/**/fdinfo/*
 seed fuzz_proc_text 9 $data/**/net/unix
 seed fuzz_proc_text 10 $data/**/net/tcp $data/**/net/udp
-seed fuzz_proc_text 138 $data/**/net/tcp6 $data/**/net/udp6
+seed fuzz_proc_text 138 $data/**/net/tcp6 $data/**/net/udp6  # 10 | 0x80: IPv6
 seed fuzz_sock_diag 1 $data/**/netlink/unix.bin
 seed fuzz_sock_diag 0 $data/**/netlink/tcp4.bin $data/**/netlink/tcp6.bin $data/**/netlink/udp4.bin
 mkdir -p "$work/fuzz_filter" "$work/fuzz_user_input"
 i=0
+for input in '\x08QSIZE:129        NOTIFY:2     SIGNO:10    NOTIFY_PID:8812\n' '\x0bpipe:[4567]' '\x0bsocket:[51234]' \
+  '\x0banon_inode:[eventfd]' '\x0b/memfd:buf (deleted)' '\x0b/dev/mqueue/orders'; do
+  printf "$input" >"$work/fuzz_proc_text/seed$((i++))"
+done
 for expr in 'nattch == 0' 'type == "sysv-shm" and (size > 4K or key == 0x1234)' 'comm =~ "^post" or not holders' \
   'ctime < "2026-01-01"' 'pending != ""' 'size >= 1M and size <= 2G'; do
   printf '%s' "$expr" >"$work/fuzz_filter/seed$((i++))"
 done
 for input in '\x00sysv-shm:32769' '\x00sysv-shm:key=0x1234' '\x00/dev/shm/x' '\x00pid:812' '\x00unix:/run/a.sock' \
-  '\x01sysv,posix,pipe' '\x024K' '\x03 0640' '\x04 0x1234' '\x05/orders' '\x067d' '\x071G'; do
+  '\x01sysv,posix,pipe' '\x024K' '\x03 0640' '\x04 0x1234' '\x05/orders' '\x067d' '\x071G' \
+  '\x080::/system.slice/docker-4f0b1c8e2d7a6b5c4f0b1c8e2d7a6b5c4f0b1c8e2d7a6b5c4f0b1c8e2d7a6b5c.scope\n' \
+  '\x0812:pids:/kubepods/burstable/pod7c1d/crio-4f0b1c8e2d7a6b5c4f0b1c8e2d7a6b5c4f0b1c8e2d7a6b5c4f0b1c8e2d7a6b5c\n' \
+  '\x0964,4K,1M' '\x09ref,owner,size,holders' '\x0acpu MHz : 2000\nmodel name : Intel\nflags : fpu hypervisor\n' \
+  '\x0acpu  10 20 30 40 50 60 70 0 0 0\n' '\x0a0.52 0.58 0.59 1/467 12345\n'; do
   printf "$input" >"$work/fuzz_user_input/seed$((i++))"
 done
 # fuzz_trace_decode: selector byte, then the tracee's bytes (see the target).

@@ -136,8 +136,12 @@ void* short_thread(void*) {
 // The child: some threads blocked in calls, perhaps one that exits first,
 // then the main thread blocks too, or ends the whole process (exit_group)
 // under the blocked threads.
-[[noreturn]] void child(const Channels& c, unsigned threads, bool exit_under) {
+[[noreturn]] void child(const Channels& c, unsigned threads, bool exit_under, pid_t parent) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the parent may be killed from outside
+  // ... even before that prctl: a traced child starts stopped, a wide window.
+  // It would then block for ever, holding both ends of its pipe, and keep
+  // the trace running, as it would keep strace -f.
+  if (::getppid() != parent) ::_exit(0);
   static ThreadArg args[4];
   for (unsigned i = 0; i < threads && i < 4; ++i) {
     args[i] = {&c, static_cast<Block>(next_rand(static_cast<unsigned>(Block::count)))};
@@ -173,9 +177,10 @@ void one_round() {
   Channels c = open_channels();
   const unsigned threads = next_rand(4);
   const bool exit_under = threads > 0 && next_rand(3) == 0;
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) die("fork");
-  if (pid == 0) child(c, threads, exit_under);
+  if (pid == 0) child(c, threads, exit_under, parent);
   if (!exit_under) {
     // Sometimes before the child even blocks; sometimes long enough for the
     // test to strike first from outside.

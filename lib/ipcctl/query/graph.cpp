@@ -189,10 +189,11 @@ private:
     for (const auto& [key, id] : boxes) {
       std::string label;
       std::optional<model::Container> container;
-      for (const auto& [type, inode] : {std::pair{model::NsType::ipc, key.first}, std::pair{model::NsType::net, key.second}}) {
-        const auto ns = std::find_if(m_snap.namespaces.begin(), m_snap.namespaces.end(),
-                                     [&](const model::Namespace& x) { return x.type == type && x.inode == inode; });
-        label += fmt::format("{}{}:{}", label.empty() ? "" : " ", model::ns_type_name(type), inode);
+      for (const auto& which : {std::pair{model::NsType::ipc, key.first}, std::pair{model::NsType::net, key.second}}) {
+        const auto ns = std::find_if(m_snap.namespaces.begin(), m_snap.namespaces.end(), [&](const model::Namespace& x) {
+          return x.type == which.first && x.inode == which.second;
+        });
+        label += fmt::format("{}{}:{}", label.empty() ? "" : " ", model::ns_type_name(which.first), which.second);
         if (ns == m_snap.namespaces.end()) continue;
         if (ns->own) label += " (ipcctl's own)";
         if (!container) container = ns->container;
