@@ -2,6 +2,9 @@
 # ipcbench interrupted at random points, many times, by SIGINT, SIGTERM or
 # SIGKILL (of the measuring process: its partner must clean up), leaves no
 # SysV queue or semaphore set, POSIX queue, FIFO directory or process behind.
+# Then its partner (side b) SIGKILLed mid-run, for every kind of wait side a
+# may be in: the run ends at once with "side b ended", not when the
+# watchdog fires 20 s later, and leaves nothing either.
 source "$(dirname "$0")/lib.sh"
 
 before=$(ipc_snapshot)
@@ -24,4 +27,32 @@ done
 pgrep -f "^$IPCBENCH " >/dev/null && fail "ipcbench processes left: $(pgrep -af "^$IPCBENCH ")" || ok "no process left"
 check_no_leftovers "$before"
 echo "leak: $runs runs of ipcbench interrupted by SIGINT, SIGTERM and SIGKILL"
+
+partners=0
+for m in sysv-msg posix-mq shm-spin shm-futex shm-sysv-sem pipe unix-stream; do
+  for ((r = 0; r < ${PARTNER_RUNS:-2}; r++)); do
+    start=$SECONDS
+    "$IPCBENCH" -q -m "$m" -t latency -d 3 --cpus 0,0 --json >"$WORK/partner.json" 2>/dev/null &
+    pid=$!
+    child=
+    for ((w = 0; w < 100; w++)); do
+      child=$(cat /proc/"$pid"/task/*/children 2>/dev/null | head -n1)
+      [[ -n $child ]] && break
+      sleep 0.02
+    done
+    sleep "0.$((RANDOM % 5 + 3))"
+    [[ -n $child ]] && kill -KILL "$child" 2>/dev/null
+    rc=0
+    wait "$pid" || rc=$?
+    ((partners += 1))
+    reason=$(jq -r '.latency[0].reason // empty' "$WORK/partner.json" 2>/dev/null)
+    if ((rc == 1 && SECONDS - start < 8)) && [[ $reason == "side b ended during the run"* ]]; then
+      ok "$m: side b killed: exit 1 in $((SECONDS - start)) s, '$reason'"
+    else
+      fail "$m: side b killed: exit $rc after $((SECONDS - start)) s, reason '$reason'"
+    fi
+  done
+done
+check_no_leftovers "$before"
+echo "leak: $partners runs with side b killed mid-run"
 finish

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -40,6 +41,7 @@ SysvSlot g_sysv[k_slots];
 PathSlot g_paths[k_slots];
 std::atomic<pid_t> g_child{0};
 volatile sig_atomic_t g_aborted = 0;
+volatile sig_atomic_t g_measuring = 0;  // between arm_watchdog and disarm_watchdog
 
 void on_exit_signal(int sig) {
   const int saved = errno;
@@ -52,9 +54,27 @@ void on_exit_signal(int sig) {
 }
 
 void on_alarm(int) {
-  g_aborted = 1;
+  if (g_aborted == 0) g_aborted = 1;
   const pid_t child = g_child.load();
   if (child > 0) ::kill(child, SIGKILL);
+}
+
+// Side b ended (killed from outside, say): the run is over now, not when the
+// watchdog fires. The child stays a zombie (WNOWAIT) for the runner to reap.
+// The signal may come between two calls, and the next would then block for
+// ever on a partner that is gone: the watchdog's timer is set to beat every
+// 10 ms, so that every blocking call fails with EINTR until the run ends.
+void on_child(int) {
+  const int saved = errno;
+  const pid_t child = g_child.load();
+  siginfo_t si{};
+  if (g_measuring && child > 0 && g_aborted == 0 && ::waitid(P_PID, static_cast<id_t>(child), &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+      si.si_pid == child) {
+    g_aborted = 2;
+    itimerval beat{{0, 10'000}, {0, 10'000}};
+    ::setitimer(ITIMER_REAL, &beat, nullptr);
+  }
+  errno = saved;
 }
 
 } // namespace
@@ -120,6 +140,11 @@ void install_exit_handlers() {
   alarm.sa_handler = on_alarm;  // no SA_RESTART: blocked calls return EINTR
   sigemptyset(&alarm.sa_mask);
   ::sigaction(SIGALRM, &alarm, nullptr);
+  struct sigaction child {};
+  child.sa_handler = on_child;  // no SA_RESTART either
+  child.sa_flags = SA_NOCLDSTOP;
+  sigemptyset(&child.sa_mask);
+  ::sigaction(SIGCHLD, &child, nullptr);
 }
 
 void set_child(pid_t pid) { g_child.store(pid); }
@@ -136,15 +161,18 @@ void arm_watchdog(double seconds) {
   t.it_value.tv_sec = us / 1'000'000;
   t.it_value.tv_usec = us % 1'000'000;
   g_aborted = 0;
+  g_measuring = 1;
   ::setitimer(ITIMER_REAL, &t, nullptr);
 }
 
 void disarm_watchdog() {
+  g_measuring = 0;  // first: side b's exit at the end of a run is no death mid-run
   itimerval t{};
   ::setitimer(ITIMER_REAL, &t, nullptr);
 }
 
 bool aborted() { return g_aborted != 0; }
+bool partner_ended() { return g_aborted == 2; }
 void clear_aborted() { g_aborted = 0; }
 
 } // namespace ipcctl::bench

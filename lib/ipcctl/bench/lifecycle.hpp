@@ -28,10 +28,12 @@ void set_child(pid_t pid);
 bool child_follow_parent(pid_t parent);
 
 // The watchdog: after `seconds`, aborts the run (kills the child, sets aborted()).
-// Blocking calls in the measuring process then fail with EINTR.
+// Blocking calls in the measuring process then fail with EINTR. The child's
+// death aborts the run the same way, at once (partner_ended()).
 void arm_watchdog(double seconds);
 void disarm_watchdog();
 bool aborted();
+bool partner_ended();
 void clear_aborted();
 
 } // namespace ipcctl::bench

@@ -129,6 +129,16 @@ bool read_ctl(int fd, void* out, std::size_t size, int timeout_ms) {
   return true;
 }
 
+// Whether the child has ended, or does within `ms`; it is left to reap.
+bool ended_within(pid_t pid, int ms) {
+  for (int waited = 0;; waited += 5) {
+    siginfo_t si{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) return true;
+    if (waited >= ms) return false;
+    ::usleep(5000);
+  }
+}
+
 // Waits for the child for up to `ms`, then kills it; returns its wait status.
 int reap(pid_t pid, int ms) {
   int status = 0;
@@ -348,19 +358,22 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
                                                    : stream(*transport, run, out.size, clock, out);
       if (r) r = send_stop(*transport, run, out.size, ctl_read.get());
       if (!r) {
-        const bool timed_out = aborted();
+        const bool timed_out = aborted() && !partner_ended();
         failure = timed_out ? "timed out: the watchdog stopped it" : r.error().message();
-        // A failure of side b shows here as a broken channel: its own report says why.
+        // A failure of side b shows here as a broken channel: its own report
+        // says why; a side b killed from outside wrote none.
         if (!timed_out) {
           ChildReport rep;
           if (read_ctl(ctl_read.get(), &rep, sizeof rep, 200) && rep.tag == 'E')
             failure = fmt::format("side b: {}", rep.error);
+          else if (partner_ended() || ended_within(pid, 100))
+            failure = fmt::format("side b ended during the run ({})", describe_exit(reap(pid, 100)));
         }
       } else {
         ChildReport rep;
         if (!read_ctl(ctl_read.get(), &rep, sizeof rep, 10'000)) {
-          failure = aborted() ? std::string("timed out: the watchdog stopped it")
-                              : fmt::format("side b sent no report ({})", describe_exit(reap(pid, 100)));
+          failure = aborted() && !partner_ended() ? std::string("timed out: the watchdog stopped it")
+                                                  : fmt::format("side b sent no report ({})", describe_exit(reap(pid, 100)));
         } else if (rep.tag == 'E') {
           failure = fmt::format("side b: {}", rep.error);
         } else if (spec.test == Test::throughput) {
