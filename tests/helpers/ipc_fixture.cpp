@@ -12,6 +12,8 @@
 //
 // Objects created here are real and machine-wide, so names and keys carry the
 // fixture's pid, and everything is removed in reverse order of creation.
+#include "janitor.hpp"
+
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
@@ -65,6 +67,7 @@ void run_cleanup() {
     g_cleanup.pop_back();
     f();
   }
+  if (!g_in_child) janitor::done();
 }
 
 [[noreturn]] void die(std::string_view what, int err = errno) {
@@ -131,6 +134,7 @@ std::string temp_dir() {
     if (!::mkdtemp(tmpl)) die("mkdtemp");
     dir = tmpl;
     g_cleanup.push_back([d = dir] { ::rmdir(d.c_str()); });
+    janitor::note("rmdir " + dir);
   }
   return dir;
 }
@@ -138,6 +142,7 @@ std::string temp_dir() {
 std::string temp_path(std::string_view name) {
   std::string path = temp_dir() + "/" + std::string(name);
   g_cleanup.push_back([path] { ::unlink(path.c_str()); });
+  janitor::note("unlink " + path);
   return path;
 }
 
@@ -191,6 +196,7 @@ std::string spawn(const std::function<std::string()>& body, pid_t& pid, const st
     g_in_child = true;
     g_cleanup.clear();
     g_children.clear();
+    janitor::forget();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
     ::close(sync[0]);
@@ -247,6 +253,7 @@ void make_sysv_msg(const Args& args, Facts& f) {
   key_t key = sysv_key(args);
   const int id = sysv_create(key, [](key_t k) { return ::msgget(k, IPC_CREAT | IPC_EXCL | 0600); }, "msgget");
   g_cleanup.push_back([id] { ::msgctl(id, IPC_RMID, nullptr); });
+  janitor::note(fmt::format("msg {}", id));
   const long count = num(args, "messages", 3), size = num(args, "size", 64);
   std::vector<char> buf(sizeof(long) + static_cast<std::size_t>(size), 'm');
   const long type = 1;
@@ -265,6 +272,7 @@ void make_sysv_shm(const Args& args, Facts& f) {
   const int id = sysv_create(
       key, [&](key_t k) { return ::shmget(k, static_cast<std::size_t>(size), IPC_CREAT | IPC_EXCL | 0600); }, "shmget");
   g_cleanup.push_back([id] { ::shmctl(id, IPC_RMID, nullptr); });
+  janitor::note(fmt::format("shm {}", id));
   void* addr = ::shmat(id, nullptr, 0);
   if (addr == reinterpret_cast<void*>(-1)) die("shmat");
   std::memset(addr, 's', static_cast<std::size_t>(size));
@@ -294,6 +302,7 @@ void make_sysv_sem(const Args& args, Facts& f) {
   const int id = sysv_create(
       key, [&](key_t k) { return ::semget(k, static_cast<int>(nsems), IPC_CREAT | IPC_EXCL | 0600); }, "semget");
   g_cleanup.push_back([id] { ::semctl(id, 0, IPC_RMID); });
+  janitor::note(fmt::format("sem {}", id));
   check(::semctl(id, 0, SETALL, values.data()), "semctl(SETALL)");
   if (num(args, "waiter", 0) != 0) {
     // A child blocked taking more than semaphore 0 holds: GETNCNT(0) is 1.
@@ -320,6 +329,7 @@ void make_posix_mq(const Args& args, Facts& f) {
   attr.mq_msgsize = num(args, "msgsize", 128);
   const int fd = static_cast<int>(check(::mq_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600, &attr), "mq_open"));
   g_cleanup.push_back([name] { ::mq_unlink(name.c_str()); });
+  janitor::note("mq " + name);
   const long count = num(args, "messages", 2), size = num(args, "size", 16);
   const std::string msg(static_cast<std::size_t>(size), 'q');
   for (long i = 0; i < count; ++i) check(::mq_send(fd, msg.data(), msg.size(), 0), "mq_send");
@@ -347,6 +357,7 @@ void make_posix_shm(const Args& args, Facts& f) {
   const long size = num(args, "size", 8192);
   const int fd = static_cast<int>(check(::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600), "shm_open"));
   g_cleanup.push_back([name] { ::shm_unlink(name.c_str()); });
+  janitor::note("pshm " + name);
   check(::ftruncate(fd, size), "ftruncate");
   void* addr = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (addr == MAP_FAILED) die("mmap");
@@ -367,6 +378,7 @@ void make_posix_sem(const Args& args, Facts& f) {
   sem_t* sem = ::sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, static_cast<unsigned>(value));
   if (sem == SEM_FAILED) die("sem_open");
   g_cleanup.push_back([name] { ::sem_unlink(name.c_str()); });
+  janitor::note("psem " + name);
   pid_t child = 0;  // inherits the mapping
   spawn([] { keep_only({}); return std::string(); }, child);
   f.add("name", name);
@@ -385,7 +397,10 @@ void pipe_facts(int fd, long bytes, Facts& f) {
 void make_fifo(const Args& args, Facts& f) {
   const std::string path = str(args, "path", "");
   const std::string fifo_path = path.empty() ? temp_path("fifo") : path;
-  if (!path.empty()) g_cleanup.push_back([path] { ::unlink(path.c_str()); });
+  if (!path.empty()) {
+    g_cleanup.push_back([path] { ::unlink(path.c_str()); });
+    janitor::note("unlink " + path);
+  }
   check(::mkfifo(fifo_path.c_str(), 0600), "mkfifo");
   const long bytes = num(args, "bytes", 100);
   pid_t reader = 0, writer = 0;
@@ -731,6 +746,7 @@ int main(int argc, char** argv) {
   const auto it = kinds.find(kind);
   if (it == kinds.end()) usage(fmt::format("unknown kind: {}", kind));
 
+  janitor::start();  // removes what the fixture makes if it is SIGKILLed
   Facts facts;
   it->second(args, facts);
   fmt::print("{}\n", facts.text());

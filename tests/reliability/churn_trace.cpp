@@ -5,10 +5,13 @@
 // moment: SIGKILL from the parent, or exit_group from one of its own
 // threads while the others are still blocked. Some children also leave a
 // thread that exits on its own first. The parent removes every object it
-// created and exits with STATUS.
+// created and exits with STATUS; killed, its janitor removes them
+// (tests/helpers/janitor.hpp).
 //   churn_trace SEED STATUS [ROUNDS]
 // The seed makes a run repeatable; the test kills processes from outside
 // too, so the workload never waits for a child without a bound.
+#include "../helpers/janitor.hpp"
+
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ipc.h>
@@ -68,6 +71,8 @@ Channels open_channels() {
   if (c.msq < 0) die("msgget");
   c.sem = ::semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   if (c.sem < 0) die("semget");
+  janitor::note("msg " + std::to_string(c.msq));
+  janitor::note("sem " + std::to_string(c.sem));
   c.listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (c.listener < 0) die("socket");
   sockaddr_un a{};
@@ -137,6 +142,7 @@ void* short_thread(void*) {
 // then the main thread blocks too, or ends the whole process (exit_group)
 // under the blocked threads.
 [[noreturn]] void child(const Channels& c, unsigned threads, bool exit_under, pid_t parent) {
+  janitor::forget();
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the parent may be killed from outside
   // ... even before that prctl: a traced child starts stopped, a wide window.
   // It would then block for ever, holding both ends of its pipe, and keep
@@ -202,6 +208,8 @@ int main(int argc, char** argv) {
   const int status = std::atoi(argv[2]);
   const int rounds = argc > 3 ? std::atoi(argv[3]) : 4;
   ::signal(SIGPIPE, SIG_IGN);
+  janitor::start();  // the test SIGKILLs this process too: its queues and sets must still go
   for (int i = 0; i < rounds; ++i) one_round();
+  janitor::done();
   return status;
 }

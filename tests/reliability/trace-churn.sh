@@ -5,7 +5,8 @@
 # runs also SIGKILL a random process of the workload from outside, or the
 # workload itself. Every run must end within its timeout, with the
 # command's exit status (or death by its signal), a trace of valid JSON
-# Lines, and no process of the workload or of ipctrace left behind.
+# Lines, and no process of the workload or of ipctrace, nor any SysV object
+# of the workload (in a private IPC namespace), left behind.
 #   TRACE_CHURN_RUNS (default 100) runs, stopped early at TRACE_CHURN_SECONDS
 #   (default 50) in all.
 source "$(dirname "$0")/lib.sh"
@@ -13,8 +14,9 @@ source "$(dirname "$0")/lib.sh"
 : "${CHURN_TRACE:?CHURN_TRACE must name the churn_trace binary}"
 "$IPCTRACE" -e signal -- true >/dev/null 2>"$WORK/probe.err" ||
   skip "ipctrace cannot trace here: $(cat "$WORK/probe.err")"
-# A workload killed from outside leaves its queue and semaphore set: in a
-# private namespace they are removed after each run without touching others'.
+# A workload killed from outside leaves its queue and semaphore set to its
+# janitor (tests/helpers/janitor.hpp): in a private namespace, a run must end
+# with none left, and any left is removed without touching others'.
 private_namespace "$@"
 
 runs=${TRACE_CHURN_RUNS:-100}
@@ -40,10 +42,16 @@ ours() {
   return 0
 }
 
-# Removes the SysV objects a killed workload left (all ours: private namespace).
+# Counts the SysV objects a run left (all ours: private namespace), then removes them.
 clear_private_ipc() {
   [[ $PRIVATE_NS == yes ]] || return 0
-  local id
+  local id w left
+  for ((w = 0; w < 20; w++)); do
+    left=$(awk 'FNR > 1 {n++} END {print n + 0}' /proc/sysvipc/msg /proc/sysvipc/sem)
+    ((left == 0)) && break
+    sleep 0.05
+  done
+  ((left == 0)) || problems+=("$left SysV objects left")
   for id in $(awk 'NR > 1 {print $2}' /proc/sysvipc/msg); do ipcrm -q "$id" 2>/dev/null || true; done
   for id in $(awk 'NR > 1 {print $2}' /proc/sysvipc/sem); do ipcrm -s "$id" 2>/dev/null || true; done
 }
