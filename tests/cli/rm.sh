@@ -149,7 +149,7 @@ if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
   RC=0
   err=$(as_nobody rm "$root_ref" 2>&1 >/dev/null) || RC=$?
   expect "nobody: rm of root's segment exits 1" "{\"rc\":$RC}" .rc 1
-  [[ $err == *"$root_ref: failed: IPC_RMID: Operation not permitted"* ]] && ok "nobody: says the kernel refused" ||
+  [[ $err == *"$root_ref: permission denied: IPC_RMID: Operation not permitted"* ]] && ok "nobody: says the kernel refused" ||
     fail "nobody: rm of root's segment said: $err"
   exists "$root_ref" && ok "nobody: root's segment stays" || fail "nobody removed root's segment"
   "$IPCCTL" rm "$root_ref" >/dev/null

@@ -158,6 +158,7 @@ int run_rm(const RmOptions& o) {
       const std::string why = out.reason.empty() ? "" : ": " + out.reason;
       if (out.status == "removed") fmt::print("removed {}{}\n", ref, why);
       else if (out.status == "would_remove") fmt::print("would remove {}{}\n", ref, why);
+      else if (out.reason.starts_with("permission denied")) fmt::print(stderr, "ipcctl: rm: {}{}\n", ref, why);
       else fmt::print(stderr, "ipcctl: rm: {}: {}{}\n", ref, out.status, why);
     }
     if (targets.empty() && queries.empty()) fmt::print(stderr, "ipcctl: rm: no object matches: nothing removed\n");

@@ -246,7 +246,11 @@ namespace {
 
 Removal refused(std::string why) { return {Status::refused, std::move(why)}; }
 Removal failed(std::string why) { return {Status::failed, std::move(why)}; }
-Removal failed_errno(std::string_view op) { return {Status::failed, fmt::format("{}: {}", op, std::strerror(errno))}; }
+// EPERM and EACCES read "permission denied: IPC_RMID: Operation not permitted".
+Removal failed_errno(std::string_view op) {
+  const bool denied = errno == EPERM || errno == EACCES;
+  return {Status::failed, fmt::format("{}{}: {}", denied ? "permission denied: " : "", op, std::strerror(errno))};
+}
 
 // What the kernel says of a SysV id now.
 struct SysvNow {
