@@ -39,20 +39,8 @@ echo "objects kept: $SHM_REF $SEM_REF posix-shm:/$TAG fifo:$STATE_DIR/fifo"
 # One case per line: STATUS TOOL ARGS... (shell words; variables expand).
 # Lines starting with '#' are comments; '#-' marks a case that fails today,
 # with the reason above it, left out until its fix lands.
-# Known failures, fixes outside this test's files:
-#  [empty] an empty value is taken as "option not given" (tools/common/cli.cpp,
-#    tools/ipcctl/cmd_*.cpp test .empty()): refuse it; for rm --older-than ''
-#    this removed an object.
-#  [newline] a UsageError or Fatal message quoting the input keeps its newline:
-#    two lines (tools/common/run.cpp: escape control characters as one_line does).
-#  [nopid] -p of a process that does not exist lists nothing and exits 0.
-#  [scan] --scan of a missing directory: ls says 2, rm and audit say nothing.
-#  [name] mk takes POSIX names that show and rm refuse (no leading '/'),
-#    and names with control characters.
-#  [overflow] mk --maxmsg 1e23 is clamped and sent to the kernel: exit 1, not 2.
-#  [dot] graph --svg: dot's own error line comes before ipcctl's.
-#  [ipctrace] an unknown option before the command is run as the command;
-#    --interval nan, -s -1 and -o '' are taken.
+# None is left out today: the failures once listed here ([empty], [newline],
+# [nopid], [scan], [name], [overflow], [dot], [ipctrace]) are fixed.
 cases=$(cat <<'EOF'
 # --- ipcctl, any command
 2 ipcctl
