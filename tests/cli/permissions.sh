@@ -122,7 +122,7 @@ outcome() {
   err=$(cat "$WORK/err")
   if ((rc > 2)); then echo "BAD:exit-$rc"; return; fi
   if ((rc == 2)); then
-    if grep -q 'cannot be removed, it goes when its holders close it' <<<"$err"; then echo unremovable
+    if grep -q 'cannot be removed: it goes when' <<<"$err"; then echo unremovable
     else echo "BAD:usage:$err"; fi
     return
   fi

@@ -35,6 +35,14 @@ TEST_CASE("sys::parse_status") {
     CHECK(p.uid == 1000);
     CHECK(p.kernel_thread);
   }
+  SUBCASE("a zombie's SIGKILL is not pending: the process is dead") {
+    const std::string zombie = "Name:\tsleep\nState:\tZ (zombie)\nPPid:\t1\nSigPnd:\t0000000000000000\n"
+                               "ShdPnd:\t0000000000000100\nSigBlk:\t0000000000000000\n";
+    CHECK(sys::parse_status(9, zombie).signals.shared_pending == 0);
+    std::string alive = zombie;
+    alive.replace(alive.find("Z (zombie)"), 10, "S (sleeping)");
+    CHECK(sys::parse_status(9, alive).signals.shared_pending == 0x100);
+  }
 }
 
 TEST_CASE("sys::classify_fd_link") {

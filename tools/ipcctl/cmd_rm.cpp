@@ -44,8 +44,7 @@ struct Target {
 
 void require_removable(Kind k, std::string_view what) {
   if (!ops::removable(k))
-    throw UsageError(fmt::format("rm: {}: a {} cannot be removed, it goes when its holders close it; removable: {}",
-                                 what, model::kind_name(k), k_removable));
+    throw UsageError(fmt::format("rm: {}: {}; removable: {}", what, ops::not_removable(k), k_removable));
 }
 
 int run_rm(const RmOptions& o) {

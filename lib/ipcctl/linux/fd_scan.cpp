@@ -52,6 +52,7 @@ static std::string unescape_status_name(std::string_view s) {
 model::Process parse_status(int pid, std::string_view text) {
   Process p;
   p.pid = pid;
+  bool dead = false;
   for_each_line(text, [&](std::string_view line) {
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return;
@@ -85,9 +86,14 @@ model::Process parse_status(int pid, std::string_view text) {
     case 7:
       if (key == "Kthread") p.kernel_thread = val == "1";
       break;
+    case 5:
+      if (key == "State") dead = !val.empty() && (val.front() == 'Z' || val.front() == 'X');
+      break;
     default: break;
     }
   });
+  // A zombie's masks keep the SIGKILL that ended it: nothing is pending any more.
+  if (dead) p.signals.pending = p.signals.shared_pending = 0;
   // Before Kthread: existed (6.4), kernel threads are kthreadd (pid 2) and its children.
   if (pid == 2 || p.ppid == 2) p.kernel_thread = true;
   return p;

@@ -230,7 +230,8 @@ public:
       snap.objects.push_back(std::move(o));
     }
     if (unreadable > 0)
-      snap.warn(fmt::format("{} POSIX semaphores were not readable: their values are unknown", unreadable));
+      snap.warn(fmt::format("{} POSIX {} not readable: their values are unknown", unreadable,
+                            unreadable == 1 ? "semaphore was" : "semaphores were"));
     return {};
   }
 };

@@ -472,15 +472,18 @@ Result<std::vector<UnixSocket>> read_unix_sockets(const ProcRoot& root, model::S
 // sockets of this network namespace only, so a file it does not know is
 // confirmed the way the kernel would answer a client: a connect() that is
 // refused. Accepted, would-block (a full backlog) and wrong-type answers all
-// mean a socket is there; so does any doubt (no permission, a path too long).
-bool connect_refused(const std::string& path) {
+// mean a socket is there; so does any doubt (no permission, a path too long),
+// and `denied` is set for the first, which the caller reports.
+bool connect_refused(const std::string& path, bool& denied) {
   sockaddr_un addr{};
   if (path.size() >= sizeof addr.sun_path) return false;
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.data(), path.size());
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return false;
-  return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 && errno == ECONNREFUSED;
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return false;
+  denied = errno == EACCES || errno == EPERM;
+  return errno == ECONNREFUSED;
 }
 
 class UnixSocketSource final : public Source {
@@ -518,8 +521,14 @@ private:
   using FileKey = std::pair<dev_t, std::uint64_t>;
   static void scan_stale(const ProcRoot& root, const std::string& dir, const std::set<FileKey>& bound,
                          model::Snapshot& snap) {
+    std::size_t denied = 0;
     auto scanned = for_each_file_under(root, dir, S_IFSOCK, [&](std::string path, const struct stat& st) {
-      if (bound.contains(FileKey{st.st_dev, st.st_ino}) || !connect_refused(path)) return;
+      bool no_permission = false;
+      if (bound.contains(FileKey{st.st_dev, st.st_ino})) return;
+      if (!connect_refused(path, no_permission)) {
+        denied += no_permission ? 1 : 0;
+        return;
+      }
       Object o;
       o.kind = Kind::unix_socket;
       o.ref = fmt::format("unix:{}", path);
@@ -537,6 +546,10 @@ private:
       snap.objects.push_back(std::move(o));
     });
     if (!scanned) snap.warn(fmt::format("--scan {}: {}", dir, scanned.error().message()));
+    if (denied > 0)
+      snap.warn(fmt::format("--scan {}: {} socket file{} could not be tried (permission denied): whether anything is "
+                            "bound there is unknown, so {} not listed; run as root to see",
+                            dir, denied, denied == 1 ? "" : "s", denied == 1 ? "it is" : "they are"));
   }
 };
 

@@ -313,7 +313,8 @@ public:
       if (opts.keeps(o)) snap.objects.push_back(std::move(o));
     }
     if (unreadable > 0)
-      snap.warn(fmt::format("{} SysV semaphore sets were not readable: their values are unknown", unreadable));
+      snap.warn(fmt::format("{} SysV semaphore {} not readable: their values are unknown", unreadable,
+                            unreadable == 1 ? "set was" : "sets were"));
     return {};
   }
 };

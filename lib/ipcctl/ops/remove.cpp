@@ -78,6 +78,17 @@ bool unix_file(const Object& o) { return o.name && !o.name->empty() && o.name->f
 
 } // namespace
 
+std::string not_removable(Kind k) {
+  switch (k) {
+  case Kind::lock: return "a lock cannot be removed: it goes when its holder unlocks it, closes the file or exits";
+  case Kind::signal: return "a pending signal cannot be removed: it goes when it is delivered";
+  default: break;
+  }
+  const std::string_view name = model::kind_name(k);
+  const bool vowel = !name.empty() && std::string_view("aeiou").find(name.front()) != std::string_view::npos;
+  return fmt::format("{} {} cannot be removed: it goes when its holders close it", vowel ? "an" : "a", name);
+}
+
 bool removable(Kind k) {
   switch (k) {
   case Kind::sysv_msg:
@@ -236,6 +247,10 @@ Verdict orphaned(const Object& o, const model::Walk& walk, const Alive& alive, b
 }
 
 std::optional<std::int64_t> changed_at(const Object& o) {
+  // Reading a POSIX queue's status (as every listing does) sets its ctime and
+  // atime; its mtime moves only with a message sent or received.
+  if (o.kind == Kind::posix_mq)
+    if (auto t = o.time("mtime")) return t->seconds;
   if (auto t = o.time("ctime")) return t->seconds;
   return std::nullopt;
 }
@@ -362,11 +377,11 @@ std::pair<std::string, mode_t> file_of(const Object& o) {
 }
 
 Removal remove_file(const Object& o) {
-  if (!o.name) return failed("its name is unknown");
-  if (o.kind == Kind::unix_socket && !unix_file(o))
-    return refused(o.name->empty() || o.name->front() == '@'
+  if (o.kind == Kind::unix_socket && (!o.name || !unix_file(o)))
+    return refused(!o.name || o.name->empty() || o.name->front() == '@'
                        ? "it has no file to remove: the socket goes when its holders close it"
                        : "it is bound to a relative path: remove the file by its absolute path");
+  if (!o.name) return failed("its name is unknown");
   if (o.kind == Kind::fifo && o.find("deleted") && *o.find("deleted") == model::Value{true})
     return failed("its file is already deleted: the FIFO goes when its holders close it");
   const auto [path, type] = file_of(o);
@@ -399,8 +414,7 @@ Removal remove_here(const Object& o, bool force) {
   case Kind::posix_sem:
   case Kind::fifo:
   case Kind::unix_socket: return remove_file(o);
-  default: return refused(fmt::format("a {} cannot be removed: it goes when its holders close it",
-                                      model::kind_name(o.kind)));
+  default: return refused(not_removable(o.kind));
   }
 }
 

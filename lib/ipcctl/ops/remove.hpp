@@ -19,6 +19,9 @@
 namespace ipcctl::ops {
 
 bool removable(model::Kind k);
+// Why an object of a kind rm cannot remove goes, and how: "a pipe cannot be
+// removed: it goes when its holders close it".
+std::string not_removable(model::Kind k);
 model::KindSet removable_kinds();
 
 // "90", "90s", "15m", "2h", "7d", "1w" -> seconds. Errors have code 0 and
