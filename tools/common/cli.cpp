@@ -82,17 +82,6 @@ Selector::Selector(const SelectOptions& o, CollectOptions& copts, std::string_vi
   }
 }
 
-namespace {
-
-// The inode a socket ref such as unix:1234 or tcp:1234 names.
-std::optional<std::uint64_t> socket_inode(const query::RefQuery& q) {
-  if (!q.ref) return std::nullopt;
-  const auto colon = q.ref->find(':');
-  return colon == std::string::npos ? std::nullopt : to_u64(std::string_view(*q.ref).substr(colon + 1));
-}
-
-} // namespace
-
 void add_ref_namespaces(std::vector<query::RefQuery>& queries, CollectOptions& copts) {
   const sys::ProcRoot root("/");
   const std::vector<sys::NsTarget> chosen = copts.namespaces;
@@ -108,7 +97,7 @@ void add_ref_namespaces(std::vector<query::RefQuery>& queries, CollectOptions& c
       const auto it = std::find_if(chosen.begin(), chosen.end(), [&](const sys::NsTarget& n) { return n.ns.type == *t; });
       if (it != chosen.end()) {
         q.ns = it->ns.inode;
-      } else if (auto inode = socket_inode(q); inode && *t == model::NsType::net) {
+      } else if (auto inode = q.socket_inode()) {
         // unix:INODE names one socket on the machine: read the namespace it is in.
         const auto ns = sys::socket_namespace(root, *inode);
         if (!ns || ns == sys::ns_inode(root, 0, *t)) continue;

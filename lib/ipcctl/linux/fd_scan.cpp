@@ -245,10 +245,9 @@ Result<void> walk_processes(const ProcRoot& root, const WalkOptions& opts, model
 
   std::vector<int> pids = opts.pids;
   if (pids.empty()) {
-    auto listed = for_each_entry(procfd.get(), [&](const char* name) {
-      if (auto pid = to_i64(name)) pids.push_back(static_cast<int>(*pid));
-    });
-    if (!listed) return fail(Error{listed.error().code, "getdents64", proc, {}});
+    auto listed = list_pids(root);
+    if (!listed) return fail(listed.error());
+    pids = std::move(*listed);
   }
   const int self = root.live() ? static_cast<int>(::getpid()) : -1;
 

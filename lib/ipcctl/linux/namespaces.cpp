@@ -173,14 +173,9 @@ NsList list_namespaces(const ProcRoot& root, model::Walk& walk) {
 Result<NsTarget> find_namespace(const ProcRoot& root, NsType t, std::uint64_t inode) {
   const auto own = ns_inode(root, 0, t);
   if (own == inode) return NsTarget{model::Namespace{t, inode, true, std::nullopt, ns_link(0, t)}, 0};
-  // A descriptor of its own: getdents64 moves the shared one's offset.
-  UniqueFd dir(::open(root.path("/proc").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir) return fail(sys_error("open", root.path("/proc")));
-  std::vector<int> pids;
-  auto listed = for_each_entry(dir.get(), [&](const char* name) {
-    if (auto pid = to_i64(name)) pids.push_back(static_cast<int>(*pid));
-  });
-  if (!listed) return fail(Error{listed.error().code, "getdents64", root.path("/proc"), {}});
+  auto listed = list_pids(root);
+  if (!listed) return fail(listed.error());
+  std::vector<int> pids = std::move(*listed);
   std::sort(pids.begin(), pids.end());
   for (int pid : pids)
     if (ns_inode(root, pid, t) == inode)
@@ -190,23 +185,19 @@ Result<NsTarget> find_namespace(const ProcRoot& root, NsType t, std::uint64_t in
 
 std::optional<std::uint64_t> socket_namespace(const ProcRoot& root, std::uint64_t inode) {
   if (!root.live()) return std::nullopt;
-  UniqueFd dir(::open(root.path("/proc").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir) return std::nullopt;
-  std::vector<int> pids;
-  if (!for_each_entry(dir.get(), [&](const char* name) {
-        if (auto pid = to_i64(name)) pids.push_back(static_cast<int>(*pid));
-      }))
-    return std::nullopt;
+  auto pids = list_pids(root);
+  if (!pids) return std::nullopt;
   const std::string want = fmt::format("socket:[{}]", inode);
-  for (int pid : pids) {
+  for (int pid : *pids) {
     // A process that ended or that ipcctl may not read is passed over.
-    UniqueFd fds(::openat(dir.get(), fmt::format("{}/fd", pid).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd fds(::openat(root.proc_fd(), fmt::format("{}/fd", pid).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fds) continue;
     bool held = false;
     (void)for_each_entry(fds.get(), [&](const char* name) {
+      if (held) return;
       char link[64];
-      const ssize_t n = held ? -1 : ::readlinkat(fds.get(), name, link, sizeof link);
-      held = held || (n > 0 && std::string_view(link, static_cast<std::size_t>(n)) == want);
+      const ssize_t n = ::readlinkat(fds.get(), name, link, sizeof link);
+      held = n > 0 && std::string_view(link, static_cast<std::size_t>(n)) == want;
     });
     if (held) return ns_inode(root, pid, NsType::net);
   }

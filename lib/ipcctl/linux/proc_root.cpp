@@ -1,5 +1,8 @@
 #include <ipcctl/linux/proc_root.hpp>
 
+#include <ipcctl/util/error.hpp>
+#include <ipcctl/util/parse.hpp>
+
 #include <fcntl.h>
 
 #include <filesystem>
@@ -16,6 +19,18 @@ ProcRoot::ProcRoot(std::string root) : m_root(std::move(root)) {
 std::string ProcRoot::path(std::string_view rel) const {
   if (m_live) return std::string(rel);
   return m_root + std::string(rel);
+}
+
+Result<std::vector<int>> list_pids(const ProcRoot& root) {
+  const std::string proc = root.path("/proc");
+  UniqueFd dir(::open(proc.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return fail(sys_error("open", proc));
+  std::vector<int> pids;
+  auto listed = for_each_entry(dir.get(), [&](const char* name) {
+    if (auto pid = to_i64(name)) pids.push_back(static_cast<int>(*pid));
+  });
+  if (!listed) return fail(Error{listed.error().code, "getdents64", proc, {}});
+  return pids;
 }
 
 Result<void> for_each_file_under(const ProcRoot& root, const std::string& dir, mode_t type,

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ipcctl::sys {
 
@@ -35,6 +36,10 @@ private:
   bool m_live;
   std::shared_ptr<const UniqueFd> m_proc;
 };
+
+// The pids under /proc, in directory order, read through a descriptor of
+// their own (getdents64 moves a shared descriptor's offset).
+Result<std::vector<int>> list_pids(const ProcRoot& root);
 
 // Calls fn(path, st) for each file of `type` (S_IFIFO, S_IFSOCK) under
 // `dir` (below the root), recursively, never following symlinks and

@@ -176,16 +176,16 @@ private:
       for (auto& n : g.nodes) n.cluster.clear();
       return;
     }
-    std::map<std::string, std::string> box_of;  // node id -> its box
+    std::map<std::string, std::string> box_of;  // process node id -> its box
     for (const auto& n : g.nodes)
       if (n.process) box_of[n.id] = n.cluster;
-    for (auto& n : g.nodes) {
-      if (n.process) continue;
-      std::set<std::string> around;
-      for (const auto& e : g.edges)
-        if (e.from == n.id || e.to == n.id) around.insert(box_of[e.from == n.id ? e.to : e.from]);
-      if (around.size() == 1) n.cluster = *around.begin();
+    std::map<std::string, std::set<std::string>> around;  // object node id -> its holders' boxes
+    for (const auto& e : g.edges) {
+      if (!box_of.contains(e.from)) around[e.from].insert(box_of[e.to]);
+      if (!box_of.contains(e.to)) around[e.to].insert(box_of[e.from]);
     }
+    for (auto& n : g.nodes)
+      if (!n.process && around[n.id].size() == 1) n.cluster = *around[n.id].begin();
     for (const auto& [key, id] : boxes) {
       std::string label;
       std::optional<model::Container> container;

@@ -65,6 +65,11 @@ std::optional<std::string> RefQuery::file() const {
   return std::nullopt;
 }
 
+std::optional<std::uint64_t> RefQuery::socket_inode() const {
+  if (!ref || !kind || model::ns_type_of(*kind) != model::NsType::net) return std::nullopt;
+  return to_u64(std::string_view(*ref).substr(ref->find(':') + 1));
+}
+
 Result<RefQuery> parse_ref(std::string_view text) {
   RefQuery q;
   q.text = std::string(text);

@@ -33,6 +33,8 @@ struct RefQuery {
   // The file a path, fifo: or unix:PATH ref names: a listing must look at
   // it, as ls --scan does, to find a FIFO or socket file nobody holds.
   std::optional<std::string> file() const;
+  // The inode a socket ref names (unix:1234, tcp:1234); null for a path.
+  std::optional<std::uint64_t> socket_inode() const;
 };
 
 // Errors have code 0 and name what is wrong with the ref and what is accepted.

@@ -29,8 +29,9 @@ Resolver::Resolver(bool live) : m_live(live) {
 }
 
 Resolver::Key Resolver::key_of(Kind kind, std::uint64_t channel, int pid, std::uint64_t ipc_ns) {
+  if (model::ns_type_of(kind) != model::NsType::ipc) return {static_cast<int>(kind), channel, 0};
   const auto ns = namespace_of(pid, kind, ipc_ns);
-  return {static_cast<int>(kind), channel, ns && ns->first == model::NsType::ipc ? ns->second : 0};
+  return {static_cast<int>(kind), channel, ns ? ns->second : 0};
 }
 
 void Resolver::note_process(int pid, const std::string& comm) {
