@@ -70,6 +70,13 @@ void run_cleanup() {
   if (!g_in_child) janitor::done();
 }
 
+// Something made that must go when the fixture ends: removed by run_cleanup,
+// or by the janitor if the fixture is killed (a janitor.hpp journal line).
+void made(const std::string& line) {
+  g_cleanup.push_back([line] { janitor::remove_one(line); });
+  janitor::note(line);
+}
+
 [[noreturn]] void die(std::string_view what, int err = errno) {
   fmt::print(stderr, "ipc_fixture: {}: {}\n", what, err ? std::strerror(err) : "failed");
   if (g_in_child) ::_exit(1);
@@ -133,16 +140,14 @@ std::string temp_dir() {
     char tmpl[] = "/tmp/ipcfix.XXXXXX";
     if (!::mkdtemp(tmpl)) die("mkdtemp");
     dir = tmpl;
-    g_cleanup.push_back([d = dir] { ::rmdir(d.c_str()); });
-    janitor::note("rmdir " + dir);
+    made("rmdir " + dir);
   }
   return dir;
 }
 
 std::string temp_path(std::string_view name) {
   std::string path = temp_dir() + "/" + std::string(name);
-  g_cleanup.push_back([path] { ::unlink(path.c_str()); });
-  janitor::note("unlink " + path);
+  made("unlink " + path);
   return path;
 }
 
@@ -252,8 +257,7 @@ std::string posix_name(const Args& args) {
 void make_sysv_msg(const Args& args, Facts& f) {
   key_t key = sysv_key(args);
   const int id = sysv_create(key, [](key_t k) { return ::msgget(k, IPC_CREAT | IPC_EXCL | 0600); }, "msgget");
-  g_cleanup.push_back([id] { ::msgctl(id, IPC_RMID, nullptr); });
-  janitor::note(fmt::format("msg {}", id));
+  made(fmt::format("msg {}", id));
   const long count = num(args, "messages", 3), size = num(args, "size", 64);
   std::vector<char> buf(sizeof(long) + static_cast<std::size_t>(size), 'm');
   const long type = 1;
@@ -271,8 +275,7 @@ void make_sysv_shm(const Args& args, Facts& f) {
   const long size = num(args, "size", 65536);
   const int id = sysv_create(
       key, [&](key_t k) { return ::shmget(k, static_cast<std::size_t>(size), IPC_CREAT | IPC_EXCL | 0600); }, "shmget");
-  g_cleanup.push_back([id] { ::shmctl(id, IPC_RMID, nullptr); });
-  janitor::note(fmt::format("shm {}", id));
+  made(fmt::format("shm {}", id));
   void* addr = ::shmat(id, nullptr, 0);
   if (addr == reinterpret_cast<void*>(-1)) die("shmat");
   std::memset(addr, 's', static_cast<std::size_t>(size));
@@ -301,8 +304,7 @@ void make_sysv_sem(const Args& args, Facts& f) {
   values.resize(static_cast<std::size_t>(nsems));
   const int id = sysv_create(
       key, [&](key_t k) { return ::semget(k, static_cast<int>(nsems), IPC_CREAT | IPC_EXCL | 0600); }, "semget");
-  g_cleanup.push_back([id] { ::semctl(id, 0, IPC_RMID); });
-  janitor::note(fmt::format("sem {}", id));
+  made(fmt::format("sem {}", id));
   check(::semctl(id, 0, SETALL, values.data()), "semctl(SETALL)");
   if (num(args, "waiter", 0) != 0) {
     // A child blocked taking more than semaphore 0 holds: GETNCNT(0) is 1.
@@ -328,8 +330,7 @@ void make_posix_mq(const Args& args, Facts& f) {
   attr.mq_maxmsg = num(args, "maxmsg", 5);
   attr.mq_msgsize = num(args, "msgsize", 128);
   const int fd = static_cast<int>(check(::mq_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600, &attr), "mq_open"));
-  g_cleanup.push_back([name] { ::mq_unlink(name.c_str()); });
-  janitor::note("mq " + name);
+  made("mq " + name);
   const long count = num(args, "messages", 2), size = num(args, "size", 16);
   const std::string msg(static_cast<std::size_t>(size), 'q');
   for (long i = 0; i < count; ++i) check(::mq_send(fd, msg.data(), msg.size(), 0), "mq_send");
@@ -356,8 +357,7 @@ void make_posix_shm(const Args& args, Facts& f) {
   const std::string name = posix_name(args);
   const long size = num(args, "size", 8192);
   const int fd = static_cast<int>(check(::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600), "shm_open"));
-  g_cleanup.push_back([name] { ::shm_unlink(name.c_str()); });
-  janitor::note("pshm " + name);
+  made("pshm " + name);
   check(::ftruncate(fd, size), "ftruncate");
   void* addr = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (addr == MAP_FAILED) die("mmap");
@@ -377,8 +377,7 @@ void make_posix_sem(const Args& args, Facts& f) {
   const long value = num(args, "value", 3);
   sem_t* sem = ::sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, static_cast<unsigned>(value));
   if (sem == SEM_FAILED) die("sem_open");
-  g_cleanup.push_back([name] { ::sem_unlink(name.c_str()); });
-  janitor::note("psem " + name);
+  made("psem " + name);
   pid_t child = 0;  // inherits the mapping
   spawn([] { keep_only({}); return std::string(); }, child);
   f.add("name", name);
@@ -397,10 +396,7 @@ void pipe_facts(int fd, long bytes, Facts& f) {
 void make_fifo(const Args& args, Facts& f) {
   const std::string path = str(args, "path", "");
   const std::string fifo_path = path.empty() ? temp_path("fifo") : path;
-  if (!path.empty()) {
-    g_cleanup.push_back([path] { ::unlink(path.c_str()); });
-    janitor::note("unlink " + path);
-  }
+  if (!path.empty()) made("unlink " + path);
   check(::mkfifo(fifo_path.c_str(), 0600), "mkfifo");
   const long bytes = num(args, "bytes", 100);
   pid_t reader = 0, writer = 0;
