@@ -67,12 +67,12 @@ struct Channels {
 Channels open_channels() {
   Channels c;
   if (::pipe(c.pipe_fd) != 0) die("pipe");
-  c.msq = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+  // Keyed, the key journalled first: the test may SIGKILL this process
+  // between msgget's return and any line it could write after.
+  c.msq = janitor::keyed("msg", [](key_t k) { return ::msgget(k, IPC_CREAT | IPC_EXCL | 0600); });
   if (c.msq < 0) die("msgget");
-  c.sem = ::semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  c.sem = janitor::keyed("sem", [](key_t k) { return ::semget(k, 1, IPC_CREAT | IPC_EXCL | 0600); });
   if (c.sem < 0) die("semget");
-  janitor::note("msg " + std::to_string(c.msq));
-  janitor::note("sem " + std::to_string(c.sem));
   c.listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (c.listener < 0) die("socket");
   sockaddr_un a{};
