@@ -42,6 +42,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdarg>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -266,18 +267,46 @@ ipctrace_bpf* SystemTracer::State::open_configured(bool filter_pids) {
   return s;
 }
 
+// The two programs of the sys_exit hook (ipctrace.bpf.c): one reads the
+// kernel's structures with plain loads and needs bpf_rdonly_cast (Linux 6.2
+// and later), the other with probe reads, for older kernels. One is loaded:
+// the first where it loads, unless IPCTRACE_BPF=compat asks for the second.
+constexpr std::string_view exit_fast = "on_sys_exit", exit_compat = "on_sys_exit_compat";
+
+bool compat_asked() {
+  const char* v = std::getenv("IPCTRACE_BPF");
+  return v && std::string_view(v) == "compat";
+}
+
 Result<void> SystemTracer::State::load(bool filter_pids) {
   libbpf_set_print(on_libbpf_print);
-  skel = open_configured(filter_pids);
-  if (!skel) return fail(Error{errno, "ipctrace --system", "open BPF object", {}});
-  if (ipctrace_bpf__load(skel) == 0) {
+  const std::string_view unwanted = compat_asked() ? exit_fast : exit_compat;
+  // Loads only the programs KEEP says yes to; 0 or a libbpf error.
+  auto load_only = [&](ipctrace_bpf* s, auto keep) {
     bpf_program* p = nullptr;
-    bpf_object__for_each_program(p, skel->obj) hooks.push_back(hook_name(p));
-    return {};
+    bpf_object__for_each_program(p, s->obj) bpf_program__set_autoload(p, keep(std::string_view(bpf_program__name(p))));
+    return ipctrace_bpf__load(s);
+  };
+  auto note_hooks = [&] {
+    bpf_program* p = nullptr;
+    bpf_object__for_each_program(p, skel->obj)
+      if (bpf_program__autoload(p))
+        hooks.push_back(hook_name(p) + (bpf_program__name(p) == exit_compat ? "(compat)" : ""));
+  };
+  // Every program, with the sys_exit one asked for; then, before 6.2, with
+  // the other (it costs one load more, not one per program).
+  for (const std::string_view without : {unwanted, unwanted == exit_compat ? exit_fast : std::string_view{}}) {
+    if (without.empty()) break;
+    skel = open_configured(filter_pids);
+    if (!skel) return fail(Error{errno, "ipctrace --system", "open BPF object", {}});
+    if (load_only(skel, [&](std::string_view n) { return n != without; }) == 0) {
+      note_hooks();
+      return {};
+    }
+    ipctrace_bpf__destroy(skel);
+    skel = nullptr;
   }
-  // Some hook does not load on this kernel: find which, keep the others.
-  ipctrace_bpf__destroy(skel);
-  skel = nullptr;
+  // Some program does not load on this kernel: find which, keep the others.
   std::vector<std::string> names;
   {
     ipctrace_bpf* probe = open_configured(filter_pids);
@@ -291,28 +320,23 @@ Result<void> SystemTracer::State::load(bool filter_pids) {
   for (const auto& name : names) {
     ipctrace_bpf* probe = open_configured(filter_pids);
     if (!probe) continue;
-    bpf_program* p = nullptr;
-    bpf_object__for_each_program(p, probe->obj) bpf_program__set_autoload(p, name == bpf_program__name(p));
-    if (ipctrace_bpf__load(probe) == 0) ok.push_back(name);
+    if (load_only(probe, [&](std::string_view n) { return n == name; }) == 0) ok.push_back(name);
     else if (why.empty()) why = libbpf_reason();
     ipctrace_bpf__destroy(probe);
   }
-  const bool base = std::count(ok.begin(), ok.end(), "on_sys_enter") && std::count(ok.begin(), ok.end(), "on_sys_exit");
-  if (!base)
+  auto loads = [&](std::string_view name) { return std::find(ok.begin(), ok.end(), name) != ok.end(); };
+  if (!loads("on_sys_enter") || (!loads(exit_fast) && !loads(exit_compat)))
     return fail(Error{0, "ipctrace --system", {},
                       fmt::format("the BPF program does not load on this kernel ({}); trace one command with "
                                   "ptrace instead: ipctrace -- CMD",
                                   why.empty() ? "no reason given" : why)});
+  // One program of sys_exit: the one asked for where both load.
+  const std::string_view drop = loads(exit_fast) && loads(exit_compat) ? unwanted : std::string_view{};
   skel = open_configured(filter_pids);
   if (!skel) return fail(Error{errno, "ipctrace --system", "open BPF object", {}});
-  bpf_program* p = nullptr;
-  bpf_object__for_each_program(p, skel->obj) {
-    const bool keep = std::count(ok.begin(), ok.end(), std::string(bpf_program__name(p))) > 0;
-    bpf_program__set_autoload(p, keep);
-    if (keep) hooks.push_back(hook_name(p));
-  }
-  if (ipctrace_bpf__load(skel) != 0)
+  if (load_only(skel, [&](std::string_view n) { return loads(n) && n != drop; }) != 0)
     return fail(Error{0, "ipctrace --system", {}, fmt::format("loading the BPF program: {}", libbpf_reason())});
+  note_hooks();
   return {};
 }
 

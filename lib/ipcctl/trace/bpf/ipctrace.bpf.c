@@ -178,9 +178,17 @@ static __always_inline bool kind_on(__u8 kind)
 	return kinds & (1u << kind);
 }
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+/* Linux 6.2 and later. Weak: an object that refers to it still loads on
+ * 6.1, where only on_sys_exit_compat, which never calls it, is loaded. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
-static __always_inline struct file *fd_file(int fd)
+/* A field of a file, inode or socket that fd_file returned. TYPED (a
+ * constant, so that the other branch is compiled out): the pointer went
+ * through bpf_rdonly_cast, and its fields are plain loads; otherwise each
+ * is a probe read, as kernels before 6.2 need. */
+#define FIELD(typed, p, field) ((typed) ? (p)->field : BPF_CORE_READ(p, field))
+
+static __always_inline struct file *fd_file(int fd, const bool typed)
 {
 	/* Plain loads through the task's trusted pointer; only the indexed
 	 * slot needs a probe read. */
@@ -192,8 +200,10 @@ static __always_inline struct file *fd_file(int fd)
 	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	if (!f || !typed)
+		return f;
 	/* Typed again, so that its fields are plain loads too. */
-	return f ? bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file)) : NULL;
+	return bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
 }
 
 /* Sum of iov_len over at most 16 iovecs. */
@@ -431,13 +441,14 @@ static __always_inline void submit(struct ipt_event_long *l)
 }
 
 /* The socket behind a descriptor, when it is one. */
-static __always_inline struct sock *fd_sock(struct file *f)
+static __always_inline struct sock *fd_sock(struct file *f, const bool typed)
 {
+	struct inode *ino = FIELD(typed, f, f_inode);
 	struct socket *s;
 
-	if ((f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+	if ((FIELD(typed, ino, i_mode) & S_IFMT) != S_IFSOCK)
 		return NULL;
-	s = f->private_data;
+	s = FIELD(typed, f, private_data);
 	return s ? BPF_CORE_READ(s, sk) : NULL;
 }
 
@@ -486,15 +497,16 @@ static __always_inline bool describe_sock(struct sock *sk, struct ipt_event_long
 
 /* Classifies a descriptor's file that is not a socket: pipe, FIFO, mq,
  * eventfd. False for anything else (files, terminals). */
-static __always_inline bool describe_file(struct file *f, struct ipt_event_long *l)
+static __always_inline bool describe_file(struct file *f, struct ipt_event_long *l, const bool typed)
 {
-	struct inode *ino = f->f_inode;
-	unsigned long magic = ino->i_sb->s_magic;
-	__u16 mode = ino->i_mode;
+	struct inode *ino = FIELD(typed, f, f_inode);
+	struct super_block *sb = FIELD(typed, ino, i_sb);
+	unsigned long magic = FIELD(typed, sb, s_magic);
+	__u16 mode = FIELD(typed, ino, i_mode);
 
 	if ((mode & S_IFMT) == S_IFIFO) {
 		l->e.kind = magic == PIPEFS_MAGIC ? IPT_K_PIPE : IPT_K_FIFO;
-		l->e.channel = ino->i_ino;
+		l->e.channel = FIELD(typed, ino, i_ino);
 		l->e.flags |= IPT_F_CHANNEL;
 		return true;
 	}
@@ -539,7 +551,7 @@ static __always_inline void read_addr(struct ipt_event_long *l, __u64 uaddr, __u
 }
 
 /* A send or receive on a descriptor: returns false when it is not IPC. */
-static __always_inline bool data_call(struct call *c, struct ipt_event_long *l, bool send)
+static __always_inline bool data_call(struct call *c, struct ipt_event_long *l, bool send, const bool typed)
 {
 	struct sock *sk = (struct sock *)c->sk;
 	struct file *f = NULL;
@@ -549,15 +561,15 @@ static __always_inline bool data_call(struct call *c, struct ipt_event_long *l, 
 	l->e.op = send ? IPT_OP_SEND : IPT_OP_RECV;
 	l->e.dir = send ? IPT_DIR_OUT : IPT_DIR_IN;
 	if (!sk) {
-		f = fd_file(l->e.fd);
+		f = fd_file(l->e.fd, typed);
 		if (!f)
 			return false;
-		sk = fd_sock(f);
+		sk = fd_sock(f, typed);
 	}
 	if (sk) {
 		if (!describe_sock(sk, l))
 			return false;
-	} else if (!describe_file(f, l)) {
+	} else if (!describe_file(f, l, typed)) {
 		return false;
 	}
 	switch (call) {
@@ -621,8 +633,8 @@ static __always_inline void clear_event(struct ipt_event_long *l)
 	l->name[0] = 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+/* The return of a traced call: the event. TYPED: as in FIELD. */
+static __always_inline int sys_exit(struct pt_regs *regs, long ret, const bool typed)
 {
 	const long nr = EXIT_SYSCALL_NR(regs);
 	__u64 pid_tgid;
@@ -654,11 +666,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	switch (c->call) {
 	case IPT_WRITE: case IPT_WRITEV: case IPT_SENDTO: case IPT_SENDMSG: case IPT_SENDMMSG:
 	case IPT_MQ_TIMEDSEND:
-		keep = data_call(c, l, true);
+		keep = data_call(c, l, true, typed);
 		break;
 	case IPT_READ: case IPT_READV: case IPT_RECVFROM: case IPT_RECVMSG: case IPT_RECVMMSG:
 	case IPT_MQ_TIMEDRECEIVE:
-		keep = data_call(c, l, false);
+		keep = data_call(c, l, false, typed);
 		break;
 	case IPT_MSGSND: case IPT_MSGRCV:
 		keep = true;
@@ -707,7 +719,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		l->e.op = c->call == IPT_MQ_UNLINK ? IPT_OP_UNLINK : (c->a[1] & O_CREAT) ? IPT_OP_CREATE : IPT_OP_OPEN;
 		bpf_probe_read_user_str(l->name, IPT_NAME_MAX, (const void *)c->a[0]);
 		if (c->call == IPT_MQ_OPEN && ret >= 0) {
-			struct file *f = fd_file((int)ret);
+			struct file *f = fd_file((int)ret, typed);
 			if (f) {
 				l->e.channel = BPF_CORE_READ(f, f_inode, i_ino);
 				l->e.flags |= IPT_F_CHANNEL;
@@ -716,7 +728,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		break;
 	case IPT_OPEN: case IPT_OPENAT: {
 		/* Only a FIFO's opening: it names the path its ref needs. */
-		struct file *f = ret >= 0 ? fd_file((int)ret) : NULL;
+		struct file *f = ret >= 0 ? fd_file((int)ret, typed) : NULL;
 		if (!f)
 			break;
 		struct inode *ino = BPF_CORE_READ(f, f_inode);
@@ -759,6 +771,20 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	if (keep && kind_on(l->e.kind))
 		submit(l);
 	return 0;
+}
+
+/* User space loads one of the two: the first where the kernel has
+ * bpf_rdonly_cast (6.2 and later), the second elsewhere. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	return sys_exit(regs, ret, true);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit_compat, struct pt_regs *regs, long ret)
+{
+	return sys_exit(regs, ret, false);
 }
 
 SEC("tp_btf/signal_deliver")
