@@ -9,7 +9,9 @@ source "$(dirname "$0")/lib.sh"
 [[ $(id -u) == 0 ]] || skip "needs root to make IPC namespaces"
 unshare --ipc true 2>/dev/null || skip "this kernel or sandbox does not allow new IPC namespaces"
 
-two="$TRACE_WORKLOAD own-ipc-ns; $TRACE_WORKLOAD own-ipc-ns"
+# Two processes, each in a namespace of its own, both alive at once (a
+# freed namespace's inode number is soon another's).
+two="$TRACE_WORKLOAD own-ipc-ns pair"
 backends=(ptrace)
 "$IPCTRACE" --system --duration 0.05 -e signal >/dev/null 2>&1 && backends+=(system)
 for backend in "${backends[@]}"; do

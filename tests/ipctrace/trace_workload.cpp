@@ -443,7 +443,7 @@ int run_pingpong(long n, bool mixed) {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: trace_workload all FACTS DIR | exit N | killed-by SIG | block | pingpong N | mixed N | own-ipc-ns [flip]\n");
+               "usage: trace_workload all FACTS DIR | exit N | killed-by SIG | block | pingpong N | mixed N | own-ipc-ns [flip|pair]\n");
   return 2;
 }
 
@@ -469,12 +469,15 @@ int main(int argc, char** argv) {
     ::raise(std::atoi(argv[2]));
     return 0;
   }
-  if (mode == "own-ipc-ns" && (argc == 2 || (argc == 3 && std::strcmp(argv[2], "flip") == 0))) {
+  if (mode == "own-ipc-ns" && (argc == 2 || (argc == 3 && (std::strcmp(argv[2], "flip") == 0 ||
+                                                             std::strcmp(argv[2], "pair") == 0)))) {
     // A SysV queue in an IPC namespace of its own (needs root): one 7-byte
     // message through it; prints the namespace's inode and the queue's id,
     // which is the same in every fresh namespace. With `flip`, first the
     // same through a queue of the namespace it started in, whose id it
-    // prints on a line before.
+    // prints on a line before. With `pair`, two children do it, each in a
+    // namespace of its own that lives until both have made theirs: a freed
+    // namespace's inode number is soon given to the next one.
     auto one_message = [] {
       const int q = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
       if (q < 0) die("msgget");
@@ -486,6 +489,31 @@ int main(int argc, char** argv) {
       ::msgctl(q, IPC_RMID, nullptr);
       return q;
     };
+    if (argc == 3 && std::strcmp(argv[2], "pair") == 0) {
+      int ready[2], go[2];
+      if (::pipe(ready) != 0 || ::pipe(go) != 0) die("pipe");
+      pid_t kids[2];
+      for (pid_t& kid : kids)
+        kid = child([&] {
+          ::close(go[1]);
+          if (::unshare(CLONE_NEWIPC) != 0) die("unshare(CLONE_NEWIPC)");
+          struct stat st {};
+          if (::stat("/proc/self/ns/ipc", &st) != 0) die("stat /proc/self/ns/ipc");
+          if (::write(ready[1], "r", 1) != 1) die("write");
+          char b;
+          (void)!::read(go[0], &b, 1);  // both namespaces exist: go on
+          std::printf("%lu %d\n", static_cast<unsigned long>(st.st_ino), one_message());
+        });
+      char two[2];
+      for (std::size_t got = 0; got < sizeof two;) {
+        const ssize_t n = ::read(ready[0], two + got, sizeof two - got);
+        if (n <= 0) die("read");
+        got += static_cast<std::size_t>(n);
+      }
+      ::close(go[1]);
+      for (pid_t kid : kids) reap(kid);
+      return 0;
+    }
     if (argc == 3) std::printf("%d\n", one_message());
     if (::unshare(CLONE_NEWIPC) != 0) die("unshare(CLONE_NEWIPC)");
     struct stat st {};
