@@ -10,6 +10,8 @@
 #                                                 before the workload, stopped after it
 #   ipctrace --system -o /dev/null -- CMD         the workload's process tree only
 #   ipctrace --system -c -o /dev/null             system-wide, totals in the kernel
+#   IPCTRACE_BPF=compat ipctrace --system ...     per-event, with the sys_exit program
+#                                                 for kernels before 6.2 (probe reads)
 # Every configuration runs --runs times, interleaved; the best rate counts. Prints round
 # trips per second and the ratios; targets (issue 6): --system >= 0.7x untraced with
 # per-event output, >= 0.9x with -c, and >= 3x the ptrace backend. Needs root.
@@ -48,13 +50,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-configs=(untraced ptrace system system-cmd system-c)
+configs=(untraced ptrace system system-cmd system-c system-compat)
 declare -A label=(
   [untraced]="untraced"
   [ptrace]="ipctrace -o /dev/null -- CMD (ptrace)"
   [system]="ipctrace --system -o /dev/null"
   [system-cmd]="ipctrace --system -o /dev/null -- CMD"
   [system-c]="ipctrace --system -c -o /dev/null"
+  [system-compat]="IPCTRACE_BPF=compat ipctrace --system"
 )
 
 # system_wide ARGS...: runs the workload while a system-wide trace runs; prints its rate.
@@ -81,6 +84,7 @@ run() {
     system) system_wide ;;
     system-cmd) "$IPCTRACE" --system -o /dev/null -- "${w[@]}" 2>/dev/null ;;
     system-c) system_wide -c ;;
+    system-compat) IPCTRACE_BPF=compat system_wide ;;
   esac
 }
 
