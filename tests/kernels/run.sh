@@ -10,7 +10,7 @@
 # Needs root and Debian's archive (apt-get download); installs qemu-system-x86,
 # cpio, jq and python3 where they are missing; KERNELS_CACHE keeps the downloads
 # (default /var/cache/ipcctl-kernels). Not part of CI: a download and about
-# fifteen minutes of emulation. Exit status: 0 every test passed, 1
+# twenty minutes of emulation. Exit status: 0 every test passed, 1
 # otherwise (a failure, a skip, or a VM that did not finish).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
