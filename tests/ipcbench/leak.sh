@@ -1,7 +1,8 @@
 #!/bin/bash
 # ipcbench interrupted at random points, many times, by SIGINT, SIGTERM or
-# SIGKILL (of the measuring process: its partner must clean up), leaves no
-# SysV queue or semaphore set, POSIX queue, FIFO directory or process behind.
+# SIGKILL (of the measuring process: its partner or its keeper must clean
+# up), leaves no SysV queue or semaphore set, POSIX queue, FIFO directory or
+# process behind.
 # Then its partner (side b) SIGKILLed mid-run, for every kind of wait side a
 # may be in: the run ends at once with "side b ended", not when the
 # watchdog fires 20 s later, and leaves nothing either.
@@ -34,10 +35,11 @@ for m in sysv-msg posix-mq shm-spin shm-futex shm-sysv-sem pipe unix-stream; do
     start=$SECONDS
     "$IPCBENCH" -q -m "$m" -t latency -d 3 --cpus 0,0 --json >"$WORK/partner.json" 2>/dev/null &
     pid=$!
+    # Its children: the keeper (first, in a session of its own), then side b.
     child=
     for ((w = 0; w < 100; w++)); do
-      child=$(cat /proc/"$pid"/task/*/children 2>/dev/null | head -n1)
-      [[ -n $child ]] && break
+      read -ra kids < <(cat /proc/"$pid"/task/*/children 2>/dev/null) || true  # no newline at its end
+      ((${#kids[@]} >= 2)) && child=${kids[-1]} && break
       sleep 0.02
     done
     sleep "0.$((RANDOM % 5 + 3))"

@@ -169,6 +169,7 @@ int run_bench(const Options& o) {
     if (!svg) throw Fatal(fmt::format("--svg: {}", sys_error("open", o.svg).message()));
   }
 
+  start_keeper();
   install_exit_handlers();
   const Clock clock = Clock::calibrate(o.timer == "monotonic");
   if (o.timer == "tsc" && clock.source() != ClockSource::tsc)

@@ -5,10 +5,15 @@
 // that signal handlers can walk (no allocation, only system calls). The child
 // dies with the parent through PR_SET_PDEATHSIG = SIGTERM, whose handler also
 // walks the table: a SIGKILL of the parent still removes the SysV objects.
+// Before a run's child exists (between a transport's setup and the fork, or
+// during the fork) nothing would: the table lives in shared memory, and a
+// keeper process forked at the start walks it once ipcbench is gone.
 #include <ipcctl/bench/lifecycle.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/sem.h>
@@ -17,8 +22,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace ipcctl::bench {
 
@@ -37,8 +44,12 @@ struct PathSlot {
   char path[k_path_max] = {};
 };
 
-SysvSlot g_sysv[k_slots];
-PathSlot g_paths[k_slots];
+struct Table {
+  SysvSlot sysv[k_slots];
+  PathSlot paths[k_slots];
+};
+Table g_own_table;  // until start_keeper() moves it to shared memory
+Table* g_table = &g_own_table;
 std::atomic<pid_t> g_child{0};
 volatile sig_atomic_t g_aborted = 0;
 volatile sig_atomic_t g_measuring = 0;  // between arm_watchdog and disarm_watchdog
@@ -80,7 +91,7 @@ void on_child(int) {
 } // namespace
 
 void track_sysv(SysvKind kind, int id) {
-  for (auto& s : g_sysv) {
+  for (auto& s : g_table->sysv) {
     int expected = -1;
     if (s.id.load() == -1) {
       s.kind = kind;
@@ -91,12 +102,12 @@ void track_sysv(SysvKind kind, int id) {
 }
 
 void forget_sysv(int id) {
-  for (auto& s : g_sysv)
+  for (auto& s : g_table->sysv)
     if (s.id.load() == id) s.id.store(-1);
 }
 
 void track_path(const char* path, bool is_dir) {
-  for (auto& p : g_paths) {
+  for (auto& p : g_table->paths) {
     if (p.used.load()) continue;
     std::strncpy(p.path, path, k_path_max - 1);
     p.is_dir = is_dir;
@@ -107,12 +118,12 @@ void track_path(const char* path, bool is_dir) {
 }
 
 void forget_path(const char* path) {
-  for (auto& p : g_paths)
+  for (auto& p : g_table->paths)
     if (p.used.load() && std::strcmp(p.path, path) == 0) p.used.store(false);
 }
 
 void remove_tracked() {
-  for (auto& s : g_sysv) {
+  for (auto& s : g_table->sysv) {
     const int id = s.id.exchange(-1);
     if (id < 0) continue;
     if (s.kind == SysvKind::msg)
@@ -121,7 +132,7 @@ void remove_tracked() {
       ::semctl(id, 0, IPC_RMID);
   }
   for (int i = k_slots - 1; i >= 0; --i) {  // files before the directory that holds them
-    auto& p = g_paths[i];
+    auto& p = g_table->paths[i];
     if (!p.used.exchange(false)) continue;
     if (p.is_dir)
       ::rmdir(p.path);
@@ -145,6 +156,42 @@ void install_exit_handlers() {
   child.sa_flags = SA_NOCLDSTOP;
   sigemptyset(&child.sa_mask);
   ::sigaction(SIGCHLD, &child, nullptr);
+}
+
+void start_keeper() {
+  void* shared = ::mmap(nullptr, sizeof(Table), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) return;  // no keeper: side b still cleans up when it can
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) {
+    ::munmap(shared, sizeof(Table));
+    return;
+  }
+  auto* table = new (shared) Table{};
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(p[0]);
+    ::close(p[1]);
+    ::munmap(shared, sizeof(Table));
+    return;
+  }
+  if (pid == 0) {
+    // Out of the terminal's process group (Ctrl-C is the measuring
+    // process's to handle), holding none of its output.
+    ::close(p[1]);
+    ::setsid();
+    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd : {0, 1, 2}) ::dup2(null, fd);
+    char c;
+    // Every holder of the write end (ipcbench, and a side b that has not
+    // died yet) gone: end of file.
+    while (::read(p[0], &c, 1) != 0 && errno == EINTR) {
+    }
+    g_table = table;
+    remove_tracked();
+    ::_exit(0);
+  }
+  ::close(p[0]);
+  g_table = table;  // p[1] stays open, unused, until ipcbench ends
 }
 
 void set_child(pid_t pid) { g_child.store(pid); }

@@ -17,6 +17,10 @@ void forget_path(const char* path);
 // Removes everything tracked (paths last to first). Async-signal-safe.
 void remove_tracked();
 
+// Forks the keeper: a process, in a session of its own, that removes what is
+// still tracked once ipcbench (and side b) have ended, however they ended.
+// Call once, before anything is tracked.
+void start_keeper();
 // Installs SIGINT/SIGTERM/SIGHUP/SIGQUIT handlers in the measuring process: they
 // kill the current child, remove what is tracked, and re-raise. SIGPIPE is ignored.
 void install_exit_handlers();

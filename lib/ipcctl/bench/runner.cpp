@@ -312,7 +312,10 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
     ::close(ctl[0]);
     ::close(release[1]);
     g_release = release[0];
-    if (!child_follow_parent(parent)) ::_exit(1);
+    if (!child_follow_parent(parent)) {
+      remove_tracked();  // the parent was killed before PR_SET_PDEATHSIG: nobody else will
+      ::_exit(1);
+    }
     if (!pin(spec.placement.cpu_b)) child_fail(ctl[1], sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_b)));
     if (auto r = transport->attach(Side::b, parent); !r) child_fail(ctl[1], r.error());
     const char ready = 'R';
