@@ -313,7 +313,7 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
     ::close(release[1]);
     g_release = release[0];
     if (!child_follow_parent(parent)) {
-      remove_tracked();  // the parent was killed before PR_SET_PDEATHSIG: nobody else will
+      remove_tracked();  // the parent died before PR_SET_PDEATHSIG (the keeper, if any, would too)
       ::_exit(1);
     }
     if (!pin(spec.placement.cpu_b)) child_fail(ctl[1], sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_b)));
