@@ -14,7 +14,7 @@ function __ipctrace_no_command
     set -e words[1]
     while set -q words[1]
         switch $words[1]
-            case -p --attach -o --output --interval -s --payload -e --mechanisms --pid --comm --channel
+            case -p --attach -o --output --interval -s --payload -e --mechanisms --pid --comm --channel --spin --cgroup --duration
                 set -e words[1]
             case --
                 return 1
@@ -41,9 +41,10 @@ complete -c ipctrace -n __ipctrace_no_command -l pid -x -a '(__ipctrace_comma_li
 complete -c ipctrace -n __ipctrace_no_command -l comm -x -a '(__ipctrace_comma_list (__fish_complete_proc))' -d 'show only events of processes with these names'
 complete -c ipctrace -n __ipctrace_no_command -l channel -x -a '(__ipctrace_comma_list (ipcctl ls --raw --noheadings -o REF 2>/dev/null))' -d 'show only events on these channels'
 complete -c ipctrace -n __ipctrace_no_command -l fast -d 'report sends and signals at their entry'
+complete -c ipctrace -n __ipctrace_no_command -l spin -x -d 'poll for the next stop this long before sleeping'
 complete -c ipctrace -n __ipctrace_no_command -l utc -d 'print times in UTC'
 complete -c ipctrace -n __ipctrace_no_command -s a -l system -d 'trace every process with eBPF (root)'
 complete -c ipctrace -n __ipctrace_no_command -l cgroup -x -a '(__fish_complete_directories)' -d 'with --system: only processes in this cgroup'
 complete -c ipctrace -n __ipctrace_no_command -l duration -x -d 'with --system: stop after SEC seconds'
 # The traced command, then its own completions.
-complete -c ipctrace -x -a '(__fish_complete_subcommand -p --attach -o --output --interval -s --payload -e --mechanisms --pid --comm --channel --cgroup --duration)'
+complete -c ipctrace -x -a '(__fish_complete_subcommand -p --attach -o --output --interval -s --payload -e --mechanisms --pid --comm --channel --cgroup --duration --spin)'

@@ -1,7 +1,7 @@
 #!/bin/bash
 # ipctrace's output options on the every-mechanism workload: -s payloads,
 # -e (the filter narrowed to one mechanism), --pid/--comm/--channel, --fast
-# (entry-only sends: upper bounds, no result), and the text form.
+# (entry-only sends: upper bounds, no result), --spin, and the text form.
 source "$(dirname "$0")/lib.sh"
 
 # trace NAME ARGS...: runs the workload under ipctrace ARGS into $WORK/NAME.jsonl;
@@ -45,6 +45,26 @@ expect "--fast: sends are entry-only: not exact, bytes == requested, no result" 
 expect "--fast: receives stay exact" "$(q '[.[] | select(.op == "recv") | .exact] | unique')" '[true]'
 expect "--fast: the pipe total is still 1500" \
   "$(q "[.[] | select(.pid == $W and .ref == \"$R\" and .op == \"send\") | .bytes] | add")" 1500
+
+# --spin: the poll before the tracer sleeps changes when stops are seen, never
+# what they say: the same events and bytes per mechanism and op with no
+# polling and with polling on every wait (but the count of receives: a reader
+# may find the bytes of two writes or of one).
+totals='[group_by([.mechanism, .op])[] | [.[0].mechanism, .[0].op,
+  (if .[0].op == "recv" then "-" else length end), ([.[].bytes // 0] | add)]]'
+trace spin-never --spin 0
+never=$(q "$totals")
+trace spin-always --spin 100000
+expect "--spin 100000 and --spin 0: the same events and bytes per mechanism and op" "$(q "$totals")" "$never"
+expect "--spin 0: the pipe total is 1500" \
+  "$(q "[.[] | select(.mechanism == \"pipe\" and .op == \"send\") | .bytes] | add")" 1500
+for bad in "--spin -1" "--spin 100001" "--spin x" "--system --spin 5"; do
+  rc=0
+  # shellcheck disable=SC2086 # the words of $bad are options
+  "$IPCTRACE" $bad -- true >/dev/null 2>"$WORK/err" || rc=$?
+  expect "ipctrace $bad: exit 2" "$rc" 2
+  expect "ipctrace $bad: one line" "$(wc -l <"$WORK/err")" 1
+done
 
 # The text form: one aligned line per event with the arrow and the ref.
 "$IPCTRACE" -e sysv-msg -- "$TRACE_WORKLOAD" all "$WORK/text.facts" "$WORK" >"$WORK/text" 2>"$WORK/err" ||

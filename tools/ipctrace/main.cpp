@@ -84,6 +84,7 @@ struct Options {
   std::string mechanisms;
   std::string pids, comms, channels;
   bool fast = false;
+  int spin = -1;  // -1: not given (the tracer's default)
   bool utc = false;
   bool system = false;
   std::string cgroup;
@@ -99,7 +100,9 @@ escapes the trace; attaching (-p) needs ptrace permission over the process
 (same user and ptrace_scope, or CAP_SYS_PTRACE) and, without a seccomp filter,
 stops at every system call, which is slower than a launched trace. With --fast,
 sends and signals are reported at their entry: bytes are the requested count
-(an upper bound), and result and duration are unknown.
+(an upper bound), and result and duration are unknown. While stops come close
+together, the tracer polls for the next one for up to --spin microseconds
+(default 50) before it sleeps, and so uses more CPU; --spin 0 never polls.
 
 System-wide (--system, -a): every process's IPC from an eBPF program, or only
 that of --pid (and the children they fork), --comm, --cgroup, or of CMD's
@@ -134,6 +137,7 @@ int body_system(const Options& o, const std::vector<std::string>& command, int& 
   if (!o.attach.empty()) throw UsageError("-p and --system exclude each other (--pid narrows --system)");
   if (o.payload > 0 || o.hex) throw UsageError("--system shows no payloads (-s, -x): use the ptrace mode");
   if (o.fast) throw UsageError("--fast applies to the ptrace mode only");
+  if (o.spin >= 0) throw UsageError("--spin applies to the ptrace mode only");
   if (!(o.duration >= 0)) throw UsageError("--duration must be positive");
   if (!(o.interval >= 0)) throw UsageError("--interval must be positive");
   if (!IPCCTL_HAVE_BPF)
@@ -202,6 +206,7 @@ int body(const Options& o, const std::vector<std::string>& command, int& kill_si
   trace::TraceOptions topts;
   topts.kinds = parse_mechanisms(o.mechanisms);
   topts.fast = o.fast;
+  if (o.spin >= 0) topts.spin_us = o.spin;
   topts.payload = o.payload;
   topts.interval_s = o.summary ? o.interval : 0;
 
@@ -279,6 +284,9 @@ int main(int argc, char** argv) {
   app.add_option("--comm", o.comms, "show only events of processes with these names")->type_name("NAME,...");
   app.add_option("--channel", o.channels, "show only events on these channels (pipe:4567,...)")->type_name("REF,...");
   app.add_flag("--fast", o.fast, "report sends and signals at their entry: fewer stops, bytes are upper bounds");
+  app.add_option("--spin", o.spin, "poll for the next stop this long before sleeping (default 50; 0: never)")
+      ->type_name("USEC")
+      ->check(CLI::Range(0, 100000));
   app.add_flag("--utc", o.utc, "print times in UTC");
   app.add_flag("-a,--system", o.system, "trace every process with eBPF (root); --pid, --comm, --cgroup narrow it");
   app.add_option("--cgroup", o.cgroup, "with --system: only processes in this cgroup (v2)")->type_name("PATH");

@@ -25,6 +25,7 @@
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
@@ -75,6 +76,19 @@ constexpr long k_seize_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PT
 constexpr long k_heartbeat_ms = 100;          // the longest a record waits to be written
 constexpr std::size_t k_batch_records = 4096;  // or until this many are waiting
 
+// CPUs this process may run on.
+int usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  return ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+}
+
+std::int64_t now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
 bool is_stop_signal(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
 
 } // namespace
@@ -115,8 +129,33 @@ struct Tracer::State {
   bool root_sigcont = true;  // the SIGCONT that started the root: not the tracee's
   bool root_execed = false;  // before its exec, the root is ipctrace's own child code
   std::vector<sock_filter> filter;
+  std::int64_t spin_ns = 0;  // the poll before sleeping (0: never); see wait_any
+  std::int64_t gap_ns = 0;   // moving average of the time a wait took
 
   State(const TraceOptions& o, Sink& s) : opts(o), sink(s) {}
+
+  // The next stop of any tracee: waitpid(-1, __WALL). A stop wakes the
+  // tracer, and the tracer's resume wakes the tracee. A tracer asleep on
+  // another CPU is woken across CPUs, which on a virtual machine without
+  // guest halt polling costs more than the stop itself (an interrupt to a
+  // halted vCPU). So while stops come close together (the moving average of
+  // the wait under spin_ns), the tracer polls with WNOHANG for up to spin_ns
+  // first, and sleeps only when none came. Never with one usable CPU, where
+  // polling would hold the CPU the tracee needs to reach its next stop.
+  int wait_any(int& status) {
+    if (spin_ns == 0) return ::waitpid(-1, &status, __WALL);
+    const std::int64_t start = now_ns();
+    int tid = 0;
+    if (gap_ns < spin_ns) {
+      for (std::int64_t t = start; t - start < spin_ns && !g_tick && !g_stop; t = now_ns())
+        if ((tid = ::waitpid(-1, &status, __WALL | WNOHANG)) != 0) break;
+    }
+    if (tid == 0) tid = ::waitpid(-1, &status, __WALL);
+    // A long sleep counts as twice the poll, so that polling resumes a few
+    // close stops after an idle spell rather than a hundred.
+    gap_ns += (std::min(now_ns() - start, 2 * spin_ns) - gap_ns) / 8;
+    return tid;
+  }
 
   TracedThread& thread(int tid, int tgid = 0) {
     auto [it, fresh] = threads.try_emplace(tid);
@@ -908,6 +947,7 @@ Result<ExitStatus> Tracer::run() {
   ::setitimer(ITIMER_REAL, &beat, nullptr);
   const long beats_per_tick = s.opts.interval_s > 0 ? std::max(1L, std::lround(s.opts.interval_s * 1000 / k_heartbeat_ms)) : 0;
   long beats = 0;
+  s.spin_ns = s.opts.spin_us > 0 && usable_cpus() >= 2 ? std::int64_t{s.opts.spin_us} * 1000 : 0;
   for (;;) {
     if (g_stop && s.attach_mode) {
       s.detach_all();
@@ -919,7 +959,7 @@ Result<ExitStatus> Tracer::run() {
       if (beats_per_tick && ++beats % beats_per_tick == 0) s.sink.tick();
     }
     int status = 0;
-    const int tid = ::waitpid(-1, &status, __WALL);
+    const int tid = s.wait_any(status);
     if (tid == -1) {
       if (errno == EINTR) continue;
       if (errno == ECHILD) break;

@@ -19,6 +19,8 @@ struct TraceOptions {
   model::KindSet kinds;       // mechanisms to trace (-e); syscalls_for() picks the calls
   bool fast = false;          // entry stop only for sends and signals: no result, no duration,
                               // bytes = the requested count (an upper bound)
+  int spin_us = 50;           // after a stop, poll this long for the next one before
+                              // sleeping in waitpid (0: never; see Tracer::State::wait_any)
   std::size_t payload = 0;    // bytes of payload to keep per data event (-s)
   double interval_s = 0;      // call Sink::tick() this often (0: never)
 };
