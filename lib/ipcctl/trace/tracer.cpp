@@ -147,8 +147,13 @@ struct Tracer::State {
     const std::int64_t start = now_ns();
     int tid = 0;
     if (gap_ns < spin_ns) {
-      for (std::int64_t t = start; t - start < spin_ns && !g_tick && !g_stop; t = now_ns())
+      for (std::int64_t t = start; t - start < spin_ns; t = now_ns()) {
+        if (g_tick || g_stop) {  // as a signal during the sleep would
+          errno = EINTR;
+          return -1;
+        }
         if ((tid = ::waitpid(-1, &status, __WALL | WNOHANG)) != 0) break;
+      }
     }
     if (tid == 0) tid = ::waitpid(-1, &status, __WALL);
     // A long sleep counts as twice the poll, so that polling resumes a few
