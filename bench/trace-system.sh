@@ -12,6 +12,9 @@
 #   ipctrace --system -c -o /dev/null             system-wide, totals in the kernel
 #   IPCTRACE_BPF=compat ipctrace --system ...     per-event, with the sys_exit program
 #                                                 for kernels before 6.2 (probe reads)
+#   IPCTRACE_BPF=floor ipctrace --system ...      the hooks attached, recording nothing:
+#                                                 what the system call tracepoints cost
+#                                                 any tracer, the bound of the ratios
 # Every configuration runs --runs times, interleaved; the best rate counts. Prints round
 # trips per second and the ratios; targets (issue 6): --system >= 0.7x untraced with
 # per-event output, >= 0.9x with -c, and >= 3x the ptrace backend. Needs root.
@@ -50,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-configs=(untraced ptrace system system-cmd system-c system-compat)
+configs=(untraced ptrace system system-cmd system-c system-compat system-floor)
 declare -A label=(
   [untraced]="untraced"
   [ptrace]="ipctrace -o /dev/null -- CMD (ptrace)"
@@ -58,6 +61,7 @@ declare -A label=(
   [system-cmd]="ipctrace --system -o /dev/null -- CMD"
   [system-c]="ipctrace --system -c -o /dev/null"
   [system-compat]="IPCTRACE_BPF=compat ipctrace --system"
+  [system-floor]="IPCTRACE_BPF=floor ipctrace --system"
 )
 
 # system_wide ARGS...: runs the workload while a system-wide trace runs; prints its rate.
@@ -85,6 +89,7 @@ run() {
     system-cmd) "$IPCTRACE" --system -o /dev/null -- "${w[@]}" 2>/dev/null ;;
     system-c) system_wide -c ;;
     system-compat) IPCTRACE_BPF=compat system_wide ;;
+    system-floor) IPCTRACE_BPF=floor system_wide ;;
   esac
 }
 

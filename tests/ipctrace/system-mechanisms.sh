@@ -38,6 +38,16 @@ for program in default compat; do
   expect "$program: the outsider ($OUTSIDER) is not in the trace" "$(q "[.[] | select(.pid == $OUTSIDER)] | length")" 0
 done
 
+# IPCTRACE_BPF=floor (bench/trace-system.sh's bound): the hooks but sys_enter
+# attached, and not one system call recorded.
+IPCTRACE_BPF=floor "$IPCTRACE" --system --json -o "$WORK/floor.jsonl" -- "$TRACE_WORKLOAD" all "$WORK/facts3" "$WORK" \
+  >/dev/null 2>"$WORK/err3" || fail "floor: ipctrace --system: exit $?: $(cat "$WORK/err3")"
+expect "floor: the capability line has sys_exit and not sys_enter" \
+  "$(grep -c '^ipctrace: eBPF hooks: .*sys_exit' "$WORK/err3")/$(grep -c '^ipctrace: eBPF hooks: .*sys_enter' "$WORK/err3")" 1/0
+expect "floor: the workload ran" "$(sed -n 's/^done=//p' "$WORK/facts3")" 1
+expect "floor: no send or receive recorded" \
+  "$(jq -s '[.[] | select(.op == "send" or .op == "recv")] | length' "$WORK/floor.jsonl")" 0
+
 # The ptrace backend on the same workload: the same bytes per mechanism and side.
 PTRACE=$WORK/ptrace.jsonl
 "$IPCTRACE" --json -o "$PTRACE" -- "$TRACE_WORKLOAD" all "$WORK/facts2" "$WORK" >/dev/null 2>"$WORK/err2" ||
