@@ -148,7 +148,7 @@ struct Tracer::State {
     int tid = 0;
     if (gap_ns < spin_ns) {
       for (std::int64_t t = start; t - start < spin_ns; t = now_ns()) {
-        if (g_tick || g_stop) {  // as a signal during the sleep would
+        if (g_tick || (g_stop && attach_mode)) {  // what run() acts on: as a signal in the sleep would
           errno = EINTR;
           return -1;
         }
