@@ -69,7 +69,7 @@ system_wide() {
   "$IPCTRACE" --system "$@" -o /dev/null 2>"$tmp/err" &
   tracer=$!
   local i
-  for i in $(seq 1500); do grep -q '^ipctrace: eBPF hooks' "$tmp/err" 2>/dev/null && break; sleep 0.02; done
+  for _ in $(seq 1500); do grep -q '^ipctrace: eBPF hooks' "$tmp/err" 2>/dev/null && break; sleep 0.02; done
   grep -q '^ipctrace: eBPF hooks' "$tmp/err" || { echo "trace-system.sh: ipctrace --system did not start: $(cat "$tmp/err")" >&2; exit 1; }
   "${pin[@]}" "$TRACE_WORKLOAD" pingpong "$pingpong"
   kill -INT "$tracer"
