@@ -283,8 +283,9 @@ bool compat_asked() { return bpf_env_is("compat"); }
 // sys_enter program no call is ever in flight, so the sys_exit program
 // returns after its first two checks, and what is left is what the hooks cost
 // by being there: the kernel's slow path for every system call of every
-// process, which any design on the syscall tracepoints pays.
-bool floor_asked() { return bpf_env_is("floor"); }
+// process, which any design on the syscall tracepoints pays. Whether PROGRAM
+// is loaded as far as that setting goes (every path of load() asks).
+bool floor_keeps(std::string_view program) { return program != "on_sys_enter" || !bpf_env_is("floor"); }
 
 Result<void> SystemTracer::State::load(bool filter_pids) {
   libbpf_set_print(on_libbpf_print);
@@ -307,7 +308,7 @@ Result<void> SystemTracer::State::load(bool filter_pids) {
     if (without.empty()) break;
     skel = open_configured(filter_pids);
     if (!skel) return fail(Error{errno, "ipctrace --system", "open BPF object", {}});
-    if (load_only(skel, [&](std::string_view n) { return n != without && !(floor_asked() && n == "on_sys_enter"); }) == 0) {
+    if (load_only(skel, [&](std::string_view n) { return n != without && floor_keeps(n); }) == 0) {
       note_hooks();
       return {};
     }
@@ -342,7 +343,7 @@ Result<void> SystemTracer::State::load(bool filter_pids) {
   const std::string_view drop = loads(exit_fast) && loads(exit_compat) ? unwanted : std::string_view{};
   skel = open_configured(filter_pids);
   if (!skel) return fail(Error{errno, "ipctrace --system", "open BPF object", {}});
-  if (load_only(skel, [&](std::string_view n) { return loads(n) && n != drop; }) != 0)
+  if (load_only(skel, [&](std::string_view n) { return loads(n) && n != drop && floor_keeps(n); }) != 0)
     return fail(Error{0, "ipctrace --system", {}, fmt::format("loading the BPF program: {}", libbpf_reason())});
   note_hooks();
   return {};
