@@ -83,12 +83,6 @@ int usable_cpus() {
   return ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
 }
 
-std::int64_t now_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
 bool is_stop_signal(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
 
 } // namespace
@@ -144,10 +138,10 @@ struct Tracer::State {
   // polling would hold the CPU the tracee needs to reach its next stop.
   int wait_any(int& status) {
     if (spin_ns == 0) return ::waitpid(-1, &status, __WALL);
-    const std::int64_t start = now_ns();
+    const std::int64_t start = now_ns(CLOCK_MONOTONIC);
     int tid = 0;
     if (gap_ns < spin_ns) {
-      for (std::int64_t t = start; t - start < spin_ns; t = now_ns()) {
+      for (std::int64_t t = start; t - start < spin_ns; t = now_ns(CLOCK_MONOTONIC)) {
         if (g_tick || (g_stop && attach_mode)) {  // what run() acts on: as a signal in the sleep would
           errno = EINTR;
           return -1;
@@ -158,7 +152,7 @@ struct Tracer::State {
     if (tid == 0) tid = ::waitpid(-1, &status, __WALL);
     // A long sleep counts as twice the poll, so that polling resumes a few
     // close stops after an idle spell rather than a hundred.
-    gap_ns += (std::min(now_ns() - start, 2 * spin_ns) - gap_ns) / 8;
+    gap_ns += (std::min(now_ns(CLOCK_MONOTONIC) - start, 2 * spin_ns) - gap_ns) / 8;
     return tid;
   }
 
