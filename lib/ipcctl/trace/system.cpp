@@ -277,7 +277,6 @@ bool bpf_env_is(std::string_view what) {
   const char* v = std::getenv("IPCTRACE_BPF");
   return v && std::string_view(v) == what;
 }
-bool compat_asked() { return bpf_env_is("compat"); }
 
 // IPCTRACE_BPF=floor, a measuring aid (bench/trace-system.sh): without the
 // sys_enter program no call is ever in flight, so the sys_exit program
@@ -289,7 +288,7 @@ bool floor_keeps(std::string_view program) { return program != "on_sys_enter" ||
 
 Result<void> SystemTracer::State::load(bool filter_pids) {
   libbpf_set_print(on_libbpf_print);
-  const std::string_view unwanted = compat_asked() ? exit_fast : exit_compat;
+  const std::string_view unwanted = bpf_env_is("compat") ? exit_fast : exit_compat;
   // Loads only the programs KEEP says yes to; 0 or a libbpf error.
   auto load_only = [&](ipctrace_bpf* s, auto keep) {
     bpf_program* p = nullptr;
