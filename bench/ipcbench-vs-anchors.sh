@@ -2,7 +2,8 @@
 # bench/ipcbench-vs-anchors.sh: ipcbench against the tools people already
 # trust, in one run, with the same pinning, on this machine:
 #
-#   perf bench sched pipe (threads and processes, one CPU)  vs  ipcbench pipe, same core
+#   perf bench sched pipe (threads and processes, one CPU)  vs  ipcbench pipe, same core,
+#                                                            --threads and not
 #   sockperf ping-pong --full-rtt (TCP, UDP; same and cross core)  vs  ipcbench tcp4/udp4
 #   iperf3 TCP at 128 KiB writes, cross core  vs  ipcbench tcp4 throughput at 128 KiB
 #   a bare cache-line ping-pong (built here)  vs  ipcbench shm-spin, cross core
@@ -121,11 +122,11 @@ awk '$1 >= 0.5 { print "warning: the machine is busy (load average " $1 "): rati
 # --- perf bench sched pipe: mean round trip of a 4-byte token ------------------
 loops=$((seconds * 100000))
 for mode in threads processes; do
-  flag=""
-  [[ $mode == threads ]] && flag=-T
+  flag=() ib_flag=()
+  [[ $mode == threads ]] && flag=(-T) ib_flag=(--threads)
   for ((k = 0; k < repeat; k++)); do
-    perf_us=$(taskset -c "$a" perf bench sched pipe $flag -l "$loops" 2>/dev/null | awk '/usecs\/op/ { print $1 }')
-    ib_mean=$(ipcbench_fig '.latency[0].mean_ns' -m pipe -t latency -s 8 --cpus "$a,$a")
+    perf_us=$(taskset -c "$a" perf bench sched pipe "${flag[@]}" -l "$loops" 2>/dev/null | awk '/usecs\/op/ { print $1 }')
+    ib_mean=$(ipcbench_fig '.latency[0].mean_ns' -m pipe -t latency -s 8 --cpus "$a,$a" "${ib_flag[@]}")
     pair "$(us "$ib_mean")" "$perf_us"
   done
   median_row "pipe mean RTT, same core, perf $mode" us lower 1.10

@@ -24,6 +24,7 @@ complete -c ipcbench -s n -l iterations -x -d 'round trips or messages per measu
 complete -c ipcbench -s w -l warmup -x -d 'round trips or messages discarded first'
 complete -c ipcbench -s r -l repeat -x -d 'run each measurement N times'
 complete -c ipcbench -l poll -x -a 'block spin' -d 'receive by blocking or by busy-polling'
+complete -c ipcbench -l threads -d 'run the two sides as threads of one process'
 complete -c ipcbench -l rate -x -d 'latency open loop: round trips per second'
 complete -c ipcbench -l timer -x -a 'auto tsc monotonic' -d 'per-sample clock'
 complete -c ipcbench -s J -l json -d 'print JSON'

@@ -53,6 +53,20 @@ rc=0
 [[ $rc == 0 ]] && ok "--poll spin: every mechanism" || fail "--poll spin: exit $rc: $(jq -c '[.latency[], .throughput[] | select(.status == "failed") | {mechanism, test, reason}]' "$WORK/spin.json" 2>/dev/null)"
 check "--poll spin is recorded" "$(cat "$WORK/spin.json")" '.settings.poll == "spin" and all(.latency[]; .poll == "spin")'
 
+# The two sides as threads of one process, every mechanism: only the signal
+# mechanisms, which need two processes, are skipped, by name; the rest
+# measure, and both the settings and every row say how the sides ran.
+rc=0
+"$IPCBENCH" -q --threads -n 100 -w 10 -s 4K --json >"$WORK/threads.json" 2>"$WORK/err" || rc=$?
+[[ $rc == 0 ]] && ok "--threads: every mechanism" || fail "--threads: exit $rc: $(jq -c '[.latency[], .throughput[] | select(.status == "failed") | {mechanism, test, reason}]' "$WORK/threads.json" 2>/dev/null)"
+check "--threads: recorded, signals skipped by name, the rest measured" "$(cat "$WORK/threads.json")" '
+  .settings.sides == "threads" and all(.latency[], .throughput[]; .sides == "threads") and
+  ([.latency[] | select(.status == "skipped") | .mechanism] | unique) == ["signal", "signal-handler"] and
+  all(.latency[] | select(.status == "skipped"); .reason | test("no threads mode")) and
+  ([.latency[] | select(.status == "ok")] | length) >= 20 and
+  all(.latency[] | select(.status == "ok"); .samples == 100)'
+check "without --threads the sides are processes" "$(cat "$WORK/spin.json")" '.settings.sides == "processes" and all(.latency[]; .sides == "processes")'
+
 # The chart: one self-contained SVG document with a dot per latency result.
 "$IPCBENCH" -q -m pipe,shm-spin -n 100 -s 64,4K --svg "$WORK/chart.svg" >/dev/null || fail "--svg run failed"
 if [[ -s $WORK/chart.svg ]] && head -c 4 "$WORK/chart.svg" | grep -q '<svg' && tail -n1 "$WORK/chart.svg" | grep -q '</svg>'; then

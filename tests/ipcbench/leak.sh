@@ -1,7 +1,7 @@
 #!/bin/bash
 # ipcbench interrupted at random points, many times, by SIGINT, SIGTERM or
 # SIGKILL (of the measuring process: its partner or its keeper must clean
-# up), leaves no SysV queue or semaphore set, POSIX queue, FIFO directory or
+# up), with side b a process and with it a thread (--threads), leaves no SysV queue or semaphore set, POSIX queue, FIFO directory or
 # process behind.
 # Then its partner (side b) SIGKILLed mid-run, for every kind of wait side a
 # may be in: the run ends at once with "side b ended", not when the
@@ -14,7 +14,9 @@ signals=(INT TERM KILL)
 runs=${LEAK_RUNS:-24}  # more for a full reliability run
 for ((i = 0; i < runs; i++)); do
   sig=${signals[i % 3]}
-  "$IPCBENCH" -q -m "$mechs" -d 0.05 >/dev/null 2>&1 &
+  threads=()
+  ((i % 2)) && threads=(--threads)  # side b a thread: only the keeper can clean up after a SIGKILL
+  "$IPCBENCH" -q -m "$mechs" -d 0.05 "${threads[@]}" >/dev/null 2>&1 &
   pid=$!
   sleep "0.$((RANDOM % 40 + 1))"
   kill -"$sig" "$pid" 2>/dev/null || true

@@ -1,7 +1,8 @@
-// Every mechanism through the real runner, both tests, briefly: a round trip
-// must come back with its own sequence number and an intact payload, a stream
-// must arrive complete, in order and uncorrupted. A transport that corrupts
-// data must be caught.
+// Every mechanism through the real runner, both tests, briefly, with the two
+// sides as processes and as threads: a round trip must come back with its own
+// sequence number and an intact payload, a stream must arrive complete, in
+// order and uncorrupted. A transport that corrupts data must be caught, and a
+// run that fails with side b a thread must end, not hang.
 #include <ipcctl/bench/lifecycle.hpp>
 #include <ipcctl/bench/runner.hpp>
 #include <ipcctl/bench/transports.hpp>
@@ -21,8 +22,9 @@ Placement cross_placement() {
   return cpus.size() >= 2 ? Placement{cpus[0], cpus[1]} : Placement{cpus[0], cpus[0]};
 }
 
-RunSpec spec_for(const TransportInfo& t, Test test, std::size_t size, Placement p) {
+RunSpec spec_for(const TransportInfo& t, Test test, std::size_t size, Placement p, bool threads = false) {
   RunSpec s;
+  s.threads = threads;
   s.transport = &t;
   s.test = test;
   s.size = size;
@@ -38,6 +40,13 @@ class Corrupting : public Transport {
 public:
   Corrupting() : m_inner(make_pipe()) {}
   Result<void> setup(const ChannelOptions& o) override { return m_inner->setup(o); }
+  Result<std::unique_ptr<Transport>> split() override {
+    auto inner = m_inner->split();
+    if (!inner) return fail(inner.error());
+    auto b = std::make_unique<Corrupting>();
+    b->m_inner = std::move(*inner);
+    return b;
+  }
   Result<void> attach(Side s, pid_t p) override {
     m_side = s;
     return m_inner->attach(s, p);
@@ -57,16 +66,53 @@ private:
 
 std::unique_ptr<Transport> make_corrupting() { return std::make_unique<Corrupting>(); }
 
+// A pipe whose side b fails on its 50th receive, with an error of its own.
+class FailingB : public Transport {
+public:
+  FailingB() : m_inner(make_pipe()) {}
+  Result<void> setup(const ChannelOptions& o) override { return m_inner->setup(o); }
+  Result<std::unique_ptr<Transport>> split() override {
+    auto inner = m_inner->split();
+    if (!inner) return fail(inner.error());
+    auto b = std::make_unique<FailingB>();
+    b->m_inner = std::move(*inner);
+    return b;
+  }
+  Result<void> attach(Side s, pid_t p) override {
+    m_side = s;
+    return m_inner->attach(s, p);
+  }
+  Result<void> send(const std::byte* d, std::size_t n) override { return m_inner->send(d, n); }
+  Result<void> recv(std::byte* d, std::size_t n) override {
+    if (m_side == Side::b && ++m_received == 50) return fail(Error{0, "recv", "test", "side b gives up"});
+    return m_inner->recv(d, n);
+  }
+
+private:
+  std::unique_ptr<Transport> m_inner;
+  Side m_side = Side::a;
+  int m_received = 0;
+};
+
+std::unique_ptr<Transport> make_failing_b() { return std::make_unique<FailingB>(); }
+
 } // namespace
 
 TEST_CASE("bench transports: round trip and stream integrity") {
   install_exit_handlers();
   const Clock clock = Clock::calibrate();
+  for (const bool threads : {false, true})
   for (const Placement& p : {cross_placement(), Placement{cross_placement().cpu_a, cross_placement().cpu_a}}) {
     for (const auto& t : all_transports()) {
-      SUBCASE((std::string(t.name) + " " + p.label()).c_str()) {
-        const RunResult lat = run_one(spec_for(t, Test::latency, 256, p), clock);
+      SUBCASE((std::string(t.name) + " " + p.label() + (threads ? " threads" : "")).c_str()) {
+        const RunResult lat = run_one(spec_for(t, Test::latency, 256, p, threads), clock);
         INFO(t.name, " latency: ", lat.reason);
+        // Only signals need two processes: every other mechanism runs as two threads.
+        const bool signal = t.family == "signal";
+        if (threads && signal) {
+          CHECK(lat.status == Status::skipped);
+          CHECK(lat.reason.find("no threads mode") != std::string::npos);
+        }
         if (lat.status == Status::skipped) {
           MESSAGE(t.name, " skipped: ", lat.reason);
         } else {
@@ -75,7 +121,7 @@ TEST_CASE("bench transports: round trip and stream integrity") {
           CHECK(lat.round_trip.min() > 0);
           CHECK(lat.size == (t.name == "eventfd" || t.name.starts_with("signal") ? 8u : 256u));
         }
-        const RunResult thr = run_one(spec_for(t, Test::throughput, 4096, p), clock);
+        const RunResult thr = run_one(spec_for(t, Test::throughput, 4096, p, threads), clock);
         INFO(t.name, " throughput: ", thr.reason);
         if (thr.status == Status::skipped) {
           CHECK((!t.no_throughput.empty() || lat.status == Status::skipped));
@@ -106,6 +152,29 @@ TEST_CASE("bench transports: corruption and size limits are caught") {
     const RunResult r = run_one(spec_for(bad, Test::throughput, 128, Placement{}), clock);
     CHECK(r.status == Status::failed);
     CHECK(r.corrupted > 0);
+  }
+  // Side a stops at the first bad reply while side b's thread waits for the
+  // next message: the run must still end, and the process go on.
+  SUBCASE("latency, threads") {
+    const RunResult r = run_one(spec_for(bad, Test::latency, 128, Placement{}, true), clock);
+    CHECK(r.status == Status::failed);
+    CHECK(r.reason.find("corrupted") != std::string::npos);
+  }
+  SUBCASE("throughput, threads") {
+    const RunResult r = run_one(spec_for(bad, Test::throughput, 128, Placement{}, true), clock);
+    CHECK(r.status == Status::failed);
+    CHECK(r.corrupted > 0);
+  }
+  // Side b's thread fails mid-run while side a waits for a reply: its report
+  // reaches side a, which must not wait for the watchdog.
+  for (const bool threads : {false, true}) {
+    SUBCASE(threads ? "side b fails, threads" : "side b fails, processes") {
+      const TransportInfo failing{"failing-b", "test", "side b fails", "", false, true, make_failing_b};
+      const RunResult r = run_one(spec_for(failing, Test::latency, 64, Placement{}, threads), clock);
+      CHECK(r.status == Status::failed);
+      INFO(r.reason);
+      CHECK(r.reason.find("side b gives up") != std::string::npos);
+    }
   }
   SUBCASE("a message above the kernel limit is capped and says so") {
     const RunResult r = run_one(spec_for(*find_transport("sysv-msg"), Test::latency, 1 << 20, Placement{}), clock);

@@ -39,7 +39,7 @@ struct Options {
   std::string timer = "auto";
   double rate = 0;
   std::string svg;
-  bool json = false, csv = false, list = false, quiet = false;
+  bool json = false, csv = false, list = false, quiet = false, threads = false;
 };
 
 // Names, family names ("shm", "socket") or "all", in table order.
@@ -154,6 +154,7 @@ int run_bench(const Options& o) {
           s.size = size;
           s.placement = p;
           s.poll = o.poll == "spin" ? Poll::spin : Poll::block;
+          s.threads = o.threads;
           s.duration_s = o.duration;
           s.iterations = o.iterations;
           s.warmup = o.warmup;
@@ -183,6 +184,7 @@ int run_bench(const Options& o) {
   rep.warmup = o.warmup;
   rep.repeat = o.repeat;
   rep.poll = o.poll == "spin" ? Poll::spin : Poll::block;
+  rep.threads = o.threads;
   rep.rate = o.rate;
   const bool progress = !o.quiet && ::isatty(STDERR_FILENO) == 1;
   const std::uint64_t start = monotonic_ns();
@@ -252,6 +254,7 @@ int main(int argc, char** argv) {
   app.add_option("-w,--warmup", o.warmup, "round trips or messages discarded first (default: 200)")->type_name("N");
   app.add_option("-r,--repeat", o.repeat, "run each measurement N times, report the median and the range")->type_name("N");
   app.add_option("--poll", o.poll, "receive by blocking (block) or by busy-polling (spin)")->type_name("block|spin");
+  app.add_flag("--threads", o.threads, "run the two sides as threads of one process, not as two processes");
   app.add_option("--rate", o.rate, "latency open loop: start round trips at this rate per second")->type_name("N");
   app.add_option("--timer", o.timer, "per-sample clock: auto, tsc or monotonic")->type_name("auto|tsc|monotonic");
   auto* json = app.add_flag("-J,--json", o.json, "print JSON: every figure, the histograms, the machine");

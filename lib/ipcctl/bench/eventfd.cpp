@@ -36,6 +36,17 @@ public:
     return {};
   }
 
+  Result<std::unique_ptr<Transport>> split() override {
+    auto b = std::make_unique<EventfdTransport>();
+    b->m_poll = m_poll;
+    for (int i = 0; i < 2; ++i) {
+      auto fd = dup_fd(m_fds[i]);
+      if (!fd) return fail(fd.error());
+      b->m_fds[i] = std::move(*fd);
+    }
+    return b;
+  }
+
   // The counter cannot carry 0: the value sent is the message's first word + 1.
   Result<void> send(const std::byte* data, std::size_t) override {
     std::uint64_t v;

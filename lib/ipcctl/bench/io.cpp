@@ -61,6 +61,13 @@ Result<void> read_all(int fd, std::byte* data, std::size_t size, Poll poll, cons
   return {};
 }
 
+Result<UniqueFd> dup_fd(const UniqueFd& fd) {
+  if (!fd) return UniqueFd{};
+  UniqueFd out{::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0)};
+  if (!out) return fail(sys_error("fcntl(F_DUPFD_CLOEXEC)", "channel"));
+  return out;
+}
+
 Result<void> set_nonblocking(int fd, bool on) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) < 0)

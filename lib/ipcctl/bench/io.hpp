@@ -3,6 +3,7 @@
 // and the busy-wait policy. Internal to lib/ipcctl/bench.
 #include <ipcctl/bench/lifecycle.hpp>
 #include <ipcctl/bench/transport.hpp>
+#include <ipcctl/util/fd.hpp>
 
 #include <sched.h>
 
@@ -59,6 +60,8 @@ Result<void> write_all(int fd, const std::byte* data, std::size_t size, const ch
 // descriptor must be non-blocking: EAGAIN is spun on.
 Result<void> read_all(int fd, std::byte* data, std::size_t size, Poll poll, const char* op);
 Result<void> set_nonblocking(int fd, bool on);
+// A descriptor of its own for the same open file (split()); empty stays empty.
+Result<UniqueFd> dup_fd(const UniqueFd& fd);
 // send() / recv() of whole messages on a socket (MSG_NOSIGNAL; MSG_DONTWAIT
 // for Poll::spin). Stream sockets loop; message sockets check the length.
 Result<void> send_all(int fd, const std::byte* data, std::size_t size, bool stream);

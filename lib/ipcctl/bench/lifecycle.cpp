@@ -52,7 +52,8 @@ Table g_own_table;  // until start_keeper() moves it to shared memory
 Table* g_table = &g_own_table;
 std::atomic<pid_t> g_child{0};
 volatile sig_atomic_t g_aborted = 0;
-volatile sig_atomic_t g_measuring = 0;  // between arm_watchdog and disarm_watchdog
+volatile sig_atomic_t g_measuring = 0;
+constexpr int k_failed_signal = SIGUSR1;  // side b to the measuring process: report_failure()  // between arm_watchdog and disarm_watchdog
 
 void on_exit_signal(int sig) {
   const int saved = errno;
@@ -75,17 +76,27 @@ void on_alarm(int) {
 // The signal may come between two calls, and the next would then block for
 // ever on a partner that is gone: the watchdog's timer is set to beat every
 // 10 ms, so that every blocking call fails with EINTR until the run ends.
+void end_run() {
+  g_aborted = 2;
+  itimerval beat{{0, 10'000}, {0, 10'000}};
+  ::setitimer(ITIMER_REAL, &beat, nullptr);
+}
+
 void on_child(int) {
   const int saved = errno;
   const pid_t child = g_child.load();
   siginfo_t si{};
   if (g_measuring && child > 0 && g_aborted == 0 && ::waitid(P_PID, static_cast<id_t>(child), &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-      si.si_pid == child) {
-    g_aborted = 2;
-    itimerval beat{{0, 10'000}, {0, 10'000}};
-    ::setitimer(ITIMER_REAL, &beat, nullptr);
-  }
+      si.si_pid == child)
+    end_run();
   errno = saved;
+}
+
+// Side b failed and wrote its report (report_failure()). Also after the
+// watchdog fired: its one SIGALRM may have gone to side b's thread, and side a
+// needs the beat to leave a blocking call.
+void on_partner_failed(int) {
+  if (g_measuring) end_run();
 }
 
 } // namespace
@@ -151,6 +162,10 @@ void install_exit_handlers() {
   alarm.sa_handler = on_alarm;  // no SA_RESTART: blocked calls return EINTR
   sigemptyset(&alarm.sa_mask);
   ::sigaction(SIGALRM, &alarm, nullptr);
+  struct sigaction failed {};
+  failed.sa_handler = on_partner_failed;  // no SA_RESTART
+  sigemptyset(&failed.sa_mask);
+  ::sigaction(k_failed_signal, &failed, nullptr);
   struct sigaction child {};
   child.sa_handler = on_child;  // no SA_RESTART either
   child.sa_flags = SA_NOCLDSTOP;
@@ -217,6 +232,8 @@ void disarm_watchdog() {
   itimerval t{};
   ::setitimer(ITIMER_REAL, &t, nullptr);
 }
+
+void report_failure(pid_t measuring) { ::kill(measuring, k_failed_signal); }
 
 bool aborted() { return g_aborted != 0; }
 bool partner_ended() { return g_aborted == 2; }

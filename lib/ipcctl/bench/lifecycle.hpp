@@ -23,6 +23,8 @@ void remove_tracked();
 void start_keeper();
 // Installs SIGINT/SIGTERM/SIGHUP/SIGQUIT handlers in the measuring process: they
 // kill the current child, remove what is tracked, and re-raise. SIGPIPE is ignored.
+// Also the handlers of the watchdog (SIGALRM), side b's death (SIGCHLD) and
+// report_failure() (SIGUSR1).
 void install_exit_handlers();
 // The current child (0: none), killed by the exit handlers and the watchdog.
 void set_child(pid_t pid);
@@ -36,6 +38,10 @@ bool child_follow_parent(pid_t parent);
 // death aborts the run the same way, at once (partner_ended()).
 void arm_watchdog(double seconds);
 void disarm_watchdog();
+// Side b failed and wrote its report: it tells the measuring process (by
+// SIGUSR1), whose run then ends as if side b had died (partner_ended()), at
+// once rather than when the watchdog fires. Ignored outside a measurement.
+void report_failure(pid_t measuring);
 bool aborted();
 bool partner_ended();
 void clear_aborted();

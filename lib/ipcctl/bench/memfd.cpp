@@ -53,6 +53,13 @@ public:
     return {};
   }
 
+  Result<std::unique_ptr<Transport>> split() override {
+    auto b = std::make_unique<MemfdTransport>();
+    b->m_poll = m_poll;
+    b->m_ends[1] = std::move(m_ends[1]);
+    return b;
+  }
+
   Result<void> send(const std::byte* data, std::size_t size) override {
     UniqueFd mfd{::memfd_create("ipcbench-msg", MFD_CLOEXEC)};
     if (!mfd) return fail(sys_error("memfd_create", "message"));

@@ -44,6 +44,15 @@ public:
     return {};
   }
 
+  // Side b's ends move to side b's transport.
+  Result<std::unique_ptr<Transport>> split() override {
+    auto b = std::make_unique<PipeTransport>(m_named);
+    b->m_poll = m_poll;
+    b->m_fds[0][0] = std::move(m_fds[0][0]);
+    b->m_fds[1][1] = std::move(m_fds[1][1]);
+    return b;
+  }
+
   Result<void> send(const std::byte* data, std::size_t size) override {
     return write_all(m_write.get(), data, size, m_named ? "write(fifo)" : "write(pipe)");
   }

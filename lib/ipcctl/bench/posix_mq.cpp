@@ -57,6 +57,16 @@ public:
     return {};
   }
 
+  Result<std::unique_ptr<Transport>> split() override {
+    auto b = std::make_unique<PosixMqTransport>();
+    b->m_poll = m_poll;
+    for (int i = 0; i < 2; ++i) {
+      b->m_q[i] = ::fcntl(m_q[i], F_DUPFD_CLOEXEC, 0);
+      if (b->m_q[i] == -1) return fail(sys_error("fcntl(F_DUPFD_CLOEXEC)", "queue"));
+    }
+    return b;
+  }
+
   Result<void> send(const std::byte* data, std::size_t size) override {
     Backoff backoff;
     for (;;) {

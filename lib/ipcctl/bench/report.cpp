@@ -14,6 +14,8 @@ namespace ipcctl::bench {
 namespace {
 
 std::string_view poll_name(Poll p) { return p == Poll::spin ? "spin" : "block"; }
+std::string_view sides_name(bool threads) { return threads ? "threads" : "processes"; }
+std::string_view sides_text(bool threads) { return threads ? "a and b threads of one process" : "a and b processes"; }
 std::string_view test_name(Test t) { return t == Test::latency ? "latency" : "throughput"; }
 
 double key_of(const RunResult& r) {
@@ -61,6 +63,7 @@ nlohmann::json common_json(const Row& row, const RunResult& r) {
   j["cpu_a"] = r.spec.placement.cpu_a < 0 ? nlohmann::json(nullptr) : nlohmann::json(r.spec.placement.cpu_a);
   j["cpu_b"] = r.spec.placement.cpu_b < 0 ? nlohmann::json(nullptr) : nlohmann::json(r.spec.placement.cpu_b);
   j["poll"] = poll_name(r.spec.poll);
+  j["sides"] = sides_name(r.spec.threads);
   const Status s = row.status();
   j["status"] = s == Status::ok ? "ok" : s == Status::skipped ? "skipped" : "failed";
   std::string reason;
@@ -131,9 +134,9 @@ std::string render_text(const Report& rep) {
   const bool many = rep.repeat > 1;
   if (!lat.empty()) {
     std::stable_sort(lat.begin(), lat.end(), [](auto* a, auto* b) { return key_of(a->median()) < key_of(b->median()); });
-    out += fmt::format("\nround-trip latency (a -> b -> a, the same payload both ways; {}, {}), sorted by p50{}\n",
+    out += fmt::format("\nround-trip latency (a -> b -> a, the same payload both ways; {}, {}, {}), sorted by p50{}\n",
                        rep.rate > 0 ? fmt::format("open loop at {:.0f}/s, from the intended send time", rep.rate) : "closed loop",
-                       rep.poll == Poll::spin ? "busy-poll receive" : "blocking receive",
+                       rep.poll == Poll::spin ? "busy-poll receive" : "blocking receive", sides_text(rep.threads),
                        many ? fmt::format("; median of {} runs, p50 range in brackets", rep.repeat) : "");
     std::vector<std::vector<std::string>> cells{
         {"MECHANISM", "SIZE", "PLACEMENT", "P50", "MIN", "P90", "P99", "P99.9", "MAX", "MEAN", "STDDEV", "SAMPLES", "NOTE"}};
@@ -159,8 +162,8 @@ std::string render_text(const Report& rep) {
   }
   if (!thr.empty()) {
     std::stable_sort(thr.begin(), thr.end(), [](auto* a, auto* b) { return key_of(a->median()) > key_of(b->median()); });
-    out += fmt::format("\nthroughput (one way a -> b, delivered rate at the receiver, payloads verified), sorted by MB/s{}\n",
-                       many ? fmt::format("; median of {} runs", rep.repeat) : "");
+    out += fmt::format("\nthroughput (one way a -> b, delivered rate at the receiver, payloads verified; {}), sorted by MB/s{}\n",
+                       sides_text(rep.threads), many ? fmt::format("; median of {} runs", rep.repeat) : "");
     std::vector<std::vector<std::string>> cells{{"MECHANISM", "SIZE", "PLACEMENT", "MB/S", "MSGS/S", "LOST", "CHECKED", "NOTE"}};
     for (const Row* row : thr) {
       const RunResult& r = row->median();
@@ -219,6 +222,7 @@ nlohmann::json render_json(const Report& rep) {
                      {"warmup", rep.warmup},
                      {"repeat", rep.repeat},
                      {"poll", poll_name(rep.poll)},
+                     {"sides", sides_name(rep.threads)},
                      {"open_loop_rate_per_s", rep.rate > 0 ? json(rep.rate) : json(nullptr)}};
   json lat = json::array(), thr = json::array();
   for (const auto& row : rep.rows) {
@@ -272,7 +276,7 @@ nlohmann::json render_json(const Report& rep) {
 }
 
 std::string render_csv(const Report& rep) {
-  std::string out = "test,mechanism,size_bytes,placement,placement_kind,poll,status,samples,min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stddev_ns,msgs_per_s,mb_per_s,lost,note\n";
+  std::string out = "test,mechanism,size_bytes,placement,placement_kind,poll,sides,status,samples,min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stddev_ns,msgs_per_s,mb_per_s,lost,note\n";
   auto quote = [](const std::string& s) {
     std::string q = "\"";
     for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -292,8 +296,9 @@ std::string render_csv(const Report& rep) {
     } else {
       figures = fmt::format(",,,,,,,,,{:.1f},{:.3f},{}", r.msgs_per_s, r.mb_per_s, r.lost);
     }
-    out += fmt::format("{},{},{},{},{},{},{},{},{}\n", test_name(r.spec.test), r.spec.transport->name, r.size,
-                       r.spec.placement.label(), r.spec.placement.kind(), poll_name(r.spec.poll), status, figures,
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", test_name(r.spec.test), r.spec.transport->name, r.size,
+                       r.spec.placement.label(), r.spec.placement.kind(), poll_name(r.spec.poll),
+                       sides_name(r.spec.threads), status, figures,
                        quote(s == Status::ok ? r.note : r.reason));
   }
   return out;

@@ -27,6 +27,7 @@ struct Report {
   std::uint64_t iterations = 0, warmup = 0;
   int repeat = 1;
   Poll poll = Poll::block;
+  bool threads = false;  // side b a thread of side a's process (--threads)
   double rate = 0;
   std::vector<Row> rows;
 };

@@ -5,6 +5,7 @@
 // payloads are checked, so a broken transport cannot post a good number.
 // Side b talks to side a over a control pipe: one 'R' when attached and pinned
 // (timing starts after it), then one report written in a single write().
+// Side b is a forked process, or with --threads a thread of side a's process.
 #include <ipcctl/bench/runner.hpp>
 
 #include <ipcctl/bench/io.hpp>
@@ -17,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -60,31 +62,33 @@ int g_release = -1;
   ::_exit(code);
 }
 
-[[noreturn]] void child_fail(int ctl, const Error& e) {
+void report_error(int ctl, const Error& e) {
   ChildReport rep;
   rep.tag = 'E';
   const std::string msg = e.message();
   std::strncpy(rep.error, msg.c_str(), sizeof rep.error - 1);
   [[maybe_unused]] auto n = ::write(ctl, &rep, sizeof rep);
+}
+
+[[noreturn]] void child_fail(int ctl, const Error& e) {
+  report_error(ctl, e);
+  report_failure(::getppid());
   child_exit(1);
 }
 
 // Side b: echo every message back until the stop message.
-void child_echo(Transport& t, std::size_t size, int ctl) {
+Result<void> echo(Transport& t, std::size_t size) {
   std::vector<std::byte> buf(size);
   for (;;) {
-    if (auto r = t.recv(buf.data(), size); !r) child_fail(ctl, r.error());
-    if (message_seq(buf.data()) == k_stop) break;
-    if (auto r = t.send(buf.data(), size); !r) child_fail(ctl, r.error());
+    if (auto r = t.recv(buf.data(), size); !r) return r;
+    if (message_seq(buf.data()) == k_stop) return {};
+    if (auto r = t.send(buf.data(), size); !r) return r;
   }
-  ChildReport rep;
-  [[maybe_unused]] auto n = ::write(ctl, &rep, sizeof rep);
 }
 
 // Side b: receive and check a stream until the stop message (or silence, on a lossy transport).
-void child_sink(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, int ctl) {
+Result<void> sink(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, ChildReport& rep) {
   std::vector<std::byte> buf(size);
-  ChildReport rep;
   std::uint64_t expected = 0;
   int silent = 0;
   for (;;) {
@@ -92,12 +96,12 @@ void child_sink(Transport& t, const RunSpec& spec, std::size_t size, const Clock
     if (!r) {
       // Side a repeats the stop message of a lossy stream until we report, so
       // silence is only a slow start or a busy machine: give up after 5 s of it.
-      if (spec.transport->lossy && r.error().code == ETIMEDOUT && ++silent <= 10) continue;
-      child_fail(ctl, r.error());
+      if (spec.transport->lossy && r.error().code == ETIMEDOUT && ++silent <= 10 && !aborted()) continue;
+      return r;
     }
     silent = 0;
     const std::uint64_t seq = message_seq(buf.data());
-    if (seq == k_stop) break;
+    if (seq == k_stop) return {};
     const std::uint64_t now = clock.now();
     if (rep.received == spec.warmup) rep.t_first = now;
     else if (rep.received > spec.warmup) ++rep.measured;
@@ -110,7 +114,68 @@ void child_sink(Transport& t, const RunSpec& spec, std::size_t size, const Clock
       if (!message_intact(buf.data(), size)) ++rep.corrupted;
     }
   }
+}
+
+// Side b, once attached and ready: echoes or receives until the stop message,
+// then writes its report. An exception (no memory for the buffer) becomes its
+// error report, as any other failure. False when it failed.
+bool serve(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, int ctl) {
+  ChildReport rep;
+  Result<void> r;
+  try {
+    r = spec.test == Test::latency ? echo(t, size) : sink(t, spec, size, clock, rep);
+  } catch (const std::exception& e) {
+    r = fail(Error{0, "side b", "", e.what()});
+  }
+  if (!r) {
+    report_error(ctl, r.error());
+    return false;
+  }
   [[maybe_unused]] auto n = ::write(ctl, &rep, sizeof rep);
+  return true;
+}
+
+// Side b as a thread (--threads): what the forked process does, but it
+// returns instead of exiting.
+struct ThreadSide {
+  Transport* transport;
+  const RunSpec* spec;
+  std::size_t size;
+  const Clock* clock;
+  int ctl;
+  pid_t process;
+};
+
+void* thread_main(void* arg) {
+  const auto& s = *static_cast<ThreadSide*>(arg);
+  bool ok = false;
+  if (!pin(s.spec->placement.cpu_b)) {
+    report_error(s.ctl, sys_error("sched_setaffinity", fmt::format("cpu {}", s.spec->placement.cpu_b)));
+  } else if (auto r = s.transport->attach(Side::b, s.process); !r) {
+    report_error(s.ctl, r.error());
+  } else {
+    const char ready = 'R';
+    ok = ::write(s.ctl, &ready, 1) == 1 && serve(*s.transport, *s.spec, s.size, *s.clock, s.ctl);
+  }
+  if (!ok) report_failure(s.process);
+  return nullptr;
+}
+
+// Waits for side b's thread to end. When the run failed, side b may be
+// blocked on a channel that side a no longer serves: SIGALRM, whose handler
+// raises the abort flag, is sent to it until it has returned.
+void join_thread(pthread_t thread, bool failed) {
+  for (;;) {
+    timespec until{};
+    ::clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 10'000'000;
+    if (until.tv_nsec >= 1'000'000'000) {
+      until.tv_nsec -= 1'000'000'000;
+      ++until.tv_sec;
+    }
+    if (::pthread_timedjoin_np(thread, nullptr, &until) == 0) return;
+    if (failed || aborted()) ::pthread_kill(thread, SIGALRM);
+  }
 }
 
 // Reads exactly `size` bytes from the control pipe within `timeout_ms`.
@@ -291,6 +356,14 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
   if (auto r = transport->setup(ChannelOptions{out.size, spec.poll, spec.test}); !r)
     return finish(is_absent(r.error()) ? Status::skipped : Status::failed, r.error().message());
 
+  std::unique_ptr<Transport> side_b;  // --threads: side b's own transport on the channel
+  if (spec.threads) {
+    auto split = transport->split();
+    if (!split) return finish(Status::failed, split.error().message());
+    if (!*split) return finish(Status::skipped, "no threads mode: its two sides must be processes");
+    side_b = std::move(*split);
+  }
+
   const bool shared_cpu = spec.placement.cpu_a >= 0 && spec.placement.cpu_a == spec.placement.cpu_b;
   set_spin_rounds(shared_cpu ? 0 : 4000);
   int ctl[2], release[2];
@@ -303,12 +376,22 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
   cpu_set_t saved;
   ::sched_getaffinity(0, sizeof saved, &saved);
   const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    for (int fd : {ctl[0], ctl[1], release[0], release[1]}) ::close(fd);
-    return finish(Status::failed, sys_error("fork", "side b").message());
+  pid_t pid = 0;  // side b's process, when it is one
+  pthread_t thread{};
+  ThreadSide thread_side{side_b.get(), &run, out.size, &clock, ctl[1], parent};
+  if (spec.threads) {
+    if (const int e = ::pthread_create(&thread, nullptr, thread_main, &thread_side); e != 0) {
+      for (int fd : {ctl[0], ctl[1], release[0], release[1]}) ::close(fd);
+      return finish(Status::failed, Error{e, "pthread_create", "side b"}.message());
+    }
+  } else {
+    pid = ::fork();
+    if (pid < 0) {
+      for (int fd : {ctl[0], ctl[1], release[0], release[1]}) ::close(fd);
+      return finish(Status::failed, sys_error("fork", "side b").message());
+    }
   }
-  if (pid == 0) {
+  if (!spec.threads && pid == 0) {
     ::close(ctl[0]);
     ::close(release[1]);
     g_release = release[0];
@@ -320,35 +403,33 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
     if (auto r = transport->attach(Side::b, parent); !r) child_fail(ctl[1], r.error());
     const char ready = 'R';
     if (::write(ctl[1], &ready, 1) != 1) child_exit(1);
-    // Side b never returns into the caller's code: an exception (no memory
-    // for the buffer) becomes its error report, as any other failure.
-    try {
-      if (spec.test == Test::latency)
-        child_echo(*transport, out.size, ctl[1]);
-      else
-        child_sink(*transport, run, out.size, clock, ctl[1]);
-    } catch (const std::exception& e) {
-      child_fail(ctl[1], Error{0, "side b", "", e.what()});
+    // Side b never returns into the caller's code.
+    if (!serve(*transport, run, out.size, clock, ctl[1])) {
+      report_failure(parent);
+      child_exit(1);
     }
     child_exit(0);
   }
   set_child(pid);
-  ::close(ctl[1]);
+  UniqueFd ctl_write{ctl[1]};  // side b's end: closed here now, or after its thread has ended
+  if (!spec.threads) ctl_write = UniqueFd{};
   ::close(release[0]);
   UniqueFd ctl_read{ctl[0]};
   UniqueFd release_write{release[1]};
   std::string failure;
+  // How side b ended, when it sent no report: a process is reaped for its exit status.
+  auto how_ended = [&] { return spec.threads ? std::string("its thread returned") : describe_exit(reap(pid, 100)); };
   // Side b's error report, whose tag byte was already read; else how it ended.
   auto child_error = [&](const char* when) {
     ChildReport rep;
     if (read_ctl(ctl_read.get(), reinterpret_cast<char*>(&rep) + 1, sizeof rep - 1, 100))
       return fmt::format("side b: {}", rep.error);
-    return fmt::format("side b {} ({})", when, describe_exit(reap(pid, 100)));
+    return fmt::format("side b {} ({})", when, how_ended());
   };
 
   if (!pin(spec.placement.cpu_a)) {
     failure = sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_a)).message();
-  } else if (auto r = transport->attach(Side::a, pid); !r) {
+  } else if (auto r = transport->attach(Side::a, spec.threads ? parent : pid); !r) {
     failure = r.error().message();
   } else {
     char ready = 0;
@@ -369,14 +450,14 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
           ChildReport rep;
           if (read_ctl(ctl_read.get(), &rep, sizeof rep, 200) && rep.tag == 'E')
             failure = fmt::format("side b: {}", rep.error);
-          else if (partner_ended() || ended_within(pid, 100))
-            failure = fmt::format("side b ended during the run ({})", describe_exit(reap(pid, 100)));
+          else if (partner_ended() || (!spec.threads && ended_within(pid, 100)))
+            failure = fmt::format("side b ended during the run ({})", how_ended());
         }
       } else {
         ChildReport rep;
         if (!read_ctl(ctl_read.get(), &rep, sizeof rep, 10'000)) {
           failure = aborted() && !partner_ended() ? std::string("timed out: the watchdog stopped it")
-                                                  : fmt::format("side b sent no report ({})", describe_exit(reap(pid, 100)));
+                                                  : fmt::format("side b sent no report ({})", how_ended());
         } else if (rep.tag == 'E') {
           failure = fmt::format("side b: {}", rep.error);
         } else if (spec.test == Test::throughput) {
@@ -403,13 +484,23 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
       disarm_watchdog();
     }
   }
-  transport.reset();        // SysV objects go while side b still waits...
-  release_write = UniqueFd{};  // ...and only then may it exit
-  const int status = reap(pid, failure.empty() ? 2000 : 0);
-  set_child(0);
+  int status = 0;
+  if (spec.threads) {
+    // Side b's thread may still use the channel (a shared mapping, say), so it
+    // ends before either transport goes.
+    join_thread(thread, !failure.empty());
+    disarm_watchdog();  // the beat a failing side b may have started after side a disarmed
+    side_b.reset();
+    transport.reset();
+  } else {
+    transport.reset();           // SysV objects go while side b still waits...
+    release_write = UniqueFd{};  // ...and only then may it exit
+    status = reap(pid, failure.empty() ? 2000 : 0);
+    set_child(0);
+  }
   clear_aborted();
   ::sched_setaffinity(0, sizeof saved, &saved);
-  if (failure.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+  if (failure.empty() && !spec.threads && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
     failure = fmt::format("side b {}", describe_exit(status));
   if (!failure.empty()) return finish(Status::failed, failure);
   return finish(Status::ok, "");

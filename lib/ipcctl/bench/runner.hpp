@@ -1,8 +1,9 @@
 #pragma once
 // One measurement: a mechanism, a test, a message size, a placement. The
-// measuring process (side a) forks the echoing or receiving one (side b);
-// both are pinned, side b dies with side a (PR_SET_PDEATHSIG), timing starts
-// only after side b says it is ready, and a watchdog aborts a run that hangs.
+// measuring process (side a) forks the echoing or receiving one (side b), or
+// with RunSpec::threads starts it as a thread; both are pinned, side b dies
+// with side a (PR_SET_PDEATHSIG), timing starts only after side b says it is
+// ready, and a watchdog aborts a run that hangs.
 #include <ipcctl/bench/clock.hpp>
 #include <ipcctl/bench/histogram.hpp>
 #include <ipcctl/bench/message.hpp>
@@ -28,6 +29,7 @@ struct RunSpec {
   std::size_t size = 64;  // requested message size in bytes
   Placement placement;
   Poll poll = Poll::block;
+  bool threads = false;         // the two sides are threads of one process, not two processes
   double duration_s = 0.3;      // used when iterations == 0
   std::uint64_t iterations = 0; // measured round trips or messages, after warm-up
   std::uint64_t warmup = 200;   // round trips or messages discarded first

@@ -83,7 +83,7 @@ public:
         forget_sysv(m_semid);
       }
     }
-    ::munmap(m_region, m_region_size);
+    if (m_unmaps) ::munmap(m_region, m_region_size);
   }
 
   Result<void> setup(const ChannelOptions& opts) override {
@@ -120,6 +120,27 @@ public:
       for (auto& bell : m_fds)
         if (auto r = set_nonblocking(bell[0].get(), true); !r) return r;
     return {};
+  }
+
+  // Side b's transport shares the region, which side a's unmaps, and has
+  // descriptors of its own for the doorbells.
+  Result<std::unique_ptr<Transport>> split() override {
+    auto b = std::make_unique<ShmTransport>(m_bell);
+    b->m_poll = m_poll;
+    b->m_region = m_region;
+    b->m_region_size = m_region_size;
+    b->m_slot = m_slot;
+    b->m_slots = m_slots;
+    b->m_header = m_header;
+    b->m_semid = m_semid;
+    b->m_unmaps = false;
+    for (int i = 0; i < k_bells; ++i)
+      for (int end = 0; end < 2; ++end) {
+        auto fd = dup_fd(m_fds[i][end]);
+        if (!fd) return fail(fd.error());
+        b->m_fds[i][end] = std::move(*fd);
+      }
+    return b;
   }
 
   Result<void> send(const std::byte* data, std::size_t size) override {
@@ -357,6 +378,7 @@ private:
   Bell m_bell;
   Poll m_poll = Poll::block;
   bool m_owner = false;
+  bool m_unmaps = true;  // false in split()'s second transport
   void* m_region = nullptr;
   std::size_t m_region_size = 0, m_slot = 0, m_slots = 0;
   Header* m_header = nullptr;

@@ -62,6 +62,14 @@ public:
     return {};
   }
 
+  Result<std::unique_ptr<Transport>> split() override {
+    auto b = std::make_unique<SocketTransport>(m_net, m_type, m_family);
+    b->m_poll = m_poll;
+    b->m_lossy = m_lossy;
+    b->m_ends[1] = std::move(m_ends[1]);
+    return b;
+  }
+
   Result<void> send(const std::byte* data, std::size_t size) override {
     return send_all(m_fd.get(), data, size, m_type == SOCK_STREAM);
   }

@@ -27,7 +27,7 @@ class SpliceTransport : public Transport {
 public:
   explicit SpliceTransport(Move move) : m_move(move) {}
   ~SpliceTransport() override {
-    if (m_ring) ::munmap(m_ring, m_ring_size);
+    if (m_ring && m_unmaps) ::munmap(m_ring, m_ring_size);
   }
 
   Result<void> setup(const ChannelOptions& opts) override {
@@ -73,6 +73,24 @@ public:
     return {};
   }
 
+  // Side b's ends move to side b's transport, which shares the ring: the two
+  // sides never send at once (a round trip, or side a alone).
+  Result<std::unique_ptr<Transport>> split() override {
+    auto b = std::make_unique<SpliceTransport>(m_move);
+    b->m_poll = m_poll;
+    b->m_fds[0][0] = std::move(m_fds[0][0]);
+    b->m_fds[1][1] = std::move(m_fds[1][1]);
+    auto memfd = dup_fd(m_memfd);
+    if (!memfd) return fail(memfd.error());
+    b->m_memfd = std::move(*memfd);
+    b->m_ring = m_ring;
+    b->m_ring_size = m_ring_size;
+    b->m_slot = m_slot;
+    b->m_slots = m_slots;
+    b->m_unmaps = false;
+    return b;
+  }
+
   Result<void> send(const std::byte* data, std::size_t size) override {
     const std::size_t at = (m_next++ % m_slots) * m_slot;
     std::byte* buf = static_cast<std::byte*>(m_ring) + at;
@@ -105,6 +123,7 @@ private:
   Poll m_poll = Poll::block;
   UniqueFd m_fds[2][2], m_read, m_write, m_memfd;
   void* m_ring = nullptr;
+  bool m_unmaps = true;  // false in split()'s second transport
   std::size_t m_ring_size = 0, m_slot = 0, m_slots = 0;
   std::uint64_t m_next = 0;
 };

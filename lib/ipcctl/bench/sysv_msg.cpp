@@ -50,6 +50,14 @@ public:
     return {};
   }
 
+  Result<std::unique_ptr<Transport>> split() override {
+    auto b = std::make_unique<SysvMsgTransport>();
+    b->m_id = m_id;
+    b->m_poll = m_poll;
+    b->m_buf.resize(m_buf.size());
+    return b;
+  }
+
   Result<void> send(const std::byte* data, std::size_t size) override {
     std::memcpy(m_buf.data(), &m_send_type, sizeof(long));
     std::memcpy(m_buf.data() + sizeof(long), data, size);

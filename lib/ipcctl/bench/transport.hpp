@@ -2,9 +2,11 @@
 // One IPC mechanism behind one interface, so that the runner measures all of
 // them the same way. A Transport is created and set up in the measuring
 // process, which then forks: both processes inherit the channel, and each
-// attaches its side. Side a measures (it sends first); side b echoes
-// (latency) or receives (throughput). Adding a mechanism is one file with a
-// make_* function plus its line in the table of transport.cpp.
+// attaches its side. With --threads the two sides are threads of one process
+// instead: split() gives side b a transport of its own on the same channel.
+// Side a measures (it sends first); side b echoes (latency) or receives
+// (throughput). Adding a mechanism is one file with a make_* function plus
+// its line in the table of transport.cpp.
 #include <ipcctl/util/result.hpp>
 
 #include <sys/types.h>
@@ -47,6 +49,11 @@ public:
   // After the fork, in each process: keeps its own ends. `peer` is the other
   // process's pid.
   virtual Result<void> attach(Side side, pid_t peer) = 0;
+  // Instead of a fork, for two threads of one process: a second transport on
+  // the same channel, with descriptors of its own, for side b; this one
+  // stays side a's and alone removes what setup() made. Each then attaches its
+  // side, as after a fork. A null pointer: the mechanism has no threads mode.
+  virtual Result<std::unique_ptr<Transport>> split() { return std::unique_ptr<Transport>{}; }
   // Sends one message of opts.size bytes to the other side.
   virtual Result<void> send(const std::byte* data, std::size_t size) = 0;
   // Receives one whole message of `size` bytes. Lossy transports return an
