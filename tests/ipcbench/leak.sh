@@ -1,8 +1,8 @@
 #!/bin/bash
 # ipcbench interrupted at random points, many times, by SIGINT, SIGTERM or
 # SIGKILL (of the measuring process: its partner or its keeper must clean
-# up), with side b a process and with it a thread (--threads), leaves no SysV queue or semaphore set, POSIX queue, FIFO directory or
-# process behind.
+# up), with side b a process and a thread (--threads), leaves no SysV queue
+# or semaphore set, POSIX queue, FIFO directory or process behind.
 # Then its partner (side b) SIGKILLed mid-run, for every kind of wait side a
 # may be in: the run ends at once with "side b ended", not when the
 # watchdog fires 20 s later, and leaves nothing either.

@@ -66,7 +66,8 @@ private:
 
 std::unique_ptr<Transport> make_corrupting() { return std::make_unique<Corrupting>(); }
 
-// A pipe whose side b fails on its 50th receive, with an error of its own.
+// A pipe whose side b fails on its Nth receive, with an error of its own.
+template <int N>
 class FailingB : public Transport {
 public:
   FailingB() : m_inner(make_pipe()) {}
@@ -74,7 +75,7 @@ public:
   Result<std::unique_ptr<Transport>> split() override {
     auto inner = m_inner->split();
     if (!inner) return fail(inner.error());
-    auto b = std::make_unique<FailingB>();
+    auto b = std::make_unique<FailingB<N>>();
     b->m_inner = std::move(*inner);
     return b;
   }
@@ -84,7 +85,7 @@ public:
   }
   Result<void> send(const std::byte* d, std::size_t n) override { return m_inner->send(d, n); }
   Result<void> recv(std::byte* d, std::size_t n) override {
-    if (m_side == Side::b && ++m_received == 50) return fail(Error{0, "recv", "test", "side b gives up"});
+    if (m_side == Side::b && ++m_received == N) return fail(Error{0, "recv", "test", "side b gives up"});
     return m_inner->recv(d, n);
   }
 
@@ -94,7 +95,9 @@ private:
   int m_received = 0;
 };
 
-std::unique_ptr<Transport> make_failing_b() { return std::make_unique<FailingB>(); }
+// The first receive: side b fails while side a may still be arming the watchdog.
+std::unique_ptr<Transport> make_failing_b_first() { return std::make_unique<FailingB<1>>(); }
+std::unique_ptr<Transport> make_failing_b() { return std::make_unique<FailingB<50>>(); }
 
 } // namespace
 
@@ -112,6 +115,8 @@ TEST_CASE("bench transports: round trip and stream integrity") {
         if (threads && signal) {
           CHECK(lat.status == Status::skipped);
           CHECK(lat.reason.find("no threads mode") != std::string::npos);
+        } else {
+          CHECK(lat.reason.find("no threads mode") == std::string::npos);
         }
         if (lat.status == Status::skipped) {
           MESSAGE(t.name, " skipped: ", lat.reason);
@@ -165,15 +170,18 @@ TEST_CASE("bench transports: corruption and size limits are caught") {
     CHECK(r.status == Status::failed);
     CHECK(r.corrupted > 0);
   }
-  // Side b's thread fails mid-run while side a waits for a reply: its report
-  // reaches side a, which must not wait for the watchdog.
+  // Side b fails, as a process or a thread, mid-run or at its first receive
+  // (while side a may still be arming the watchdog): its report reaches side
+  // a, whose run ends with side b's reason, not the watchdog's "timed out".
   for (const bool threads : {false, true}) {
     SUBCASE(threads ? "side b fails, threads" : "side b fails, processes") {
-      const TransportInfo failing{"failing-b", "test", "side b fails", "", false, true, make_failing_b};
-      const RunResult r = run_one(spec_for(failing, Test::latency, 64, Placement{}, threads), clock);
-      CHECK(r.status == Status::failed);
-      INFO(r.reason);
-      CHECK(r.reason.find("side b gives up") != std::string::npos);
+      for (auto make : {make_failing_b_first, make_failing_b}) {
+        const TransportInfo failing{"failing-b", "test", "side b fails", "", false, true, make};
+        const RunResult r = run_one(spec_for(failing, Test::latency, 64, Placement{}, threads), clock);
+        INFO(r.reason);
+        CHECK(r.status == Status::failed);
+        CHECK(r.reason.find("side b gives up") != std::string::npos);
+      }
     }
   }
   SUBCASE("a message above the kernel limit is capped and says so") {

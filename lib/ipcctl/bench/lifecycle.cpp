@@ -52,8 +52,9 @@ Table g_own_table;  // until start_keeper() moves it to shared memory
 Table* g_table = &g_own_table;
 std::atomic<pid_t> g_child{0};
 volatile sig_atomic_t g_aborted = 0;
-volatile sig_atomic_t g_measuring = 0;
-constexpr int k_failed_signal = SIGUSR1;  // side b to the measuring process: report_failure()  // between arm_watchdog and disarm_watchdog
+volatile sig_atomic_t g_measuring = 0;       // between arm_watchdog and disarm_watchdog
+volatile sig_atomic_t g_partner_failed = 0;  // report_failure() came, until clear_aborted()
+constexpr int k_failed_signal = SIGUSR1;     // side b to the measuring process: report_failure()
 
 void on_exit_signal(int sig) {
   const int saved = errno;
@@ -76,8 +77,10 @@ void on_alarm(int) {
 // The signal may come between two calls, and the next would then block for
 // ever on a partner that is gone: the watchdog's timer is set to beat every
 // 10 ms, so that every blocking call fails with EINTR until the run ends.
+// The run is over: every blocking call fails with EINTR from now on. A run
+// the watchdog already stopped stays "timed out".
 void end_run() {
-  g_aborted = 2;
+  if (g_aborted == 0) g_aborted = 2;
   itimerval beat{{0, 10'000}, {0, 10'000}};
   ::setitimer(ITIMER_REAL, &beat, nullptr);
 }
@@ -94,8 +97,10 @@ void on_child(int) {
 
 // Side b failed and wrote its report (report_failure()). Also after the
 // watchdog fired: its one SIGALRM may have gone to side b's thread, and side a
-// needs the beat to leave a blocking call.
+// needs the beat to leave a blocking call. Before the measurement starts it is
+// remembered, and arm_watchdog() ends the run at once.
 void on_partner_failed(int) {
+  g_partner_failed = 1;
   if (g_measuring) end_run();
 }
 
@@ -223,8 +228,9 @@ void arm_watchdog(double seconds) {
   t.it_value.tv_sec = us / 1'000'000;
   t.it_value.tv_usec = us % 1'000'000;
   g_aborted = 0;
-  g_measuring = 1;
   ::setitimer(ITIMER_REAL, &t, nullptr);
+  g_measuring = 1;
+  if (g_partner_failed) end_run();  // after the timer: the beat must not be overwritten
 }
 
 void disarm_watchdog() {
@@ -237,6 +243,9 @@ void report_failure(pid_t measuring) { ::kill(measuring, k_failed_signal); }
 
 bool aborted() { return g_aborted != 0; }
 bool partner_ended() { return g_aborted == 2; }
-void clear_aborted() { g_aborted = 0; }
+void clear_aborted() {
+  g_aborted = 0;
+  g_partner_failed = 0;
+}
 
 } // namespace ipcctl::bench

@@ -70,9 +70,9 @@ void report_error(int ctl, const Error& e) {
   [[maybe_unused]] auto n = ::write(ctl, &rep, sizeof rep);
 }
 
-[[noreturn]] void child_fail(int ctl, const Error& e) {
+[[noreturn]] void child_fail(int ctl, pid_t parent, const Error& e) {
   report_error(ctl, e);
-  report_failure(::getppid());
+  report_failure(parent);
   child_exit(1);
 }
 
@@ -167,13 +167,13 @@ void* thread_main(void* arg) {
 void join_thread(pthread_t thread, bool failed) {
   for (;;) {
     timespec until{};
-    ::clock_gettime(CLOCK_REALTIME, &until);
+    ::clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_nsec += 10'000'000;
     if (until.tv_nsec >= 1'000'000'000) {
       until.tv_nsec -= 1'000'000'000;
       ++until.tv_sec;
     }
-    if (::pthread_timedjoin_np(thread, nullptr, &until) == 0) return;
+    if (::pthread_clockjoin_np(thread, nullptr, CLOCK_MONOTONIC, &until) == 0) return;
     if (failed || aborted()) ::pthread_kill(thread, SIGALRM);
   }
 }
@@ -212,7 +212,8 @@ int reap(pid_t pid, int ms) {
     if (r == pid || (r < 0 && errno != EINTR)) return status;
     if (waited >= ms) {
       ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
       return status;
     }
     const timespec ts{0, 5'000'000};
@@ -399,8 +400,8 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
       remove_tracked();  // the parent died before PR_SET_PDEATHSIG (the keeper, if any, would too)
       ::_exit(1);
     }
-    if (!pin(spec.placement.cpu_b)) child_fail(ctl[1], sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_b)));
-    if (auto r = transport->attach(Side::b, parent); !r) child_fail(ctl[1], r.error());
+    if (!pin(spec.placement.cpu_b)) child_fail(ctl[1], parent, sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_b)));
+    if (auto r = transport->attach(Side::b, parent); !r) child_fail(ctl[1], parent, r.error());
     const char ready = 'R';
     if (::write(ctl[1], &ready, 1) != 1) child_exit(1);
     // Side b never returns into the caller's code.
@@ -418,7 +419,7 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
   UniqueFd release_write{release[1]};
   std::string failure;
   // How side b ended, when it sent no report: a process is reaped for its exit status.
-  auto how_ended = [&] { return spec.threads ? std::string("its thread returned") : describe_exit(reap(pid, 100)); };
+  auto how_ended = [&] { return spec.threads ? std::string("a thread: no exit status") : describe_exit(reap(pid, 100)); };
   // Side b's error report, whose tag byte was already read; else how it ended.
   auto child_error = [&](const char* when) {
     ChildReport rep;
@@ -438,9 +439,16 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
     } else {
       const double expected_s = spec.iterations ? 0 : spec.duration_s;
       arm_watchdog(expected_s + 20.0 + static_cast<double>(spec.iterations) * 1e-4);
-      Result<void> r = spec.test == Test::latency ? measure_latency(*transport, run, out.size, clock, out)
-                                                   : stream(*transport, run, out.size, clock, out);
-      if (r) r = send_stop(*transport, run, out.size, ctl_read.get());
+      // An exception (no memory for a buffer) is a failure like any other: side
+      // b, a thread perhaps, must still be ended and joined below.
+      Result<void> r;
+      try {
+        r = spec.test == Test::latency ? measure_latency(*transport, run, out.size, clock, out)
+                                       : stream(*transport, run, out.size, clock, out);
+        if (r) r = send_stop(*transport, run, out.size, ctl_read.get());
+      } catch (const std::exception& e) {
+        r = fail(Error{0, "side a", "", e.what()});
+      }
       if (!r) {
         const bool timed_out = aborted() && !partner_ended();
         failure = timed_out ? "timed out: the watchdog stopped it" : r.error().message();
