@@ -34,48 +34,16 @@ RunSpec spec_for(const TransportInfo& t, Test test, std::size_t size, Placement 
   return s;
 }
 
-// A pipe that flips one payload byte of every message side a sends (both sides
-// flipping would undo it on the way back).
-class Corrupting : public Transport {
+// A pipe that knows its side, for the faulty transports below: DERIVED
+// overrides send() or recv(); split() gives side b a DERIVED too.
+template <class Derived>
+class PipeWithSide : public Transport {
 public:
-  Corrupting() : m_inner(make_pipe()) {}
   Result<void> setup(const ChannelOptions& o) override { return m_inner->setup(o); }
   Result<std::unique_ptr<Transport>> split() override {
     auto inner = m_inner->split();
     if (!inner) return fail(inner.error());
-    auto b = std::make_unique<Corrupting>();
-    b->m_inner = std::move(*inner);
-    return b;
-  }
-  Result<void> attach(Side s, pid_t p) override {
-    m_side = s;
-    return m_inner->attach(s, p);
-  }
-  Result<void> send(const std::byte* d, std::size_t n) override {
-    if (m_side == Side::b) return m_inner->send(d, n);
-    std::vector<std::byte> copy(d, d + n);
-    copy[n - 1] ^= std::byte{0x40};
-    return m_inner->send(copy.data(), n);
-  }
-  Result<void> recv(std::byte* d, std::size_t n) override { return m_inner->recv(d, n); }
-
-private:
-  std::unique_ptr<Transport> m_inner;
-  Side m_side = Side::a;
-};
-
-std::unique_ptr<Transport> make_corrupting() { return std::make_unique<Corrupting>(); }
-
-// A pipe whose side b fails on its Nth receive, with an error of its own.
-template <int N>
-class FailingB : public Transport {
-public:
-  FailingB() : m_inner(make_pipe()) {}
-  Result<void> setup(const ChannelOptions& o) override { return m_inner->setup(o); }
-  Result<std::unique_ptr<Transport>> split() override {
-    auto inner = m_inner->split();
-    if (!inner) return fail(inner.error());
-    auto b = std::make_unique<FailingB<N>>();
+    auto b = std::make_unique<Derived>();
     b->m_inner = std::move(*inner);
     return b;
   }
@@ -84,14 +52,37 @@ public:
     return m_inner->attach(s, p);
   }
   Result<void> send(const std::byte* d, std::size_t n) override { return m_inner->send(d, n); }
+  Result<void> recv(std::byte* d, std::size_t n) override { return m_inner->recv(d, n); }
+
+protected:
+  std::unique_ptr<Transport> m_inner = make_pipe();
+  Side m_side = Side::a;
+};
+
+// A pipe that flips one payload byte of every message side a sends (both sides
+// flipping would undo it on the way back).
+class Corrupting : public PipeWithSide<Corrupting> {
+public:
+  Result<void> send(const std::byte* d, std::size_t n) override {
+    if (m_side == Side::b) return m_inner->send(d, n);
+    std::vector<std::byte> copy(d, d + n);
+    copy[n - 1] ^= std::byte{0x40};
+    return m_inner->send(copy.data(), n);
+  }
+};
+
+std::unique_ptr<Transport> make_corrupting() { return std::make_unique<Corrupting>(); }
+
+// A pipe whose side b fails on its Nth receive, with an error of its own.
+template <int N>
+class FailingB : public PipeWithSide<FailingB<N>> {
+public:
   Result<void> recv(std::byte* d, std::size_t n) override {
-    if (m_side == Side::b && ++m_received == N) return fail(Error{0, "recv", "test", "side b gives up"});
-    return m_inner->recv(d, n);
+    if (this->m_side == Side::b && ++m_received == N) return fail(Error{0, "recv", "test", "side b gives up"});
+    return this->m_inner->recv(d, n);
   }
 
 private:
-  std::unique_ptr<Transport> m_inner;
-  Side m_side = Side::a;
   int m_received = 0;
 };
 
