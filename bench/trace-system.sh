@@ -19,6 +19,12 @@
 # trips per second and the ratios; targets (issue 6): --system >= 0.7x untraced with
 # per-event output, >= 0.9x with -c, and >= 3x the ptrace backend. Needs root.
 #
+# PROGRAMS=1 adds what each eBPF program costs per call, by the kernel's own count
+# (kernel.bpf_stats_enabled, switched on for one more run of each system-wide
+# configuration and then set back): run time over runs, for the programs that ran at
+# least once per round trip. The count reads a clock around every run, and that is in
+# each figure: the floor's sys_exit, which returns after two checks, shows how much.
+#
 # The workload's two processes are pinned to one CPU (CPU=N, default the first this
 # shell may use; CPU=none leaves them to the scheduler): unpinned, the untraced rate
 # alone moves by a third from run to run on a two-CPU virtual machine, as the scheduler
@@ -35,7 +41,7 @@ cpu=${CPU-$(taskset -pc $$ | sed 's/.*: //; s/[,-].*//')}
 pin=()
 [[ $cpu == none ]] || pin=(taskset -c "$cpu")
 if (($#)) || ! [[ $pingpong =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]]; then
-  echo "usage: [IPCTRACE=path] [TRACE_WORKLOAD=path] [PINGPONG=round trips] [RUNS=n] $0" >&2
+  echo "usage: [IPCTRACE=path] [TRACE_WORKLOAD=path] [PINGPONG=round trips] [RUNS=n] [PROGRAMS=1] $0" >&2
   echo "(defaults: build/ under the repository root, PINGPONG=50000, RUNS=3; the best run counts)" >&2
   exit 2
 fi
@@ -45,10 +51,19 @@ done
 probe=$("$IPCTRACE" --system --duration 0.05 -e signal 2>&1 >/dev/null) ||
   { echo "trace-system.sh: ipctrace --system cannot run here: $probe" >&2; exit 1; }
 
+programs=${PROGRAMS:-0}
+if [[ $programs == 1 ]]; then
+  for tool in bpftool jq sysctl; do
+    command -v "$tool" >/dev/null || { echo "trace-system.sh: PROGRAMS=1 needs $tool" >&2; exit 1; }
+  done
+  stats_were=$(sysctl -n kernel.bpf_stats_enabled)
+fi
+
 tmp=$(mktemp -d /tmp/trace-system.XXXXXX)
 tracer=
 cleanup() {
   if [[ -n $tracer ]]; then kill -INT "$tracer" 2>/dev/null || true; wait "$tracer" 2>/dev/null || true; fi
+  [[ -z ${stats_were:-} ]] || sysctl -qw kernel.bpf_stats_enabled="$stats_were"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -65,13 +80,25 @@ declare -A label=(
 )
 
 # system_wide ARGS...: runs the workload while a system-wide trace runs; prints its rate.
+# With $costs naming a file, the kernel counts the run time of every eBPF program for the
+# run, and the file gets the cost per call of ipctrace's busy programs (PROGRAMS=1).
 system_wide() {
+  local before=
+  if [[ -n ${costs:-} ]]; then
+    before=$(bpftool prog show -j | jq -c '[.[].id]')
+    sysctl -qw kernel.bpf_stats_enabled=1
+  fi
   "$IPCTRACE" --system "$@" -o /dev/null 2>"$tmp/err" &
   tracer=$!
-  local i
   for _ in $(seq 1500); do grep -q '^ipctrace: eBPF hooks' "$tmp/err" 2>/dev/null && break; sleep 0.02; done
   grep -q '^ipctrace: eBPF hooks' "$tmp/err" || { echo "trace-system.sh: ipctrace --system did not start: $(cat "$tmp/err")" >&2; exit 1; }
   "${pin[@]}" "$TRACE_WORKLOAD" pingpong "$pingpong"
+  if [[ -n ${costs:-} ]]; then
+    bpftool prog show -j | jq -r --argjson before "$before" --argjson min "$pingpong" \
+      '[.[] | select((.id as $i | any($before[]; . == $i) | not) and (.run_cnt // 0) >= $min)
+            | "\(.name) \(.run_time_ns / .run_cnt | round) ns"] | join(", ")' >"$costs"
+    sysctl -qw kernel.bpf_stats_enabled="$stats_were"
+  fi
   kill -INT "$tracer"
   wait "$tracer" || { echo "trace-system.sh: ipctrace --system failed: $(cat "$tmp/err")" >&2; exit 1; }
   tracer=
@@ -109,3 +136,12 @@ for c in "${configs[@]}"; do
   printf '  %-40s %12s %12s %12s\n' "${label[$c]}" "${best[$c]}" "$(ratio "${best[$c]}" "${best[untraced]}")" \
     "$(ratio "${best[$c]}" "${best[ptrace]}")"
 done
+
+if [[ $programs == 1 ]]; then
+  echo
+  echo "eBPF programs run at least once per round trip: run time per call (kernel.bpf_stats_enabled)"
+  for c in system system-c system-compat system-floor; do
+    costs=$tmp/costs run "$c" >/dev/null
+    printf '  %-40s %s\n' "${label[$c]}" "$(cat "$tmp/costs")"
+  done
+fi
