@@ -6,6 +6,7 @@
 #include <ipcctl/bench/lifecycle.hpp>
 #include <ipcctl/bench/runner.hpp>
 #include <ipcctl/bench/transports.hpp>
+#include <ipcctl/util/cpus.hpp>
 
 #include <doctest/doctest.h>
 

@@ -7,6 +7,7 @@
 #include <ipcctl/bench/lifecycle.hpp>
 #include <ipcctl/bench/report.hpp>
 #include <ipcctl/bench/runner.hpp>
+#include <ipcctl/util/cpus.hpp>
 #include <ipcctl/util/error.hpp>
 #include <ipcctl/util/parse.hpp>
 

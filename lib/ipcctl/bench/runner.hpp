@@ -65,7 +65,4 @@ RunResult run_one(const RunSpec& spec, const Clock& clock);
 // The message size a transport actually carries for a requested size, and the note that says so.
 std::size_t effective_size(const Transport& t, std::size_t requested, std::string& note);
 
-// The CPUs this process may run on, in order.
-std::vector<int> allowed_cpus();
-
 } // namespace ipcctl::bench

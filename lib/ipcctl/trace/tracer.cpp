@@ -16,6 +16,7 @@
 
 #include <ipcctl/trace/decode.hpp>
 #include <ipcctl/trace/syscalls.hpp>
+#include <ipcctl/util/cpus.hpp>
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
@@ -25,7 +26,6 @@
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
-#include <sched.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
@@ -75,13 +75,6 @@ constexpr long k_seize_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PT
 
 constexpr long k_heartbeat_ms = 100;          // the longest a record waits to be written
 constexpr std::size_t k_batch_records = 4096;  // or until this many are waiting
-
-// CPUs this process may run on.
-int usable_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  return ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
-}
 
 bool is_stop_signal(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
 
@@ -946,7 +939,7 @@ Result<ExitStatus> Tracer::run() {
   ::setitimer(ITIMER_REAL, &beat, nullptr);
   const long beats_per_tick = s.opts.interval_s > 0 ? std::max(1L, std::lround(s.opts.interval_s * 1000 / k_heartbeat_ms)) : 0;
   long beats = 0;
-  s.spin_ns = s.opts.spin_us > 0 && usable_cpus() >= 2 ? std::int64_t{s.opts.spin_us} * 1000 : 0;
+  s.spin_ns = s.opts.spin_us > 0 && allowed_cpus().size() >= 2 ? std::int64_t{s.opts.spin_us} * 1000 : 0;
   for (;;) {
     if (g_stop && s.attach_mode) {
       s.detach_all();
