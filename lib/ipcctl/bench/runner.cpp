@@ -70,12 +70,6 @@ void report_error(int ctl, const Error& e) {
   [[maybe_unused]] auto n = ::write(ctl, &rep, sizeof rep);
 }
 
-[[noreturn]] void child_fail(int ctl, pid_t parent, const Error& e) {
-  report_error(ctl, e);
-  report_failure(parent);
-  child_exit(1);
-}
-
 // Side b: echo every message back until the stop message.
 Result<void> echo(Transport& t, std::size_t size) {
   std::vector<std::byte> buf(size);
@@ -135,8 +129,24 @@ bool serve(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clo
   return true;
 }
 
-// Side b as a thread (--threads): what the forked process does, but it
-// returns instead of exiting.
+// Side b, process or thread: pins itself, attaches, says it is ready and
+// serves. A failure is reported on the control pipe and to side a's process
+// (`a`), whose run then ends at once. False when it failed.
+bool run_side_b(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, int ctl, pid_t a) {
+  bool ok = false;
+  if (!pin(spec.placement.cpu_b)) {
+    report_error(ctl, sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_b)));
+  } else if (auto r = t.attach(Side::b, a); !r) {
+    report_error(ctl, r.error());
+  } else {
+    const char ready = 'R';
+    ok = ::write(ctl, &ready, 1) == 1 && serve(t, spec, size, clock, ctl);
+  }
+  if (!ok) report_failure(a);
+  return ok;
+}
+
+// Side b as a thread (--threads).
 struct ThreadSide {
   Transport* transport;
   const RunSpec* spec;
@@ -148,16 +158,7 @@ struct ThreadSide {
 
 void* thread_main(void* arg) {
   const auto& s = *static_cast<ThreadSide*>(arg);
-  bool ok = false;
-  if (!pin(s.spec->placement.cpu_b)) {
-    report_error(s.ctl, sys_error("sched_setaffinity", fmt::format("cpu {}", s.spec->placement.cpu_b)));
-  } else if (auto r = s.transport->attach(Side::b, s.process); !r) {
-    report_error(s.ctl, r.error());
-  } else {
-    const char ready = 'R';
-    ok = ::write(s.ctl, &ready, 1) == 1 && serve(*s.transport, *s.spec, s.size, *s.clock, s.ctl);
-  }
-  if (!ok) report_failure(s.process);
+  run_side_b(*s.transport, *s.spec, s.size, *s.clock, s.ctl, s.process);
   return nullptr;
 }
 
@@ -400,16 +401,8 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
       remove_tracked();  // the parent died before PR_SET_PDEATHSIG (the keeper, if any, would too)
       ::_exit(1);
     }
-    if (!pin(spec.placement.cpu_b)) child_fail(ctl[1], parent, sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_b)));
-    if (auto r = transport->attach(Side::b, parent); !r) child_fail(ctl[1], parent, r.error());
-    const char ready = 'R';
-    if (::write(ctl[1], &ready, 1) != 1) child_exit(1);
     // Side b never returns into the caller's code.
-    if (!serve(*transport, run, out.size, clock, ctl[1])) {
-      report_failure(parent);
-      child_exit(1);
-    }
-    child_exit(0);
+    child_exit(run_side_b(*transport, run, out.size, clock, ctl[1], parent) ? 0 : 1);
   }
   set_child(pid);
   UniqueFd ctl_write{ctl[1]};  // side b's end: closed here now, or after its thread has ended
@@ -512,15 +505,6 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
     failure = fmt::format("side b {}", describe_exit(status));
   if (!failure.empty()) return finish(Status::failed, failure);
   return finish(Status::ok, "");
-}
-
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  std::vector<int> out;
-  if (::sched_getaffinity(0, sizeof set, &set) != 0) return out;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) out.push_back(c);
-  return out;
 }
 
 } // namespace ipcctl::bench
