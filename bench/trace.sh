@@ -88,7 +88,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; median of $
   "$([[ $cpu == none ]] && echo unpinned || echo "all on CPU $cpu")"
 for workload in pingpong mixed; do
   n=$([[ $workload == pingpong ]] && echo "$pingpong" || echo "$mixed")
-  declare -A samples=() best=() cpus=() spread=()
+  declare -A samples=() median=() cpus=() spread=()
   for ((r = 0; r < runs; r++)); do
     for c in "${configs[@]}"; do
       { time rate=$(run "$c" "$workload" "$n" 2>&3); } 3>&2 2>"$times"
@@ -98,21 +98,21 @@ for workload in pingpong mixed; do
   for c in "${configs[@]}"; do
     # The median run (the lower of the two middle ones for an even count), its CPUs,
     # and the range.
-    read -r best[$c] cpus[$c] spread[$c] < <(sort -n <<<"${samples[$c]%$'\n'}" |
+    read -r median[$c] cpus[$c] spread[$c] < <(sort -n <<<"${samples[$c]%$'\n'}" |
       awk '{ r[NR] = $1; u[NR] = $2 } END { m = int((NR + 1) / 2); print r[m], u[m], r[1] "-" r[NR] }')
   done
   echo
   echo "$workload ($n round trips)"
   printf '  %-44s %12s %10s %6s  %s\n' "configuration" "trips/s" "vs untraced" "CPUs" "slowest-fastest"
   for c in "${configs[@]}"; do
-    printf '  %-44s %12s %10s %6s  %s\n' "${label[$c]}" "${best[$c]}" \
-      "$(awk -v a="${best[$c]}" -v b="${best[untraced]}" 'BEGIN { printf "%.3fx", a / b }')" "${cpus[$c]}" "${spread[$c]}"
+    printf '  %-44s %12s %10s %6s  %s\n' "${label[$c]}" "${median[$c]}" \
+      "$(awk -v a="${median[$c]}" -v b="${median[untraced]}" 'BEGIN { printf "%.3fx", a / b }')" "${cpus[$c]}" "${spread[$c]}"
   done
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
-  echo "  ipctrace: $(ratio "${best[ipctrace]}" "${best[strace]}") strace -f (target 2x)," \
-    "$(ratio "${best[ipctrace]}" "${best[strace-seccomp]}") strace --seccomp-bpf (target 1.5x);" \
-    "ipctrace -c: $(ratio "${best[ipctrace-c]}" "${best[strace]}"), $(ratio "${best[ipctrace-c]}" "${best[strace-seccomp]}");" \
-    "ipctrace --fast: $(ratio "${best[ipctrace-fast]}" "${best[strace]}"), $(ratio "${best[ipctrace-fast]}" "${best[strace-seccomp]}");" \
-    "ipctrace --spin 0: $(ratio "${best[ipctrace-nospin]}" "${best[strace]}"), $(ratio "${best[ipctrace-nospin]}" "${best[strace-seccomp]}")"
-  unset samples best cpus spread
+  echo "  ipctrace: $(ratio "${median[ipctrace]}" "${median[strace]}") strace -f (target 2x)," \
+    "$(ratio "${median[ipctrace]}" "${median[strace-seccomp]}") strace --seccomp-bpf (target 1.5x);" \
+    "ipctrace -c: $(ratio "${median[ipctrace-c]}" "${median[strace]}"), $(ratio "${median[ipctrace-c]}" "${median[strace-seccomp]}");" \
+    "ipctrace --fast: $(ratio "${median[ipctrace-fast]}" "${median[strace]}"), $(ratio "${median[ipctrace-fast]}" "${median[strace-seccomp]}");" \
+    "ipctrace --spin 0: $(ratio "${median[ipctrace-nospin]}" "${median[strace]}"), $(ratio "${median[ipctrace-nospin]}" "${median[strace-seccomp]}")"
+  unset samples median cpus spread
 done
