@@ -1,5 +1,5 @@
 // The readers of the buffers Windows fills (object directories, the handle
-// table, named pipe listings): whatever the bytes, they parse or fail,
+// table, named pipe listings, socket addresses): whatever the bytes, they parse or fail,
 // never read outside the buffer. The first byte picks the reader.
 #include <ipcctl/windows/ntbuf.hpp>
 
@@ -35,6 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)utf8_from_utf16le(buf);
     (void)utf16_from_utf8(text);
     (void)pipe_name_of(text);
+    (void)may_be_socket(text);
+    (void)unix_path_of(buf);
     (void)access_text(text, static_cast<std::uint32_t>(size));
     break;
   }

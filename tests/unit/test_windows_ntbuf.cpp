@@ -186,3 +186,28 @@ TEST_CASE("NT paths, pipe names and access") {
   CHECK(access_text("Mutant", 0x001f0001) == "rw");
   CHECK(access_text("Job", 0x001f001f).empty());
 }
+
+TEST_CASE("sockets: which file handles may be one, and an AF_UNIX address's path") {
+  CHECK(may_be_socket("\\Device\\Afd"));
+  CHECK(may_be_socket("\\Device\\Afd\\Endpoint"));
+  CHECK(may_be_socket(""));  // Wine names no socket handle
+  CHECK_FALSE(may_be_socket("\\Device\\Afdx"));
+  CHECK_FALSE(may_be_socket("\\Device\\NamedPipe\\app"));
+
+  auto sockaddr_un = [](std::uint16_t family, std::string_view path, std::size_t len) {
+    Canned c;
+    c.put<std::uint16_t>(0, family);
+    for (std::size_t i = 0; i < path.size(); ++i) c.put<char>(2 + i, path[i]);
+    c.bytes.resize(len);
+    return c.bytes;
+  };
+  const std::string_view path = "C:\\Users\\me\\AppData\\Local\\Temp\\app.sock";
+  // getsockname counts the NUL, or not: both give the path.
+  CHECK(unix_path_of(sockaddr_un(1, path, 2 + path.size() + 1)) == path);
+  CHECK(unix_path_of(sockaddr_un(1, path, 2 + path.size())) == path);
+  CHECK(unix_path_of(sockaddr_un(1, path, 2 + 4)) == path.substr(0, 4));  // only what was filled
+  CHECK(unix_path_of(sockaddr_un(1, "", 2)).empty());  // unbound
+  CHECK(unix_path_of(sockaddr_un(2, path, 2 + path.size())).empty());  // AF_INET
+  CHECK(unix_path_of(sockaddr_un(1, std::string(200, 'x'), 202)) == std::string(108, 'x'));  // sun_path's size
+  CHECK(unix_path_of({}).empty());
+}

@@ -2,11 +2,13 @@
 // its type, its state and this process as its holder. Runs on Windows (Wine).
 #include <ipcctl/windows/collect.hpp>
 #include <ipcctl/windows/create.hpp>
+#include <ipcctl/windows/nt.hpp>
 
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
 
+#include <winsock2.h>
 #include <windows.h>
 
 #include <algorithm>
@@ -121,4 +123,46 @@ TEST_CASE("win::create never opens an existing object") {
   auto pipe_again = win::create({Kind::win_pipe, unique("pipe-twice")});
   REQUIRE_FALSE(pipe_again.has_value());
   CHECK(pipe_again.error().code == EEXIST);
+}
+
+TEST_CASE("win::collect: an AF_UNIX socket, by its path, held by its handle") {
+  WSADATA wsa;
+  REQUIRE(::WSAStartup(MAKEWORD(2, 2), &wsa) == 0);
+  constexpr int af_unix = 1;
+  const SOCKET s = ::socket(af_unix, SOCK_STREAM, 0);
+  if (s == INVALID_SOCKET) {
+    // Windows has had AF_UNIX since 10 1803: only Wine may lack it.
+    const int error = ::WSAGetLastError();
+    REQUIRE_MESSAGE(win::wine_version().has_value(), fmt::format("socket(AF_UNIX): error {}", error));
+    MESSAGE("skipped: AF_UNIX is not implemented by Wine " << *win::wine_version() << " (error " << error << ")");
+    return;
+  }
+  char dir[MAX_PATH] = {};
+  REQUIRE(::GetTempPathA(MAX_PATH, dir) > 0);
+  const std::string path = fmt::format("{}{}", dir, unique("sock"));
+  struct {
+    std::uint16_t family;
+    char path[108];
+  } a{};
+  a.family = af_unix;
+  REQUIRE(path.size() < sizeof a.path);
+  std::copy(path.begin(), path.end(), a.path);
+  REQUIRE(::bind(s, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(s, 1) == 0);
+
+  win::CollectOptions only;
+  only.kinds = model::KindSet::none();
+  only.kinds.add(Kind::unix_socket);
+  auto snap = win::collect(only);
+  ::closesocket(s);
+  ::DeleteFileA(path.c_str());
+  REQUIRE(snap.has_value());
+  const auto* o = find_named(*snap, Kind::unix_socket, path);
+  REQUIRE_MESSAGE(o != nullptr, "no unix object named " << path);
+  CHECK(o->ref.starts_with("unix:"));
+  CHECK(held_by_me(*o));
+  CHECK(o->find("local") != nullptr);
+  const auto* state = o->find("state");
+  REQUIRE(state != nullptr);
+  CHECK(std::get<std::string>(*state) == "LISTEN");
 }

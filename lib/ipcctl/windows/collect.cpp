@@ -51,14 +51,17 @@ constexpr std::string_view k_mailslot_root = "\\\\.\\mailslot\\";
 // What a handle (duplicated into this process) of type `type` refers to, as
 // ls lists it. nullopt: of no listed kind, unnamed (not something another
 // process can open), or a pipe handle that did not say its name within `ms`.
+// A file handle's NT name goes to `file_name` when asked for.
 struct HandleObject {
   Kind kind;
   std::string name;
 };
 
-std::optional<HandleObject> object_of_handle(void* h, const std::string& type, FileNamer& namer, unsigned ms) {
+std::optional<HandleObject> object_of_handle(void* h, const std::string& type, FileNamer& namer, unsigned ms,
+                                             std::optional<std::string>* file_name = nullptr) {
   if (type == "File") {
     const auto name = namer.name(h, ms);
+    if (file_name != nullptr) *file_name = name;
     if (!name) return std::nullopt;
     if (auto pipe = pipe_name_of(*name)) return HandleObject{Kind::win_pipe, fmt::format("{}{}", k_pipe_root, *pipe)};
     if (auto slot = mailslot_name_of(*name))
@@ -218,8 +221,8 @@ private:
         continue;
       }
       if (!rows->empty() && std::all_of(rows->begin(), rows->end(), [](const InetRow& r) { return r.pid == 0; }))
-        m_snap.warn(fmt::format("{} table: no owning process given{}; its sockets have no holders",
-                                model::kind_name(k), wine_note()));
+        m_snap.warn(fmt::format("{} table: no owning process given{}; {}", model::kind_name(k), wine_note(),
+                                m_opts.holders ? "holders come from the handle table alone" : "its sockets have no holders"));
       std::set<std::string> refs;
       const std::size_t first = m_snap.objects.size();
       for (const auto& r : *rows) {
@@ -268,6 +271,7 @@ private:
     std::set<std::uint64_t> denied;
     std::vector<HandleEntry> unopened;  // denied, but with the object's address
     std::unordered_map<std::uint16_t, bool> wanted;  // type index -> of a kind being listed
+    const bool sockets = m_opts.kinds.any_of({Kind::tcp, Kind::udp, Kind::unix_socket});
     for (const auto& e : *table) {
       if (const auto it = wanted.find(e.type_index); it != wanted.end() && !it->second) continue;
       if (e.object != 0) {
@@ -288,18 +292,22 @@ private:
       const bool is_file = *type == "File";
       const auto k = kind_of_type(*type);
       const bool want = (is_file && m_opts.kinds.any_of({Kind::win_pipe, Kind::win_mailslot})) ||
-                        (k && m_opts.kinds.has(*k));
+                        (is_file && sockets) || (k && m_opts.kinds.has(*k));
       wanted[e.type_index] = want;
       if (!want) continue;
       // Remembered, found or not, once the handle has answered: a later
       // handle to the same object needs no asking.
       Seen seen{type, std::nullopt, std::nullopt};
       const auto timeouts = m_namer.timeouts();
-      const auto found = object_of_handle(dup->get(), *type, m_namer, 1000);
+      std::optional<std::string> file_name;
+      const auto found = object_of_handle(dup->get(), *type, m_namer, 1000, &file_name);
       if (!found && m_namer.timeouts() != timeouts) continue;  // the next handle to it may answer
       model::Object* o = nullptr;
       std::optional<PipeEnds> ends;
-      if (found && m_opts.kinds.has(found->kind)) {
+      if (!found && sockets && file_name && may_be_socket(*file_name)) {
+        if (auto s = m_namer.socket(dup->get(), 1000)) o = socket_object(*s, e);
+        else if (m_namer.timeouts() != timeouts) continue;
+      } else if (found && m_opts.kinds.has(found->kind)) {
         o = find(fmt::format("{}:{}", model::kind_name(found->kind), found->name));
         if (o == nullptr) {
           o = &add(found->kind, found->name);
@@ -321,10 +329,14 @@ private:
       else if (it->second.index) add_holder(m_snap.objects[*it->second.index], e, *it->second.type, it->second.ends);
     }
     if (m_namer.timeouts() > 0)
-      m_snap.warn(fmt::format("{} pipe handle{} did not say {} name within a second (a synchronous handle with a "
-                              "read pending): not shown",
+      m_snap.warn(fmt::format("{} pipe or socket handle{} did not say what {} within a second (a synchronous "
+                              "handle with a read pending): not shown",
                               m_namer.timeouts(), m_namer.timeouts() == 1 ? "" : "s",
-                              m_namer.timeouts() == 1 ? "its" : "their"));
+                              m_namer.timeouts() == 1 ? "it is" : "they are"));
+    if (m_tcp_unsure > 0)
+      m_snap.warn(fmt::format("{} TCP socket handle{} not matched to a row: the socket would not name its remote "
+                              "end{}, and its local end is a listener's, shared with the connections it accepted",
+                              m_tcp_unsure, m_tcp_unsure == 1 ? "" : "s", wine_note()));
     if (!denied.empty())
       m_snap.warn(fmt::format("{} process{} did not let ipcctl read their handles: run as an administrator to see "
                               "their holders",
@@ -339,7 +351,53 @@ private:
     std::optional<PipeEnds> ends;
   };
 
+  // The object a socket handle is to: the IP helper's row of an inet
+  // socket, found by its two ends, or an AF_UNIX socket (which no table
+  // lists) of its own. Windows gives a socket no inode: its kernel object's
+  // address names it, or, where that is hidden, the first handle seen.
+  model::Object* socket_object(const SocketEnds& s, const HandleEntry& e) {
+    constexpr int af_unix = 1, sock_stream = 1, sock_dgram = 2;
+    if (s.family != af_unix) {
+      model::Object* o = nullptr;
+      if (s.type != sock_dgram && m_opts.kinds.has(Kind::tcp)) o = tcp_row(s);
+      if (o == nullptr && s.type != sock_stream && m_opts.kinds.has(Kind::udp)) o = find(fmt::format("udp:{}", s.local));
+      return o;
+    }
+    if (!m_opts.kinds.has(Kind::unix_socket)) return nullptr;
+    auto& o = add(Kind::unix_socket, e.object != 0 ? fmt::format("0x{:x}", e.object) : fmt::format("{}:0x{:x}", e.pid, e.handle));
+    o.name = s.local.empty() ? std::nullopt : std::optional<std::string>(s.local);
+    o.set("local", s.local.empty() ? model::Value{} : model::Value{s.local});
+    o.set("remote", s.remote && !s.remote->empty() ? model::Value{*s.remote} : model::Value{});
+    o.set("sock_type", !s.type                    ? model::Value{}
+                       : *s.type == sock_stream ? model::Value{std::string("stream")}
+                       : *s.type == sock_dgram  ? model::Value{std::string("dgram")}
+                                                : model::Value{std::string("seqpacket")});
+    o.set("state", std::string(s.listening.value_or(false) ? "LISTEN" : s.connected ? "ESTAB" : "UNCONN"));
+    return &o;
+  }
+
+  // The TCP row of a socket: by both ends, or, where its remote end is
+  // unknown, by its local end when no other row shares it (a listener and
+  // the connections it accepted do); nullptr when unsure.
+  model::Object* tcp_row(const SocketEnds& s) {
+    if (s.remote) return find(fmt::format("tcp:{},{}", s.local, *s.remote));
+    model::Object* only = nullptr;
+    for (auto& o : m_snap.objects) {
+      const auto* local = o.kind == Kind::tcp ? o.find("local") : nullptr;
+      if (local == nullptr || !std::holds_alternative<std::string>(*local) || std::get<std::string>(*local) != s.local)
+        continue;
+      if (only != nullptr) {
+        ++m_tcp_unsure;
+        return nullptr;
+      }
+      only = &o;
+    }
+    return only;
+  }
+
   void add_holder(model::Object& o, const HandleEntry& e, const std::string& type, const std::optional<PipeEnds>& ends) {
+    // The IP helper's owning process, now known by its handle.
+    std::erase_if(o.holders, [&](const model::Holder& h) { return h.pid == static_cast<int>(e.pid) && !h.fd; });
     model::Holder h;
     h.pid = static_cast<int>(e.pid);
     if (const auto it = m_names.find(e.pid); it != m_names.end()) h.comm = it->second;
@@ -392,6 +450,7 @@ private:
   std::unordered_map<std::uint16_t, std::string> m_types;
   std::unordered_map<std::uint64_t, Seen> m_seen;  // kernel object address -> what its first handle said
   FileNamer m_namer;
+  int m_tcp_unsure = 0;  // TCP socket handles tcp_row could not place
   std::unordered_map<std::ptrdiff_t, std::pair<std::set<std::int64_t>, std::set<std::int64_t>>> m_pipe_ends;
 };
 

@@ -13,8 +13,10 @@
 #include <tlhelp32.h>
 // clang-format on
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
+#include <span>
 
 namespace ipcctl::win {
 
@@ -374,22 +376,31 @@ bool is_pipe(void* h) { return ::GetFileType(h) == FILE_TYPE_PIPE; }
 
 struct FileNamer::Worker {
   Handle thread, request{::CreateEventW(nullptr, FALSE, FALSE, nullptr)}, done{::CreateEventW(nullptr, FALSE, FALSE, nullptr)};
+  // The question and its answers live here, not with the caller: a worker
+  // that does not end when told outlives the call that gave up on it.
   void* handle = nullptr;
-  std::optional<std::string> answer;
+  int question = 0;  // k_name or k_socket
+  std::optional<std::string> name;
+  std::optional<SocketEnds> socket;
   bool quit = false;
 
   static DWORD WINAPI run(void* self) {
     auto& w = *static_cast<Worker*>(self);
     while (::WaitForSingleObject(w.request.get(), INFINITE) == WAIT_OBJECT_0 && !w.quit) {
-      w.answer.reset();
-      if (is_pipe(w.handle)) {
-        if (auto n = object_name(w.handle)) w.answer = std::move(*n);
+      w.name.reset();
+      w.socket.reset();
+      if (w.question == k_socket) {
+        w.socket = socket_ends(w.handle);
+      } else if (is_pipe(w.handle)) {  // sockets too are of this file type
+        if (auto n = object_name(w.handle)) w.name = std::move(*n);
       }
       ::SetEvent(w.done.get());
     }
     return 0;
   }
   Worker() { thread = Handle(::CreateThread(nullptr, 64 * 1024, run, this, 0, nullptr)); }
+
+  static constexpr int k_name = 0, k_socket = 1;
 };
 
 FileNamer::FileNamer() = default;
@@ -401,19 +412,28 @@ FileNamer::~FileNamer() {
   ::WaitForSingleObject(m_worker->thread.get(), 1000);
 }
 
-std::optional<std::string> FileNamer::name(void* h, unsigned ms) {
+bool FileNamer::ask(void* h, int question, unsigned ms) {
   if (!m_worker) m_worker = std::make_unique<Worker>();
-  if (!m_worker->thread) return std::nullopt;
+  if (!m_worker->thread) return false;
   m_worker->handle = h;
+  m_worker->question = question;
   ::SetEvent(m_worker->request.get());
-  if (::WaitForSingleObject(m_worker->done.get(), ms) == WAIT_OBJECT_0) return m_worker->answer;
+  if (::WaitForSingleObject(m_worker->done.get(), ms) == WAIT_OBJECT_0) return true;
   // Stuck in the query: end that thread (it holds no lock of ours) and
   // start afresh next time.
   ::TerminateThread(m_worker->thread.get(), 1);
   if (::WaitForSingleObject(m_worker->thread.get(), 1000) == WAIT_OBJECT_0) m_worker.reset();
   else (void)m_worker.release();  // still running somewhere: its state must outlive it
   ++m_timeouts;
-  return std::nullopt;
+  return false;
+}
+
+std::optional<std::string> FileNamer::name(void* h, unsigned ms) {
+  return ask(h, Worker::k_name, ms) ? m_worker->name : std::nullopt;
+}
+
+std::optional<SocketEnds> FileNamer::socket(void* h, unsigned ms) {
+  return ask(h, Worker::k_socket, ms) ? m_worker->socket : std::nullopt;
 }
 
 std::optional<std::string> owner_of(void* h) {
@@ -504,6 +524,34 @@ std::string endpoint(int family, const void* addr, DWORD port) {
   return family == AF_INET6 ? fmt::format("[{}]:{}", text, p) : fmt::format("{}:{}", text, p);
 }
 
+// Winsock, started once for the socket calls and left running: the process
+// ends soon after.
+bool winsock_ready() {
+  static const bool ready = [] {
+    WSADATA d;
+    return ::WSAStartup(MAKEWORD(2, 2), &d) == 0;
+  }();
+  return ready;
+}
+
+// A socket address as refs print it; nullopt for a family ipcctl does not list.
+std::optional<std::string> address_text(const sockaddr_storage& a, int len) {
+  switch (a.ss_family) {
+  case AF_INET: {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(a);
+    return endpoint(AF_INET, &in.sin_addr, in.sin_port);
+  }
+  case AF_INET6: {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(a);
+    return endpoint(AF_INET6, &in6.sin6_addr, in6.sin6_port);
+  }
+  case AF_UNIX:
+    return unix_path_of(std::span(reinterpret_cast<const std::byte*>(&a), static_cast<std::size_t>(std::max(len, 0))));
+  default:
+    return std::nullopt;
+  }
+}
+
 // GetExtendedTcpTable or GetExtendedUdpTable into a buffer grown until it fits.
 template <class Get>
 Result<std::vector<std::byte>> ip_table(Get get, const char* what) {
@@ -518,6 +566,34 @@ Result<std::vector<std::byte>> ip_table(Get get, const char* what) {
 }
 
 } // namespace
+
+std::optional<SocketEnds> socket_ends(void* h) {
+  if (!winsock_ready()) return std::nullopt;
+  const auto s = reinterpret_cast<SOCKET>(h);
+  sockaddr_storage local{}, remote{};
+  int local_len = sizeof local, remote_len = sizeof remote;
+  if (::getsockname(s, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) return std::nullopt;
+  SocketEnds out;
+  out.family = local.ss_family;
+  out.connected = ::getpeername(s, reinterpret_cast<sockaddr*>(&remote), &remote_len) == 0;
+  const bool unconnected = !out.connected && ::WSAGetLastError() == WSAENOTCONN;
+  if (unconnected) {  // the any-address, port 0; no path
+    remote = {};
+    remote.ss_family = local.ss_family;
+    remote_len = sizeof remote.ss_family;
+  }
+  auto l = address_text(local, local_len);
+  if (!l) return std::nullopt;
+  out.local = std::move(*l);
+  if (out.connected || unconnected) out.remote = address_text(remote, remote_len);
+  int type = 0, len = sizeof type;
+  if (::getsockopt(s, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &len) == 0) out.type = type;
+  BOOL listening = FALSE;
+  len = sizeof listening;
+  if (::getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, reinterpret_cast<char*>(&listening), &len) == 0)
+    out.listening = listening != FALSE;
+  return out;
+}
 
 Result<std::vector<InetRow>> tcp_table() {
   std::vector<InetRow> out;

@@ -77,23 +77,46 @@ Result<std::string> object_name(void* h);
 // GetFileType(h) == FILE_TYPE_PIPE, without waiting on the file.
 bool is_pipe(void* h);
 
-// Asks the names of file handles on a thread of its own: on a synchronous
-// handle with a read pending (a pipe server waiting for a client),
-// NtQueryObject waits for that read. A query that does not answer in time
-// costs its handle, not the run: that thread is ended and another started.
+// What getsockname and getpeername say of a socket handle (duplicated into
+// this process), as refs print it: inet ends "127.0.0.1:5000" and
+// "[::1]:5000", with an unconnected socket's remote the any-address and
+// port 0, as the IP helper's tables give it; an AF_UNIX socket's paths
+// (empty when unbound or unconnected). remote is nullopt where getpeername
+// fails other than for an unconnected socket, and type and listening where
+// getsockopt does not answer: Wine answers neither on a duplicated handle.
+struct SocketEnds {
+  int family = 0;  // AF_INET (2), AF_INET6 (23), AF_UNIX (1)
+  std::string local;
+  std::optional<std::string> remote;
+  bool connected = false;
+  std::optional<int> type;  // SOCK_STREAM (1), SOCK_DGRAM (2), SOCK_SEQPACKET (5)
+  std::optional<bool> listening;
+};
+// nullopt: not a socket, or of another family.
+std::optional<SocketEnds> socket_ends(void* h);
+
+// Asks file handles what they are on a thread of its own: on a synchronous
+// handle with a read pending (a pipe server waiting for a client, a socket
+// in a blocking receive), NtQueryObject and the socket calls wait for that
+// read. A query that does not answer in time costs its handle, not the run:
+// that thread is ended and another started.
 class FileNamer {
 public:
   FileNamer();
   ~FileNamer();
   FileNamer(const FileNamer&) = delete;
   FileNamer& operator=(const FileNamer&) = delete;
-  // The NT name of a pipe or mailslot handle ("\Device\NamedPipe\x");
-  // nullopt for other files, on failure, or after `ms` without an answer.
+  // The NT name of a pipe, mailslot or socket handle ("\Device\NamedPipe\x",
+  // "\Device\Afd"; Wine names no socket); nullopt for other files, on
+  // failure, or after `ms` without an answer.
   std::optional<std::string> name(void* h, unsigned ms);
+  // socket_ends(h), within `ms`.
+  std::optional<SocketEnds> socket(void* h, unsigned ms);
   int timeouts() const { return m_timeouts; }
 
 private:
   struct Worker;
+  bool ask(void* h, int question, unsigned ms);
   std::unique_ptr<Worker> m_worker;
   int m_timeouts = 0;
 };

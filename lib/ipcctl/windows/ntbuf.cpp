@@ -1,5 +1,6 @@
 #include <ipcctl/windows/ntbuf.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace ipcctl::win {
@@ -190,6 +191,24 @@ std::optional<std::string> pipe_name_of(std::string_view nt_name) {
 
 std::optional<std::string> mailslot_name_of(std::string_view nt_name) {
   return under(nt_name, "\\Device\\Mailslot\\");
+}
+
+bool may_be_socket(std::string_view nt_name) {
+  constexpr std::string_view afd = "\\Device\\Afd";
+  return nt_name.empty() || nt_name == afd || nt_name.starts_with(std::string(afd) + "\\");
+}
+
+std::string unix_path_of(std::span<const std::byte> addr) {
+  constexpr std::size_t path_at = 2, path_max = 108;  // ADDRESS_FAMILY sun_family; char sun_path[108]
+  if (addr.size() <= path_at || (std::to_integer<unsigned>(addr[0]) | std::to_integer<unsigned>(addr[1]) << 8) != 1)
+    return {};
+  const auto path = addr.subspan(path_at, std::min(addr.size() - path_at, path_max));
+  std::string out;
+  for (const std::byte b : path) {
+    if (b == std::byte{0}) break;
+    out.push_back(static_cast<char>(b));
+  }
+  return out;
 }
 
 std::string access_text(std::string_view type, std::uint32_t access) {

@@ -77,6 +77,14 @@ std::optional<std::string> pipe_name_of(std::string_view nt_name);
 // Likewise for mailslots under "\Device\Mailslot\".
 std::optional<std::string> mailslot_name_of(std::string_view nt_name);
 
+// The handles a socket is reached by on Windows: a File handle named
+// "\Device\Afd" (or below it), or, under Wine, an unnamed one.
+bool may_be_socket(std::string_view nt_name);
+// The path of a SOCKADDR_UN that getsockname or getpeername filled `len`
+// bytes of: up to the first NUL or `len`; empty for an unbound socket or a
+// buffer that is not AF_UNIX (family 1).
+std::string unix_path_of(std::span<const std::byte> addr);
+
 // Access masks as the model's "r", "w", "rw" for an object type:
 // File (pipes, mailslots): FILE_READ_DATA / FILE_WRITE_DATA;
 // Section: SECTION_MAP_READ / SECTION_MAP_WRITE; Event, Semaphore, Mutant:
