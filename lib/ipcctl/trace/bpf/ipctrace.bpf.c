@@ -190,8 +190,8 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 static __always_inline struct file *fd_file(int fd, const bool typed)
 {
-	/* Plain loads through the task's trusted pointer; only the indexed
-	 * slot needs a probe read. */
+	/* Plain loads through the task's trusted pointer; the indexed slot is
+	 * a probe read only where bpf_rdonly_cast is missing (before 6.2). */
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct files_struct *files = task->files;
 	struct fdtable *fdt = files ? files->fdt : NULL;
@@ -199,7 +199,14 @@ static __always_inline struct file *fd_file(int fd, const bool typed)
 
 	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	if (typed && bpf_core_field_offset(struct kiocb, ki_filp) == 0) {
+		/* The slot read as the first member of a kiocb, a struct file
+		 * pointer: a plain load that cannot fault, not a helper call. */
+		struct kiocb *slot = bpf_rdonly_cast(&fdt->fd[fd], bpf_core_type_id_kernel(struct kiocb));
+		f = slot->ki_filp;
+	} else {
+		bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	}
 	if (!f || !typed)
 		return f;
 	/* Typed again, so that its fields are plain loads too. */

@@ -77,6 +77,9 @@ struct file {
 	struct inode *f_inode;
 	void *private_data;
 };
+struct kiocb {
+	struct file *ki_filp;
+};
 struct fdtable {
 	unsigned int max_fds;
 	struct file **fd;
