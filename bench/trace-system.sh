@@ -12,9 +12,15 @@
 #   ipctrace --system -c -o /dev/null             system-wide, totals in the kernel
 #   IPCTRACE_BPF=compat ipctrace --system ...     per-event, with the sys_exit program
 #                                                 for kernels before 6.2 (probe reads)
-#   IPCTRACE_BPF=floor ipctrace --system ...      the hooks attached, recording nothing:
-#                                                 what the system call tracepoints cost
-#                                                 any tracer, the bound of the ratios
+#   IPCTRACE_BPF=floor ipctrace --system ...      the sys_exit hook alone, recording
+#                                                 nothing: what the system call
+#                                                 tracepoints cost any tracer by being on
+#   IPCTRACE_BPF=hooks ipctrace --system ...      sys_enter and sys_exit both attached,
+#                                                 returning at once: the bound of any
+#                                                 tracer that sees a call's two ends
+#   IPCTRACE_BPF=timing ipctrace --system ...     both, timing each traced call and
+#                                                 nothing else: the bound of any tracer
+#                                                 that gives durations, as -c does
 # Every configuration runs --runs times, interleaved; the best rate counts. Prints round
 # trips per second and the ratios; targets (issue 6): --system >= 0.7x untraced with
 # per-event output, >= 0.9x with -c, and >= 3x the ptrace backend. Needs root.
@@ -68,7 +74,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-configs=(untraced ptrace system system-cmd system-c system-compat system-floor)
+configs=(untraced ptrace system system-cmd system-c system-compat system-floor system-hooks system-timing)
 declare -A label=(
   [untraced]="untraced"
   [ptrace]="ipctrace -o /dev/null -- CMD (ptrace)"
@@ -77,6 +83,8 @@ declare -A label=(
   [system-c]="ipctrace --system -c -o /dev/null"
   [system-compat]="IPCTRACE_BPF=compat ipctrace --system"
   [system-floor]="IPCTRACE_BPF=floor ipctrace --system"
+  [system-hooks]="IPCTRACE_BPF=hooks ipctrace --system"
+  [system-timing]="IPCTRACE_BPF=timing ipctrace --system"
 )
 
 # system_wide ARGS...: runs the workload while a system-wide trace runs; prints its rate.
@@ -117,6 +125,8 @@ run() {
     system-c) system_wide -c ;;
     system-compat) IPCTRACE_BPF=compat system_wide ;;
     system-floor) IPCTRACE_BPF=floor system_wide ;;
+    system-hooks) IPCTRACE_BPF=hooks system_wide ;;
+    system-timing) IPCTRACE_BPF=timing system_wide ;;
   esac
 }
 
@@ -140,7 +150,7 @@ done
 if [[ $programs == 1 ]]; then
   echo
   echo "eBPF programs run at least once per round trip: run time per call (kernel.bpf_stats_enabled)"
-  for c in system system-c system-compat system-floor; do
+  for c in system system-c system-compat system-floor system-hooks system-timing; do
     costs=$tmp/costs run "$c" >/dev/null
     printf '  %-40s %s\n' "${label[$c]}" "$(cat "$tmp/costs")"
   done

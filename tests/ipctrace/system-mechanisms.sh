@@ -48,6 +48,18 @@ expect "floor: the workload ran" "$(sed -n 's/^done=//p' "$WORK/facts3")" 1
 expect "floor: no send or receive recorded" \
   "$(jq -s '[.[] | select(.op == "send" or .op == "recv")] | length' "$WORK/floor.jsonl")" 0
 
+# IPCTRACE_BPF=hooks and timing (the bench's other bounds): both hooks
+# attached, and not one system call recorded either.
+for aid in hooks timing; do
+  IPCTRACE_BPF=$aid "$IPCTRACE" --system --json -o "$WORK/$aid.jsonl" -- "$TRACE_WORKLOAD" all "$WORK/facts-$aid" "$WORK" \
+    >/dev/null 2>"$WORK/err-$aid" || fail "$aid: ipctrace --system: exit $?: $(cat "$WORK/err-$aid")"
+  expect "$aid: the capability line has sys_enter and sys_exit" \
+    "$(grep -c '^ipctrace: eBPF hooks: .*sys_enter.*sys_exit' "$WORK/err-$aid")" 1
+  expect "$aid: the workload ran" "$(sed -n 's/^done=//p' "$WORK/facts-$aid")" 1
+  expect "$aid: no send or receive recorded" \
+    "$(jq -s '[.[] | select(.op == "send" or .op == "recv")] | length' "$WORK/$aid.jsonl")" 0
+done
+
 # The ptrace backend on the same workload: the same bytes per mechanism and side.
 PTRACE=$WORK/ptrace.jsonl
 "$IPCTRACE" --json -o "$PTRACE" -- "$TRACE_WORKLOAD" all "$WORK/facts2" "$WORK" >/dev/null 2>"$WORK/err2" ||

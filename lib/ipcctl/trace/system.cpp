@@ -251,6 +251,12 @@ struct SystemTracer::State {
   std::array<std::uint64_t, IPT_COUNTERS> counters() const;
 };
 
+// IPCTRACE_BPF, a setting for measuring and working around (ipctrace(1)).
+bool bpf_env_is(std::string_view what) {
+  const char* v = std::getenv("IPCTRACE_BPF");
+  return v && std::string_view(v) == what;
+}
+
 ipctrace_bpf* SystemTracer::State::open_configured(bool filter_pids) {
   ipctrace_bpf* s = ipctrace_bpf__open();
   if (!s) return nullptr;
@@ -260,6 +266,7 @@ ipctrace_bpf* SystemTracer::State::open_configured(bool filter_pids) {
   s->rodata->cgroup_id = opts.cgroup.value_or(0);
   s->rodata->filter_comm = !opts.comms.empty();
   s->rodata->summary = opts.summary;
+  s->rodata->aid = bpf_env_is("hooks") ? IPT_AID_HOOKS : bpf_env_is("timing") ? IPT_AID_TIMING : IPT_AID_NONE;
   __u32 kinds = 0;
   for (model::Kind k : model::all_kinds())
     if (opts.kinds.has(k)) kinds |= 1u << static_cast<unsigned>(k);
@@ -272,11 +279,6 @@ ipctrace_bpf* SystemTracer::State::open_configured(bool filter_pids) {
 // and later), the other with probe reads, for older kernels. One is loaded:
 // the first where it loads, unless IPCTRACE_BPF=compat asks for the second.
 constexpr std::string_view exit_fast = "on_sys_exit", exit_compat = "on_sys_exit_compat";
-
-bool bpf_env_is(std::string_view what) {
-  const char* v = std::getenv("IPCTRACE_BPF");
-  return v && std::string_view(v) == what;
-}
 
 // IPCTRACE_BPF=floor, a measuring aid (bench/trace-system.sh): without the
 // sys_enter program no call is ever in flight, so the sys_exit program

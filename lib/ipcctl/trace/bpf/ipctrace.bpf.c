@@ -32,6 +32,7 @@ const volatile __u8 filter_comm = 0;    /* only tasks whose comm is in the comms
 const volatile __u8 summary = 0;        /* aggregate data events, send nothing per event */
 const volatile __u64 cgroup_id = 0;
 const volatile __u32 kinds = 0xffffffff; /* bit per enum ipt_kind */
+const volatile __u8 aid = IPT_AID_NONE;  /* enum ipt_aid; the verifier drops what it does not take */
 
 /* libbpf 1.1 reads five syscall arguments; the sixth is in r9 (x86-64) or x5 (arm64). */
 #ifndef PT_REGS_PARM6_CORE_SYSCALL
@@ -256,6 +257,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	__u8 which = traced_call(id);
 	struct call *c;
 
+	if (aid == IPT_AID_HOOKS)
+		return 0;
 	if (which == IPT_NONE || !wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	c = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -657,11 +660,16 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret, const bool t
 	bool keep = false;
 
 	/* Every call of every process comes here: first the cheap no. */
-	if (nr >= 0 && traced_call(nr) == IPT_NONE)
+	if (aid == IPT_AID_HOOKS || (nr >= 0 && traced_call(nr) == IPT_NONE))
 		return 0;
 	c = current_call();
 	if (!c)
 		return 0;
+	if (aid == IPT_AID_TIMING) {
+		c->start = bpf_ktime_get_ns() - c->start;
+		c->call = IPT_NONE;
+		return 0;
+	}
 	l = bpf_map_lookup_elem(&scratch, &zero);
 	if (!l) {
 		c->call = IPT_NONE;

@@ -113,4 +113,10 @@ struct ipt_agg_value {
  * aggregation entries lost for a full map. */
 enum ipt_counter { IPT_LOST_EVENTS = 0, IPT_LOST_AGG = 1, IPT_COUNTERS = 2 };
 
+/* Measuring aids (IPCTRACE_BPF=hooks, timing; bench/trace-system.sh), never
+ * set in use: HOOKS returns from sys_enter and sys_exit at once, what the two
+ * hooks cost by being attached; TIMING only times each traced call, what a
+ * duration costs on top of them. Either records nothing. */
+enum ipt_aid { IPT_AID_NONE = 0, IPT_AID_HOOKS = 1, IPT_AID_TIMING = 2 };
+
 #endif
