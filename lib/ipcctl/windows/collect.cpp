@@ -305,8 +305,14 @@ private:
       model::Object* o = nullptr;
       std::optional<PipeEnds> ends;
       if (!found && sockets && file_name && may_be_socket(*file_name)) {
+        // A socket that does not answer may have been ended inside Winsock,
+        // with a lock of Winsock's held: no socket is asked after it.
+        if (m_sockets_stuck) continue;
         if (auto s = m_namer.socket(dup->get(), 1000)) o = socket_object(*s, e);
-        else if (m_namer.timeouts() != timeouts) continue;
+        else if (m_namer.timeouts() != timeouts) {
+          m_sockets_stuck = true;
+          continue;
+        }
       } else if (found && m_opts.kinds.has(found->kind)) {
         o = find(fmt::format("{}:{}", model::kind_name(found->kind), found->name));
         if (o == nullptr) {
@@ -333,6 +339,9 @@ private:
                               "handle with a read pending): not shown",
                               m_namer.timeouts(), m_namer.timeouts() == 1 ? "" : "s",
                               m_namer.timeouts() == 1 ? "it is" : "they are"));
+    if (m_sockets_stuck)
+      m_snap.warn("after a socket that did not answer, no other socket was asked its ends (the ended query may "
+                  "hold a lock of Winsock's): their holders are only the IP helper's owners");
     if (m_tcp_unsure > 0)
       m_snap.warn(fmt::format("{} TCP socket handle{} not matched to a row: the socket would not name its remote "
                               "end{}, and its local end is a listener's, shared with the connections it accepted",
@@ -451,6 +460,7 @@ private:
   std::unordered_map<std::uint64_t, Seen> m_seen;  // kernel object address -> what its first handle said
   FileNamer m_namer;
   int m_tcp_unsure = 0;  // TCP socket handles tcp_row could not place
+  bool m_sockets_stuck = false;  // a socket question timed out: ask no more
   std::unordered_map<std::ptrdiff_t, std::pair<std::set<std::int64_t>, std::set<std::int64_t>>> m_pipe_ends;
 };
 
