@@ -687,10 +687,16 @@ Result<ExitStatus> SystemTracer::run() {
   const std::int64_t start = clock_ns(CLOCK_MONOTONIC);
   std::int64_t last_tick = start;
   const auto ns = [](double s) { return static_cast<std::int64_t>(s * 1e9); };
+  // The programs wake no one (BPF_RB_NO_WAKEUP): the ring is read every
+  // 20 ms, or every millisecond while a read finds it busy. A busy machine
+  // fills the ring (about 75,000 events) in some 50 ms, and a fixed pause
+  // after each long read let it overflow while the reader could keep up.
+  constexpr int k_busy_records = 2048;
+  bool busy = false;
   while (!g_stop) {
-    timespec pause{0, 20'000'000};
+    timespec pause{0, busy ? 1'000'000 : 20'000'000};
     ::nanosleep(&pause, nullptr);
-    ring_buffer__consume(m->rb);
+    busy = ring_buffer__consume(m->rb) >= k_busy_records;
     m->flush();
     const std::int64_t now = clock_ns(CLOCK_MONOTONIC);
     if (m->child > 0) {
