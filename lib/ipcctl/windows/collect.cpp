@@ -228,6 +228,10 @@ private:
       for (const auto& r : *rows) {
         const std::string id = k == Kind::tcp ? fmt::format("{},{}", r.local, r.remote) : r.local;
         auto& o = add(k, id);
+        if (k == Kind::tcp) {  // a local end shared by several rows places no socket
+          const auto [it, fresh] = m_tcp_by_local.try_emplace(r.local, &o - m_snap.objects.data());
+          if (!fresh && it->second != &o - m_snap.objects.data()) it->second.reset();
+        }
         o.name.reset();
         o.set("local", r.local);
         o.set("remote", k == Kind::tcp ? model::Value{r.remote} : model::Value{});
@@ -390,18 +394,13 @@ private:
   // the connections it accepted do); nullptr when unsure.
   model::Object* tcp_row(const SocketEnds& s) {
     if (s.remote) return find(fmt::format("tcp:{},{}", s.local, *s.remote));
-    model::Object* only = nullptr;
-    for (auto& o : m_snap.objects) {
-      const auto* local = o.kind == Kind::tcp ? o.find("local") : nullptr;
-      if (local == nullptr || !std::holds_alternative<std::string>(*local) || std::get<std::string>(*local) != s.local)
-        continue;
-      if (only != nullptr) {
-        ++m_tcp_unsure;
-        return nullptr;
-      }
-      only = &o;
+    const auto it = m_tcp_by_local.find(s.local);
+    if (it == m_tcp_by_local.end()) return nullptr;
+    if (!it->second) {
+      ++m_tcp_unsure;
+      return nullptr;
     }
-    return only;
+    return &m_snap.objects[*it->second];
   }
 
   void add_holder(model::Object& o, const HandleEntry& e, const std::string& type, const std::optional<PipeEnds>& ends) {
@@ -459,6 +458,8 @@ private:
   std::unordered_map<std::uint16_t, std::string> m_types;
   std::unordered_map<std::uint64_t, Seen> m_seen;  // kernel object address -> what its first handle said
   FileNamer m_namer;
+  // A TCP row's local end -> the row; nullopt where rows share it.
+  std::unordered_map<std::string, std::optional<std::ptrdiff_t>> m_tcp_by_local;
   int m_tcp_unsure = 0;  // TCP socket handles tcp_row could not place
   bool m_sockets_stuck = false;  // a socket question timed out: ask no more
   std::unordered_map<std::ptrdiff_t, std::pair<std::set<std::int64_t>, std::set<std::int64_t>>> m_pipe_ends;

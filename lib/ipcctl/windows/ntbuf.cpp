@@ -195,7 +195,7 @@ std::optional<std::string> mailslot_name_of(std::string_view nt_name) {
 
 bool may_be_socket(std::string_view nt_name) {
   constexpr std::string_view afd = "\\Device\\Afd";
-  return nt_name.empty() || nt_name == afd || nt_name.starts_with(std::string(afd) + "\\");
+  return nt_name.empty() || (nt_name.starts_with(afd) && (nt_name.size() == afd.size() || nt_name[afd.size()] == '\\'));
 }
 
 std::string unix_path_of(std::span<const std::byte> addr) {
