@@ -1,4 +1,5 @@
 #include <ipcctl/bench/runner.hpp>
+#include <ipcctl/util/cpus.hpp>
 
 #include <doctest/doctest.h>
 
@@ -21,6 +22,9 @@ TEST_CASE("bench::parse_size_list") {
     CHECK_FALSE(parse_size_list("64,,4K", &bad).has_value());
     CHECK(bad.empty());
     CHECK_FALSE(parse_size_list("0", &bad).has_value());
+    CHECK_FALSE(parse_size_list("7", &bad).has_value());  // below the sequence number's 8 bytes
+    CHECK(bad == "7");
+    CHECK_FALSE(parse_size_list("64,", &bad).has_value());
     CHECK_FALSE(parse_size_list("-64").has_value());
     CHECK_FALSE(parse_size_list("").has_value());
   }
@@ -87,4 +91,56 @@ TEST_CASE("bench::effective_size states every cap") {
   note.clear();
   CHECK(effective_size(Limited(0, 0), 4, note) == 8);
   CHECK_FALSE(note.empty());
+}
+
+TEST_CASE("bench::planned_seconds and watchdog_seconds scale with the work") {
+  RunSpec s;
+  s.test = Test::latency;
+  s.warmup = 200;
+  s.duration_s = 0.3;
+  CHECK(planned_seconds(s) == doctest::Approx(0.3));
+  s.rate = 5;  // the duration mode under --rate: one interval more
+  CHECK(planned_seconds(s) == doctest::Approx(0.5));
+  s.iterations = 10;  // the warm-up is not paced: 10 round trips span 9 intervals
+  CHECK(planned_seconds(s) == doctest::Approx(1.8));
+  CHECK(watchdog_seconds(s, 64) > planned_seconds(s) + k_watchdog_margin_s);
+  CHECK(watchdog_seconds(s, 64) < planned_seconds(s) + k_watchdog_margin_s + 1);
+  s.rate = 0.01;
+  s.iterations = 36;
+  CHECK(watchdog_seconds(s, 64) > 3500);  // 35 intervals of 100 s
+  s.rate = 0;  // a closed loop of -n: 100 us and 10 ns a byte per round trip, the warm-up's too
+  s.iterations = 1'000'000;
+  CHECK(planned_seconds(s) == 0);
+  CHECK(watchdog_seconds(s, 64) == doctest::Approx(k_watchdog_margin_s + 1'000'200 * (100e-6 + 128 * 10e-9)));
+  s.test = Test::throughput;  // never paced
+  s.rate = 5;
+  CHECK(planned_seconds(s) == 0);
+  s.iterations = 0;
+  s.warmup = 1'000'000'000;  // a long warm-up is allowed for, not cut short at 20 s
+  CHECK(watchdog_seconds(s, 8) > 1e5);
+}
+
+TEST_CASE("bench::check_rate refuses measurements that cannot end in time") {
+  CHECK(check_rate(0, 0, 0.3).empty());  // closed loop
+  CHECK(check_rate(20000, 200, 0.3).empty());
+  CHECK(check_rate(5, 10, 0.3).empty());
+  CHECK(check_rate(0.01, 1, 0.3).empty());  // one round trip: nothing to wait for
+  CHECK(check_rate(0.01, 37, 0.3).empty());  // 36 intervals of 100 s
+  CHECK_FALSE(check_rate(0.01, 38, 0.3).empty());
+  CHECK_FALSE(check_rate(5, 1'000'000'000, 0.3).empty());
+  CHECK(check_rate(3.4, 0, 0.3).empty());  // the duration mode: one interval must fit
+  CHECK_FALSE(check_rate(3, 0, 0.3).empty());
+  const std::string why = check_rate(0.01, 0, 0.3);
+  CHECK(why.find("--rate 0.01") == 0);
+  CHECK(why.find('\n') == std::string::npos);
+  CHECK(check_rate(0.01, 0, 3600).empty());
+}
+
+TEST_CASE("util::parse_cpu_list") {
+  CHECK(parse_cpu_list("0,1") == std::vector<int>{0, 1});
+  CHECK(parse_cpu_list(" 3 , 12 ") == std::vector<int>{3, 12});
+  CHECK(parse_cpu_list("7") == std::vector<int>{7});
+  for (const char* bad : {"", ",", "0,1,", ",0,1", "0,,1", "0, ,1", "-1,0", "+1,0", "0x1", "1.0", "a,b", "1048576",
+                          "99999999999999999999999"})
+    CHECK_MESSAGE(!parse_cpu_list(bad), bad);
 }

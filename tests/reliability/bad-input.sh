@@ -285,6 +285,16 @@ cases=$(cat <<'EOF'
 2 ipcbench -m pipe --json --csv
 1 ipcbench -m pipe -n 10 --svg $NODIR/chart.svg
 2 ipcbench -m pipe -n 10 --svg ''
+2 ipcbench -m pipe -n 0
+2 ipcbench -m pipe -n 10 --rate 0
+2 ipcbench -m pipe -t latency --rate 0.01
+2 ipcbench -m pipe -t latency --rate 0.01 -n 1000
+2 ipcbench -m pipe -n 10 -s 4
+2 ipcbench -m pipe -n 10 -c 0,1,
+2 ipcbench -m pipe -n 10 -c 0,,1
+2 ipcbench -m pipe -n 10 -c +0,0
+2 ipcbench -m pipe, -n 10
+2 ipcbench -m pipe -t latency, -n 10
 # --- ipctrace: commands, pids, options, files
 2 ipctrace
 2 ipctrace --frobnicate -- true

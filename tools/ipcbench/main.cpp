@@ -5,6 +5,7 @@
 #include "ipcctl_version.h"
 
 #include <ipcctl/bench/lifecycle.hpp>
+#include <ipcctl/bench/message.hpp>
 #include <ipcctl/bench/report.hpp>
 #include <ipcctl/bench/runner.hpp>
 #include <ipcctl/util/cpus.hpp>
@@ -39,14 +40,24 @@ struct Options {
   std::string poll = "block";
   std::string timer = "auto";
   double rate = 0;
+  bool iterations_given = false, rate_given = false;
   std::string svg;
   bool json = false, csv = false, list = false, quiet = false, threads = false;
 };
 
+// The words of a comma-separated list; an empty one ("pipe,", "a,,b") is
+// refused, as a list cut short by an unset shell variable.
+std::vector<std::string_view> list_words(const std::string& text, const char* option) {
+  const auto words = split_commas(text);
+  if (static_cast<std::size_t>(std::count(text.begin(), text.end(), ',')) + 1 != words.size())
+    throw UsageError(fmt::format("{} '{}': an empty element in the list", option, text));
+  return words;
+}
+
 // Names, family names ("shm", "socket") or "all", in table order.
 std::vector<const TransportInfo*> select_mechanisms(const std::string& text) {
   std::vector<const TransportInfo*> out;
-  for (auto word : split_commas(text)) {
+  for (auto word : list_words(text, "--mechanism")) {
     // A mechanism's own name wins over a family of the same name ("pipe").
     const bool is_name = find_transport(word) != nullptr;
     bool matched = false;
@@ -71,16 +82,13 @@ std::vector<Placement> select_placements(const std::string& text) {
     return {{allowed[0], allowed[0]}};
   }
   if (text == "none") return {{-1, -1}};
-  const auto words = split_commas(text);
-  if (words.size() != 2) throw UsageError(fmt::format("--cpus '{}': expected two CPUs, A,B", text));
-  int cpu[2];
-  for (int i = 0; i < 2; ++i) {
-    const auto n = to_i64(words[static_cast<std::size_t>(i)]);
-    if (!n || std::find(allowed.begin(), allowed.end(), *n) == allowed.end())
-      throw UsageError(fmt::format("--cpus: '{}' is not a CPU this process may run on", words[static_cast<std::size_t>(i)]));
-    cpu[i] = static_cast<int>(*n);
-  }
-  return {{cpu[0], cpu[1]}};
+  const auto cpus = parse_cpu_list(text);
+  if (!cpus || cpus->size() != 2)
+    throw UsageError(fmt::format("--cpus '{}': expected two CPUs, A,B (or none)", text));
+  for (const int cpu : *cpus)
+    if (std::find(allowed.begin(), allowed.end(), cpu) == allowed.end())
+      throw UsageError(fmt::format("--cpus: '{}' is not a CPU this process may run on", cpu));
+  return {{(*cpus)[0], (*cpus)[1]}};
 }
 
 // An option given an empty value ("-s ''", often an unset shell variable) is
@@ -115,7 +123,7 @@ int run_bench(const Options& o) {
   if (o.list) return list_mechanisms();
   const auto mechanisms = select_mechanisms(o.mechanisms);
   bool do_latency = false, do_throughput = false;
-  for (auto w : split_commas(o.tests)) {
+  for (auto w : list_words(o.tests, "--test")) {
     if (w == "latency") do_latency = true;
     else if (w == "throughput") do_throughput = true;
     else throw UsageError(fmt::format("--test: unknown test '{}' (latency, throughput)", w));
@@ -126,7 +134,7 @@ int run_bench(const Options& o) {
     std::string bad;
     auto parsed = parse_size_list(o.sizes, &bad);
     if (!parsed)
-      throw UsageError(fmt::format("--size: '{}' is not a size from 1 to {} (64, 4K, 64K, 1M)", bad,
+      throw UsageError(fmt::format("--size: '{}' is not a size from {} to {} (64, 4K, 64K, 1M)", bad, k_min_message,
                                    format_size(k_max_message)));
     sizes = *parsed;
   }
@@ -134,10 +142,14 @@ int run_bench(const Options& o) {
   // Written so that NaN fails each test too.
   if (!(o.duration > 0 && o.duration <= 3600)) throw UsageError("--duration: expected 0 < SECONDS <= 3600");
   if (o.repeat < 1 || o.repeat > 1000) throw UsageError("--repeat: expected 1..1000");
-  if (!(o.rate >= 0 && o.rate <= k_max_count)) throw UsageError("--rate: expected a rate from 0 to 1e9 per second");
+  if (o.rate_given && !(o.rate > 0 && o.rate <= k_max_count))
+    throw UsageError("--rate: expected a rate of more than 0 and at most 1e9 per second");
   // A negative count reaches here wrapped around: the bound catches it too.
-  if (o.iterations > k_max_count) throw UsageError("--iterations: expected 0 to 1e9");
+  if (o.iterations_given && !(o.iterations >= 1 && o.iterations <= k_max_count))
+    throw UsageError("--iterations: expected 1 to 1e9");
   if (o.warmup > k_max_count) throw UsageError("--warmup: expected 0 to 1e9");
+  // A measurement that cannot end in time is refused before any runs.
+  if (const std::string why = check_rate(o.rate, o.iterations, o.duration); !why.empty()) throw UsageError(why);
   if (o.poll != "block" && o.poll != "spin") throw UsageError("--poll: expected block or spin");
   if (o.timer != "auto" && o.timer != "tsc" && o.timer != "monotonic") throw UsageError("--timer: expected auto, tsc or monotonic");
 
@@ -250,13 +262,13 @@ int main(int argc, char** argv) {
   app.add_option("-t,--test", o.tests, "latency, throughput or both (default: both)")->type_name("LIST");
   app.add_option("-s,--size", o.sizes, "message sizes such as 64,4K,64K,1M (default: 64 latency, 64K throughput)")->type_name("LIST");
   app.add_option("-c,--cpus", o.cpus, "pin the two sides to CPUs A and B (default: cross-core and same-core); 'none' to not pin")->type_name("A,B");
-  app.add_option("-d,--duration", o.duration, "seconds per measurement (default: 0.3)")->type_name("SECONDS");
-  app.add_option("-n,--iterations", o.iterations, "round trips or messages per measurement, instead of --duration")->type_name("N");
-  app.add_option("-w,--warmup", o.warmup, "round trips or messages discarded first (default: 200)")->type_name("N");
-  app.add_option("-r,--repeat", o.repeat, "run each measurement N times, report the median and the range")->type_name("N");
+  app.add_option("-d,--duration", o.duration, "seconds per measurement, more than 0 and at most 3600 (default: 0.3)")->type_name("SECONDS");
+  auto* iterations = app.add_option("-n,--iterations", o.iterations, "round trips or messages per measurement (1 to 1e9), instead of --duration")->type_name("N");
+  app.add_option("-w,--warmup", o.warmup, "round trips or messages discarded first, 0 to 1e9 (default: 200)")->type_name("N");
+  app.add_option("-r,--repeat", o.repeat, "run each measurement N times (1 to 1000), report the median and the range")->type_name("N");
   app.add_option("--poll", o.poll, "receive by blocking (block) or by busy-polling (spin)")->type_name("block|spin");
   app.add_flag("--threads", o.threads, "run the two sides as threads of one process, not as two processes");
-  app.add_option("--rate", o.rate, "latency open loop: start round trips at this rate per second")->type_name("N");
+  auto* rate = app.add_option("--rate", o.rate, "latency open loop: start round trips at this rate per second (after the warm-up)")->type_name("N");
   app.add_option("--timer", o.timer, "per-sample clock: auto, tsc or monotonic")->type_name("auto|tsc|monotonic");
   auto* json = app.add_flag("-J,--json", o.json, "print JSON: every figure, the histograms, the machine");
   app.add_flag("--csv", o.csv, "print CSV, one line per measurement")->excludes(json);
@@ -264,6 +276,8 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", o.quiet, "no progress line");
   return ipcctl::tools::run(app, argc, argv, [&] {
     refuse_junk_values(app);
+    o.iterations_given = iterations->count() > 0;
+    o.rate_given = rate->count() > 0;
     return run_bench(o);
   });
 }

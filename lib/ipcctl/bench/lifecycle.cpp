@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -224,7 +225,8 @@ bool child_follow_parent(pid_t parent) {
 
 void arm_watchdog(double seconds) {
   itimerval t{};
-  const auto us = static_cast<long long>(seconds * 1e6);
+  const double bounded = seconds > 0.001 ? std::min(seconds, 1e9) : 0.001;  // and NaN: at once
+  const auto us = static_cast<long long>(bounded * 1e6);
   t.it_value.tv_sec = us / 1'000'000;
   t.it_value.tv_usec = us % 1'000'000;
   g_aborted = 0;

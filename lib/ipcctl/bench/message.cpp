@@ -39,7 +39,7 @@ std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text, s
     const auto comma = text.find(',');
     const std::string_view word = trim(text.substr(0, comma));
     const auto n = parse_size(word);
-    if (!n || *n <= 0 || static_cast<std::uint64_t>(*n) > k_max_message) {
+    if (!n || static_cast<std::uint64_t>(*n) < k_min_message || static_cast<std::uint64_t>(*n) > k_max_message) {
       if (bad) *bad = std::string(word);
       return std::nullopt;
     }

@@ -241,7 +241,7 @@ Result<void> measure_latency(Transport& t, const RunSpec& spec, std::size_t size
   const std::uint64_t start = clock.now();
   const auto duration_ticks = static_cast<std::uint64_t>(spec.duration_s * 1e9 * clock.ticks_per_ns());
   const double interval_ticks = spec.rate > 0 ? 1e9 * clock.ticks_per_ns() / spec.rate : 0;
-  std::uint64_t measure_start = 0, last = start;
+  std::uint64_t measure_start = 0, last = start, pace_start = 0;
   for (std::uint64_t i = 0;; ++i) {
     // The end of the last round trip is the time now, near enough: a clock
     // read of its own would cost the fastest mechanisms a tenth of a round trip.
@@ -250,10 +250,13 @@ Result<void> measure_latency(Transport& t, const RunSpec& spec, std::size_t size
       break;
     put_seq(msg.data(), i);
     std::uint64_t t0;
-    if (interval_ticks > 0) {
+    if (interval_ticks > 0 && i >= spec.warmup) {
       // Open loop: the latency counts from when this round trip should have started,
-      // so a slow reply that delays the next one is charged to that one too.
-      t0 = start + static_cast<std::uint64_t>(static_cast<double>(i) * interval_ticks);
+      // so a slow reply that delays the next one is charged to that one too. The
+      // warm-up runs closed loop, as fast as it goes: paced, 200 round trips at
+      // 5/s would take 40 s to warm nothing.
+      if (i == spec.warmup) pace_start = clock.now();
+      t0 = pace_start + static_cast<std::uint64_t>(static_cast<double>(i - spec.warmup) * interval_ticks);
       sleep_until_ticks(clock, t0);
     } else {
       t0 = clock.now();
@@ -310,6 +313,37 @@ std::string describe_exit(int status) {
 }
 
 } // namespace
+
+double planned_seconds(const RunSpec& spec) {
+  const bool paced = spec.test == Test::latency && spec.rate > 0;
+  if (spec.iterations) return paced ? static_cast<double>(spec.iterations - 1) / spec.rate : 0;
+  return spec.duration_s + (paced ? 1 / spec.rate : 0);
+}
+
+double watchdog_seconds(const RunSpec& spec, std::size_t size) {
+  // A round trip moves the message both ways.
+  const double bytes = static_cast<double>(size) * (spec.test == Test::latency ? 2 : 1);
+  // The duration mode ends after the message that crosses --duration: one more.
+  const double messages = static_cast<double>(spec.warmup) + static_cast<double>(spec.iterations ? spec.iterations : 1);
+  return planned_seconds(spec) + k_watchdog_margin_s + messages * (100e-6 + bytes * 10e-9);
+}
+
+std::string check_rate(double rate, std::uint64_t iterations, double duration_s) {
+  if (!(rate > 0)) return {};
+  if (iterations) {
+    const double span = static_cast<double>(iterations - 1) / rate;
+    if (span > k_max_measurement_s)
+      return fmt::format("--rate {}: {} round trips at this rate take {:.0f} s, more than the {:.0f} s a measurement may "
+                         "take: raise --rate or lower -n",
+                         rate, iterations, span, k_max_measurement_s);
+    return {};
+  }
+  if (rate * duration_s < 1)
+    return fmt::format("--rate {}: one round trip every {:g} s does not fit in --duration {:g}: raise --rate, "
+                       "lengthen --duration or give -n",
+                       rate, 1 / rate, duration_s);
+  return {};
+}
 
 std::string Placement::label() const {
   if (cpu_a < 0 || cpu_b < 0) return "unpinned";
@@ -430,8 +464,7 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
     if (!read_ctl(ctl_read.get(), &ready, 1, 10'000) || ready != 'R') {
       failure = ready == 'E' ? child_error("failed") : std::string("side b did not become ready within 10 s");
     } else {
-      const double expected_s = spec.iterations ? 0 : spec.duration_s;
-      arm_watchdog(expected_s + 20.0 + static_cast<double>(spec.iterations) * 1e-4);
+      arm_watchdog(watchdog_seconds(run, out.size));
       // An exception (no memory for a buffer) is a failure like any other: side
       // b, a thread perhaps, must still be ended and joined below.
       Result<void> r;

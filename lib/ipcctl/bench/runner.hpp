@@ -32,7 +32,7 @@ struct RunSpec {
   bool threads = false;         // the two sides are threads of one process, not two processes
   double duration_s = 0.3;      // used when iterations == 0
   std::uint64_t iterations = 0; // measured round trips or messages, after warm-up
-  std::uint64_t warmup = 200;   // round trips or messages discarded first
+  std::uint64_t warmup = 200;   // round trips or messages discarded first (never paced)
   double rate = 0;              // latency only: open loop at this many round trips/s (0: closed loop)
 };
 
@@ -57,6 +57,27 @@ struct RunResult {
   double msgs_per_s = 0, mb_per_s = 0;  // MB = 10^6 bytes
   std::uint64_t out_of_order = 0, corrupted = 0, checked = 0;
 };
+
+// The longest a measurement may be planned to take, in seconds: the most
+// --duration allows, and the most that -n round trips paced by --rate may span.
+inline constexpr double k_max_measurement_s = 3600;
+// The margin of the watchdog over a measurement's planned time.
+inline constexpr double k_watchdog_margin_s = 20;
+
+// The time a measurement is planned to take, in seconds, warm-up aside: its
+// --duration (plus one interval of --rate, the last round trip's); under
+// --rate with -n, the span of the paced round trips, (N - 1) / rate; 0 for a
+// closed loop of -n.
+double planned_seconds(const RunSpec& spec);
+// The watchdog's limit for a measurement: planned_seconds(), plus
+// k_watchdog_margin_s, plus for every round trip or message (the warm-up's
+// too) 100 us and 10 ns per byte it moves.
+double watchdog_seconds(const RunSpec& spec, std::size_t size);
+// Why --rate cannot go with -n or --duration (an empty string when it can): N
+// round trips at `rate` must fit in k_max_measurement_s, and in the duration
+// mode at least one interval must fit in --duration. `iterations` 0: the
+// duration mode.
+std::string check_rate(double rate, std::uint64_t iterations, double duration_s);
 
 // Runs one measurement. Never throws; problems end up in status and reason.
 // Call install_exit_handlers() (lifecycle.hpp) once before the first run.

@@ -13,4 +13,25 @@ std::vector<int> allowed_cpus() {
   return out;
 }
 
+std::optional<std::vector<int>> parse_cpu_list(std::string_view text) {
+  constexpr int k_limit = 1 << 20;
+  std::vector<int> out;
+  for (;;) {
+    const auto comma = text.find(',');
+    std::string_view word = text.substr(0, comma);
+    while (!word.empty() && word.front() == ' ') word.remove_prefix(1);
+    while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
+    if (word.empty()) return std::nullopt;
+    int n = 0;
+    for (char c : word) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + (c - '0');
+      if (n >= k_limit) return std::nullopt;
+    }
+    out.push_back(n);
+    if (comma == std::string_view::npos) return out;
+    text.remove_prefix(comma + 1);
+  }
+}
+
 } // namespace ipcctl
