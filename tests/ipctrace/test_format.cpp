@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <sys/syscall.h>
 
@@ -117,6 +118,42 @@ TEST_CASE("trace::format_text") {
     o.hex = true;
     CHECK(format_text(e, o).find("0000  68 69 0a") != std::string::npos);
   }
+}
+
+TEST_CASE("trace::format_text and Summary::text: names from traced programs are escaped") {
+  // A process may name itself anything (prctl PR_SET_NAME), and a socket's
+  // abstract name or a FIFO's path may hold any bytes.
+  const std::string hostile = "a\nREF x y\x1b[2J\xc2\x9b\xe2\x80\xae\xff";
+  const std::string safe = "a\\x0aREF x y\\x1b[2J\\u009b\\u202e\\xff";
+  Event e;
+  e.rec = data_record(model::Kind::unix_socket, 99, 812, Dir::out, 5);
+  e.comm = hostile;
+  e.syscall = "sendto";
+  e.ref = "fifo:/tmp/" + hostile;
+  e.name = "@" + hostile;
+  e.peers = {Peer{813, hostile}};
+  FormatOptions o;
+  o.utc = true;
+  const std::string line = format_text(e, o);
+  CHECK(line.find('\n') == std::string::npos);
+  CHECK(line.find('\x1b') == std::string::npos);
+  CHECK(line.find("\xe2\x80\xae") == std::string::npos);
+  CHECK(line.find("\xc2\x9b") == std::string::npos);
+  CHECK(line.find(safe + "[812]") != std::string::npos);
+  CHECK(line.find("-> " + safe + "[813]") != std::string::npos);
+  CHECK(line.find("fifo:/tmp/" + safe) != std::string::npos);
+  CHECK(line.find("@" + safe) != std::string::npos);
+  CHECK(who(hostile, 1) == safe + "[1]");
+
+  Summary s;
+  s.add(e);
+  const std::string text = s.text();
+  CHECK(std::count(text.begin(), text.end(), '\n') == 2);  // the heading and one row
+  CHECK(text.find('\x1b') == std::string::npos);
+  CHECK(text.find("fifo:/tmp/" + safe) != std::string::npos);
+  CHECK(text.find(safe + "[812]") != std::string::npos);
+  // JSON keeps the name as it is, escaped by JSON's rules.
+  CHECK(event_json(e)["comm"] == hostile);
 }
 
 TEST_CASE("trace::event_json") {

@@ -1,6 +1,7 @@
 // query::audit on made-up snapshots and limits: each check fires on its
 // case and stays quiet on the clean one; findings come most severe first.
 #include <ipcctl/query/audit.hpp>
+#include <ipcctl/util/escape.hpp>
 
 #include <doctest/doctest.h>
 
@@ -53,6 +54,45 @@ TEST_CASE("query::audit: permissions and owners") {
   found = query::audit(snap, options());
   CHECK(checks_of(found) == std::vector<std::string>{"unknown_owner"});
   CHECK(found[0].summary == "owned by uid 1000, which has no account");
+}
+
+TEST_CASE("query::audit: every name in a fix is one shell word") {
+  const auto fifo = [](std::string path) {
+    Object o;
+    o.kind = Kind::fifo;
+    o.name = path;
+    o.ref = "fifo:" + path;
+    o.inode = 9;
+    o.mode = 0666;
+    o.owner.uid = 4242;  // no account: unknown_owner names the ref too
+    o.set("unread_bytes", std::int64_t{4096});
+    o.set("capacity_bytes", std::int64_t{4096});
+    o.holders.push_back(model::Holder{77, "x;touch PWNED", 3, "r", model::Via::fd, 0u});
+    return o;
+  };
+  model::Snapshot snap;
+  snap.objects.push_back(fifo("/tmp/d/a;touch PWNED;b"));
+  snap.objects.push_back(fifo("/tmp/d/it's $(id)"));
+  snap.objects.push_back(fifo("/tmp/d/n\nl\x1b[2J\xe2\x80\xae\xff"));
+  const auto found = query::audit(snap, options());
+  const auto fix_of = [&](std::string_view check, std::string_view ref) {
+    for (const auto& f : found)
+      if (f.check == check && f.ref == ref) return f.fix;
+    FAIL("no ", check, " finding for ", ref);
+    return std::string();
+  };
+  CHECK(fix_of("world_writable", "fifo:/tmp/d/a;touch PWNED;b") == "chmod o-w '/tmp/d/a;touch PWNED;b'");
+  CHECK(fix_of("world_writable", "fifo:/tmp/d/it's $(id)") == "chmod o-w '/tmp/d/it'\\''s $(id)'");
+  CHECK(fix_of("world_writable", "fifo:/tmp/d/n\nl\x1b[2J\xe2\x80\xae\xff") ==
+        "chmod o-w $'/tmp/d/n\\x0al\\x1b[2J\\xe2\\x80\\xae\\xff'");
+  CHECK(fix_of("unknown_owner", "fifo:/tmp/d/a;touch PWNED;b") ==
+        "ipcctl rm 'fifo:/tmp/d/a;touch PWNED;b' if unused; else chown it to a real user");
+  CHECK(fix_of("pipe_full", "fifo:/tmp/d/a;touch PWNED;b") == "see why 'x;touch PWNED'[77] stopped reading");
+  for (const auto& f : found) {
+    CAPTURE(f.fix);
+    CHECK(f.fix.find('\n') == std::string::npos);
+    CHECK(is_terminal_safe(f.fix));
+  }
 }
 
 TEST_CASE("query::audit: queues") {

@@ -1,9 +1,13 @@
 #include <ipcctl/query/column.hpp>
+#include <ipcctl/render/graph.hpp>
 #include <ipcctl/render/json.hpp>
 #include <ipcctl/render/prometheus.hpp>
 #include <ipcctl/render/text.hpp>
+#include <ipcctl/util/escape.hpp>
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 #include <doctest/doctest.h>
 
@@ -139,4 +143,144 @@ TEST_CASE("render::render_prometheus") {
   CHECK(render::render_prometheus(in).find(R"(ipcctl_object_queued_messages{ref="posix-mq:/a\"b",type="posix-mq",user="root"} 3)") !=
         std::string::npos);
   CHECK(render::prometheus_label("a\\b\"c\nd") == R"(a\\b\"c\nd)");
+}
+
+namespace {
+
+// Bytes a terminal would act on, or that forge or reorder a line.
+bool terminal_unsafe(std::string_view text, bool newlines_allowed) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n' && newlines_allowed) continue;
+    if (c < 0x20 || c == 0x7f) return true;
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(text[i + 1]) <= 0x9f)
+      return true;
+    if (c == 0xe2 && i + 2 < text.size()) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]), c2 = static_cast<unsigned char>(text[i + 2]);
+      if (c1 == 0x80 && c2 >= 0xaa && c2 <= 0xae) return true;
+      if (c1 == 0x81 && c2 >= 0xa6 && c2 <= 0xa9) return true;
+    }
+  }
+  return !valid_utf8(text);
+}
+
+constexpr std::string_view k_hostile = "a\nREF x y\x1b[2J\xc2\x9b\xe2\x80\xae\xe2\x81\xa6\xff\xfe";
+
+model::Object hostile_fifo() {
+  model::Object o = fifo();
+  o.name = "/tmp/" + std::string(k_hostile);
+  o.ref = "fifo:" + *o.name;
+  o.holders[0].comm = "\x1b]0;pwned\x07";
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("render: hostile names reach no text output raw") {
+  const std::vector<model::Object> objs{hostile_fifo(), fifo()};
+  std::vector<const query::Column*> cols{query::find_column("REF"), query::find_column("NAME"),
+                                         query::find_column("HOLDERS")};
+  render::TableOptions opts;
+  SUBCASE("ls table: one line per object") {
+    const auto text = render::render_table(objs, cols, opts);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+    CHECK_FALSE(terminal_unsafe(text, true));
+    CHECK(text.find("a\\x0aREF x y\\x1b[2J\\u009b\\u202e\\u2066\\xff\\xfe") != std::string::npos);
+  }
+  SUBCASE("ls --raw: one line per object, one field per cell") {
+    opts.raw = true;
+    const auto text = render::render_table(objs, cols, opts);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+    CHECK_FALSE(terminal_unsafe(text, true));
+    const auto second = text.substr(text.find('\n') + 1);
+    CHECK(std::count(second.begin(), second.begin() + static_cast<std::ptrdiff_t>(second.find('\n')), ' ') == 2);
+  }
+  SUBCASE("ls --summary and show") {
+    model::Object o = hostile_fifo();
+    o.owner.uid = 1000;
+    o.owner.user = std::string(k_hostile);
+    const std::vector<model::Object> one{o};
+    CHECK_FALSE(terminal_unsafe(render::render_summary(one, opts), true));
+    const auto details = render::render_details(one, opts);
+    CHECK_FALSE(terminal_unsafe(details, true));
+    CHECK(details.find("\\x1b]0;pwned\\x07") != std::string::npos);
+  }
+}
+
+TEST_CASE("render::render_dot and render_mermaid: hostile names stay inside their label") {
+  query::Graph g;
+  query::GraphNode p;
+  p.id = "p1";
+  p.pid = 1;
+  p.comm = std::string(k_hostile) + "\"\\#quot;`[x]|<b>";
+  p.user = "u\x1b[2J";
+  g.nodes.push_back(p);
+  query::GraphNode o;
+  o.id = "o1";
+  o.process = false;
+  o.ref = "fifo:/tmp/" + std::string(k_hostile);
+  o.kind = model::Kind::fifo;
+  o.cluster = "ns1_2";
+  g.nodes.push_back(o);
+  g.edges.push_back(query::GraphEdge{"p1", "o1", model::Kind::fifo, query::Direction::forward, "", {o.ref}});
+  g.clusters.push_back(query::GraphCluster{"ns1_2", "ipc:1 net:2\ndocker \x1b[2J", 1, 2});
+
+  const auto dot = render::render_dot(g);
+  CHECK_FALSE(terminal_unsafe(dot, true));
+  // Every line is a statement of ours: no label spills onto a line of its own.
+  for (std::size_t start = 0; start < dot.size();) {
+    const auto nl = dot.find('\n', start);
+    const std::string line = dot.substr(start, nl - start);
+    CHECK((line.find("REF x y") == std::string::npos || line.find("label=\"") != std::string::npos));
+    start = nl + 1;
+  }
+  CHECK(dot.find(R"x(label="a\\x0aREF x y\\x1b[2J\\u009b\\u202e\\u2066\\xff\\xfe\"\\#quot;`[x]|<b>\n1 (u\\x1b[2J)")x") !=
+        std::string::npos);
+  CHECK(dot.find(R"x(label="ipc:1 net:2\ndocker \\x1b[2J")x") != std::string::npos);
+
+  const auto mermaid = render::render_mermaid(g);
+  CHECK_FALSE(terminal_unsafe(mermaid, true));
+  CHECK(mermaid.find("p1[\"a\\x0aREF x y\\x1b#91;2J\\u009b\\u202e\\u2066\\xff\\xfe#quot;\\#35;quot;#96;#91;x#93;#124;"
+                     "#lt;b#gt;<br/>1 (u\\x1b#91;2J)\"]") != std::string::npos);
+  CHECK(mermaid.find("subgraph ns1_2[\"ipc:1 net:2<br/>docker \\x1b#91;2J\"]") != std::string::npos);
+  // Five statements and the header: nothing else became a line.
+  CHECK(std::count(mermaid.begin(), mermaid.end(), '\n') == 6);
+}
+
+TEST_CASE("render::render_prometheus: labels are valid UTF-8, the invalid names counted") {
+  model::Object a;
+  a.kind = model::Kind::posix_shm;
+  a.ref = "posix-shm:/\xff\xfe";
+  a.size = 4096;
+  a.owner.uid = 0;
+  a.owner.user = "root";
+  model::Object b = a;
+  b.ref = "posix-shm:/\xfe\xff";  // the same once repaired
+  b.size = 8192;
+  model::Object c = a;
+  c.ref = "posix-shm:/ok\n\"";
+  c.owner.user = "us\xe9r";
+  const std::vector<model::Object> objects{a, b, c};
+  render::MetricsInput in;
+  in.objects = objects;
+  in.checks = query::all_checks();
+  in.version = "1.0";
+  in.per_object = true;
+  const std::string text = render::render_prometheus(in);
+  CHECK(valid_utf8(text));
+  CHECK(text.find("ipcctl_labels_invalid_utf8 3\n") != std::string::npos);
+  CHECK(text.find("ipcctl_object_bytes{ref=\"posix-shm:/\xef\xbf\xbd\xef\xbf\xbd\",type=\"posix-shm\",user=\"root\"} 4096\n") !=
+        std::string::npos);
+  CHECK(text.find("ipcctl_object_bytes{ref=\"posix-shm:/\xef\xbf\xbd\xef\xbf\xbd\",type=\"posix-shm\",user=\"root\","
+                  "duplicate=\"2\"} 8192\n") != std::string::npos);
+  CHECK(text.find("ipcctl_object_bytes{ref=\"posix-shm:/ok\\n\\\"\",type=\"posix-shm\",user=\"us\xef\xbf\xbdr\"} 4096\n") !=
+        std::string::npos);
+  CHECK(text.find("ipcctl_objects{type=\"posix-shm\",user=\"root\"} 2\n") != std::string::npos);
+  CHECK(text.find("ipcctl_objects{type=\"posix-shm\",user=\"us\xef\xbf\xbdr\"} 1\n") != std::string::npos);
+  CHECK(render::prometheus_label("\xff" "a") == "\xef\xbf\xbd" "a");
+  // Clean names: a count of 0.
+  const std::vector<model::Object> clean{fifo()};
+  in.objects = clean;
+  CHECK(render::render_prometheus(in).find("ipcctl_labels_invalid_utf8 0\n") != std::string::npos);
 }

@@ -1,6 +1,7 @@
 #include "common/run.hpp"
 
 #include <ipcctl/util/error.hpp>
+#include <ipcctl/util/escape.hpp>
 
 #include <fmt/format.h>
 
@@ -28,17 +29,8 @@ std::string one_line(std::string s) {
 }
 
 // An error is one line whatever the user typed: control characters in a
-// message (a name with a newline) are written as \n or \xNN.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') out += "\\n";
-    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
-    else out += c;
-  }
-  return out;
-}
+// message (a name with a newline) are escaped as every text output does.
+std::string printable(std::string_view s) { return terminal_safe(s); }
 
 // An option given an empty value ("-t ''") is bad usage, never "not given":
 // rm --older-than '' must not widen a removal. Positional arguments (refs,

@@ -12,6 +12,7 @@
 #include <ipcctl/query/select.hpp>
 #include <ipcctl/render/json.hpp>
 #include <ipcctl/util/error.hpp>
+#include <ipcctl/util/escape.hpp>
 
 #include <fmt/format.h>
 
@@ -53,7 +54,7 @@ std::string holder_text(const std::vector<model::Holder>& holders) {
     if (std::find(seen.begin(), seen.end(), h.pid) != seen.end()) continue;
     seen.push_back(h.pid);
     if (seen.size() > 5) continue;
-    out += fmt::format("{}{}[{}]", out.empty() ? "" : ", ", h.comm, h.pid);
+    out += fmt::format("{}{}[{}]", out.empty() ? "" : ", ", terminal_safe(h.comm), h.pid);
   }
   if (seen.size() > 5) out += fmt::format(" and {} more", seen.size() - 5);
   return out;
@@ -112,11 +113,12 @@ int run_audit(const AuditCliOptions& o) {
     std::string out;
     for (const auto& f : findings) {
       ++count[f.severity];
-      out += fmt::format("{:<7} {:<18} {}\n", query::severity_name(f.severity), f.check, f.ref);
-      out += fmt::format("{:<8}{}\n", "", f.summary);
-      out += fmt::format("{:<8}why: {}\n", "", f.why);
+      // Names in every field are another user's: each line is made safe whole.
+      out += fmt::format("{:<7} {:<18} {}\n", query::severity_name(f.severity), f.check, terminal_safe(f.ref));
+      out += fmt::format("{:<8}{}\n", "", terminal_safe(f.summary));
+      out += fmt::format("{:<8}why: {}\n", "", terminal_safe(f.why));
       if (!f.holders.empty()) out += fmt::format("{:<8}holders: {}\n", "", holder_text(f.holders));
-      out += fmt::format("{:<8}fix: {}\n", "", f.fix);
+      out += fmt::format("{:<8}fix: {}\n", "", terminal_safe(f.fix));
     }
     if (findings.empty()) {
       out += "no findings\n";

@@ -4,7 +4,12 @@
 // start fails with ENOSPC once a limit is reached), and channels that are
 // stuck (a full queue, a listener that never accepts). Each finding says
 // what to run next, so that an audit is a to-do list, not a lecture.
+// People paste those commands as root, and the names in them are chosen by
+// other users ("a;touch PWNED;b"): every path and ref in a fix is one
+// shell word (shell_quote), and the whole fix stays on one line.
 #include <ipcctl/query/audit.hpp>
+
+#include <ipcctl/util/escape.hpp>
 
 #include <fmt/format.h>
 
@@ -116,10 +121,10 @@ private:
     const std::string target = file ? *file : o.ref;
     const std::string mode_text = model::mode_text(*mode);
     const auto remake = [&](std::string_view bits) {
-      return file ? fmt::format("chmod {} {}", bits, *file)
+      return file ? fmt::format("chmod {} {}", bits, shell_quote(*file))
                   : fmt::format("have its creator make it with mode 0600 (ipcctl mk {} --mode 0600); "
                                 "this one: ipcctl rm {}",
-                                model::kind_name(o.kind), o.ref);
+                                model::kind_name(o.kind), shell_quote(o.ref));
     };
     const bool data = o.kind == Kind::sysv_shm || o.kind == Kind::sysv_msg || o.kind == Kind::posix_shm ||
                       o.kind == Kind::posix_mq;
@@ -147,14 +152,14 @@ private:
     add("dir_writable", o, fmt::format("{} is in {}, which any user may write (mode {})", *file, dir,
                                        model::mode_text(st.st_mode & 07777)),
         "anyone can remove it and put their own in its place, and catch what its clients send",
-        fmt::format("chmod o-w {} (or chmod +t {})", dir, dir));
+        fmt::format("chmod o-w {0}  # or: chmod +t {0}", shell_quote(dir)));
   }
 
   void owner(const Object& o) {
     if (!o.owner.uid || !o.owner.user.empty()) return;
     add("unknown_owner", o, fmt::format("owned by uid {}, which has no account", *o.owner.uid),
         "a deleted user's leftovers, or an id a new account will inherit with everything it owns",
-        fmt::format("ipcctl rm {} if unused; else chown it to a real user", o.ref));
+        fmt::format("ipcctl rm {} if unused; else chown it to a real user", shell_quote(o.ref)));
   }
 
   void orphan(const Object& o) {
@@ -165,7 +170,7 @@ private:
     if (const auto changed = ops::changed_at(o)) summary += fmt::format(", unchanged for {}", human_age(m_opts.now - *changed));
     if (o.size && *o.size > 0) summary += fmt::format(", {} bytes", *o.size);
     add("orphaned", o, std::move(summary), "leaked objects count against the system's limits and keep memory",
-        fmt::format("ipcctl rm {}", o.ref));
+        fmt::format("ipcctl rm {}", shell_quote(o.ref)));
   }
 
   void queue(const Object& o) {
@@ -175,12 +180,14 @@ private:
       const auto bytes = o.number("bytes"), max = o.number("max_bytes");
       if (bytes && max && *max > 0 && *bytes >= *max)
         add("queue_full", o, fmt::format("{} of {} bytes queued ({} messages)", *bytes, *max, *messages),
-            "senders block, or fail with EAGAIN", fmt::format("find why its readers stopped: ipcctl show {}", o.ref));
+            "senders block, or fail with EAGAIN",
+            fmt::format("find why its readers stopped: ipcctl show {}", shell_quote(o.ref)));
     } else if (o.kind == Kind::posix_mq) {
       const auto max = o.number("maxmsg");
       if (max && *max > 0 && *messages >= *max)
         add("queue_full", o, fmt::format("{} of {} messages queued", *messages, *max),
-            "senders block, or fail with EAGAIN", fmt::format("find why its readers stopped: ipcctl show {}", o.ref));
+            "senders block, or fail with EAGAIN",
+            fmt::format("find why its readers stopped: ipcctl show {}", shell_quote(o.ref)));
     }
     if (*messages <= 0) return;
     // The last read (SysV), else the last change of the queue.
@@ -190,7 +197,7 @@ private:
     add("queue_stale", o,
         fmt::format("{} messages, none read for {}", *messages, human_age(m_opts.now - last->seconds)),
         "its reader is gone or stuck; the messages wait forever and hold kernel memory",
-        fmt::format("ipcctl show {}; ipcctl rm {} if it is abandoned", o.ref, o.ref));
+        fmt::format("ipcctl show {0}; ipcctl rm {0} if it is abandoned", shell_quote(o.ref)));
   }
 
   void pipe(const Object& o) {
@@ -199,10 +206,11 @@ private:
     if (!unread || !capacity || *capacity <= 0 || *unread < *capacity) return;
     std::string readers;
     for (const auto& h : o.holders)
-      if (h.access.find('r') != std::string::npos) readers += fmt::format("{}{}[{}]", readers.empty() ? "" : ", ", h.comm, h.pid);
+      if (h.access.find('r') != std::string::npos)
+        readers += fmt::format("{}{}[{}]", readers.empty() ? "" : ", ", shell_quote(h.comm), h.pid);
     add("pipe_full", o, fmt::format("{} of {} bytes unread", *unread, *capacity),
         "its writer blocks (or gets EAGAIN) until the reader drains it",
-        readers.empty() ? std::string("nobody reads it: find its writer with ipcctl show " + o.ref)
+        readers.empty() ? std::string("nobody reads it: find its writer with ipcctl show " + shell_quote(o.ref))
                         : fmt::format("see why {} stopped reading", readers));
   }
 
@@ -214,7 +222,7 @@ private:
     add("destroyed_attached", o,
         fmt::format("marked for removal, still attached by {} process{}", *nattch, *nattch == 1 ? "" : "es"),
         fmt::format("its {} bytes stay in use until the last of them detaches or exits", o.size.value_or(0)),
-        fmt::format("ipcctl show {} names who holds it", o.ref));
+        fmt::format("ipcctl show {} names who holds it", shell_quote(o.ref)));
   }
 
   void socket(const Object& o) {
@@ -231,7 +239,7 @@ private:
     if (rq && wq && *wq > 0 && *rq >= *wq)
       add("backlog_full", o, fmt::format("{} connections wait, backlog {}", *rq, *wq),
           "new clients block or get EAGAIN: the listener is not accepting",
-          fmt::format("see what its holders are doing: ipcctl show {}", o.ref));
+          fmt::format("see what its holders are doing: ipcctl show {}", shell_quote(o.ref)));
   }
 
   void object(const Object& o) {

@@ -19,9 +19,9 @@ struct Finding {
   Severity severity = Severity::low;
   std::string ref;      // the object's ref, or "limit:NAME"
   std::string type;     // the object's type, or "limit"
-  std::string summary;  // what is wrong with it, one line
+  std::string summary;  // what is wrong with it, with names as they are: text output escapes them
   std::string why;      // why that matters
-  std::string fix;      // a command, or what to do
+  std::string fix;      // a command, or what to do: one line, each name in it one shell word (shell_quote)
   std::vector<model::Holder> holders;
 };
 

@@ -1,9 +1,16 @@
 // Labels say what a reader at the picture needs: the command, pid and user
 // on a process; the type and how many objects an edge stands for ("unix
 // x400"); a single object's ref, so it can be shown with ipcctl show.
+// Commands, refs and container names come from other users: each goes
+// through terminal_safe before it is joined into a label, and the label
+// then through the format's own quoting (DOT's \" and \\, Mermaid's
+// entity codes), so that neither a terminal showing the source nor the
+// format's parser sees anything but text. The only line breaks in a label
+// are ours.
 #include <ipcctl/render/graph.hpp>
 
 #include <ipcctl/render/json.hpp>
+#include <ipcctl/util/escape.hpp>
 
 #include <fmt/format.h>
 
@@ -17,9 +24,9 @@ using query::GraphNode;
 namespace {
 
 std::string node_label(const GraphNode& n) {
-  if (!n.process) return n.ref;
-  std::string label = fmt::format("{}\n{}", n.comm.empty() ? "?" : n.comm, n.pid);
-  if (!n.user.empty()) label += fmt::format(" ({})", n.user);
+  if (!n.process) return terminal_safe(n.ref);
+  std::string label = fmt::format("{}\n{}", n.comm.empty() ? "?" : terminal_safe(n.comm), n.pid);
+  if (!n.user.empty()) label += fmt::format(" ({})", terminal_safe(n.user));
   else if (n.uid) label += fmt::format(" (uid {})", *n.uid);
   return label;
 }
@@ -27,9 +34,21 @@ std::string node_label(const GraphNode& n) {
 std::string edge_label(const GraphEdge& e) {
   std::string label(model::kind_name(e.kind));
   if (e.refs.size() > 1) label += fmt::format(" x{}", e.refs.size());
-  else if (e.direction != Direction::none) label = e.refs.front();
-  if (!e.access.empty()) label += " " + e.access;
+  else if (e.direction != Direction::none) label = terminal_safe(e.refs.front());
+  if (!e.access.empty()) label += " " + terminal_safe(e.access);
   return label;
+}
+
+// A cluster's label: its lines (namespaces, then the container) each made safe.
+std::string cluster_label(std::string_view label) {
+  std::string out;
+  for (;;) {
+    const auto nl = label.find('\n');
+    append_terminal_safe(out, label.substr(0, nl));
+    if (nl == std::string_view::npos) return out;
+    out += '\n';
+    label.remove_prefix(nl + 1);
+  }
 }
 
 // A colour per family, so a picture of 200 edges still reads.
@@ -49,7 +68,8 @@ std::string_view colour(model::Kind k) {
   }
 }
 
-// A DOT string; a newline becomes DOT's centred line break.
+// A DOT string of safe text; a newline (ours) becomes DOT's centred line
+// break, and a backslash stays a backslash (not \l, \N or \G).
 std::string dot_quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
@@ -63,12 +83,15 @@ std::string dot_quote(std::string_view s) {
   return out + '"';
 }
 
-// Mermaid labels: no quotes or brackets of their own; a newline is <br/>.
+// Mermaid labels of safe text: no quotes, brackets, entity codes or
+// Markdown of their own; a newline (ours) is <br/>.
 std::string mermaid_text(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
     case '"': out += "#quot;"; break;
+    case '#': out += "#35;"; break;
+    case '`': out += "#96;"; break;
     case '[': out += "#91;"; break;
     case ']': out += "#93;"; break;
     case '|': out += "#124;"; break;
@@ -115,11 +138,11 @@ std::string render_dot(const Graph& g) {
         if (n.process) out += fmt::format("{}{} [shape=box, label={}];\n", indent, n.id, dot_quote(node_label(n)));
         else
           out += fmt::format("{}{} [shape=ellipse, style=filled, fillcolor=\"#f0f0f0\", color=\"{}\", label={}];\n",
-                             indent, n.id, colour(n.kind), dot_quote(n.ref));
+                             indent, n.id, colour(n.kind), dot_quote(node_label(n)));
       },
       [&](const query::GraphCluster& c) {
         out += fmt::format("  subgraph cluster_{} {{\n    label={};\n    style=rounded;\n    color=\"#999999\";\n", c.id,
-                           dot_quote(c.label));
+                           dot_quote(cluster_label(c.label)));
       },
       [&] { out += "  }\n"; });
   for (const auto& e : g.edges) {
@@ -136,9 +159,11 @@ std::string render_mermaid(const Graph& g) {
       g,
       [&](const GraphNode& n, std::string_view indent) {
         if (n.process) out += fmt::format("{}{}[\"{}\"]\n", indent, n.id, mermaid_text(node_label(n)));
-        else out += fmt::format("{}{}((\"{}\"))\n", indent, n.id, mermaid_text(n.ref));
+        else out += fmt::format("{}{}((\"{}\"))\n", indent, n.id, mermaid_text(node_label(n)));
       },
-      [&](const query::GraphCluster& c) { out += fmt::format("  subgraph {}[\"{}\"]\n", c.id, mermaid_text(c.label)); },
+      [&](const query::GraphCluster& c) {
+        out += fmt::format("  subgraph {}[\"{}\"]\n", c.id, mermaid_text(cluster_label(c.label)));
+      },
       [&] { out += "  end\n"; });
   for (const auto& e : g.edges) {
     const std::string_view arrow = e.direction == Direction::forward ? "-->"

@@ -3,7 +3,18 @@
 // name (_bytes, _ratio), no _total on gauges. Series are grouped per metric
 // (HELP and TYPE once, then its samples), in a fixed order, so two runs on
 // the same machine differ only in their values.
+//
+// A label must be valid UTF-8, or promtool, and node_exporter's textfile
+// collector, reject the whole file: one user's /dev/shm name with a byte
+// such as 0xff would blind the monitoring of the machine. Names are made
+// valid (each stray byte becomes U+FFFD) before anything is keyed on them,
+// so that two names that differ only there add up in one series, and the
+// names so changed are counted in ipcctl_labels_invalid_utf8. Per-object
+// series that would then carry the same labels are told apart by a
+// "duplicate" label (2, 3, ...): a file with a series twice is rejected too.
 #include <ipcctl/render/prometheus.hpp>
+
+#include <ipcctl/util/escape.hpp>
 
 #include <fmt/format.h>
 
@@ -46,6 +57,20 @@ std::string user_of(const model::Object& o) {
   return o.owner.uid ? std::to_string(*o.owner.uid) : std::string();
 }
 
+// Names made valid UTF-8 for labels; remembers which were not.
+class LabelNames {
+public:
+  std::string operator()(std::string_view name) {
+    if (valid_utf8(name)) return std::string(name);
+    m_invalid.emplace(name);
+    return repair_utf8(name);
+  }
+  std::size_t invalid() const { return m_invalid.size(); }
+
+private:
+  std::set<std::string, std::less<>> m_invalid;
+};
+
 struct Tally {
   double objects = 0, bytes = 0, holders = 0, messages = 0, queued_bytes = 0, attachments = 0, unread = 0;
   bool queue = false, shm = false, pipe = false;
@@ -55,7 +80,7 @@ struct Tally {
 
 std::string prometheus_label(std::string_view value) {
   std::string out;
-  for (char c : value) {
+  for (char c : repair_utf8(value)) {
     if (c == '\\') out += "\\\\";
     else if (c == '"') out += "\\\"";
     else if (c == '\n') out += "\\n";
@@ -65,9 +90,10 @@ std::string prometheus_label(std::string_view value) {
 }
 
 std::string render_prometheus(const MetricsInput& in) {
+  LabelNames names;
   std::map<std::pair<std::string, std::string>, Tally> by;  // (type, user)
   for (const auto& o : in.objects) {
-    auto& t = by[{std::string(model::kind_name(o.kind)), user_of(o)}];
+    auto& t = by[{std::string(model::kind_name(o.kind)), names(user_of(o))}];
     t.objects += 1;
     t.bytes += static_cast<double>(o.size.value_or(0));
     t.holders += static_cast<double>(o.holders.size());
@@ -116,8 +142,17 @@ std::string render_prometheus(const MetricsInput& in) {
   for (const auto& [key, n] : findings) x.sample({{"check", key.first}, {"severity", key.second}}, n);
 
   if (in.per_object) {
-    const auto labels = [](const model::Object& o) {
-      return Labels{{"ref", o.ref}, {"type", std::string(model::kind_name(o.kind))}, {"user", user_of(o)}};
+    std::vector<Labels> object_labels;
+    object_labels.reserve(in.objects.size());
+    std::map<std::tuple<std::string, std::string_view, std::string>, int> seen;
+    for (const auto& o : in.objects) {
+      auto& l = object_labels.emplace_back(
+          Labels{{"ref", names(o.ref)}, {"type", std::string(model::kind_name(o.kind))}, {"user", names(user_of(o))}});
+      const int n = ++seen[{l[0].second, model::kind_name(o.kind), l[2].second}];
+      if (n > 1) l.emplace_back("duplicate", std::to_string(n));
+    }
+    const auto labels = [&](const model::Object& o) -> const Labels& {
+      return object_labels[static_cast<std::size_t>(&o - in.objects.data())];
     };
     x.family("ipcctl_object_bytes", "Size of one IPC object.");
     for (const auto& o : in.objects)
@@ -132,6 +167,9 @@ std::string render_prometheus(const MetricsInput& in) {
       if (auto n = o.number("nattch")) x.sample(labels(o), static_cast<double>(*n));
   }
 
+  x.family("ipcctl_labels_invalid_utf8",
+           "Names (refs, users) that were not valid UTF-8: their labels carry U+FFFD in place of each stray byte.");
+  x.sample({}, static_cast<double>(names.invalid()));
   x.family("ipcctl_scrape_warnings", "Warnings of this run: what ipcctl could not read.");
   x.sample({}, static_cast<double>(in.warnings));
   x.family("ipcctl_scrape_duration_seconds", "How long this run took to read the machine.");

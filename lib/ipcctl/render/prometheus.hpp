@@ -26,7 +26,8 @@ struct MetricsInput {
 
 std::string render_prometheus(const MetricsInput& in);
 
-// A label value with \, " and newline escaped, as the format requires.
+// A label value as the format requires: valid UTF-8 (a stray byte becomes
+// U+FFFD), with \, " and newline escaped.
 std::string prometheus_label(std::string_view value);
 
 } // namespace ipcctl::render

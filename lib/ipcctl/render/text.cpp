@@ -1,9 +1,12 @@
 // Tables as util-linux prints them: headings, numbers right-aligned, the
 // wide columns (HOLDERS, NAME, DETAIL) cut to fit the terminal so that a row
 // stays one line; --raw for scripts separates cells by one space and escapes
-// what would break that. Control characters in names are always escaped:
-// a FIFO named "a\nb" must not forge a row.
+// what would break that. Every cell, heading and name goes through
+// terminal_safe: a FIFO named "a\nb" must not forge a row, nor one named
+// "\x1b[2J" clear the screen.
 #include <ipcctl/render/text.hpp>
+
+#include <ipcctl/util/escape.hpp>
 
 #include <fmt/format.h>
 
@@ -27,16 +30,7 @@ std::string human_size(std::int64_t bytes) {
   return fmt::format("{:.0f}{}", v, k_units[u]);
 }
 
-std::string escape(std::string_view s, bool raw) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f || (raw && c == ' ') || (raw && c == '\\')) out += fmt::format("\\x{:02x}", c);
-    else out += ch;
-  }
-  return out;
-}
+std::string escape(std::string_view s, bool raw) { return terminal_safe(s, raw ? Escape::field : Escape::text); }
 
 namespace {
 
@@ -243,9 +237,13 @@ std::string render_summary(std::span<const model::Object> objects, const TableOp
   std::string out;
   auto table = [&](std::string_view head, const std::map<std::string, Tally>& m) {
     std::size_t w = head.size();
-    for (const auto& [k, v] : m) w = std::max(w, k.size());
+    for (const auto& [k, v] : m) w = std::max(w, display_width(escape(k, false)));
     if (opts.headings) out += fmt::format("{:<{}} {:>8} {:>10} {:>8}\n", head, w, "COUNT", "BYTES", "HOLDERS");
-    for (const auto& [k, v] : m) out += fmt::format("{:<{}} {:>8} {:>10} {:>8}\n", escape(k, false), w, v.count, size(v.bytes), v.holders);
+    for (const auto& [k, v] : m) {
+      const std::string name = escape(k, false);
+      out += fmt::format("{}{} {:>8} {:>10} {:>8}\n", name, std::string(w - display_width(name), ' '), v.count,
+                         size(v.bytes), v.holders);
+    }
   };
   table("TYPE", by_type);
   out += '\n';

@@ -27,7 +27,8 @@ std::string render_summary(std::span<const model::Object> objects, const TableOp
 
 // 4096 -> "4K", 1536 -> "1.5K" (binary units, as lsipc).
 std::string human_size(std::int64_t bytes);
-// Escapes control bytes as \xHH (and, for raw output, spaces as \x20).
+// terminal_safe(s) (util/escape.hpp): controls, C1, bidi controls and
+// bytes that are not UTF-8 escaped; for raw output also space and backslash.
 std::string escape(std::string_view s, bool raw);
 
 } // namespace ipcctl::render

@@ -2,7 +2,12 @@
 // here do they become text, so the cost of formatting is paid once per
 // event, outside the stops. Text is for people (aligned columns, arrows,
 // 4.0K sizes); JSON keeps every number a number and every field present.
+// Commands, refs and addresses are chosen by the traced programs: in text,
+// each goes through terminal_safe (payloads have their own escaping), so
+// that a process renamed "\x1b[2J" or "a\nREF x y" prints as just that.
 #include <ipcctl/trace/format.hpp>
+
+#include <ipcctl/util/escape.hpp>
 
 #include <fmt/compile.h>
 #include <fmt/format.h>
@@ -60,7 +65,13 @@ std::string rfc3339_us(std::int64_t wall_ns) {
                      tm.tm_hour, tm.tm_min, tm.tm_sec, (wall_ns % 1'000'000'000) / 1000);
 }
 
-std::string who(const std::string& comm, int pid) { return fmt::format(FMT_COMPILE("{}[{}]"), comm, pid); }
+std::string who(const std::string& comm, int pid) {
+  std::string out;
+  out.reserve(comm.size() + 10);
+  append_terminal_safe(out, comm);
+  fmt::format_to(std::back_inserter(out), FMT_COMPILE("[{}]"), pid);
+  return out;
+}
 
 namespace {
 
@@ -138,13 +149,13 @@ std::string what_text(const Event& e) {
   const Record& r = e.rec;
   if (r.kind == model::Kind::signal) {
     std::string s = signal_name(r.aux);
-    if (r.op == Op::signal_send && !e.name.empty()) s += " to " + e.name;
+    if (r.op == Op::signal_send && !e.name.empty()) s += " to " + terminal_safe(e.name);
     return s;
   }
-  if (r.op == Op::fd_pass) return fmt::format("SCM_RIGHTS {}", e.name);
+  if (r.op == Op::fd_pass) return "SCM_RIGHTS " + terminal_safe(e.name);
   if (!e.name.empty() && r.kind != model::Kind::fifo && r.kind != model::Kind::posix_mq &&
       r.kind != model::Kind::posix_shm)
-    return e.name;
+    return terminal_safe(e.name);
   return "";
 }
 
@@ -196,7 +207,8 @@ std::string format_text(const Event& e, const FormatOptions& opts) {
   column(self, 22);
   column(arrow, 0);
   column(other, 22);
-  column(e.ref.empty() ? std::string_view(model::kind_name(r.kind)) : std::string_view(e.ref), 24);
+  const std::string ref = e.ref.empty() ? std::string(model::kind_name(r.kind)) : terminal_safe(e.ref);
+  column(ref, 24);
   column(e.syscall.empty() ? std::string_view(op_name(r.op)) : std::string_view(e.syscall), 10);
   column(size, 7, true);
   const std::string what = what_text(e);
@@ -365,8 +377,8 @@ std::string Summary::text() const {
     const bool in = row->dir == Dir::in;
     const auto p50 = row_percentile(*row, 50), p99 = row_percentile(*row, 99);
     const std::string side = row->dir == Dir::out ? "send" : in ? "recv" : "-";
-    cells.push_back({row->ref, side, in ? other : self, "->", in ? self : other, std::to_string(row->messages),
-                     std::to_string(row->bytes), std::to_string(row->errors), p50 < 0 ? "-" : duration_text(p50),
+    cells.push_back({terminal_safe(row->ref), side, in ? other : self, "->", in ? self : other,
+                     std::to_string(row->messages), std::to_string(row->bytes), std::to_string(row->errors), p50 < 0 ? "-" : duration_text(p50),
                      p99 < 0 ? "-" : duration_text(p99)});
   }
   std::array<std::size_t, 10> width{};

@@ -31,7 +31,7 @@ std::string errno_name(int err);
 std::string human_bytes(std::uint64_t n);
 // RFC 3339 UTC with microseconds: "2026-11-26T12:00:00.123456Z".
 std::string rfc3339_us(std::int64_t wall_ns);
-// "comm[pid]".
+// "comm[pid]", the command made terminal_safe.
 std::string who(const std::string& comm, int pid);
 
 // One line, without the '\n':
