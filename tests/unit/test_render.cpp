@@ -260,8 +260,10 @@ TEST_CASE("render::render_prometheus: labels are valid UTF-8, the invalid names 
   b.size = 8192;
   model::Object c = a;
   c.ref = "posix-shm:/ok\n\"";
+  model::Object d = a;
+  d.ref = "posix-shm:/\x1b[2J\xe2\x80\xae";
   c.owner.user = "us\xe9r";
-  const std::vector<model::Object> objects{a, b, c};
+  const std::vector<model::Object> objects{a, b, c, d};
   render::MetricsInput in;
   in.objects = objects;
   in.checks = query::all_checks();
@@ -269,18 +271,22 @@ TEST_CASE("render::render_prometheus: labels are valid UTF-8, the invalid names 
   in.per_object = true;
   const std::string text = render::render_prometheus(in);
   CHECK(valid_utf8(text));
-  CHECK(text.find("ipcctl_labels_invalid_utf8 3\n") != std::string::npos);
+  CHECK_FALSE(terminal_unsafe(text, true));
+  CHECK(text.find("ipcctl_labels_repaired 3\n") != std::string::npos);
   CHECK(text.find("ipcctl_object_bytes{ref=\"posix-shm:/\xef\xbf\xbd\xef\xbf\xbd\",type=\"posix-shm\",user=\"root\"} 4096\n") !=
         std::string::npos);
   CHECK(text.find("ipcctl_object_bytes{ref=\"posix-shm:/\xef\xbf\xbd\xef\xbf\xbd\",type=\"posix-shm\",user=\"root\","
                   "duplicate=\"2\"} 8192\n") != std::string::npos);
-  CHECK(text.find("ipcctl_object_bytes{ref=\"posix-shm:/ok\\n\\\"\",type=\"posix-shm\",user=\"us\xef\xbf\xbdr\"} 4096\n") !=
+  // As ls shows it: a newline in a name is \x0a, its backslash escaped by the format.
+  CHECK(text.find("ipcctl_object_bytes{ref=\"posix-shm:/ok\\\\x0a\\\"\",type=\"posix-shm\",user=\"us\xef\xbf\xbdr\"} 4096\n") !=
         std::string::npos);
-  CHECK(text.find("ipcctl_objects{type=\"posix-shm\",user=\"root\"} 2\n") != std::string::npos);
+  CHECK(text.find("ipcctl_object_bytes{ref=\"posix-shm:/\\\\x1b[2J\\\\u202e\",type=\"posix-shm\",user=\"root\"} 4096\n") !=
+        std::string::npos);
+  CHECK(text.find("ipcctl_objects{type=\"posix-shm\",user=\"root\"} 3\n") != std::string::npos);
   CHECK(text.find("ipcctl_objects{type=\"posix-shm\",user=\"us\xef\xbf\xbdr\"} 1\n") != std::string::npos);
   CHECK(render::prometheus_label("\xff" "a") == "\xef\xbf\xbd" "a");
   // Clean names: a count of 0.
   const std::vector<model::Object> clean{fifo()};
   in.objects = clean;
-  CHECK(render::render_prometheus(in).find("ipcctl_labels_invalid_utf8 0\n") != std::string::npos);
+  CHECK(render::render_prometheus(in).find("ipcctl_labels_repaired 0\n") != std::string::npos);
 }

@@ -9,9 +9,11 @@
 // such as 0xff would blind the monitoring of the machine. Names are made
 // valid (each stray byte becomes U+FFFD) before anything is keyed on them,
 // so that two names that differ only there add up in one series, and the
-// names so changed are counted in ipcctl_labels_invalid_utf8. Per-object
-// series that would then carry the same labels are told apart by a
-// "duplicate" label (2, 3, ...): a file with a series twice is rejected too.
+// names so changed are counted in ipcctl_labels_repaired. The file is
+// also read on terminals (export without -o): names are then made
+// terminal_safe, as ls shows them. Per-object series that would then carry
+// the same labels are told apart by a "duplicate" label (2, 3, ...): a
+// file with a series twice is rejected too.
 #include <ipcctl/render/prometheus.hpp>
 
 #include <ipcctl/util/escape.hpp>
@@ -57,13 +59,14 @@ std::string user_of(const model::Object& o) {
   return o.owner.uid ? std::to_string(*o.owner.uid) : std::string();
 }
 
-// Names made valid UTF-8 for labels; remembers which were not.
+// Names made valid UTF-8 and terminal_safe for labels; remembers which
+// were not valid UTF-8.
 class LabelNames {
 public:
   std::string operator()(std::string_view name) {
-    if (valid_utf8(name)) return std::string(name);
+    if (valid_utf8(name)) return terminal_safe(name);
     m_invalid.emplace(name);
-    return repair_utf8(name);
+    return terminal_safe(repair_utf8(name));
   }
   std::size_t invalid() const { return m_invalid.size(); }
 
@@ -167,7 +170,7 @@ std::string render_prometheus(const MetricsInput& in) {
       if (auto n = o.number("nattch")) x.sample(labels(o), static_cast<double>(*n));
   }
 
-  x.family("ipcctl_labels_invalid_utf8",
+  x.family("ipcctl_labels_repaired",
            "Names (refs, users) that were not valid UTF-8: their labels carry U+FFFD in place of each stray byte.");
   x.sample({}, static_cast<double>(names.invalid()));
   x.family("ipcctl_scrape_warnings", "Warnings of this run: what ipcctl could not read.");
