@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   g++ meson ninja-build pkg-config cmake
-  libcli11-dev nlohmann-json3-dev libfmt-dev doctest-dev libexpected-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev doctest-dev libexpected-dev libre2-dev
   util-linux iproute2 jq python3 scdoc graphviz prometheus groff bash-completion zsh fish
   clang libbpf-dev bpftool libclang-rt-14-dev clang-tidy
 )

@@ -10,7 +10,7 @@
 // Column names and keywords are case-insensitive. A number compares as a
 // number with a number cell and with a text cell that holds one ("0x00001234"
 // in KEY, "0600" in PERMS); anything else compares text. =~ and !~ take a
-// quoted ECMAScript regex and search the cell's text. true and false compare
+// quoted ECMAScript regex (see Regex) and search the cell's text. true and false compare
 // the truth of a bare column. Strings take the escapes \\ \" \' \n \t; any
 // other backslash is kept, for regexes. A null cell makes every comparison
 // false except "!= value" and "== null".
@@ -21,6 +21,34 @@
 #include <string_view>
 
 namespace ipcctl::query {
+
+// A -Q regex: an ECMAScript pattern without back-references or lookarounds,
+// compiled once and searched for in a cell in time linear in the cell's
+// length, whatever the pattern and the cell (cells hold names other users
+// chose). Cells are matched byte by byte, as Latin-1: invalid UTF-8 is text
+// like any other, and a non-ASCII character in the pattern matches its own
+// bytes. Copies share the compiled pattern; search() may run on many threads.
+class Regex {
+public:
+  // re2 where it is built in (every build but Windows); std_regex is the
+  // fallback, and is built everywhere with libstdc++ so that it is tested.
+  enum class Engine { re2, std_regex };
+  static bool has(Engine e);
+
+  // With the build's best engine. Errors have code 0 and a detail that says
+  // what is wrong: "back-reference \1 (not supported)".
+  static Result<Regex> compile(std::string_view pattern);
+  // With that engine; ENOSYS when it is not built in.
+  static Result<Regex> compile(std::string_view pattern, Engine e);
+
+  // Whether the pattern matches anywhere in the text.
+  bool search(std::string_view text) const;
+
+  struct Impl;
+
+private:
+  std::shared_ptr<const Impl> m_impl;
+};
 
 class Filter {
 public:
