@@ -131,6 +131,8 @@ TEST_CASE("shell_quote") {
     CHECK(shell_quote("$(reboot)`id`") == "'$(reboot)`id`'");
     CHECK(shell_quote("caf\xc3\xa9") == "'caf\xc3\xa9'");
     CHECK(shell_quote("~x") == "'~x'");
+    CHECK(shell_quote("=ls") == "'=ls'");
+    CHECK(shell_quote("a=b") == "a=b");
   }
   SUBCASE("anything a terminal acts on as $'...', which stays terminal_safe") {
     CHECK(shell_quote("a\nb") == "$'a\\x0ab'");

@@ -133,7 +133,8 @@ bool is_terminal_safe(std::string_view s, Escape how) {
 
 std::string shell_quote(std::string_view s) {
   if (s.empty()) return "''";
-  bool plain = true;
+  // zsh expands a word that starts with '=' to a command's path.
+  bool plain = s.front() != '=';
   for (const char c : s) plain = plain && shell_plain(c);
   if (plain) return std::string(s);
   std::string out;

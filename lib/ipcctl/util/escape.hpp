@@ -31,7 +31,8 @@ bool is_terminal_safe(std::string_view s, Escape how = Escape::text);
 
 // One shell word that stands for exactly the bytes of `s`, as bash's
 // printf %q writes it: unquoted when every byte is one of
-// [A-Za-z0-9_./:,+=@%-], in POSIX single quotes when `s` is printable
+// [A-Za-z0-9_./:,+=@%-] (and the first is not '='), in POSIX single
+// quotes when `s` is printable
 // ('it'\''s'), else as $'...' with every byte that terminal_safe would
 // escape (and !, \ and ') written as \xHH, \\ or \'. The result is always
 // terminal_safe: a fix that names a hostile file can be printed and pasted.
