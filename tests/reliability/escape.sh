@@ -146,6 +146,10 @@ for sel in "-t fifo,unix -p $P1,$P2" "-t posix-shm"; do
   # shellcheck disable=SC2086
   run "ls --summary $sel" "$IPCCTL" ls --summary $sel
 done
+# The whole machine, every column that can hold a name.
+run "ls" "$IPCCTL" ls
+run "ls --raw -o REF,NAME,HOLDERS,DETAIL" "$IPCCTL" ls --raw -o REF,NAME,HOLDERS,DETAIL
+run "ls --summary" "$IPCCTL" ls --summary
 # The hostile objects are there (their names, valid UTF-8, come back whole through JSON).
 LS=$("$IPCCTL" ls --json -t fifo,unix,posix-shm 2>/dev/null)
 for want in "fifo:$F1" "fifo:$F2"; do
@@ -178,6 +182,8 @@ for fmt in dot mermaid; do
   ((RC == 0)) && grep -q 'REF x y' "$WORK/out" && ok "graph -F $fmt: the renamed process is drawn" ||
     fail "graph -F $fmt: exit $RC: $(cat -v "$WORK/out" "$WORK/err" | head -c 600)"
 done
+run "graph (everything)" "$IPCCTL" graph
+run "graph -F mermaid (everything)" "$IPCCTL" graph -F mermaid
 # No line of DOT is anything but a statement: the forged "REF x y" stays in its label.
 run "graph -F dot" "$IPCCTL" graph -F dot -p "$P1,$P2"
 forged=$(grep 'REF x y' "$WORK/out" | grep -v 'label="' | cat -v || true)
