@@ -1,4 +1,5 @@
 #include <ipcctl/trace/decode.hpp>
+#include <ipcctl/trace/resolve.hpp>
 
 #include <doctest/doctest.h>
 
@@ -199,4 +200,37 @@ TEST_CASE("trace::classify_fd on this process") {
   const FdClass none = classify_fd(::getpid(), 12345);
   CHECK_FALSE(none.ipc);
   for (int fd : {p[0], p[1], sv[0], sv[1]}) ::close(fd);
+}
+
+TEST_CASE("trace::channel_ref_problem: --channel takes refs as ipctrace prints them") {
+  for (const char* good : {"pipe:4567", "unix:51234", "tcp:1", "udp:0", "eventfd:42", "memfd:77012", "sysv-msg:0",
+                           "sysv-shm:32769", "sysv-sem:2147483647", "sysv-msg:0@ipc:4026532281", "posix-mq:/orders",
+                           "posix-mq:/orders@ipc:4026531839", "posix-shm:/x", "fifo:/run/app/ctl", "signal:812",
+                           "pipe:18446744073709551615"})
+    CHECK_MESSAGE(channel_ref_problem(good).empty(), good);
+  for (const char* bad : {"garbage", "", ":", "pipe:", "pipe:abc", "pipe:012", "pipe:-1", "pipe:+1", "pipe: 1",
+                          "pipe:18446744073709551616", "nosuch:1", "lock:1", "signalfd:1:2", "sysv-shm:key=0x1234",
+                          "sysv-shm:2147483648", "sysv-msg:0@ipc:", "sysv-msg:0@ipc:x", "unix:1@ipc:5",
+                          "pipe:1@ipc:5", "posix-mq:orders", "posix-mq:/", "posix-mq:/a/b", "posix-shm:",
+                          "fifo:relative", "fifo:", "signal:0", "signal:99999999", "PIPE:1"})
+    CHECK_MESSAGE(!channel_ref_problem(bad).empty(), bad);
+}
+
+TEST_CASE("trace::Resolver: a record keeps the name its process had when it was made") {
+  Resolver r(false);
+  r.note_process(10, "before");
+  CHECK(r.comm(10) == "before");
+  r.note_process(10, "after", 1000);  // renamed at 1000 (--system: seen at its first event after)
+  CHECK(r.comm(10) == "after");
+  CHECK(r.comm(10, 999) == "before");
+  CHECK(r.comm(10, 1000) == "after");
+  r.note_process(10, "third", 2000);
+  CHECK(r.comm(10, 500) == "before");
+  CHECK(r.comm(10, 1500) == "after");
+  CHECK(r.comm(10, 2500) == "third");
+  r.note_process(10, "third", 3000);  // the same name: nothing changes
+  CHECK(r.comm(10, 2500) == "third");
+  r.note_process(10, "execed");  // no time (ptrace: the records before were written out): from now on
+  CHECK(r.comm(10, 500) == "execed");
+  CHECK(r.comm(11).empty());  // not traced, not live: unknown
 }

@@ -5,6 +5,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -76,6 +77,12 @@ TEST_CASE("trace::build_filter") {
     CHECK(run(*prog, call(SYS_mknodat, {0, 0, S_IFIFO | 0600, 0})) == SECCOMP_RET_TRACE);
     CHECK(run(*prog, call(SYS_mknodat, {0, 0, S_IFCHR | 0600, 0})) == SECCOMP_RET_ALLOW);
   }
+  SUBCASE("prctl stops only for PR_SET_NAME, which renames") {
+    CHECK(run(*prog, call(SYS_prctl, {PR_SET_NAME, 0})) == SECCOMP_RET_TRACE);
+    CHECK(run(*prog, call(SYS_prctl, {PR_GET_NAME, 0})) == SECCOMP_RET_ALLOW);
+    CHECK(run(*prog, call(SYS_prctl, {PR_SET_PDEATHSIG, 9})) == SECCOMP_RET_ALLOW);
+    CHECK(run(*prog, call(SYS_prctl, {PR_SET_NAME | (std::uint64_t{1} << 32), 0})) == SECCOMP_RET_TRACE);  // int option
+  }
   SUBCASE("a foreign architecture is let through") {
     auto d = call(SYS_write);
     d.arch = 0x40000003;  // AUDIT_ARCH_I386
@@ -101,6 +108,7 @@ TEST_CASE("trace::syscalls_for") {
     CHECK(has(v, "msgrcv"));
     CHECK_FALSE(has(v, "write"));
     CHECK_FALSE(has(v, "close"));
+    CHECK(has(v, "prctl"));  // every event names its process: renames are followed
   }
   SUBCASE("pipe: data calls and the descriptor bookkeeping") {
     model::KindSet k;

@@ -58,13 +58,21 @@ trace spin-always --spin 100000
 expect "--spin 100000 and --spin 0: the same events and bytes per mechanism and op" "$(q "$totals")" "$never"
 expect "--spin 0: the pipe total is 1500" \
   "$(q "[.[] | select(.mechanism == \"pipe\" and .op == \"send\") | .bytes] | add")" 1500
-for bad in "--spin -1" "--spin 100001" "--spin x" "--system --spin 5"; do
+for bad in "--spin -1" "--spin 100001" "--spin x" "--system --spin 5" "--channel garbage" "--channel pipe:x1" \
+  "--channel pipe:1," "--comm a,,b" "--interval 1" "-c --interval 0" "--duration 0" "--system --duration 0"; do
   rc=0
   # shellcheck disable=SC2086 # the words of $bad are options
-  "$IPCTRACE" $bad -- true >/dev/null 2>"$WORK/err" || rc=$?
+  timeout -k 1 10 "$IPCTRACE" $bad -- true >/dev/null 2>"$WORK/err" || rc=$?
   expect "ipctrace $bad: exit 2" "$rc" 2
   expect "ipctrace $bad: one line" "$(wc -l <"$WORK/err")" 1
 done
+
+# comm follows a rename: prctl(PR_SET_NAME), then a write to /proc/self/comm.
+TRACE=$WORK/rename.jsonl
+"$IPCTRACE" --json -e pipe -o "$TRACE" -- "$TRACE_WORKLOAD" rename >/dev/null 2>"$WORK/err" ||
+  fail "ipctrace -- trace_workload rename: exit $?: $(cat "$WORK/err")"
+expect "comm follows prctl(PR_SET_NAME) and /proc/self/comm" \
+  "$(q '[.[] | select(.op == "send") | [.bytes, .comm]] | sort')" '[[1,"trace_workload"],[2,"wl_prctl"],[3,"wl_procfs"]]'
 
 # The text form: one aligned line per event with the arrow and the ref.
 "$IPCTRACE" -e sysv-msg -- "$TRACE_WORKLOAD" all "$WORK/text.facts" "$WORK" >"$WORK/text" 2>"$WORK/err" ||

@@ -14,6 +14,7 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -443,7 +444,7 @@ int run_pingpong(long n, bool mixed) {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: trace_workload all FACTS DIR | exit N | killed-by SIG | block | pingpong N | mixed N | own-ipc-ns [flip|pair]\n");
+               "usage: trace_workload all FACTS DIR | exit N | killed-by SIG | block | pingpong N | mixed N | own-ipc-ns [flip|pair] | rename\n");
   return 2;
 }
 
@@ -520,6 +521,27 @@ int main(int argc, char** argv) {
     if (::stat("/proc/self/ns/ipc", &st) != 0) die("stat /proc/self/ns/ipc");
     const int q = one_message();
     std::printf("%lu %d\n", static_cast<unsigned long>(st.st_ino), q);
+    return 0;
+  }
+  if (mode == "rename" && argc == 2) {
+    // Renames itself between writes to a pipe of its own: 1 byte as it
+    // started, 2 after prctl(PR_SET_NAME, "wl_prctl"), 3 after writing
+    // "wl_procfs" to /proc/self/comm; then reads the 6 bytes back.
+    int p[2];
+    if (::pipe(p) != 0) die("pipe");
+    if (::write(p[1], "a", 1) != 1) die("write");
+    if (::prctl(PR_SET_NAME, "wl_prctl", 0, 0, 0) != 0) die("prctl(PR_SET_NAME)");
+    if (::write(p[1], "bb", 2) != 2) die("write");
+    const int comm = ::open("/proc/self/comm", O_WRONLY | O_CLOEXEC);
+    if (comm < 0 || ::write(comm, "wl_procfs", 9) != 9) die("write /proc/self/comm");
+    ::close(comm);
+    if (::write(p[1], "ccc", 3) != 3) die("write");
+    char buf[6];
+    for (std::size_t got = 0; got < sizeof buf;) {
+      const ssize_t n = ::read(p[0], buf + got, sizeof buf - got);
+      if (n <= 0) die("read");
+      got += static_cast<std::size_t>(n);
+    }
     return 0;
   }
   if (mode == "block") {

@@ -323,6 +323,18 @@ cases=$(cat <<'EOF'
 1|2 ipctrace -o '' -- true
 1 ipctrace -- $NODIR/command
 1 ipctrace -- ''
+2 ipctrace --system --duration 0
+2 ipctrace --system --duration inf
+2 ipctrace --duration 0 -- true
+2 ipctrace -c --interval 0 -- true
+2 ipctrace --interval 1 -- true
+2 ipctrace --channel garbage -- true
+2 ipctrace --channel pipe:abc -- true
+2 ipctrace --channel sysv-shm:key=0x1 -- true
+2 ipctrace --channel pipe:1, -- true
+2 ipctrace --comm a, -- true
+2 ipctrace --pid 1, -- true
+2 ipctrace -e pipe, -- true
 EOF
 )
 

@@ -6,9 +6,12 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace ipcctl::tools {
 
@@ -121,6 +124,28 @@ void add_ref_namespaces(std::vector<query::RefQuery>& queries, CollectOptions& c
   for (auto t : {model::NsType::ipc, model::NsType::net})
     if (const auto own = sys::ns_inode(root, 0, t); own && !listed(t, *own))
       if (auto found = sys::find_namespace(root, t, *own)) copts.namespaces.push_back(std::move(*found));
+}
+
+OutputFile open_output(std::string_view option, const std::string& path, OutputMode mode) {
+  auto out = open_output_file(path, mode);
+  if (!out) throw Fatal(fmt::format("{} {}", option, out.error().message()));
+  return std::move(*out);
+}
+
+void write_output(const OutputFile& out, std::string_view text, std::string_view option, const std::string& path) {
+  if (auto w = write_all(out.fd.get(), text); !w)
+    throw Fatal(fmt::format("{} {}: write error: {}", option, path, std::strerror(w.error().code)));
+}
+
+void close_output(OutputFile& out, std::string_view option, const std::string& path) {
+  if (!out.fd) return;
+  // A close reports what the file system could not write; the descriptor
+  // itself is closed by its owner, so close a duplicate of it.
+  const int dup = ::fcntl(out.fd.get(), F_DUPFD_CLOEXEC, 3);
+  const int err = dup < 0 ? 0 : ::close(dup) == 0 ? 0 : errno;
+  out.fd = UniqueFd();
+  if (err != 0 && err != EINTR)
+    throw Fatal(fmt::format("{} {}: write error: {}", option, path, std::strerror(err)));
 }
 
 std::uint32_t parse_user(const std::string& text) {

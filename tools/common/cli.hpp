@@ -11,6 +11,7 @@
 #include <ipcctl/query/filter.hpp>
 #include <ipcctl/query/ref.hpp>
 #include <ipcctl/query/select.hpp>
+#include <ipcctl/util/output_file.hpp>
 
 #include <string>
 #include <vector>
@@ -61,6 +62,15 @@ std::vector<sys::NsTarget> parse_namespace(const std::string& spec);
 // @ipc:/@net:, and ipcctl's own. Refs of a namespaced type without one
 // mean copts.namespaces' (-N) where it has one of their type.
 void add_ref_namespaces(std::vector<query::RefQuery>& queries, CollectOptions& copts);
+
+// The file an option names for output (--svg, -o), opened by the rules of
+// util/output_file.hpp; throws Fatal "OPTION PATH: why" (option is what the
+// message names it by: "--svg", "graph: --svg").
+OutputFile open_output(std::string_view option, const std::string& path, OutputMode mode = OutputMode::in_place);
+// Writes all of `text` to it; throws Fatal "OPTION PATH: write error: why".
+void write_output(const OutputFile& out, std::string_view text, std::string_view option, const std::string& path);
+// Closes it, checking the close (NFS and quotas report write errors there).
+void close_output(OutputFile& out, std::string_view option, const std::string& path);
 
 // A user name or a numeric uid; throws UsageError when unknown.
 std::uint32_t parse_user(const std::string& text);

@@ -73,27 +73,27 @@ void Listing::print(std::vector<model::Object>& objects, const std::vector<std::
     return;
   }
   if (m_out.jsonl) render::write_jsonl(objects, write_stdout);
-  else if (summary) fmt::print("{}", render::render_summary(objects, topts));
-  else fmt::print("{}", render::render_table(objects, m_columns, topts));
+  else if (summary) write_stdout(render::render_summary(objects, topts));
+  else write_stdout(render::render_table(objects, m_columns, topts));
   print_warnings(warnings);
 }
 
 namespace {
 
 void print_columns() {
-  for (const auto& c : query::all_columns()) fmt::print("{:>16}  {}\n", c.name, c.help);
+  for (const auto& c : query::all_columns()) print_out("{:>16}  {}\n", c.name, c.help);
 }
 
 void print_types() {
-  for (auto k : model::all_kinds()) fmt::print("{:>13}  {}\n", model::kind_name(k), model::kind_help(k));
+  for (auto k : model::all_kinds()) print_out("{:>13}  {}\n", model::kind_name(k), model::kind_help(k));
 #ifdef _WIN32
-  fmt::print("{:>13}  {}\n", "win", "every win-* type");
-  fmt::print("{:>13}  {}\n", "socket", "unix, tcp, udp");
+  print_out("{:>13}  {}\n", "win", "every win-* type");
+  print_out("{:>13}  {}\n", "socket", "unix, tcp, udp");
 #else
-  fmt::print("{:>13}  {}\n", "sysv", "sysv-msg, sysv-shm, sysv-sem");
-  fmt::print("{:>13}  {}\n", "posix", "posix-mq, posix-shm, posix-sem");
-  fmt::print("{:>13}  {}\n", "socket", "unix, tcp, udp");
-  fmt::print("{:>13}  {}\n", "fd", "pipe, fifo, eventfd, memfd, signalfd");
+  print_out("{:>13}  {}\n", "sysv", "sysv-msg, sysv-shm, sysv-sem");
+  print_out("{:>13}  {}\n", "posix", "posix-mq, posix-shm, posix-sem");
+  print_out("{:>13}  {}\n", "socket", "unix, tcp, udp");
+  print_out("{:>13}  {}\n", "fd", "pipe, fifo, eventfd, memfd, signalfd");
 #endif
 }
 

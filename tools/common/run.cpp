@@ -9,12 +9,17 @@
 #include <io.h>
 #include <windows.h>
 #else
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #endif
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <system_error>
 
 namespace ipcctl::tools {
 
@@ -47,40 +52,156 @@ void refuse_empty_values(const CLI::App& app) {
 
 } // namespace
 
-int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+namespace {
+
+int g_stdout_errno = 0;  // the first failure writing stdout (-1: unknown)
+
+// "PROG: TEXT", one line; never throws (out of memory included).
+void report(const std::string& prog, std::string_view what, std::string_view text) noexcept {
+  try {
+    write_stderr(fmt::format("{}: {}{}\n", prog, what, printable(text)));
+  } catch (...) {
+    write_stderr(prog);
+    write_stderr(": error\n");
+  }
+}
+
+#ifndef _WIN32
+// As gnulib's stdopen: a standard descriptor the caller closed (2>&-) is
+// opened on /dev/null, the wrong way round (stdout and stderr for reading),
+// so that writes to it fail and are reported instead of going into the
+// next file the command opens, which would get its number.
+void keep_standard_fds() noexcept {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int null = ::open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+    if (null >= 0 && null != fd) {
+      ::dup2(null, fd);
+      ::close(null);
+    }
+  }
+}
+#endif
+
+// The end of every run, as coreutils' close_stdout: flush and close stdout,
+// and turn a write error into status 1.
+int close_stdout(const std::string& prog, int rc) noexcept {
+  int err = g_stdout_errno;
+  errno = 0;
+  if (std::fflush(stdout) != 0 && err == 0) err = errno != 0 ? errno : -1;
+  if (std::ferror(stdout) != 0 && err == 0) err = -1;
+  errno = 0;
+  if (std::fclose(stdout) != 0 && err == 0) err = errno != 0 ? errno : -1;
+  if (err == 0) return rc;
+  if (err > 0) report(prog, "write error: ", std::strerror(err));
+  else report(prog, "write error", "");
+  return 1;
+}
+
+// --help and --version: CLI11's text, written as all our output is.
+int exit_with_text(const CLI::App& app, const CLI::Error& e) {
+  std::ostringstream out, err;
+  const int rc = app.exit(e, out, err);
+  write_stdout(out.str());
+  write_stderr(err.str());
+  return rc;
+}
+
+int run_body(CLI::App& app, int argc, char** argv, const std::function<int()>& body) noexcept {
   const std::string prog = app.get_name();
   try {
-    app.parse(argc, argv);
-    refuse_empty_values(app);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "{}: {} (see '{} --help')\n", prog, printable(one_line(e.what())), prog);
-    return 2;
+    try {
+      app.parse(argc, argv);
+      refuse_empty_values(app);
+    } catch (const CLI::CallForHelp& e) {
+      return exit_with_text(app, e);
+    } catch (const CLI::CallForAllHelp& e) {
+      return exit_with_text(app, e);
+    } catch (const CLI::CallForVersion& e) {
+      return exit_with_text(app, e);
+    } catch (const CLI::ParseError& e) {
+      report(prog, "", fmt::format("{} (see '{} --help')", one_line(e.what()), prog));
+      return 2;
+    }
+  } catch (const std::exception& e) {
+    report(prog, "internal error: ", e.what());
+    return 1;
+  } catch (...) {
+    report(prog, "internal error", "");
+    return 1;
   }
   try {
     return body();
   } catch (const UsageError& e) {
-    fmt::print(stderr, "{}: {}\n", prog, printable(e.what()));
+    report(prog, "", e.what());
     return 2;
   } catch (const Fatal& e) {
-    fmt::print(stderr, "{}: {}\n", prog, printable(e.what()));
+    report(prog, "", e.what());
+    return 1;
+  } catch (const std::system_error& e) {
+    // fmt::print to stdout, where a write of ours was missed: its errno.
+    if (std::string_view(e.what()).starts_with("cannot write to file")) {
+      note_stdout_error(e.code().value());
+      return 1;
+    }
+    report(prog, "internal error: ", e.what());
     return 1;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "{}: internal error: {}\n", prog, printable(e.what()));
+    report(prog, "internal error: ", e.what());
+    return 1;
+  } catch (...) {
+    report(prog, "internal error", "");
     return 1;
   }
 }
 
-void write_stdout(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+} // namespace
+
+int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+#ifndef _WIN32
+  keep_standard_fds();
+#endif
+  const int rc = run_body(app, argc, argv, body);
+  return close_stdout(app.get_name(), rc);
+}
+
+void write_stdout(std::string_view text) {
+  if (g_stdout_errno != 0 || text.empty()) return;
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) note_stdout_error(errno != 0 ? errno : -1);
+}
+
+void flush_stdout() {
+  if (g_stdout_errno != 0) return;
+  errno = 0;
+  if (std::fflush(stdout) != 0) note_stdout_error(errno != 0 ? errno : -1);
+}
+
+void note_stdout_error(int err) {
+  if (g_stdout_errno == 0 && err != 0) g_stdout_errno = err;
+}
+
+bool stdout_failed() { return g_stdout_errno != 0; }
+
+void write_stderr(std::string_view text) noexcept {
+#ifdef _WIN32
+  try {
+    fmt::print(stderr, "{}", text);
+  } catch (...) {
+  }
+#else
+  while (!text.empty()) {
+    const ssize_t n = ::write(STDERR_FILENO, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+#endif
+}
 
 void print_warnings(const std::vector<std::string>& warnings) {
-  std::fflush(stdout);
-  for (const auto& w : warnings) fmt::print(stderr, "ipcctl: warning: {}\n", w);
+  flush_stdout();
+  for (const auto& w : warnings) eprint("ipcctl: warning: {}\n", w);
 }
 
 #ifdef _WIN32
@@ -117,10 +238,10 @@ void print_missing(std::string_view cmd, const std::vector<std::string>& refs, c
     const auto at = ref.rfind('@');
     if (const auto it = at == std::string::npos ? snap.unentered.end() : snap.unentered.find(ref.substr(at));
         it != snap.unentered.end())
-      fmt::print(stderr, "ipcctl: {}: {}: not read: its namespace could not be entered ({})\n", cmd, ref, it->second);
-    else if (unread == 0) fmt::print(stderr, "ipcctl: {}: {}: no such object\n", cmd, ref);
+      eprint("ipcctl: {}: {}: not read: its namespace could not be entered ({})\n", cmd, ref, it->second);
+    else if (unread == 0) eprint("ipcctl: {}: {}: no such object\n", cmd, ref);
     else
-      fmt::print(stderr, "ipcctl: {}: {}: no such object, or held only by the {} process{} that could not be read{}\n",
+      eprint("ipcctl: {}: {}: no such object, or held only by the {} process{} that could not be read{}\n",
                  cmd, ref, unread, unread == 1 ? "" : "es", root ? "" : " (run as root)");
   }
 }

@@ -2,6 +2,7 @@
 // The one place exceptions become exit statuses, for every executable:
 // 0 done, 1 failed, 2 bad usage (CLI11's parse errors included).
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <ipcctl/model/snapshot.hpp>
 
@@ -9,14 +10,45 @@
 #include <string>
 #include <vector>
 #include <string_view>
+#include <utility>
 
 namespace ipcctl::tools {
 
 // Parses, then runs `body`; prints "<prog>: <what>" for errors.
 int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
 
-// Writes to stdout as is (a render::Sink); prints warnings to stderr.
+// Standard output is checked as coreutils' close_stdout does: every write,
+// and at the end run() flushes and closes it; on a failure (a full disk, a
+// closed pipe with SIGPIPE ignored, a closed descriptor) it prints
+// "PROG: write error: STRERROR" and the exit status is 1. After a failed
+// write, the rest of the output is dropped.
+//
+// Writes to stdout as is (a render::Sink).
 void write_stdout(std::string_view text);
+template <class... T>
+void print_out(fmt::format_string<T...> format, T&&... args) {
+  write_stdout(fmt::format(format, std::forward<T>(args)...));
+}
+// Flushes stdout, noting a failure for run() to report.
+void flush_stdout();
+// For output written to stdout by other means (a FILE* writer): the errno
+// of its failure, reported by run() at the end.
+void note_stdout_error(int err);
+// Whether a write to stdout has failed.
+bool stdout_failed();
+
+// Standard error, best effort: these never throw and never fail the
+// command, whatever stderr is (closed, /dev/full). Every message goes here.
+void write_stderr(std::string_view text) noexcept;
+template <class... T>
+void eprint(fmt::format_string<T...> format, T&&... args) noexcept {
+  try {
+    write_stderr(fmt::format(format, std::forward<T>(args)...));
+  } catch (...) {
+  }
+}
+
+// Flushes stdout, then prints the warnings to stderr.
 void print_warnings(const std::vector<std::string>& warnings);
 // "ipcctl: CMD: REF: no such object", for each ref that named nothing; when
 // the walk could not read some processes, says that they may hold it.

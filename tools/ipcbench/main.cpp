@@ -1,6 +1,7 @@
 // ipcbench: the latency and throughput of every IPC mechanism on this machine,
 // side by side, measured the same way. Argument parsing and the order of runs
 // live here; measuring and reporting live in lib/ipcctl/bench.
+#include "common/cli.hpp"
 #include "common/run.hpp"
 #include "ipcctl_version.h"
 
@@ -111,10 +112,10 @@ int list_mechanisms() {
   std::size_t width = 0;
   for (const auto& t : all_transports()) width = std::max(width, t.name.size());
   for (const auto& t : all_transports()) {
-    fmt::print("{:<{}}  {:<7} {}", t.name, width, t.family, t.description);
-    if (!t.no_throughput.empty()) fmt::print(" (latency only: {})", t.no_throughput);
-    if (!t.blocking) fmt::print(" (always busy-polls)");
-    fmt::print("\n");
+    tools::print_out("{:<{}}  {:<7} {}", t.name, width, t.family, t.description);
+    if (!t.no_throughput.empty()) tools::print_out(" (latency only: {})", t.no_throughput);
+    if (!t.blocking) tools::write_stdout(" (always busy-polls)");
+    tools::write_stdout("\n");
   }
   return 0;
 }
@@ -177,10 +178,10 @@ int run_bench(const Options& o) {
   }
 
   // Opened first: a run is not wasted on a path that cannot be written.
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> svg(nullptr, &std::fclose);
+  // By the rules of util/output_file.hpp: no planted symlink is followed.
+  OutputFile svg;
   if (!o.svg.empty()) {
-    svg.reset(std::fopen(o.svg.c_str(), "we"));
-    if (!svg) throw Fatal(fmt::format("--svg: {}", sys_error("open", o.svg).message()));
+    svg = tools::open_output("--svg", o.svg);
   }
 
   start_keeper();
@@ -212,7 +213,7 @@ int run_bench(const Options& o) {
         const std::string eta = done ? fmt::format("ETA {:.0f}s", elapsed / static_cast<double>(done) *
                                                                        static_cast<double>(total - done))
                                      : "";
-        fmt::print(stderr, "\r\033[K[{}/{}] {} {} {} {} {}", done + 1, total, s.transport->name,
+        tools::eprint("\r\033[K[{}/{}] {} {} {} {} {}", done + 1, total, s.transport->name,
                    s.test == Test::latency ? "latency" : "throughput", format_size(s.size), s.placement.label(), eta);
         std::fflush(stderr);
       }
@@ -222,27 +223,26 @@ int run_bench(const Options& o) {
     }
     rep.rows.push_back(std::move(row));
   }
-  if (progress) fmt::print(stderr, "\r\033[K");
+  if (progress) tools::write_stderr("\r\033[K");
   judge_noise(rep.machine, cpu_before, read_cpu_times());
   rep.wall_s = static_cast<double>(monotonic_ns() - start) / 1e9;
 
   if (o.json)
-    fmt::print("{}\n", render_json(rep).dump(2));
+    tools::write_stdout(render_json(rep).dump(2) + "\n");
   else if (o.csv)
-    fmt::print("{}", render_csv(rep));
+    tools::write_stdout(render_csv(rep));
   else
-    fmt::print("{}", render_text(rep));
-  std::fflush(stdout);
-  if (svg) {
-    const std::string chart = render_svg(rep);
-    if (std::fwrite(chart.data(), 1, chart.size(), svg.get()) != chart.size() || std::fflush(svg.get()) != 0)
-      throw Fatal(fmt::format("--svg: {}", sys_error("write", o.svg).message()));
+    tools::write_stdout(render_text(rep));
+  tools::flush_stdout();
+  if (svg.fd) {
+    tools::write_output(svg, render_svg(rep), "--svg", o.svg);
+    tools::close_output(svg, "--svg", o.svg);
   }
   int failed = 0;
   for (const auto& row : rep.rows)
     if (row.status() == Status::failed) ++failed;
   if (failed) {
-    fmt::print(stderr, "ipcbench: {} measurement{} failed (see the reasons above)\n", failed, failed == 1 ? "" : "s");
+    tools::eprint("ipcbench: {} measurement{} failed (see the reasons above)\n", failed, failed == 1 ? "" : "s");
     return 1;
   }
   return 0;

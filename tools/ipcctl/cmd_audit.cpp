@@ -63,7 +63,7 @@ std::string holder_text(const std::vector<model::Holder>& holders) {
 int run_audit(const AuditCliOptions& o) {
   if (o.list_checks) {
     for (const auto& c : query::all_checks())
-      fmt::print("{:<20} {:<7} {}\n", c.name, query::severity_name(c.severity), c.help);
+      print_out("{:<20} {:<7} {}\n", c.name, query::severity_name(c.severity), c.help);
     return 0;
   }
   std::optional<query::Severity> fail_on;

@@ -10,11 +10,9 @@
 #include <ipcctl/query/audit.hpp>
 #include <ipcctl/render/prometheus.hpp>
 #include <ipcctl/util/error.hpp>
-#include <ipcctl/util/fd.hpp>
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -30,26 +28,19 @@ struct ExportOptions {
   bool per_object = false;
 };
 
-void write_atomically(const std::string& path, std::string_view text) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd) throw Fatal(fmt::format("export: {}: {}", tmp, std::strerror(errno)));
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd.get(), rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::unlink(tmp.c_str());
-      throw Fatal(fmt::format("export: {}: {}", tmp, std::strerror(err)));
-    }
-    rest.remove_prefix(static_cast<std::size_t>(n));
+// -o FILE: a regular file (or a new name) is replaced whole, through a new
+// file in the same directory and a rename, so that the collector never reads
+// half of one; anything else (/dev/null, /dev/stdout, a FIFO) is written to,
+// never replaced. A symlink is followed only when it is the caller's own or
+// root's (util/output_file.hpp).
+void write_output_file(OutputFile& out, const std::string& path, std::string_view text) {
+  if (out.needs_replace()) {
+    if (auto r = replace_file(out, text, 0644); !r)
+      throw Fatal(fmt::format("export: -o {}: {}", path, r.error().message()));
+    return;
   }
-  if (::fchmod(fd.get(), 0644) != 0 || ::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw Fatal(fmt::format("export: {}: {}", path, std::strerror(err)));
-  }
+  write_output(out, text, "export: -o", path);
+  close_output(out, "export: -o", path);
 }
 
 int run_export(const ExportOptions& o) {
@@ -59,6 +50,9 @@ int run_export(const ExportOptions& o) {
     const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : o.output.substr(0, slash);
     if (::access(dir.c_str(), F_OK) != 0) throw UsageError(fmt::format("export: -o: no directory {}", dir));
   }
+  // Judged before the collection, so that a refused path costs nothing.
+  OutputFile file;
+  if (!o.output.empty()) file = open_output("export: -o", o.output, OutputMode::replace);
   const auto start = std::chrono::steady_clock::now();
   CollectOptions copts;
   copts.kinds = model::KindSet::all();
@@ -85,7 +79,7 @@ int run_export(const ExportOptions& o) {
   in.per_object = o.per_object;
   const std::string text = render::render_prometheus(in);
   if (o.output.empty()) write_stdout(text);
-  else write_atomically(o.output, text);
+  else write_output_file(file, o.output, text);
   print_warnings(snap->warnings);
   print_warnings(limits.warnings);
   return 0;

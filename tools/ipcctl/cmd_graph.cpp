@@ -16,6 +16,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,21 +34,22 @@ struct GraphCliOptions {
   int around = 0, depth = 1;
 };
 
-// dot -Tsvg -o FILE, fed the DOT text on its stdin.
-void write_svg(const std::string& dot_text, const std::string& file) {
-  // Checked here, so a missing directory is one line of ours, not dot's and ours.
-  const auto slash = file.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : file.substr(0, slash);
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw Fatal(fmt::format("graph: --svg: cannot write {}: {}: {}", file, dir, std::strerror(errno)));
-  int in[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) throw Fatal(fmt::format("graph: pipe: {}", std::strerror(errno)));
-  UniqueFd read_end(in[0]), write_end(in[1]);
+// dot -Tsvg, fed the DOT text from a memfd and read back through a pipe:
+// the file is opened by ipcctl (util/output_file.hpp: no planted symlink is
+// followed, /dev/null stays a device), never by dot, and every write is checked.
+void write_svg(const std::string& dot_text, OutputFile& out, const std::string& file) {
+  UniqueFd input(::memfd_create("ipcctl-graph", MFD_CLOEXEC));
+  if (!input) throw Fatal(fmt::format("graph: memfd_create: {}", std::strerror(errno)));
+  if (auto w = write_all(input.get(), dot_text); !w || ::lseek(input.get(), 0, SEEK_SET) != 0)
+    throw Fatal(fmt::format("graph: memfd: {}", std::strerror(w ? errno : w.error().code)));
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw Fatal(fmt::format("graph: pipe: {}", std::strerror(errno)));
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  std::string out_arg = "-o" + file;
-  char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), out_arg.data(), nullptr};
+  posix_spawn_file_actions_adddup2(&actions, input.get(), 0);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
+  char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), nullptr};
   pid_t pid = 0;
   const int rc = ::posix_spawnp(&pid, "dot", &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -55,18 +57,20 @@ void write_svg(const std::string& dot_text, const std::string& file) {
     throw Fatal(rc == ENOENT ? "graph: --svg needs Graphviz's dot, which is not installed (apt-get install graphviz); "
                                "--format dot prints the source"
                              : fmt::format("graph: dot: {}", std::strerror(rc)));
-  read_end = UniqueFd();
-  std::string_view rest = dot_text;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(write_end.get(), rest.data(), rest.size());
+  write_end = UniqueFd();
+  std::string svg;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(read_end.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    rest.remove_prefix(static_cast<std::size_t>(n));
+    svg.append(buf, static_cast<std::size_t>(n));
   }
-  write_end = UniqueFd();
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Fatal(fmt::format("graph: dot failed to write {}", file));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Fatal(fmt::format("graph: dot failed to draw {}", file));
+  write_output(out, svg, "graph: --svg", file);
+  close_output(out, "graph: --svg", file);
 }
 
 int run_graph(const GraphCliOptions& o, bool around_given) {
@@ -75,6 +79,9 @@ int run_graph(const GraphCliOptions& o, bool around_given) {
   if (o.depth < 1) throw UsageError("graph: --depth: at least 1");
   CollectOptions copts;
   const Selector selector(o.select, copts, "graph: ");
+  // Opened first: a collection is not wasted on a path that cannot be written.
+  OutputFile svg;
+  if (!o.svg.empty()) svg = open_output("graph: --svg", o.svg);
   copts.probe_pipes = false;
   auto snap = collect(sys::ProcRoot("/"), copts);
   if (!snap) throw Fatal(snap.error().message());
@@ -89,7 +96,7 @@ int run_graph(const GraphCliOptions& o, bool around_given) {
   const auto g = query::build_graph(*snap, gopts);
 
   if (!o.svg.empty()) {
-    write_svg(render::render_dot(g), o.svg);
+    write_svg(render::render_dot(g), svg, o.svg);
   } else if (o.format == "json") {
     write_stdout(render::render_graph_json(g, snap->warnings));
     return 0;

@@ -52,7 +52,7 @@ void print_json(const sys::LimitsReport& report) {
   doc["schema"] = "ipcctl/1";
   doc["limits"] = std::move(limits);
   doc["warnings"] = report.warnings;
-  fmt::print("{}\n", doc.dump(2));
+  write_stdout(doc.dump(2) + "\n");
 }
 
 // Byte counts as 4K/1M unless --bytes; above INT64_MAX (shmmax's default) in E.
@@ -112,7 +112,7 @@ void print_table(const sys::LimitsReport& report, const LimitsOptions& o) {
     out += line;
     out += '\n';
   }
-  fmt::print("{}", out);
+  write_stdout(out);
 }
 
 int run_limits(const LimitsOptions& o) {

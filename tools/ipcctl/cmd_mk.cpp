@@ -117,9 +117,9 @@ int run_mk(const MkOptions& o) {
     const std::string hint = e.code == 0 || e.detail.empty() ? "" : ": " + e.detail;
     throw Fatal(fmt::format("mk: {} {}{}", o.type, e.message(), hint));
   }
-  if (o.json) fmt::print("{}\n", render::object_json(*made));
-  else fmt::print("{}\n", made->ref);
-  std::fflush(stdout);
+  if (o.json) print_out("{}\n", render::object_json(*made));
+  else print_out("{}\n", made->ref);
+  flush_stdout();
   return 0;
 }
 

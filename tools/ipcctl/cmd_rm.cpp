@@ -155,12 +155,12 @@ int run_rm(const RmOptions& o) {
     for (const auto& out : outcomes) {
       const std::string& ref = out.object->ref;
       const std::string why = out.reason.empty() ? "" : ": " + out.reason;
-      if (out.status == "removed") fmt::print("removed {}{}\n", ref, why);
-      else if (out.status == "would_remove") fmt::print("would remove {}{}\n", ref, why);
-      else if (out.reason.starts_with("permission denied")) fmt::print(stderr, "ipcctl: rm: {}{}\n", ref, why);
-      else fmt::print(stderr, "ipcctl: rm: {}: {}{}\n", ref, out.status, why);
+      if (out.status == "removed") print_out("removed {}{}\n", ref, why);
+      else if (out.status == "would_remove") print_out("would remove {}{}\n", ref, why);
+      else if (out.reason.starts_with("permission denied")) eprint("ipcctl: rm: {}{}\n", ref, why);
+      else eprint("ipcctl: rm: {}: {}{}\n", ref, out.status, why);
     }
-    if (targets.empty() && queries.empty()) fmt::print(stderr, "ipcctl: rm: no object matches: nothing removed\n");
+    if (targets.empty() && queries.empty()) eprint("ipcctl: rm: no object matches: nothing removed\n");
     print_warnings(snap->warnings);
   }
   print_missing("rm", missing, *snap);

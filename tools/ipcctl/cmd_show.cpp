@@ -60,7 +60,7 @@ int run_show(const ShowOptions& o) {
   } else {
     render::TableOptions topts;
     topts.exact_bytes = o.bytes;
-    fmt::print("{}", render::render_details(found, topts));
+    write_stdout(render::render_details(found, topts));
     print_warnings(snap->warnings);
   }
   print_missing("show", named.missing, *snap);

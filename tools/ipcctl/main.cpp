@@ -31,12 +31,12 @@ int main(int argc, char** argv) {
   help->callback([&] {
     action = [&]() -> int {
       if (topic.empty()) {
-        fmt::print("{}", app.help());
+        write_stdout(app.help());
         return 0;
       }
       for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
         if (sub->get_name() == topic) {
-          fmt::print("{}", sub->help(app.get_name()));
+          write_stdout(sub->help(app.get_name()));
           return 0;
         }
       }
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
     return !app.get_subcommands([&](CLI::App* sub) { return sub->check_name(name); }).empty();
   };
   if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
-    fmt::print(stderr, "ipcctl: unknown command '{}' (see 'ipcctl --help')\n", argv[1]);
+    eprint("ipcctl: unknown command '{}' (see 'ipcctl --help')\n", argv[1]);
     return 2;
   }
   return run(app, argc, argv, [&] { return action ? action() : 0; });

@@ -129,7 +129,7 @@ int run_show(const ShowOptions& o) {
   } else {
     render::TableOptions topts;
     topts.exact_bytes = o.bytes;
-    fmt::print("{}", render::render_details(found, topts));
+    print_out("{}", render::render_details(found, topts));
     print_warnings(named.snap.warnings);
   }
   print_missing("show", named.matches.missing, named.snap);
@@ -159,15 +159,14 @@ int run_rm(const RmOptions& o) {
   win::FileNamer namer;
   for (const auto* obj : named.matches.objects) {
     if (!o.close_handles) {
-      fmt::print(stderr,
-                 "ipcctl: rm: {}: not removed: Windows removes a named object when its last handle closes; {} "
-                 "(--close-handles closes them)\n",
-                 obj->ref, holders_text(*obj));
+      eprint("ipcctl: rm: {}: not removed: Windows removes a named object when its last handle closes; {} "
+             "(--close-handles closes them)\n",
+             obj->ref, holders_text(*obj));
       ++failed;
       continue;
     }
     if (obj->holders.empty()) {
-      fmt::print(stderr, "ipcctl: rm: {}: not removed: no handle to it could be seen\n", obj->ref);
+      eprint("ipcctl: rm: {}: not removed: no handle to it could be seen\n", obj->ref);
       ++failed;
       continue;
     }
@@ -176,14 +175,14 @@ int run_rm(const RmOptions& o) {
       if (h.via != model::Via::handle || !h.fd) continue;  // a socket's owner: no handle to close
       const std::string which = fmt::format("handle 0x{:x} in {} ({})", h.fd.value_or(0), h.pid, h.comm);
       if (o.dry_run) {
-        fmt::print("would close {} ({})\n", which, obj->ref);
+        print_out("would close {} ({})\n", which, obj->ref);
         continue;
       }
       if (auto r = win::close_handle_of(static_cast<std::uint64_t>(h.pid), static_cast<std::uint64_t>(h.fd.value_or(0)),
                                         obj->ref, namer)) {
-        fmt::print("closed {} ({})\n", which, obj->ref);
+        print_out("closed {} ({})\n", which, obj->ref);
       } else {
-        fmt::print(stderr, "ipcctl: rm: {}: {}\n", obj->ref, r.error().message());
+        eprint("ipcctl: rm: {}: {}\n", obj->ref, r.error().message());
         all = false;
       }
     }
@@ -198,9 +197,9 @@ int run_rm(const RmOptions& o) {
       const auto it = std::find_if(after.matches.objects.begin(), after.matches.objects.end(),
                                    [&](const model::Object* obj) { return obj->ref == ref; });
       if (it == after.matches.objects.end()) {
-        fmt::print("removed {}\n", ref);
+        print_out("removed {}\n", ref);
       } else {
-        fmt::print(stderr, "ipcctl: rm: {}: still exists: {}\n", ref, holders_text(**it));
+        eprint("ipcctl: rm: {}: still exists: {}\n", ref, holders_text(**it));
         ++failed;
       }
     }
@@ -251,10 +250,10 @@ int run_mk(const MkOptions& o) {
     obj.kind = r.kind;
     obj.ref = made->ref;
     obj.name = made->ref.substr(made->ref.find(':') + 1);
-    fmt::print("{}\n", render::object_json(obj));
+    print_out("{}\n", render::object_json(obj));
   }
-  else fmt::print("{}\n", made->ref);
-  std::fflush(stdout);
+  else print_out("{}\n", made->ref);
+  flush_stdout();
   // The object lives as long as a handle does: hold it.
   ::SetConsoleCtrlHandler(on_console_event, TRUE);
   const auto until = ::GetTickCount64() + static_cast<ULONGLONG>(o.hold_seconds * 1000);

@@ -10,6 +10,7 @@
 
 #include <ipcctl/trace/bpf_config.h>
 #include <ipcctl/trace/output.hpp>
+#include <ipcctl/trace/resolve.hpp>
 #include <ipcctl/trace/syscalls.hpp>
 #include <ipcctl/trace/system.hpp>
 #include <ipcctl/trace/tracer.hpp>
@@ -46,21 +47,46 @@ void handle(int sig, void (*fn)(int)) {
   ::sigaction(sig, &sa, nullptr);
 }
 
-std::vector<std::string> split_list(const std::string& text) {
+// The words of a comma-separated list given to `option`. An empty one
+// ("a,", "a,,b", often an unset shell variable) is refused, not skipped.
+std::vector<std::string> split_list(const std::string& text, const char* option) {
   std::vector<std::string> out;
   std::string_view rest = text;
-  while (!rest.empty()) {
+  for (;;) {
     const auto comma = rest.find(',');
     const auto word = trim(rest.substr(0, comma));
-    if (!word.empty()) out.emplace_back(word);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (word.empty()) throw UsageError(fmt::format("{} '{}': an empty element in the list", option, text));
+    out.emplace_back(word);
+    if (comma == std::string_view::npos) return out;
+    rest = rest.substr(comma + 1);
   }
-  return out;
+}
+
+// The longest --duration and --interval: a year, and a day.
+constexpr double k_max_duration_s = 365 * 86400.0;
+constexpr double k_max_interval_s = 86400;
+
+// --comm: names as the kernel keeps them, at most 15 bytes.
+std::vector<std::string> parse_comms(const std::string& text) {
+  auto comms = split_list(text, "--comm");
+  for (const auto& c : comms)
+    if (c.size() > 15) throw UsageError(fmt::format("--comm: '{}' is longer than a command name (15 bytes)", c));
+  return comms;
+}
+
+// --channel: refs as ipctrace prints them; any other text would match nothing.
+std::vector<std::string> parse_channels(const std::string& text) {
+  auto refs = split_list(text, "--channel");
+  for (const auto& r : refs)
+    if (const std::string why = trace::channel_ref_problem(r); !why.empty())
+      throw UsageError(fmt::format("--channel: '{}': {}", r, why));
+  return refs;
 }
 
 model::KindSet parse_mechanisms(const std::string& text) {
   const model::KindSet traceable = trace::traceable_kinds();
   if (text.empty()) return traceable;
+  split_list(text, "-e");
   const auto parsed = model::parse_kinds(text);
   if (!parsed.unknown.empty())
     throw UsageError(fmt::format("-e: unknown mechanism '{}' (see 'ipctrace --help')", parsed.unknown));
@@ -89,7 +115,22 @@ struct Options {
   bool system = false;
   std::string cgroup;
   double duration = 0;
+  bool duration_given = false, interval_given = false;
 };
+
+// The options that take a number of seconds, and that only some modes have.
+void check_times(const Options& o) {
+  if (o.duration_given) {
+    if (!o.system) throw UsageError("--duration applies to --system");
+    if (!(o.duration > 0 && o.duration <= k_max_duration_s))
+      throw UsageError(fmt::format("--duration: expected more than 0 and at most {:.0f} seconds (a year)", k_max_duration_s));
+  }
+  if (o.interval_given) {
+    if (!o.summary) throw UsageError("--interval applies to -c (--summary)");
+    if (!(o.interval > 0 && o.interval <= k_max_interval_s))
+      throw UsageError(fmt::format("--interval: expected more than 0 and at most {:.0f} seconds (a day)", k_max_interval_s));
+  }
+}
 
 constexpr const char* k_footer = R"(Mechanisms (-e): pipe fifo unix tcp udp sysv-msg sysv-shm sysv-sem posix-mq
 posix-shm eventfd memfd signal, or the families sysv, posix, socket, fd.
@@ -138,17 +179,13 @@ int body_system(const Options& o, const std::vector<std::string>& command, int& 
   if (o.payload > 0 || o.hex) throw UsageError("--system shows no payloads (-s, -x): use the ptrace mode");
   if (o.fast) throw UsageError("--fast applies to the ptrace mode only");
   if (o.spin >= 0) throw UsageError("--spin applies to the ptrace mode only");
-  if (!(o.duration >= 0)) throw UsageError("--duration must be positive");
-  if (!(o.interval >= 0)) throw UsageError("--interval must be positive");
   if (!IPCCTL_HAVE_BPF)
     throw Fatal("--system: this ipctrace was built without eBPF support; trace one command with ptrace: ipctrace -- CMD");
 
   trace::SystemOptions sopts;
   sopts.kinds = parse_mechanisms(o.mechanisms);
   if (!o.pids.empty()) sopts.pids = tools::parse_pid_list(o.pids);
-  sopts.comms = split_list(o.comms);
-  for (const auto& c : sopts.comms)
-    if (c.size() > 15) throw UsageError(fmt::format("--comm: '{}' is longer than a command name (15 bytes)", c));
+  if (!o.comms.empty()) sopts.comms = parse_comms(o.comms);
   if (!o.cgroup.empty()) {
     auto id = trace::cgroup_id(o.cgroup);
     if (!id) throw UsageError(fmt::format("--cgroup: {}", id.error().message()));
@@ -162,7 +199,7 @@ int body_system(const Options& o, const std::vector<std::string>& command, int& 
   oopts.json = o.json;
   oopts.summary = o.summary;
   oopts.format.utc = o.utc;
-  oopts.channels = split_list(o.channels);
+  if (!o.channels.empty()) oopts.channels = parse_channels(o.channels);
 
   Closer closer{open_output(o.output)};
   trace::Resolver resolver;
@@ -193,15 +230,16 @@ int body_system(const Options& o, const std::vector<std::string>& command, int& 
 }
 
 int body(const Options& o, const std::vector<std::string>& command, int& kill_signal) {
+  check_times(o);
+  if (!o.attach.empty()) split_list(o.attach, "-p");
+  if (!o.pids.empty()) split_list(o.pids, "--pid");
   if (o.system) return body_system(o, command, kill_signal);
-  if (o.duration != 0) throw UsageError("--duration applies to --system");
   if (!o.cgroup.empty()) throw UsageError("--cgroup applies to --system");
   if (command.empty() == o.attach.empty())
     throw UsageError(o.attach.empty() ? "give a command to run (ipctrace [options] -- CMD ARGS...) or -p PID"
                                       : "-p and a command exclude each other");
   if (o.hex && o.payload == 0) throw UsageError("-x needs -s N (how many payload bytes to show)");
   if (o.payload > k_max_payload) throw UsageError(fmt::format("-s: at most {} bytes", k_max_payload));
-  if (!(o.interval >= 0)) throw UsageError("--interval must be positive");
 
   trace::TraceOptions topts;
   topts.kinds = parse_mechanisms(o.mechanisms);
@@ -216,8 +254,8 @@ int body(const Options& o, const std::vector<std::string>& command, int& kill_si
   oopts.format.hex = o.hex;
   oopts.format.utc = o.utc;
   if (!o.pids.empty()) oopts.pids = tools::parse_pid_list(o.pids);
-  oopts.comms = split_list(o.comms);
-  oopts.channels = split_list(o.channels);
+  if (!o.comms.empty()) oopts.comms = parse_comms(o.comms);
+  if (!o.channels.empty()) oopts.channels = parse_channels(o.channels);
 
   std::FILE* out = open_output(o.output);
   Closer closer{out};
@@ -276,7 +314,7 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", o.output, "write the trace to FILE instead of stdout")->type_name("FILE");
   app.add_flag("--json", o.json, "JSON Lines: one object per event (see ipctrace(1), JSON EVENTS)");
   app.add_flag("-c,--summary", o.summary, "no events: a table per channel and direction at exit");
-  app.add_option("--interval", o.interval, "with -c, also print the table every SEC seconds")->type_name("SEC");
+  auto* interval = app.add_option("--interval", o.interval, "with -c, also print the table every SEC seconds")->type_name("SEC");
   app.add_option("-s,--payload", o.payload, "show the first N bytes of each message")->type_name("N");
   app.add_flag("-x,--hex", o.hex, "show the payload as hex and ASCII");
   app.add_option("-e,--mechanisms", o.mechanisms, "trace only these mechanisms (default: all)")->type_name("LIST");
@@ -290,7 +328,7 @@ int main(int argc, char** argv) {
   app.add_flag("--utc", o.utc, "print times in UTC");
   app.add_flag("-a,--system", o.system, "trace every process with eBPF (root); --pid, --comm, --cgroup narrow it");
   app.add_option("--cgroup", o.cgroup, "with --system: only processes in this cgroup (v2)")->type_name("PATH");
-  app.add_option("--duration", o.duration, "with --system: stop after SEC seconds")->type_name("SEC");
+  auto* duration = app.add_option("--duration", o.duration, "with --system: stop after SEC seconds (more than 0)")->type_name("SEC");
 
   int kill_signal = 0;
   const int rc = run(app, argc, argv, [&] {
@@ -299,6 +337,8 @@ int main(int argc, char** argv) {
     if (!command.empty() && command.front() != "--" && command.front().starts_with('-'))
       throw UsageError(fmt::format("unknown option '{}' (the command to trace follows --)", command.front()));
     if (!command.empty() && command.front() == "--") command.erase(command.begin());
+    o.duration_given = duration->count() > 0;
+    o.interval_given = interval->count() > 0;
     return body(o, command, kill_signal);
   });
   if (kill_signal != 0) {

@@ -1,11 +1,14 @@
 // Filters apply after resolution because they name processes and refs,
 // which only resolution knows; events are cheap to drop at this point.
 // Output goes through one buffer per batch: one write per batch, not per line.
+// Every write and flush is checked: the first failure is kept for the front
+// end to report (as a write error, exit 1), and nothing more is written.
 #include <ipcctl/trace/output.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 
 namespace ipcctl::trace {
@@ -48,9 +51,27 @@ void Output::batch(Batch& b) {
     }
   }
   if (!m_buf.empty()) {
-    std::fwrite(m_buf.data(), 1, m_buf.size(), m_out);
-    std::fflush(m_out);
+    write(m_buf);
+    flush();
   }
+}
+
+void Output::failed(int err) {
+  if (m_write_error != 0) return;
+  m_write_error = err != 0 ? err : EIO;
+  if (on_write_error) on_write_error();
+}
+
+void Output::write(std::string_view text) {
+  if (m_write_error != 0 || text.empty()) return;
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), m_out) != text.size()) failed(errno);
+}
+
+void Output::flush() {
+  if (m_write_error != 0) return;
+  errno = 0;
+  if (std::fflush(m_out) != 0) failed(errno);
 }
 
 void Output::tick() {
@@ -58,9 +79,9 @@ void Output::tick() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   ::localtime_r(&now, &tm);
-  if (m_opts.json) fmt::print(m_out, "{}\n", m_summary.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  else fmt::print(m_out, "--- {:02}:{:02}:{:02}\n{}", tm.tm_hour, tm.tm_min, tm.tm_sec, m_summary.text());
-  std::fflush(m_out);
+  if (m_opts.json) write(m_summary.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  else write(fmt::format("--- {:02}:{:02}:{:02}\n{}", tm.tm_hour, tm.tm_min, tm.tm_sec, m_summary.text()));
+  flush();
 }
 
 void Output::finish() {
@@ -78,10 +99,10 @@ void Output::finish() {
         return std::vector<Peer>{};
       }
     });
-    if (m_opts.json) fmt::print(m_out, "{}\n", m_summary.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    else fmt::print(m_out, "{}", m_summary.text());
+    if (m_opts.json) write(m_summary.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    else write(m_summary.text());
   }
-  std::fflush(m_out);
+  flush();
 }
 
 } // namespace ipcctl::trace

@@ -7,6 +7,8 @@
 #include <ipcctl/trace/tracer.hpp>
 
 #include <cstdio>
+#include <functional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,10 @@ public:
 
   // Writes the summary (with -c); flushes.
   void finish();
+  // The errno of the first write to `out` that failed (0: none); after it,
+  // nothing more is written, and on_write_error (when set) is called once.
+  int write_error() const { return m_write_error; }
+  std::function<void()> on_write_error;
   // Whether the filters keep this event.
   bool selects(const Event& e) const;
   std::uint64_t events() const { return m_events; }
@@ -50,6 +56,11 @@ private:
   Summary m_summary;
   std::string m_buf;
   std::uint64_t m_events = 0;
+  int m_write_error = 0;
+
+  void write(std::string_view text);
+  void flush();
+  void failed(int err);
 };
 
 } // namespace ipcctl::trace

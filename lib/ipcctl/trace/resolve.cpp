@@ -10,6 +10,7 @@
 #include <ipcctl/linux/namespaces.hpp>
 #include <ipcctl/trace/syscalls.hpp>
 #include <ipcctl/util/fd.hpp>
+#include <ipcctl/util/parse.hpp>
 
 #include <fmt/format.h>
 
@@ -18,6 +19,8 @@
 #include <netinet/tcp.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <ctime>
 
 namespace ipcctl::trace {
@@ -34,8 +37,25 @@ Resolver::Key Resolver::key_of(Kind kind, std::uint64_t channel, int pid, std::u
   return {static_cast<int>(kind), channel, ns ? ns->second : 0};
 }
 
-void Resolver::note_process(int pid, const std::string& comm) {
-  m_comms[pid] = comm;
+namespace {
+// The former names kept per process: a rename is rare, but the threads of
+// one process may each have a name of their own (--system reads the
+// thread's), and the names then alternate.
+constexpr std::size_t k_comm_history = 64;
+} // namespace
+
+void Resolver::note_process(int pid, const std::string& comm, std::int64_t since_ns) {
+  auto [it, fresh] = m_comms.try_emplace(pid, comm);
+  if (!fresh && it->second != comm) {
+    if (since_ns > 0) {
+      auto& former = m_former_comms[pid];
+      if (former.size() >= k_comm_history) former.erase(former.begin());
+      former.emplace_back(since_ns, std::move(it->second));
+    } else {
+      m_former_comms.erase(pid);
+    }
+    it->second = comm;
+  }
   m_alive.insert(pid);
 }
 
@@ -61,8 +81,13 @@ void Resolver::note_unix_peer(std::uint64_t inode, std::uint64_t peer) {
   if (m_unix_peers.emplace(inode, peer).second) ++m_knowledge;
 }
 
-std::string Resolver::comm(int pid) {
-  if (auto it = m_comms.find(pid); it != m_comms.end()) return it->second;
+std::string Resolver::comm(int pid, std::int64_t at_ns) {
+  if (auto it = m_comms.find(pid); it != m_comms.end()) {
+    if (auto f = m_former_comms.find(pid); f != m_former_comms.end())
+      for (const auto& [until_ns, name] : f->second)
+        if (at_ns < until_ns) return name;
+    return it->second;
+  }
   if (auto it = m_others.find(pid); it != m_others.end()) return it->second;
   std::string text;
   if (m_live && read_file_at(AT_FDCWD, fmt::format("/proc/{}/comm", pid).c_str(), text, Read::once)) {
@@ -297,10 +322,55 @@ std::optional<std::pair<model::NsType, std::uint64_t>> Resolver::namespace_of(in
   return std::pair{*type, inode};
 }
 
+namespace {
+
+// A decimal number as fmt prints one (no sign, no leading zero), at most `max`.
+bool canonical_number(std::string_view s, std::uint64_t max) {
+  if (s.empty() || (s.size() > 1 && s[0] == '0')) return false;
+  const auto n = to_u64(s);
+  return n && *n <= max && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+} // namespace
+
+std::string channel_ref_problem(std::string_view ref) {
+  const auto colon = ref.find(':');
+  if (colon == std::string_view::npos) return "not a ref (KIND:ID, as in 'pipe:4567' or 'posix-mq:/orders')";
+  const std::string_view name = ref.substr(0, colon);
+  std::string_view id = ref.substr(colon + 1);
+  const auto kind = model::kind_from_name(name);
+  if (!kind || !traceable_kinds().has(*kind)) return fmt::format("'{}' is not a mechanism ipctrace traces", name);
+  // SysV objects and POSIX queues of another IPC namespace end in @ipc:INODE.
+  if (model::ns_type_of(*kind) == model::NsType::ipc) {
+    if (const auto at = id.find("@ipc:"); at != std::string_view::npos) {
+      if (!canonical_number(id.substr(at + 5), UINT32_MAX)) return "the namespace after @ipc: is not an inode number";
+      id = id.substr(0, at);
+    }
+  }
+  switch (*kind) {
+  case model::Kind::sysv_msg:
+  case model::Kind::sysv_shm:
+  case model::Kind::sysv_sem:
+    return canonical_number(id, INT32_MAX) ? "" : fmt::format("expected {}:ID, a SysV id (0 to {})", name, INT32_MAX);
+  case model::Kind::signal:
+    return canonical_number(id, 4194304) && id != "0" ? "" : "expected signal:PID, the pid the signal was sent to";
+  case model::Kind::posix_mq:
+  case model::Kind::posix_shm:
+    if (id.size() < 2 || id.size() > 256 || id[0] != '/' || id.find('/', 1) != std::string_view::npos)
+      return fmt::format("expected {}:/NAME, one '/' and a name", name);
+    return {};
+  case model::Kind::fifo:
+    if (id.size() < 2 || id[0] != '/') return "expected fifo:/PATH, an absolute path";
+    return {};
+  default:
+    return canonical_number(id, UINT64_MAX) ? "" : fmt::format("expected {}:N, an inode or id number", name);
+  }
+}
+
 Event Resolver::resolve(const Batch& b, const Record& r) {
   Event e;
   e.rec = r;
-  e.comm = comm(r.pid);
+  e.comm = comm(r.pid, r.mono_ns);
   e.ns = namespace_of(r.pid, r.kind, r.ipc_ns);
   if (r.op == Op::signal_deliver) e.syscall = "signal";
   else if (const SyscallInfo* info = syscall_info(r.nr)) e.syscall = std::string(info->name);

@@ -17,10 +17,18 @@
 #include <tuple>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace ipcctl::trace {
+
+// Why `ref` is not a channel ref as ipctrace prints it, and so can never
+// match an event's (--channel): an empty string when it is one. The forms:
+// KIND:N for pipe, unix, tcp, udp, eventfd and memfd (N a number without
+// leading zeros), sysv-msg|sysv-shm|sysv-sem:ID, posix-mq:/NAME (both may
+// end in @ipc:INODE), posix-shm:/NAME, fifo:/ABSOLUTE/PATH, signal:PID.
+std::string channel_ref_problem(std::string_view ref);
 
 class Resolver {
 public:
@@ -28,8 +36,12 @@ public:
   // /proc or netlink lookups, observed users only).
   explicit Resolver(bool live = true);
 
-  // The name of a traced process, from now on.
-  void note_process(int pid, const std::string& comm);
+  // The name of a traced process, from now on; with `since_ns` (its
+  // CLOCK_MONOTONIC time, as in Record::mono_ns), from then on: records made
+  // before keep the name they were made under (a rename, an exec), though
+  // they are resolved later. A backend without it writes its records out
+  // before a process is renamed (the ptrace backend).
+  void note_process(int pid, const std::string& comm, std::int64_t since_ns = 0);
   // A traced process is gone: its name stays, its descriptors are no longer read.
   void note_exit(int pid) {
     m_alive.erase(pid);
@@ -66,7 +78,8 @@ public:
   // The peers of a channel as known now, for a summary written at the end.
   std::vector<Peer> peers_of(const Record& r, const std::string& name);
 
-  std::string comm(int pid);
+  // The name of `pid` now, or at `at_ns` (CLOCK_MONOTONIC) as far as noted.
+  std::string comm(int pid, std::int64_t at_ns = INT64_MAX);
 
 private:
   // (kind, channel, IPC namespace): SysV ids and queue inodes repeat across
@@ -94,6 +107,9 @@ private:
   std::unordered_map<std::uint64_t, std::size_t> m_inet_by_inode;
   std::uint64_t m_sockets_seen = 0;
   std::unordered_map<int, std::string> m_comms;   // traced processes, alive or not
+  // Their former names, oldest first: (until_ns, comm), the name of the
+  // records made before until_ns; a few per process (k_comm_history).
+  std::unordered_map<int, std::vector<std::pair<std::int64_t, std::string>>> m_former_comms;
   std::set<int> m_alive;                          // traced processes still running
   std::int64_t m_full_walk_ns = 0;                // when all of /proc was last walked
   std::unordered_map<int, std::string> m_others;  // holders seen in /proc

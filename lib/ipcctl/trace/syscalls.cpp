@@ -9,6 +9,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -118,6 +119,8 @@ std::vector<SyscallInfo> make_table() {
   IPC_SYS(rt_sigqueueinfo, sig, ArgCheck::none, false, true);
   IPC_SYS(rt_tgsigqueueinfo, sig, ArgCheck::none, false, true);
   IPC_SYS(pidfd_send_signal, sig, ArgCheck::none, false, true);
+  // Not IPC: the process's new name, for the events that follow (comm).
+  IPC_SYS(prctl, traceable_kinds(), ArgCheck::prctl_set_name);
 #undef IPC_SYS
   return t;
 }
@@ -220,6 +223,11 @@ Result<std::vector<sock_filter>> build_filter(std::span<const SyscallInfo* const
       to_allow_jt.emplace_back(p.size() - 1, true);
       ld_arg_lo(3);  // flags
       p.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_SHARED, 0, 0));
+      to_trace_jt.emplace_back(p.size() - 1, true);
+      to_allow_jt.emplace_back(p.size() - 1, false);
+    } else if (s->check == ArgCheck::prctl_set_name) {
+      ld_arg_lo(0);  // option
+      jeq(PR_SET_NAME, 0, 0);
       to_trace_jt.emplace_back(p.size() - 1, true);
       to_allow_jt.emplace_back(p.size() - 1, false);
     } else {

@@ -23,6 +23,7 @@ enum class Sys : std::uint8_t {
   pipe, pipe2, socketpair, socket, bind, connect, accept, accept4, mknod, mknodat,
   eventfd, eventfd2, memfd_create, close, close_range, dup2, dup3, unshare, setns,
   kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal,
+  prctl,
 };
 
 // How the seccomp filter picks a call's stops beyond its number.
@@ -31,6 +32,7 @@ enum class ArgCheck : std::uint8_t {
   shared_fd_mmap,  // mmap: only MAP_SHARED mappings of a descriptor (arg 4 != -1)
   fifo_mknod,      // mknod: only S_IFIFO (mode in arg 1)
   fifo_mknodat,    // mknodat: only S_IFIFO (mode in arg 2)
+  prctl_set_name,  // prctl: only PR_SET_NAME (option in arg 0), which renames the thread
 };
 
 struct SyscallInfo {
@@ -50,7 +52,8 @@ const SyscallInfo* syscall_info(long nr);
 // The calls needed to trace `kinds`: those concerning one of them, plus the
 // descriptor bookkeeping calls (close, dup2, dup3, close_range) whenever a
 // descriptor-based kind is selected; unshare and setns for the kinds that
-// live in a namespace.
+// live in a namespace; prctl(PR_SET_NAME) always, as every event names its
+// process.
 std::vector<const SyscallInfo*> syscalls_for(const model::KindSet& kinds);
 
 // The mechanisms -e accepts: ipcctl's kind names and families (see

@@ -243,7 +243,7 @@ struct SystemTracer::State {
   ipctrace_bpf* open_configured(bool filter_pids);
   Result<void> load(bool filter_pids);
   Result<void> fill_maps();
-  void note_comm(int pid, const std::string& comm);
+  void note_comm(int pid, const std::string& comm, std::int64_t since_ns = 0);
   int on_event(const void* data, std::size_t size);
   std::string fifo_path(const ipt_event& e, const char* name);
   void flush();
@@ -379,11 +379,14 @@ Result<void> SystemTracer::State::fill_maps() {
   return {};
 }
 
-void SystemTracer::State::note_comm(int pid, const std::string& comm) {
+// The command is the task's at the event: a rename (prctl, /proc/PID/comm,
+// exec) shows from the first event after it, and the records before it,
+// resolved later, keep the name they were made under.
+void SystemTracer::State::note_comm(int pid, const std::string& comm, std::int64_t since_ns) {
   auto [it, fresh] = comms.try_emplace(pid, comm);
   if (!fresh && it->second == comm) return;
   it->second = comm;
-  out.process(pid, comm);
+  out.resolver().note_process(pid, comm, since_ns);  // as Output::process, with the time
 }
 
 std::string SystemTracer::State::fifo_path(const ipt_event& e, const char* name) {
@@ -417,7 +420,7 @@ int SystemTracer::State::on_event(const void* data, std::size_t size) {
   switch (e.type) {
   case IPT_EV_FORK:
   case IPT_EV_EXEC:
-    note_comm(pid, comm_text(e.comm));
+    note_comm(pid, comm_text(e.comm), static_cast<std::int64_t>(e.mono_ns));
     out.resolver().note_namespaces(pid, e.ipc_ns, e.net_ns);
     changed = true;
     return 0;
@@ -431,7 +434,7 @@ int SystemTracer::State::on_event(const void* data, std::size_t size) {
   default:
     return 0;
   }
-  note_comm(pid, comm_text(e.comm));
+  note_comm(pid, comm_text(e.comm), static_cast<std::int64_t>(e.mono_ns));
   out.resolver().note_namespaces(pid, e.ipc_ns, e.net_ns);
   Record r;
   r.mono_ns = static_cast<std::int64_t>(e.mono_ns);

@@ -63,6 +63,25 @@ std::string read_comm(int pid) {
   return text;
 }
 
+// Whether a descriptor's link names a process's or a thread's name file,
+// /proc/PID/comm or /proc/PID/task/TID/comm (/proc/self/comm resolves to one).
+bool is_comm_link(std::string_view link) {
+  auto number = [&](std::string_view& s) {
+    std::size_t n = 0;
+    while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+    s.remove_prefix(n);
+    return n > 0;
+  };
+  if (!starts_with(link, "/proc/")) return false;
+  link.remove_prefix(6);
+  if (!number(link)) return false;
+  if (starts_with(link, "/task/")) {
+    link.remove_prefix(6);
+    if (!number(link)) return false;
+  }
+  return link == "/comm";
+}
+
 int read_tgid(int tid) {
   std::string text;
   if (!read_file_at(AT_FDCWD, fmt::format("/proc/{}/status", tid).c_str(), text, Read::once)) return tid;
@@ -95,6 +114,7 @@ struct PendingCall {
   std::string name;
   MsgHdr msg;
   bool active = false;
+  bool rename = false;  // the call may rename the process: read its comm at the exit
 };
 
 struct TracedThread {
@@ -209,6 +229,26 @@ struct Tracer::State {
     if (!mem.read(addr, p.payload.data(), p.payload.size())) p.payload.clear();
   }
 
+  // Whether `fd` (not an IPC channel) is a name file of the process
+  // (/proc/self/comm): a write to it renames. Asked only of descriptors
+  // written to, and kept with the descriptor's class until it is closed.
+  bool is_comm_file(TracedThread& t, int fd) {
+    FdClass& c = processes[t.tgid].fds[fd];
+    if (c.ipc) return false;
+    if (c.name.empty()) {
+      char buf[64];
+      const ssize_t n = ::readlink(fmt::format("/proc/{}/fd/{}", t.tid, fd).c_str(), buf, sizeof buf);
+      c.name = n > 0 && is_comm_link(std::string_view(buf, static_cast<std::size_t>(n))) ? "comm" : "-";
+    }
+    return c.name == "comm";
+  }
+  // The call may rename the process (prctl(PR_SET_NAME), a write to its
+  // comm file): its exit is waited for, where the name is read again.
+  void rename_at_exit(PendingCall& p) {
+    p.rename = true;
+    p.active = true;
+  }
+
   void on_entry(TracedThread& t, long nr, const std::uint64_t* args);
   void on_exit(TracedThread& t, std::int64_t rval, bool is_error);
   void new_fd_event(TracedThread& t, PendingCall& p, int fd, Op op);
@@ -303,6 +343,7 @@ void Tracer::State::new_fd_event(TracedThread& t, PendingCall& p, int fd, Op op)
 void Tracer::State::on_entry(TracedThread& t, long nr, const std::uint64_t* a) {
   PendingCall& p = t.pending;
   p.active = false;
+  p.rename = false;
   const SyscallInfo* info = syscall_info(nr);
   if (!info) return;
   p.info = info;
@@ -330,12 +371,14 @@ void Tracer::State::on_entry(TracedThread& t, long nr, const std::uint64_t* a) {
   case Sys::write:
   case Sys::read:
     want = data(fd0, info->sys == Sys::write ? Op::send : Op::recv);
+    if (!want && info->sys == Sys::write && is_comm_file(t, fd0)) return rename_at_exit(p);
     p.rec.requested = a[2];
     if (want && info->sys == Sys::write) keep_payload(p, mem, a[1], a[2]);
     break;
   case Sys::writev:
   case Sys::readv:
     want = data(fd0, info->sys == Sys::writev ? Op::send : Op::recv);
+    if (!want && info->sys == Sys::writev && is_comm_file(t, fd0)) return rename_at_exit(p);
     if (want) {
       p.rec.requested = iov_total(mem, a[1], a[2]).value_or(0);
       if (info->sys == Sys::writev && opts.payload) p.payload = iov_read(mem, a[1], a[2], opts.payload, p.rec.requested);
@@ -559,6 +602,10 @@ void Tracer::State::on_entry(TracedThread& t, long nr, const std::uint64_t* a) {
     flush();
     want = true;
     break;
+  case Sys::prctl:
+    // Attach mode stops at every prctl; the filter, at PR_SET_NAME only.
+    if (a[0] == PR_SET_NAME) rename_at_exit(p);
+    return;
   case Sys::kill:
   case Sys::tkill:
   case Sys::tgkill:
@@ -612,6 +659,16 @@ void Tracer::State::on_exit(TracedThread& t, std::int64_t rval, bool is_error) {
   PendingCall& p = t.pending;
   if (!p.active) return;
   p.active = false;
+  if (p.rename) {
+    // The events before the rename are written under the old name, those
+    // after it under the new one.
+    p.rename = false;
+    if (!is_error) {
+      flush();
+      sink.process(t.tgid, read_comm(t.tgid));
+    }
+    return;
+  }
   p.rec.duration_ns = now_ns(CLOCK_MONOTONIC) - p.rec.mono_ns;
   // A call interrupted by a signal (-ERESTARTSYS and kin) shows as EINTR.
   if (is_error && rval <= -512 && rval >= -516) rval = -EINTR;
