@@ -99,6 +99,11 @@ cases=$(cat <<'EOF'
 2 ipcctl ls -Q 'type == "sysv-shm" and'
 2 ipcctl ls -Q 'not'
 2 ipcctl ls -Q '"unterminated'
+2 ipcctl ls -Q 'name =~ "(?i)x"'
+2 ipcctl ls -Q 'name =~ "x\z"'
+2 ipcctl ls -Q 'name =~ "(a)\1"'
+2 ipcctl ls -Q 'name =~ "((a{10}){10}){11}"'
+2 ipcctl ls -Q 'name =~ "(abcdef){999}"'
 2 ipcctl ls --json --jsonl
 1|2 ipcctl ls --scan $NODIR
 2 ipcctl ls --scan /etc/hostname
@@ -129,6 +134,20 @@ cases=$(cat <<'EOF'
 1 ipcctl show posix-mq:/$TAG-nosuch
 1 ipcctl show pipe:1
 1 ipcctl show fifo:$NODIR/fifo
+# out of range for their kind, or a namespace no object can be in: bad usage
+2 ipcctl show sysv-shm:2147483648
+2 ipcctl show sysv-msg:key=0x1@ipc:99999999999
+2 ipcctl show sysv-shm:1@ipc:1
+2 ipcctl show posix-shm:/x@ipc:1
+2 ipcctl show posix-sem:/x@ipc:4026531839
+2 ipcctl show posix-mq:/x@ipc:1
+2 ipcctl show posix-mq:/x@net:4026531840
+2 ipcctl show pid:4194305
+2 ipcctl show pid:$BIG
+2 ipcctl show signal:0
+2 ipcctl show signalfd:1:2147483648
+2 ipcctl show eventfd:2147483648
+2 ipcctl show sysv-shm:1 posix-shm:/x@ipc:1
 # --- mk: types, sizes, modes, keys, names, counts
 2 ipcctl mk
 2 ipcctl mk nosuch /$TAG-x
@@ -191,6 +210,11 @@ cases=$(cat <<'EOF'
 1 ipcctl rm sysv-shm:2147483646
 1 ipcctl rm posix-shm:/$TAG-nosuch
 1 ipcctl rm fifo:$NODIR/fifo
+2 ipcctl rm sysv-shm:2147483648
+2 ipcctl rm sysv-shm:1@ipc:1
+2 ipcctl rm posix-shm:/x@ipc:1
+2 ipcctl rm posix-mq:/x@ipc:1
+2 ipcctl rm --dry-run $SHM_REF sysv-sem:2147483648
 2 ipcctl rm --orphaned --older-than 5x
 2 ipcctl rm --orphaned --older-than ''
 2 ipcctl rm --orphaned --older-than -5m

@@ -26,7 +26,47 @@ TEST_CASE("query::parse_ref") {
     CHECK(fifo->path == "/run/app/ctl");
     CHECK_FALSE(fifo->kind.has_value());
   }
-  SUBCASE("pid:N") { CHECK(query::parse_ref("pid:812")->pid == 812); }
+  SUBCASE("pid:N") {
+    CHECK(query::parse_ref("pid:812")->pid == 812);
+#ifndef _WIN32
+    CHECK(query::parse_ref("pid:4194304")->pid == 4194304);  // PID_MAX_LIMIT
+#endif
+  }
+  SUBCASE("numbers at the ends of their ranges") {
+    CHECK(query::parse_ref("sysv-shm:0")->ref == "sysv-shm:0");
+    CHECK(query::parse_ref("sysv-shm:2147483647")->ref == "sysv-shm:2147483647");
+    CHECK(query::parse_ref("signalfd:1:2147483647").has_value());
+    CHECK(query::parse_ref("eventfd:2147483647").has_value());
+    CHECK(query::parse_ref("eventfd:12:0").has_value());
+    CHECK(query::parse_ref("pipe:9999999999999999999").has_value());  // inodes are 64-bit
+  }
+  SUBCASE("a number out of its range is a bad ref, not a missing object") {
+    for (const char* bad : {"sysv-shm:2147483648", "sysv-msg:99999999999", "sysv-sem:9999999999999999999",
+                            "pid:2147483648", "pid:99999999999999999999", "signal:0", "signal:2147483648",
+                            "signalfd:0:1", "signalfd:1:2147483648", "eventfd:2147483648", "eventfd:0:1"}) {
+      CAPTURE(bad);
+      const auto q = query::parse_ref(bad);
+      REQUIRE_FALSE(q.has_value());
+      CHECK(q.error().detail.find("bad ref") == 0);
+    }
+#ifndef _WIN32
+    CHECK_FALSE(query::parse_ref("pid:4194305").has_value());
+#endif
+    CHECK(query::parse_ref("sysv-shm:2147483648").error().detail ==
+          "bad ref 'sysv-shm:2147483648': a SysV id is a number from 0 to 2147483647 (or key=0x1234)");
+  }
+  SUBCASE("a namespace where none applies names the path to use") {
+    CHECK(query::parse_ref("posix-shm:/x@ipc:1").error().detail ==
+          "bad ref 'posix-shm:/x@ipc:1': posix-shm objects are not per IPC namespace, so '@ipc:' does not apply; "
+          "an object whose name holds it is named by its path, /dev/shm/x@ipc:1");
+    CHECK(query::parse_ref("posix-sem:/x@ipc:1").error().detail.find("/dev/shm/sem.x@ipc:1") != std::string::npos);
+    CHECK(query::parse_ref("/dev/shm/x@ipc:1")->ref == "posix-shm:/x@ipc:1");
+    CHECK(query::parse_ref("/dev/mqueue/q@ipc:1")->ref == "posix-mq:/q@ipc:1");
+    CHECK_FALSE(query::parse_ref("/dev/mqueue/q@ipc:1")->ns.has_value());
+    CHECK(query::parse_ref("sysv-shm:1@ipc:1").error().detail ==
+          "bad ref 'sysv-shm:1@ipc:1': @ipc:INODE takes the namespace's inode number, as ls -A prints it "
+          "(1 is not one: -N 1 names the namespaces of process 1)");
+  }
   SUBCASE("bad refs name what is accepted") {
     for (const char* bad : {"", "sysv-shm:", "sysv-shm:abc", "sysv-shm:key=0x100000000", "frob:1",
                             "posix-mq:orders", "posix-mq:/a/b", "pipe:x", "signalfd:12", "lock:1.x",
@@ -64,24 +104,31 @@ TEST_CASE("query::parse_ref: objects of other namespaces") {
     REQUIRE(q.has_value());
     CHECK(q->ref == "sysv-shm:0");
     CHECK(q->ns == 4026532281u);
-    CHECK(query::parse_ref("sysv-msg:key=0x10@ipc:7")->key == 0x10u);
-    CHECK(query::parse_ref("sysv-msg:key=0x10@ipc:7")->ns == 7u);
+    CHECK(query::parse_ref("sysv-msg:key=0x10@ipc:4026531839")->key == 0x10u);
+    CHECK(query::parse_ref("sysv-msg:key=0x10@ipc:4026531839")->ns == 4026531839u);
     // The last '@ipc:' is the namespace: a queue name may hold an '@'.
-    auto mq = query::parse_ref("posix-mq:/a@b@ipc:9");
+    auto mq = query::parse_ref("posix-mq:/a@b@ipc:4294967295");
     CHECK(mq->ref == "posix-mq:/a@b");
-    CHECK(mq->ns == 9u);
+    CHECK(mq->ns == 4294967295u);
     CHECK_FALSE(query::parse_ref("posix-mq:/orders")->ns.has_value());
   }
   SUBCASE("only types that live in a namespace take one, of their own kind") {
     // A FIFO is a file: '@ipc:' is part of its path.
     CHECK(query::parse_ref("fifo:/run/x@ipc:1")->ref == "fifo:/run/x@ipc:1");
     CHECK_FALSE(query::parse_ref("fifo:/run/x@ipc:1")->ns.has_value());
-    CHECK(query::parse_ref("unix:123@net:5")->ns == 5u);
-    CHECK_FALSE(query::parse_ref("sysv-shm:1@net:5").has_value());
+    CHECK(query::parse_ref("unix:123@net:4026531840")->ns == 4026531840u);
+    CHECK_FALSE(query::parse_ref("sysv-shm:1@net:4026531840").has_value());
   }
   SUBCASE("malformed namespaces are bad refs") {
-    for (const char* bad : {"sysv-shm:1@ipc:", "sysv-shm:1@ipc:x", "sysv-shm:1@ipc:0", "sysv-shm:@ipc:5",
-                            "posix-mq:@ipc:5"}) {
+    for (const char* bad : {"sysv-shm:1@ipc:", "sysv-shm:1@ipc:x", "sysv-shm:1@ipc:0", "sysv-shm:@ipc:4026532281",
+                            "posix-mq:@ipc:4026532281",
+                            // no namespace has such an inode: numbers up to 4194304 are pids to -N,
+                            // and the kernel's inode numbers are unsigned ints
+                            "sysv-shm:1@ipc:1", "sysv-shm:1@ipc:4194304", "posix-mq:/x@ipc:1",
+                            "sysv-shm:1@ipc:4294967296", "unix:1@net:5",
+                            // segments and semaphores are files: no IPC namespace holds them
+                            "posix-shm:/x@ipc:1", "posix-shm:/x@ipc:4026532281", "posix-sem:/x@ipc:4026532281",
+                            "posix-mq:/x@net:4026532281"}) {
       CAPTURE(bad);
       const auto q = query::parse_ref(bad);
       REQUIRE_FALSE(q.has_value());
@@ -92,16 +139,16 @@ TEST_CASE("query::parse_ref: objects of other namespaces") {
     model::Object own, other;
     own.kind = other.kind = Kind::sysv_shm;
     own.ref = "sysv-shm:0";
-    own.ns = model::Namespace{model::NsType::ipc, 100, true, std::nullopt, {}};
-    other.ref = "sysv-shm:0@ipc:200";
-    other.ns = model::Namespace{model::NsType::ipc, 200, false, std::nullopt, {}};
+    own.ns = model::Namespace{model::NsType::ipc, 4026531839, true, std::nullopt, {}};
+    other.ref = "sysv-shm:0@ipc:4026532200";
+    other.ns = model::Namespace{model::NsType::ipc, 4026532200, false, std::nullopt, {}};
     const auto plain = *query::parse_ref("sysv-shm:0");
     CHECK(plain.matches(own));
     CHECK_FALSE(plain.matches(other));
-    const auto there = *query::parse_ref("sysv-shm:0@ipc:200");
+    const auto there = *query::parse_ref("sysv-shm:0@ipc:4026532200");
     CHECK(there.matches(other));
     CHECK_FALSE(there.matches(own));
     // The own namespace may be named too.
-    CHECK(query::parse_ref("sysv-shm:0@ipc:100")->matches(own));
+    CHECK(query::parse_ref("sysv-shm:0@ipc:4026531839")->matches(own));
   }
 }

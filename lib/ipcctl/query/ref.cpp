@@ -1,5 +1,8 @@
 // Each type's identity has one form, checked here so that a typo is bad
-// usage (exit 2) rather than "no such object" (exit 1).
+// usage (exit 2) rather than "no such object" (exit 1). So is a number out
+// of the range its kind of identity can take (a SysV id above INT_MAX, a
+// pid above PID_MAX_LIMIT, a namespace inode that cannot be one): no object
+// could have it, and show and rm answer alike, since both read refs here.
 #include <ipcctl/query/ref.hpp>
 
 #include <ipcctl/util/parse.hpp>
@@ -7,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <set>
 
 namespace ipcctl::query {
@@ -23,10 +27,31 @@ bool digits(std::string_view s) {
   return !s.empty() && s.size() <= 19 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// "N:M" with both parts numbers.
+// Digits naming a number from lo to hi.
+bool number_in(std::string_view s, std::uint64_t lo, std::uint64_t hi) {
+  if (!digits(s)) return false;
+  const auto n = to_u64(s);
+  return n && *n >= lo && *n <= hi;
+}
+
+#ifdef _WIN32
+constexpr std::uint64_t k_max_pid = INT_MAX;  // a DWORD, but ipcctl's pids are ints
+#else
+constexpr std::uint64_t k_max_pid = 4194304;  // PID_MAX_LIMIT: pid_max goes no higher
+#endif
+constexpr std::uint64_t k_max_id = INT_MAX;   // SysV ids, fds and eventfd ids are ints
+
+// A namespace's inode, as ls -A prints it: the kernel numbers namespaces
+// from 0xF0000000 (the initial ones just below) in an unsigned int. Numbers
+// up to PID_MAX_LIMIT are what -N reads as pids: refused here with a hint,
+// rather than looked up as a namespace that cannot exist.
+constexpr std::uint64_t k_min_ns_inode = 4194305, k_max_ns_inode = 0xffffffffu;
+
+// "N:M": a process id and a descriptor.
 bool pid_fd(std::string_view s) {
   const auto colon = s.find(':');
-  return colon != std::string_view::npos && digits(s.substr(0, colon)) && digits(s.substr(colon + 1));
+  return colon != std::string_view::npos && number_in(s.substr(0, colon), 1, k_max_pid) &&
+         number_in(s.substr(colon + 1), 0, k_max_id);
 }
 
 } // namespace
@@ -97,7 +122,8 @@ Result<RefQuery> parse_ref(std::string_view text) {
   const std::string_view type = text.substr(0, colon);
   std::string_view ident = text.substr(colon + 1);
   if (type == "pid") {
-    if (!digits(ident) || ident == "0") return fail(bad(text, "pid: takes a process id"));
+    if (!number_in(ident, 1, k_max_pid))
+      return fail(bad(text, fmt::format("pid: takes a process id, from 1 to {}", k_max_pid)));
     q.pid = static_cast<int>(*to_i64(ident));
     return q;
   }
@@ -106,12 +132,34 @@ Result<RefQuery> parse_ref(std::string_view text) {
   q.kind = *kind;
   if (ident.empty()) return fail(bad(text, "nothing after the type"));
   std::string_view suffix;
+  if (*kind == Kind::posix_mq || *kind == Kind::posix_shm || *kind == Kind::posix_sem) {
+    // A POSIX name may hold '@' but would then read as a namespace: such an
+    // object is named by its path. Segments and semaphores are files of the
+    // mount namespace's /dev/shm: no IPC namespace holds them.
+    const std::string path = *kind == Kind::posix_mq ? fmt::format("/dev/mqueue{}", ident)
+                             : *kind == Kind::posix_sem ? fmt::format("/dev/shm/sem.{}", ident.substr(1))
+                                                        : fmt::format("/dev/shm{}", ident);
+    for (const auto t : {model::NsType::ipc, model::NsType::net}) {
+      if (t == model::ns_type_of(*kind) || ident.find(fmt::format("@{}:", model::ns_type_name(t))) == std::string_view::npos)
+        continue;
+      return fail(bad(text, fmt::format("{} objects are not per {} namespace, so '@{}:' does not apply; "
+                                        "an object whose name holds it is named by its path, {}",
+                                        type, t == model::NsType::ipc ? "IPC" : "network",
+                                        model::ns_type_name(t), path)));
+    }
+  }
   if (const auto t = model::ns_type_of(*kind)) {
     const std::string marker = fmt::format("@{}:", model::ns_type_name(*t));
     if (const auto at = ident.rfind(marker); at != std::string_view::npos) {
       const auto inode = ident.substr(at + marker.size());
-      if (!digits(inode) || *to_u64(inode) == 0)
-        return fail(bad(text, fmt::format("{}INODE takes the namespace's inode number (see ls -A)", marker)));
+      if (!number_in(inode, k_min_ns_inode, k_max_ns_inode)) {
+        const std::string hint = number_in(inode, 1, k_min_ns_inode - 1)
+                                     ? fmt::format(" ({} is not one: -N {} names the namespaces of process {})", inode,
+                                                   inode, inode)
+                                     : "";
+        return fail(bad(text, fmt::format("{}INODE takes the namespace's inode number, as ls -A prints it{}",
+                                          marker, hint)));
+      }
       q.ns = *to_u64(inode);
       suffix = ident.substr(at);
       ident = ident.substr(0, at);
@@ -130,7 +178,8 @@ Result<RefQuery> parse_ref(std::string_view text) {
       q.key = static_cast<std::uint32_t>(*v);
       return q;
     }
-    if (!digits(ident)) return fail(bad(text, "a SysV id is a number (or key=0x1234)"));
+    if (!number_in(ident, 0, k_max_id))
+      return fail(bad(text, fmt::format("a SysV id is a number from 0 to {} (or key=0x1234)", k_max_id)));
     break;
   case Kind::posix_mq:
   case Kind::posix_shm:
@@ -164,10 +213,11 @@ Result<RefQuery> parse_ref(std::string_view text) {
     if (!digits(ident)) return fail(bad(text, "this type is named by its inode number"));
     break;
   case Kind::eventfd:
-    if (!digits(ident) && !pid_fd(ident)) return fail(bad(text, "an eventfd is named by its eventfd-id"));
+    if (!number_in(ident, 0, k_max_id) && !pid_fd(ident))
+      return fail(bad(text, "an eventfd is named by its eventfd-id (or PID:FD where it has none)"));
     break;
   case Kind::signalfd:
-    if (!pid_fd(ident)) return fail(bad(text, "a signalfd is named PID:FD"));
+    if (!pid_fd(ident)) return fail(bad(text, fmt::format("a signalfd is named PID:FD, with a PID from 1 to {}", k_max_pid)));
     break;
   case Kind::lock: {
     const auto dot = ident.find('.');
@@ -176,7 +226,8 @@ Result<RefQuery> parse_ref(std::string_view text) {
     break;
   }
   case Kind::signal:
-    if (!digits(ident)) return fail(bad(text, "a signal state is named by its process id"));
+    if (!number_in(ident, 1, k_max_pid))
+      return fail(bad(text, fmt::format("a signal state is named by its process id, from 1 to {}", k_max_pid)));
     break;
   case Kind::win_pipe:
     if (!starts_with(ident, "\\\\.\\pipe\\") || ident.size() == 9)
