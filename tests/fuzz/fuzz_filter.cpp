@@ -1,5 +1,6 @@
 // The -Q filter language: parse any text, and evaluate what parses on an
-// object with every kind of cell (numbers, text, times, lists, nulls).
+// object with every kind of cell (numbers, text, times, lists, nulls); and
+// the text as a regex, on every engine.
 #include <ipcctl/query/filter.hpp>
 
 #include <cstddef>
@@ -35,7 +36,11 @@ model::Object sample() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const model::Object obj = sample();
-  auto f = query::parse_filter(std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto f = query::parse_filter(text);
   if (f) (void)f->matches(obj);
+  // The input as a -Q regex on each engine (the fallback too), searched for in itself.
+  for (auto e : {query::Regex::Engine::re2, query::Regex::Engine::std_regex})
+    if (auto re = query::Regex::compile(text, e)) (void)re->search(text);
   return 0;
 }
