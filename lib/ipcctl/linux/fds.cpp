@@ -14,6 +14,7 @@
 #include <ipcctl/linux/fds.hpp>
 
 #include <ipcctl/linux/signals.hpp>
+#include <ipcctl/util/dirfd.hpp>
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
@@ -147,13 +148,31 @@ public:
 
 using FileKey = std::pair<std::uint64_t, std::uint64_t>;  // (st_dev, st_ino)
 
-// Owner and last change from the FIFO's file, if the path still names it.
-model::Value add_fifo_owner(const std::string& path, Object& o) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_ino != o.inode) return {};
-  o.owner.uid = st.st_uid;
-  o.owner.gid = st.st_gid;
-  return model::Time{st.st_ctim.tv_sec};
+// The marks rm checks again before it unlinks (ops/remove.cpp): the
+// device, and the birth time or, where the file system keeps none, the
+// ctime to the nanosecond. They come from the same stat as the inode.
+void set_identity(Object& o, std::uint64_t dev, std::optional<FileTime> btime, std::int64_t ctime_nsec) {
+  o.set("dev", dev_text(dev));
+  o.set("ctime_nsec", ctime_nsec);
+  o.set("btime", btime ? model::Value{model::Time{btime->sec}} : model::Value{});
+  o.set("btime_nsec", btime ? model::Value{static_cast<std::int64_t>(btime->nsec)} : model::Value{});
+}
+
+// Owner, last change and birth of the FIFO, from the file its holders hold:
+// one statx through a holder's descriptor (in place of a stat of the path,
+// which may name another file by now). The next holder is tried only when
+// the descriptor was closed since the walk.
+model::Value add_fifo_owner(const ProcRoot& root, const std::vector<const FdEntry*>& ends, const FileKey& key,
+                            Object& o) {
+  for (const FdEntry* e : ends) {
+    auto id = file_id_at(root.proc_fd(), fd_path(e->pid, e->fd).c_str(), true);
+    if (!id || !S_ISFIFO(id->mode) || id->dev != key.first || id->ino != key.second) continue;
+    o.owner.uid = id->uid;
+    o.owner.gid = id->gid;
+    set_identity(o, id->dev, id->btime, id->ctime.nsec);
+    return model::Time{id->ctime.sec};
+  }
+  return {};
 }
 
 class FifoSource final : public Source {
@@ -177,12 +196,11 @@ public:
       o.name = path;
       o.inode = key.second;
       o.mode = first.file_mode & 07777;
-      model::Value ctime;
-      if (!deleted && root.live()) ctime = add_fifo_owner(path, o);
       for (const FdEntry* e : ends) o.holders.push_back(snap.holder(*e));
       probe_pipe(root, opts, ends, o);
       o.set("deleted", deleted);
-      o.set("ctime", std::move(ctime));
+      o.set("ctime", model::Value{});
+      if (!deleted && root.live()) o.set("ctime", add_fifo_owner(root, ends, key, o));
       snap.objects.push_back(std::move(o));
     }
     for (const auto& dir : opts.scan_dirs) scan_dir(root, dir, seen, snap);
@@ -211,6 +229,9 @@ void FifoSource::scan_dir(const ProcRoot& root, const std::string& dir, const st
     o.set("capacity_bytes", model::Value{});
     o.set("deleted", false);
     o.set("ctime", model::Time{st.st_ctim.tv_sec});
+    // lstat has no birth time; its ctime, to the nanosecond, is the mark
+    // (nobody holds the FIFO, so nothing writes to it and moves it).
+    set_identity(o, st.st_dev, std::nullopt, st.st_ctim.tv_nsec);
     snap.objects.push_back(std::move(o));
   });
   if (!scanned) snap.warn(fmt::format("--scan {}: {}", dir, scanned.error().message()));

@@ -13,6 +13,7 @@
 
 #include <ipcctl/linux/fd_scan.hpp>
 #include <ipcctl/linux/signals.hpp>
+#include <ipcctl/util/dirfd.hpp>
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
@@ -23,6 +24,7 @@
 #include <mqueue.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -57,7 +59,33 @@ constexpr long k_mqueue_magic = 0x19800202;
 struct Entry {
   std::string name;  // file name within the directory
   struct stat st {};
+  std::optional<model::Time> btime;  // and btime_nsec, where the file system records it
+  std::int64_t btime_nsec = 0;
 };
+
+// One statx in place of fstatat: the same fields, and the birth time rm
+// checks again (ops/remove.cpp).
+bool stat_entry(int dirfd, Entry& e) {
+  struct statx stx {};
+  if (::statx(dirfd, e.name.c_str(), AT_SYMLINK_NOFOLLOW | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_BTIME,
+              &stx) != 0)
+    return false;
+  e.st.st_mode = stx.stx_mode;
+  e.st.st_ino = stx.stx_ino;
+  e.st.st_dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+  e.st.st_nlink = stx.stx_nlink;
+  e.st.st_uid = stx.stx_uid;
+  e.st.st_gid = stx.stx_gid;
+  e.st.st_size = static_cast<off_t>(stx.stx_size);
+  e.st.st_blocks = static_cast<blkcnt_t>(stx.stx_blocks);
+  e.st.st_mtim = {stx.stx_mtime.tv_sec, stx.stx_mtime.tv_nsec};
+  e.st.st_ctim = {stx.stx_ctime.tv_sec, stx.stx_ctime.tv_nsec};
+  if ((stx.stx_mask & STATX_BTIME) != 0 && (stx.stx_btime.tv_sec != 0 || stx.stx_btime.tv_nsec != 0)) {
+    e.btime = model::Time{stx.stx_btime.tv_sec};
+    e.btime_nsec = stx.stx_btime.tv_nsec;
+  }
+  return true;
+}
 
 // Regular files of a directory, with their stat. Entries that vanish are skipped.
 Result<std::vector<Entry>> list_dir(const std::string& dir) {
@@ -71,7 +99,7 @@ Result<std::vector<Entry>> list_dir(const std::string& dir) {
       continue;
     Entry e;
     e.name = de->d_name;
-    if (::fstatat(dfd.get(), de->d_name, &e.st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!stat_entry(dfd.get(), e)) continue;
     if (!S_ISREG(e.st.st_mode)) continue;
     out.push_back(std::move(e));
   }
@@ -79,7 +107,8 @@ Result<std::vector<Entry>> list_dir(const std::string& dir) {
   return out;
 }
 
-Object file_object(Kind kind, std::string name, const struct stat& st) {
+Object file_object(Kind kind, std::string name, const Entry& e) {
+  const struct stat& st = e.st;
   Object o;
   o.kind = kind;
   o.ref = fmt::format("{}:{}", model::kind_name(kind), name);
@@ -92,6 +121,12 @@ Object file_object(Kind kind, std::string name, const struct stat& st) {
   // what rm --older-than compares.
   o.set("mtime", model::Time{st.st_mtim.tv_sec});
   o.set("ctime", model::Time{st.st_ctim.tv_sec});
+  // What tells this file from a later one of the same name and inode
+  // number: rm compares them again before it unlinks.
+  o.set("dev", dev_text(st.st_dev));
+  o.set("ctime_nsec", static_cast<std::int64_t>(st.st_ctim.tv_nsec));
+  o.set("btime", e.btime ? model::Value{*e.btime} : model::Value{});
+  o.set("btime_nsec", e.btime ? model::Value{e.btime_nsec} : model::Value{});
   return o;
 }
 
@@ -133,7 +168,7 @@ public:
     int unreadable = 0;
     std::string text;
     for (const auto& e : *entries) {
-      Object o = file_object(Kind::posix_mq, "/" + e.name, e.st);
+      Object o = file_object(Kind::posix_mq, "/" + e.name, e);
       join_holders(root, snap, o, e.st);
       if (!opts.keeps(o)) continue;
       model::Value messages, maxmsg, msgsize, notify_pid, notify_signal, bytes;
@@ -190,7 +225,7 @@ public:
     if (!entries) return fail(entries.error());
     for (const auto& e : *entries) {
       if (starts_with(e.name, "sem.")) continue;
-      Object o = file_object(Kind::posix_shm, "/" + e.name, e.st);
+      Object o = file_object(Kind::posix_shm, "/" + e.name, e);
       o.size = e.st.st_size;
       join_holders(root, snap, o, e.st);
       o.set("blocks_bytes", static_cast<std::int64_t>(e.st.st_blocks) * 512);
@@ -211,7 +246,7 @@ public:
     int unreadable = 0;
     for (const auto& e : *entries) {
       if (!starts_with(e.name, "sem.") || e.name.size() == 4) continue;
-      Object o = file_object(Kind::posix_sem, "/" + e.name.substr(4), e.st);
+      Object o = file_object(Kind::posix_sem, "/" + e.name.substr(4), e);
       o.size = e.st.st_size;
       join_holders(root, snap, o, e.st);
       if (!opts.keeps(o)) continue;

@@ -1,9 +1,17 @@
 // Creation is exclusive for every type (IPC_EXCL, O_EXCL, mkfifo's EEXIST), so
 // a name or key that is taken is reported, never opened: `mk` must not hand
-// out somebody else's object as new. The open calls apply the umask, so the
-// mode is set again afterwards (fchmod/chmod; SysV ignores the umask): the
-// object never has more bits than asked for, even for that moment. When a
-// step after creation fails, the object is removed again: it is ours.
+// out somebody else's object as new. shm_open and mq_open apply the umask,
+// so the mode is set again on their descriptor (fchmod; SysV ignores the
+// umask): the object never has more bits than asked for, even for that
+// moment. A FIFO and a semaphore's file have no descriptor to fchmod: they
+// are made under umask 0, with exactly the mode asked for, and never
+// chmod'ed by path (in a directory another user can write, the path may
+// name that user's symlink by then). A FIFO is made in its directory opened
+// without following symlinks (util/dirfd); what was made is then opened
+// with O_PATH | O_NOFOLLOW and checked (a FIFO of ours, one link, born
+// now) before anything is reported or changed through that descriptor.
+// When a step after creation fails, the object is removed again, by
+// unlinkat in the same directory and only while the name still means it.
 //
 // The kernel reports most limits as a bare EINVAL or ENOSPC; the error's
 // detail names the sysctl involved and its current value, read only then.
@@ -11,6 +19,7 @@
 
 #include <ipcctl/linux/namespaces.hpp>
 
+#include <ipcctl/util/dirfd.hpp>
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
@@ -29,6 +38,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <ctime>
 #include <cstdlib>
 #include <vector>
 
@@ -84,6 +94,73 @@ model::Object file_object(const CreateRequest& r, const struct stat& st) {
   o.name = r.name;
   o.ref = fmt::format("{}:{}", model::kind_name(r.kind), r.name);
   return o;
+}
+
+model::Object file_object(const CreateRequest& r, const FileId& id) {
+  struct stat st {};
+  st.st_ino = id.ino;
+  st.st_uid = id.uid;
+  st.st_gid = id.gid;
+  st.st_mode = id.mode;
+  return file_object(r, st);
+}
+
+// The umask for the one call that creates a FIFO or a semaphore's file: 0,
+// so the mode asked for is the mode it gets. The umask is the process's:
+// ipcctl makes one object and runs no other thread meanwhile.
+class ExactMode {
+public:
+  ExactMode() : m_old(::umask(0)) {}
+  ~ExactMode() { ::umask(m_old); }
+  ExactMode(const ExactMode&) = delete;
+  ExactMode& operator=(const ExactMode&) = delete;
+
+private:
+  mode_t m_old;
+};
+
+// The time before a creation, as the file system stamps files (coarse).
+FileTime coarse_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return FileTime{ts.tv_sec, static_cast<std::uint32_t>(ts.tv_nsec)};
+}
+
+bool before(const FileTime& a, const FileTime& b) { return a.sec < b.sec || (a.sec == b.sec && a.nsec < b.nsec); }
+
+// Opens what `name` in `dir` is now without following a symlink, and
+// checks that it is what this process just made: of `type`, ours, with one
+// link (no hard link of another file), and born at `since` or later where
+// the file system records births. Else code 0 and why.
+Result<std::pair<UniqueFd, FileId>> open_made(int dir, const std::string& name, mode_t type, const FileTime& since,
+                                              const std::string& shown) {
+  const Error replaced{0, {}, shown,
+                       "was replaced by another file right after it was made (someone else can write to its "
+                       "directory): it was left alone"};
+  UniqueFd fd(::openat(dir, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return fail(errno == ENOENT ? replaced : sys_error("open", shown));
+  auto id = file_id_at(fd.get(), "");
+  if (!id) return fail(id.error());
+  if ((id->mode & S_IFMT) != type || id->uid != ::geteuid() || id->nlink != 1 ||
+      (id->btime && before(*id->btime, since)))
+    return fail(replaced);
+  return std::pair{std::move(fd), *id};
+}
+
+// chmod of the file an O_PATH descriptor holds, through /proc/self/fd as
+// systemd's fchmod_opath does: fchmod refuses O_PATH descriptors, and the
+// magic link names that very file, never a path.
+Result<void> chmod_held(int fd, std::uint32_t mode, const std::string& shown) {
+  const std::string proc = fmt::format("/proc/self/fd/{}", fd);
+  if (::chmod(proc.c_str(), static_cast<mode_t>(mode)) == -1) return fail(sys_error("chmod", shown));
+  return {};
+}
+
+// Removes `name` from `dir` if it is still the file `made`: the cleanup of
+// a half-made object.
+void unlink_made(int dir, const std::string& name, const FileId& made) {
+  const auto now = file_id_at(dir, name.c_str());
+  if (now && now->dev == made.dev && now->ino == made.ino) ::unlinkat(dir, name.c_str(), 0);
 }
 
 model::Object sysv_object(const CreateRequest& r, int id) {
@@ -218,7 +295,9 @@ Result<model::Object> create_posix_shm(const CreateRequest& r) {
   if (::fchmod(fd.get(), r.mode) == -1 || ::ftruncate(fd.get(), static_cast<off_t>(r.size)) == -1 ||
       ::fstat(fd.get(), &st) == -1) {
     Error e = sys_error("size or mode of", r.name);
-    ::shm_unlink(r.name.c_str());
+    // shm_unlink is unlink in /dev/shm: done there, only while the name is this file.
+    if (auto made = file_id_at(fd.get(), ""))
+      if (auto dir = open_dir_nofollow("/dev/shm")) unlink_made(dir->get(), r.name.substr(1), *made);
     return fail(std::move(e));
   }
   model::Object o = file_object(r, st);
@@ -227,33 +306,66 @@ Result<model::Object> create_posix_shm(const CreateRequest& r) {
 }
 
 Result<model::Object> create_posix_sem(const CreateRequest& r) {
-  sem_t* sem =
-      ::sem_open(r.name.c_str(), O_CREAT | O_EXCL, static_cast<mode_t>(r.mode), static_cast<unsigned>(r.value));
+  const FileTime since = coarse_now();
+  sem_t* sem = SEM_FAILED;
+  {
+    const ExactMode exact;
+    sem = ::sem_open(r.name.c_str(), O_CREAT | O_EXCL, static_cast<mode_t>(r.mode), static_cast<unsigned>(r.value));
+  }
   if (sem == SEM_FAILED) return fail(sys_error("sem_open", r.name));
   ::sem_close(sem);
   // glibc keeps a named semaphore in /dev/shm/sem.NAME.
-  const std::string path = "/dev/shm/sem." + r.name.substr(1);
-  struct stat st {};
-  if (::chmod(path.c_str(), r.mode) == -1 || ::stat(path.c_str(), &st) == -1) {
-    Error e = sys_error("chmod", path);
-    ::sem_unlink(r.name.c_str());
-    return fail(std::move(e));
+  const std::string name = "sem." + r.name.substr(1);
+  const std::string path = "/dev/shm/" + name;
+  auto dir = open_dir_nofollow("/dev/shm");
+  if (!dir) return fail(dir.error());
+  auto made = open_made(dir->get(), name, S_IFREG, since, path);
+  if (!made) return fail(made.error());
+  auto& [fd, id] = *made;
+  if ((id.mode & 07777) != r.mode) {
+    auto set = chmod_held(fd.get(), r.mode, path);
+    auto again = set ? file_id_at(fd.get(), "") : Result<FileId>(fail(set.error()));
+    if (!again) {
+      unlink_made(dir->get(), name, id);
+      return fail(again.error());
+    }
+    id = *again;
   }
-  model::Object o = file_object(r, st);
+  model::Object o = file_object(r, id);
   o.set("value", r.value);
   return o;
 }
 
 Result<model::Object> create_fifo(const CreateRequest& r) {
-  if (::mkfifo(r.name.c_str(), static_cast<mode_t>(r.mode)) == -1) return fail(sys_error("mkfifo", r.name));
-  struct stat st {};
-  if (::chmod(r.name.c_str(), r.mode) == -1 || ::lstat(r.name.c_str(), &st) == -1) {
-    Error e = sys_error("chmod", r.name);
-    ::unlink(r.name.c_str());
-    return fail(std::move(e));
+  auto parent = open_parent_nofollow(r.name);
+  if (!parent) {
+    const Error& e = parent.error();
+    // "/run/app is a symbolic link, and ipcctl follows none ...": one line.
+    if (e.code == ELOOP) return fail(Error{0, {}, path_error_text(e) + ": nothing was created", {}});
+    return fail(e);
   }
-  model::Object o = file_object(r, st);
-  return o;
+  const int dir = parent->dir.get();
+  const std::string& name = parent->name;
+  const FileTime since = coarse_now();
+  {
+    const ExactMode exact;
+    if (::mkfifoat(dir, name.c_str(), static_cast<mode_t>(r.mode)) == -1) return fail(sys_error("mkfifo", r.name));
+  }
+  auto made = open_made(dir, name, S_IFIFO, since, r.name);
+  if (!made) return fail(made.error());
+  auto& [fd, id] = *made;
+  // The mode is exact but where the directory's default ACL or its setgid
+  // bit had a say: set it then, on the FIFO held, not by its path.
+  if ((id.mode & 07777) != r.mode) {
+    auto set = chmod_held(fd.get(), r.mode, r.name);
+    auto again = set ? file_id_at(fd.get(), "") : Result<FileId>(fail(set.error()));
+    if (!again) {
+      unlink_made(dir, name, id);
+      return fail(again.error());
+    }
+    id = *again;
+  }
+  return file_object(r, id);
 }
 
 } // namespace

@@ -4,30 +4,41 @@
 // removal (so a segment attached since the listing is not pulled from under
 // its process). The second is why every removal first checks identity:
 // SysV ids are recycled (a removed id comes back for the next object of
-// that slot), and a POSIX name or a path can be unlinked and made again;
-// the key and ctime of a SysV object, or the inode of a file, tell the
-// listed object from a newcomer.
+// that slot), and a POSIX name or a path can be unlinked and made again,
+// on a file system that hands the freed inode number to the next file
+// (ext4 does at once). What tells the listed object from a newcomer: for
+// SysV, all the kernel keeps of its making and use (sysv_changed); for a
+// file, its device and inode and its birth time (or its ctime to the
+// nanosecond), read by the listing and again by one statx here.
+//
+// A third enemy is another user who can write a directory on the path: a
+// directory swapped for a symlink between check and unlink would make root
+// unlink in the directory it points to. So a file is reached through a
+// descriptor of its directory opened without following symlinks
+// (util/dirfd), checked there and unlinked there.
 #include <ipcctl/ops/remove.hpp>
 
 #include <ipcctl/linux/namespaces.hpp>
 #include <ipcctl/linux/sysvipc.hpp>
+#include <ipcctl/util/dirfd.hpp>
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
 #include <mqueue.h>
-#include <semaphore.h>
 #include <signal.h>
 #include <sys/ipc.h>
-#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 #include <numeric>
 
 namespace ipcctl::ops {
@@ -255,6 +266,48 @@ std::optional<std::int64_t> changed_at(const Object& o) {
   return std::nullopt;
 }
 
+std::optional<std::string> sysv_changed(const Object& o, const SysvState& now) {
+  const std::int64_t id = o.id.value_or(-1);
+  const auto another = [id](const std::string& what) {
+    return fmt::format("id {} now names another object ({}): it was not removed", id, what);
+  };
+  if (o.key && now.key != *o.key) return another(fmt::format("key {}", model::key_text(now.key)));
+  // Set once, when the object is made.
+  if (auto v = o.number("cuid"); v && *v != now.cuid) return another(fmt::format("made by uid {}", now.cuid));
+  if (auto v = o.number("cgid"); v && *v != now.cgid) return another(fmt::format("made by gid {}", now.cgid));
+  if (o.kind == Kind::sysv_shm) {
+    if (auto v = o.number("cpid"); v && *v != now.cpid) return another(fmt::format("made by pid {}", now.cpid));
+    if (o.size && *o.size != now.size) return another(fmt::format("of {} bytes", now.size));
+  }
+  if (o.kind == Kind::sysv_sem)
+    if (auto v = o.number("nsems"); v && *v != now.nsems) return another(fmt::format("a set of {}", now.nsems));
+  // Times of use only move forward, and a new object has none.
+  const auto earlier = [&](std::string_view key, std::int64_t t) {
+    const auto listed = o.time(key);
+    return listed && (t == 0 || t < listed->seconds);
+  };
+  const std::pair<std::string_view, std::int64_t> uses[] = {
+      {"atime", o.kind == Kind::sysv_shm ? now.atime : 0}, {"dtime", o.kind == Kind::sysv_shm ? now.dtime : 0},
+      {"stime", o.kind == Kind::sysv_msg ? now.stime : 0}, {"rtime", o.kind == Kind::sysv_msg ? now.rtime : 0},
+      {"otime", o.kind == Kind::sysv_sem ? now.otime : 0}};
+  for (const auto& [key, t] : uses)
+    if (earlier(key, t)) return another(t == 0 ? fmt::format("never used: no {}", key) : fmt::format("an earlier {}", key));
+  const auto listed_ctime = o.time("ctime");
+  if (!listed_ctime || now.ctime != listed_ctime->seconds)
+    return std::string("it changed since it was listed (its ctime moved): it was not removed; list it again");
+  // Only IPC_SET changes these, and it sets ctime: changed within the second.
+  if ((o.mode && *o.mode != (now.mode & 0777)) || (o.owner.uid && *o.owner.uid != now.uid) ||
+      (o.owner.gid && *o.owner.gid != now.gid))
+    return fmt::format("it changed since it was listed (owner {}:{}, mode {}): it was not removed; list it again",
+                       now.uid, now.gid, model::mode_text(now.mode & 0777));
+  if (o.kind == Kind::sysv_msg)
+    if (auto v = o.number("max_bytes"); v && now.qbytes && *v != *now.qbytes)
+      return fmt::format("it changed since it was listed (its byte limit is now {}): it was not removed; list it again",
+                         *now.qbytes);
+  return std::nullopt;
+}
+
+// ------------------------------------------------------------- removal
 // ------------------------------------------------------------- removal
 
 namespace {
@@ -267,35 +320,45 @@ Removal failed_errno(std::string_view op) {
   return {Status::failed, fmt::format("{}{}: {}", denied ? "permission denied: " : "", op, std::strerror(errno))};
 }
 
-// What the kernel says of a SysV id now.
-struct SysvNow {
-  std::uint32_t key = 0;
-  std::int64_t ctime = 0;
-  std::int64_t nattch = 0, messages = 0;
-  std::int64_t cpid = 0;  // shm: the creator, one more mark of identity
-  std::optional<std::string> waiters;  // sem: first semaphore with waiters
-  bool waiters_known = true;
-};
+SysvState from_ds(const ipc_perm& p, std::int64_t ctime) {
+  SysvState now;
+  now.key = static_cast<std::uint32_t>(p.__key);
+  now.mode = p.mode, now.uid = p.uid, now.gid = p.gid, now.cuid = p.cuid, now.cgid = p.cgid;
+  now.ctime = ctime;
+  return now;
+}
+
+SysvState from_line(const sys::SysvCommon& c) {
+  SysvState now;
+  now.key = static_cast<std::uint32_t>(c.key);
+  now.mode = c.mode, now.uid = c.uid, now.gid = c.gid, now.cuid = c.cuid, now.cgid = c.cgid;
+  now.ctime = c.ctime;
+  return now;
+}
 
 // IPC_STAT, or the /proc/sysvipc line of `id` where IPC_STAT is denied (it
 // needs read permission; IPC_RMID needs ownership instead). ENOENT/EINVAL/
 // EIDRM mean the id is gone.
-Result<SysvNow> sysv_now(Kind kind, int id) {
-  SysvNow now;
+Result<SysvState> sysv_now(Kind kind, int id) {
+  SysvState now;
   int rc = -1;
   if (kind == Kind::sysv_shm) {
     shmid_ds ds{};
     rc = ::shmctl(id, IPC_STAT, &ds);
-    now = {static_cast<std::uint32_t>(ds.shm_perm.__key), ds.shm_ctime, static_cast<std::int64_t>(ds.shm_nattch)};
-    now.cpid = ds.shm_cpid;
+    now = from_ds(ds.shm_perm, ds.shm_ctime);
+    now.cpid = ds.shm_cpid, now.size = static_cast<std::int64_t>(ds.shm_segsz);
+    now.atime = ds.shm_atime, now.dtime = ds.shm_dtime, now.nattch = static_cast<std::int64_t>(ds.shm_nattch);
   } else if (kind == Kind::sysv_msg) {
     msqid_ds ds{};
     rc = ::msgctl(id, IPC_STAT, &ds);
-    now = {static_cast<std::uint32_t>(ds.msg_perm.__key), ds.msg_ctime, 0, static_cast<std::int64_t>(ds.msg_qnum)};
+    now = from_ds(ds.msg_perm, ds.msg_ctime);
+    now.qbytes = static_cast<std::int64_t>(ds.msg_qbytes), now.messages = static_cast<std::int64_t>(ds.msg_qnum);
+    now.stime = ds.msg_stime, now.rtime = ds.msg_rtime;
   } else {
     semid_ds ds{};
     rc = ::semctl(id, 0, IPC_STAT, &ds);
-    now = {static_cast<std::uint32_t>(ds.sem_perm.__key), ds.sem_ctime};
+    now = from_ds(ds.sem_perm, ds.sem_ctime);
+    now.nsems = static_cast<std::int64_t>(ds.sem_nsems), now.otime = ds.sem_otime;
     if (rc == 0) {
       std::vector<std::int64_t> ncnt, zcnt;
       for (unsigned long i = 0; i < ds.sem_nsems; ++i) {
@@ -321,20 +384,23 @@ Result<SysvNow> sysv_now(Kind kind, int id) {
     const auto list = sys::parse_sysvipc_shm(*text);
     const auto it = line_of(list);
     if (it == list.end()) return fail(gone);
-    SysvNow shm{static_cast<std::uint32_t>(it->key), it->ctime, it->nattch};
-    shm.cpid = it->cpid;
+    SysvState shm = from_line(*it);
+    shm.cpid = it->cpid, shm.size = it->size, shm.atime = it->atime, shm.dtime = it->dtime, shm.nattch = it->nattch;
     return shm;
   }
   if (kind == Kind::sysv_msg) {
     const auto list = sys::parse_sysvipc_msg(*text);
     const auto it = line_of(list);
     if (it == list.end()) return fail(gone);
-    return SysvNow{static_cast<std::uint32_t>(it->key), it->ctime, 0, it->qnum};
+    SysvState msg = from_line(*it);
+    msg.messages = it->qnum, msg.stime = it->stime, msg.rtime = it->rtime;
+    return msg;
   }
   const auto list = sys::parse_sysvipc_sem(*text);
   const auto it = line_of(list);
   if (it == list.end()) return fail(gone);
-  SysvNow sem{static_cast<std::uint32_t>(it->key), it->ctime};
+  SysvState sem = from_line(*it);
+  sem.nsems = it->nsems, sem.otime = it->otime;
   sem.waiters_known = false;
   return sem;
 }
@@ -344,12 +410,7 @@ Removal remove_sysv(const Object& o, bool force) {
   const int id = static_cast<int>(*o.id);
   auto now = sysv_now(o.kind, id);
   if (!now) return now.error().gone() ? failed("it no longer exists") : failed(now.error().message());
-  const auto listed_ctime = changed_at(o);
-  if (now->key != *o.key)
-    return refused(fmt::format("id {} now names another object (key {}): it was not removed", id,
-                               model::key_text(now->key)));
-  if (!listed_ctime || now->ctime != *listed_ctime || (o.kind == Kind::sysv_shm && o.number("cpid") != now->cpid))
-    return refused("it changed since it was listed (its ctime moved): it was not removed; list it again");
+  if (auto why = sysv_changed(o, *now)) return refused(*why);
   if (!force) {
     if (now->nattch > 0) return refused(fmt::format("attached by {}", plural(now->nattch, "process", "processes")));
     if (now->messages > 0) return refused(fmt::format("holds {}", plural(now->messages, "message", "messages")));
@@ -364,16 +425,114 @@ Removal remove_sysv(const Object& o, bool force) {
   return {Status::removed, {}};
 }
 
-// The file behind a POSIX object, FIFO or socket file, and its type.
-std::pair<std::string, mode_t> file_of(const Object& o) {
+// The file behind a POSIX object, FIFO or socket file: its directory, its
+// name there, and its type. POSIX objects live in the directory of their
+// file system, whatever their name says.
+struct FileOf {
+  std::string dir, name, path;
+  mode_t type = 0;
+};
+FileOf file_of(const Object& o) {
   const std::string& name = *o.name;
   switch (o.kind) {
-  case Kind::posix_mq: return {"/dev/mqueue" + name, S_IFREG};
-  case Kind::posix_shm: return {"/dev/shm" + name, S_IFREG};
-  case Kind::posix_sem: return {"/dev/shm/sem." + name.substr(1), S_IFREG};
-  case Kind::fifo: return {name, S_IFIFO};
-  default: return {name, S_IFSOCK};
+  case Kind::posix_mq: return {"/dev/mqueue", name.substr(1), "/dev/mqueue" + name, S_IFREG};
+  case Kind::posix_shm: return {"/dev/shm", name.substr(1), "/dev/shm" + name, S_IFREG};
+  case Kind::posix_sem: return {"/dev/shm", "sem." + name.substr(1), "/dev/shm/sem." + name.substr(1), S_IFREG};
+  case Kind::fifo: return {{}, {}, name, S_IFIFO};
+  default: return {{}, {}, name, S_IFSOCK};
   }
+}
+
+std::string time_text(const FileTime& t) {
+  char buf[32];
+  const std::time_t sec = t.sec;
+  std::tm tm{};
+  ::gmtime_r(&sec, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:09}Z", buf, t.nsec);
+}
+
+// The listed time `key` ("btime", "ctime") with its nanoseconds (key_nsec),
+// if listed.
+std::optional<FileTime> listed_time(const Object& o, std::string_view key, bool& with_nsec) {
+  const auto t = o.time(key);
+  if (!t) return std::nullopt;
+  const auto nsec = o.number(fmt::format("{}_nsec", key));
+  with_nsec = nsec.has_value();
+  return FileTime{t->seconds, static_cast<std::uint32_t>(nsec.value_or(0))};
+}
+
+// Why the entry found now is not the file that was listed, or nullopt.
+std::optional<std::string> file_changed(const Object& o, const FileOf& f, std::int64_t inode, const FileId& now) {
+  if ((now.mode & S_IFMT) != f.type || static_cast<std::int64_t>(now.ino) != inode)
+    return fmt::format("{} now names another file (inode {}): it was not removed", f.path, now.ino);
+  if (const auto* dev = o.find("dev"); dev != nullptr && std::holds_alternative<std::string>(*dev) &&
+                                         std::get<std::string>(*dev) != dev_text(now.dev))
+    return fmt::format("{} now names another file (on device {}, not {}): it was not removed", f.path,
+                       dev_text(now.dev), std::get<std::string>(*dev));
+  // A queue's file keeps no birth time, and its ctime moves whenever its
+  // status is read or a message passes: its inode number, from a counter
+  // that is not reused, is the mark.
+  if (o.kind == Kind::posix_mq) return std::nullopt;
+  bool nsec = false;
+  if (const auto born = listed_time(o, "btime", nsec)) {
+    if (!now.btime || (nsec ? *now.btime != *born : now.btime->sec != born->sec))
+      return fmt::format("{} now names another file with the same inode (made {}, the listed one {}): it was not "
+                         "removed",
+                         f.path, now.btime ? time_text(*now.btime) : std::string("at an unknown time"),
+                         time_text(*born));
+    return std::nullopt;
+  }
+  if (const auto changed = listed_time(o, "ctime", nsec)) {
+    if (nsec ? now.ctime != *changed : now.ctime.sec != changed->sec)
+      return fmt::format("{} now names another file with the same inode, or the file changed since it was listed "
+                         "(its ctime moved): it was not removed; list it again",
+                         f.path);
+  }
+  return std::nullopt;
+}
+
+constexpr long k_mqueue_magic = 0x19800202;
+
+// Whether /dev/mqueue, open as `dir`, is this IPC namespace's mqueue: the
+// queue mq_open finds by the name (in the caller's IPC namespace, wherever
+// mqueue is mounted) must be the file `entry` found there. Opening a queue
+// changes nothing of it: no time, no message, no notification.
+std::optional<std::string> mqueue_not_ours(const Object& o, int dir, const std::string& name, const FileId& entry) {
+  const std::string other = fmt::format(
+      "/dev/mqueue is another IPC namespace's mqueue, so {} there is not this namespace's queue: it was not removed; "
+      "mount -t mqueue none /dev/mqueue in this namespace",
+      *o.name);
+  struct statfs fs {};
+  if (::fstatfs(dir, &fs) == 0 && fs.f_type != k_mqueue_magic)
+    return std::string("/dev/mqueue is not an mqueue file system: it was not removed; mount -t mqueue none /dev/mqueue");
+  mqd_t q = ::mq_open(o.name->c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (q == static_cast<mqd_t>(-1) && errno == EACCES) q = ::mq_open(o.name->c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (q == static_cast<mqd_t>(-1)) {
+    const int err = errno;
+    if (err == ENOENT) {
+      // Gone from both, or only from this namespace's mqueue.
+      if (!file_id_at(dir, name.c_str())) return std::string("it no longer exists");
+      return other;
+    }
+    return fmt::format("whether /dev/mqueue is this IPC namespace's mqueue could not be checked (mq_open: {}): it was "
+                       "not removed",
+                       std::strerror(err));
+  }
+  const UniqueFd fd(q);  // on Linux an mqd_t is a descriptor
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return fmt::format("fstat of the queue: {}: it was not removed", std::strerror(errno));
+  if (st.st_dev != entry.dev) return other;
+  if (st.st_ino != entry.ino) return fmt::format("{} now names another queue: it was not removed", *o.name);
+  return std::nullopt;
+}
+
+// A failure to reach the directory: a symlink on the way is a refusal.
+Removal unreachable(const Error& e) {
+  if (e.code == ELOOP) return refused(fmt::format("{}: it was not removed", path_error_text(e)));
+  if (e.code == ENOENT) return failed("it no longer exists");
+  if (e.denied()) return failed(fmt::format("permission denied: {}", e.message()));
+  return failed(path_error_text(e));
 }
 
 Removal remove_file(const Object& o) {
@@ -384,23 +543,41 @@ Removal remove_file(const Object& o) {
   if (!o.name) return failed("its name is unknown");
   if (o.kind == Kind::fifo && o.find("deleted") && *o.find("deleted") == model::Value{true})
     return failed("its file is already deleted: the FIFO goes when its holders close it");
-  const auto [path, type] = file_of(o);
+  FileOf f = file_of(o);
   // A bound socket's listed inode is the socket's; its file's is file_inode.
   const std::int64_t inode = o.kind == Kind::unix_socket ? o.number("file_inode").value_or(-1)
                              : o.inode                    ? static_cast<std::int64_t>(*o.inode)
                                                           : -1;
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT ? failed("it no longer exists") : failed_errno("stat");
-  if ((st.st_mode & S_IFMT) != type || static_cast<std::int64_t>(st.st_ino) != inode)
-    return refused(fmt::format("{} now names another file (inode {}): it was not removed", path, st.st_ino));
-  int rc = 0;
-  switch (o.kind) {
-  case Kind::posix_mq: rc = ::mq_unlink(o.name->c_str()); break;
-  case Kind::posix_shm: rc = ::shm_unlink(o.name->c_str()); break;
-  case Kind::posix_sem: rc = ::sem_unlink(o.name->c_str()); break;
-  default: rc = ::unlink(path.c_str()); break;
+  // The directory, reached without following a symlink, and the entry in
+  // it: every step below is relative to this one descriptor.
+  UniqueFd dir;
+  if (!f.dir.empty()) {
+    if (f.name.empty() || f.name.find('/') != std::string::npos) return failed("its name is not a file name");
+    auto opened = open_dir_nofollow(f.dir);
+    if (!opened) return unreachable(opened.error());
+    dir = std::move(*opened);
+  } else {
+    auto parent = open_parent_nofollow(f.path);
+    if (!parent) return unreachable(parent.error());
+    dir = std::move(parent->dir);
+    f.name = std::move(parent->name);
   }
-  if (rc != 0) return errno == ENOENT ? failed("it no longer exists") : failed_errno("unlink");
+  auto now = file_id_at(dir.get(), f.name.c_str());
+  if (!now) {
+    if (now.error().code == ENOENT) return failed("it no longer exists");
+    errno = now.error().code;
+    return failed_errno("stat");
+  }
+  if (auto why = file_changed(o, f, inode, *now)) return refused(*why);
+  if (o.kind == Kind::posix_mq)
+    if (auto why = mqueue_not_ours(o, dir.get(), f.name, *now))
+      return *why == "it no longer exists" ? failed(*why) : refused(*why);
+  if (::unlinkat(dir.get(), f.name.c_str(), 0) != 0) {
+    // A read-only mount of this namespace's mqueue: mq_unlink reaches the
+    // same queue, as the check above showed.
+    if (!(o.kind == Kind::posix_mq && errno == EROFS && ::mq_unlink(o.name->c_str()) == 0))
+      return errno == ENOENT ? failed("it no longer exists") : failed_errno("unlink");
+  }
   return {Status::removed, {}};
 }
 

@@ -3,9 +3,9 @@
 // and the removal itself, which removes only the object that was listed.
 //
 // Only objects with a name in the kernel can be removed: SysV objects
-// (IPC_RMID), POSIX objects (unlink), FIFOs and unix socket files (unlink of
-// the path). Pipes, sockets, eventfds and the rest go when their holders
-// close them.
+// (IPC_RMID), POSIX objects, FIFOs and unix socket files (unlinkat of
+// their file in a directory held open). Pipes, sockets, eventfds and the
+// rest go when their holders close them.
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/util/result.hpp>
@@ -60,6 +60,31 @@ bool process_alive(std::int64_t pid);
 // The object's last change ("ctime" of its detail), if known.
 std::optional<std::int64_t> changed_at(const model::Object& o);
 
+// What the kernel says of a SysV id now (IPC_STAT, or its /proc/sysvipc
+// line where IPC_STAT is denied), for the identity guard.
+struct SysvState {
+  std::uint32_t key = 0, mode = 0, uid = 0, gid = 0, cuid = 0, cgid = 0;
+  std::int64_t ctime = 0;
+  std::int64_t cpid = 0, size = 0, atime = 0, dtime = 0, nattch = 0;  // shm
+  std::optional<std::int64_t> qbytes;                                  // msg: only from IPC_STAT
+  std::int64_t stime = 0, rtime = 0, messages = 0;                     // msg
+  std::int64_t nsems = 0, otime = 0;                                   // sem
+  std::optional<std::string> waiters;  // sem: the first semaphore with waiters
+  bool waiters_known = true;
+};
+
+// Why the SysV id of `listed` no longer names the object that was listed,
+// on one line, or nullopt when it does. The kernel keeps no creation time
+// finer than ctime's second, so the guard compares all it keeps: the key;
+// the creator (cuid, cgid; a segment's cpid), set once at creation; what
+// creation fixes (a segment's size, a set's nsems); the times of use,
+// which only move forward and are 0 for a new object (atime, dtime, stime,
+// rtime, otime); ctime; and owner, mode and a queue's byte limit, which
+// only IPC_SET changes. An object made again with the same id and key, in
+// the same second, by another user or process, or with another size, is
+// told apart; one made by the same process alike in every field is not.
+std::optional<std::string> sysv_changed(const model::Object& listed, const SysvState& now);
+
 enum class Status { removed, refused, failed };
 struct Removal {
   Status status = Status::failed;
@@ -67,14 +92,23 @@ struct Removal {
 };
 
 // Removes `o` if the kernel still has the object that was listed:
-// - SysV: the id still carries o's key and ctime, and a segment its
-//   creator pid (IPC_STAT, or /proc/sysvipc where IPC_STAT is denied); an
-//   id that was reused or an object that changed is refused;
-// - files: the path still names a file of the type with o's inode.
+// - SysV: sysv_changed() finds nothing (IPC_STAT, or /proc/sysvipc where
+//   IPC_STAT is denied); an id that was reused or an object that changed
+//   is refused, even with `force`;
+// - files (FIFOs, socket files, and POSIX objects in /dev/shm and
+//   /dev/mqueue): the directory is opened without following any symlink
+//   (a path through one is refused), the entry is checked there (statx:
+//   type, device, inode, and birth time, or ctime to the nanosecond where
+//   the file system keeps no birth time) and unlinked there (unlinkat on
+//   the same descriptor). Never unlink(path), shm_unlink or sem_unlink.
+// - posix-mq: besides, /dev/mqueue must be this IPC namespace's mqueue
+//   (the queue mq_open finds by its name is the file listed), else the
+//   removal is refused.
 // Unless `force`, asks the kernel again whether the object is in use
 // (attachments, messages, semaphore waiters) and refuses if it is. The
-// check and the removal are separate system calls: the guard narrows the
-// window to microseconds, it cannot close it.
+// check and the removal are separate system calls on the same directory
+// descriptor: in between, only a user who may write that directory can
+// swap the entry, and only for one they could remove themselves.
 Removal remove(const model::Object& o, bool force);
 
 } // namespace ipcctl::ops
