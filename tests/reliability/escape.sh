@@ -245,6 +245,8 @@ check_safe "ipctrace (stderr)" "$WORK/trace.err"
 grep -q 'REF x y' "$WORK/trace" && ok "ipctrace: the FIFO's events are printed" || fail "ipctrace: no event on the FIFO: $(cat -v "$WORK/trace")"
 forged=$(grep -n '^REF x y' "$WORK/trace" | cat -v || true)
 [[ -z $forged ]] && ok "ipctrace: no forged line" || fail "ipctrace: a forged line: $forged"
+grep -qF 'a\x0aREF x y[' "$WORK/trace" && ok "ipctrace: the renamed command, escaped" ||
+  fail "ipctrace: the command renamed 'a\nREF x y' is not shown escaped: $(head -c 600 "$WORK/trace" | cat -v)"
 : | "$IPCTRACE" -c -- python3 "$HOLDER" $'a\nREF x y' "write:$F2" "connect:$ABSTRACT" >"$WORK/trace" 2>"$WORK/trace.err" ||
   fail "ipctrace -c: exit $?: $(cat -v "$WORK/trace.err")"
 check_safe "ipctrace -c" "$WORK/trace"
