@@ -22,6 +22,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
+#include <utility>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -154,20 +156,40 @@ vmsplice and sendfile are not seen.
 
 Exit status: the traced command's; 1 when tracing failed, 2 for bad usage.)";
 
-std::FILE* open_output(const std::string& path) {
-  if (path.empty()) return stdout;
-  std::FILE* out = std::fopen(path.c_str(), "we");  // close-on-exec: the command must not inherit it
-  if (!out) {
-    const Error e = sys_error("open", path);
-    throw Fatal(fmt::format("{} (check the directory exists and is writable)", e.message()));
-  }
-  return out;
-}
-
+// Where the trace goes: stdout, or -o FILE opened by the rules of
+// util/output_file.hpp (no planted symlink is followed, /dev/null stays a
+// device, a regular file is truncated only once checked), close-on-exec: the
+// command must not inherit it.
 struct Closer {
-  std::FILE* f;
+  std::FILE* f = stdout;
+  std::string path;
+  explicit Closer(const std::string& output) : path(output) {
+    if (output.empty()) return;
+    OutputFile file = tools::open_output("-o", output);
+    const int fd = ::fcntl(file.fd.get(), F_DUPFD_CLOEXEC, 3);
+    f = fd < 0 ? nullptr : ::fdopen(fd, "w");
+    if (f == nullptr) {
+      const int err = errno;
+      if (fd >= 0) ::close(fd);
+      throw Fatal(fmt::format("-o {}: {}", output, std::strerror(err)));
+    }
+  }
+  Closer(const Closer&) = delete;
+  Closer& operator=(const Closer&) = delete;
   ~Closer() {
     if (f != stdout) std::fclose(f);
+  }
+  // After the trace: a failed write (or close) of the file is an error; one
+  // of stdout is reported by run() at the end, as every write error of stdout.
+  void close(const trace::Output& output) {
+    int err = output.write_error();
+    if (f == stdout) {
+      tools::note_stdout_error(err);
+      return;
+    }
+    errno = 0;
+    if (std::fclose(std::exchange(f, stdout)) != 0 && err == 0) err = errno != 0 ? errno : EIO;
+    if (err != 0) throw Fatal(fmt::format("-o {}: write error: {}", path, std::strerror(err)));
   }
 };
 
@@ -201,9 +223,10 @@ int body_system(const Options& o, const std::vector<std::string>& command, int& 
   oopts.format.utc = o.utc;
   if (!o.channels.empty()) oopts.channels = parse_channels(o.channels);
 
-  Closer closer{open_output(o.output)};
+  Closer closer(o.output);
   trace::Resolver resolver;
   trace::Output output(oopts, closer.f, resolver);
+  output.on_write_error = [] { trace::SystemTracer::request_stop(); };  // the trace would be lost
   trace::SystemTracer tracer(sopts, output);
   if (auto r = tracer.start(command); !r) throw Fatal(r.error().message());
   if (command.empty()) {
@@ -218,12 +241,13 @@ int body_system(const Options& o, const std::vector<std::string>& command, int& 
     handle(SIGTERM, on_forward);
     handle(SIGHUP, on_forward);
   }
-  fmt::print(stderr, "ipctrace: eBPF hooks: {}\n", tracer.capabilities());
+  tools::eprint("ipctrace: eBPF hooks: {}\n", tracer.capabilities());
   auto status = tracer.run();
   if (!status) throw Fatal(status.error().message());
   output.finish();
+  closer.close(output);
   const auto stats = tracer.stats();
-  fmt::print(stderr, "ipctrace: {} events, {} lost{}\n", stats.events, stats.lost_events + stats.lost_rows,
+  tools::eprint("ipctrace: {} events, {} lost{}\n", stats.events, stats.lost_events + stats.lost_rows,
              stats.lost_events + stats.lost_rows > 0 ? " (the kernel's buffers were full: try -c, or narrow with -e/--pid)" : "");
   kill_signal = status->signal;
   return status->code;
@@ -257,11 +281,13 @@ int body(const Options& o, const std::vector<std::string>& command, int& kill_si
   if (!o.comms.empty()) oopts.comms = parse_comms(o.comms);
   if (!o.channels.empty()) oopts.channels = parse_channels(o.channels);
 
-  std::FILE* out = open_output(o.output);
-  Closer closer{out};
+  Closer closer(o.output);
 
   trace::Resolver resolver;
-  trace::Output output(oopts, out, resolver);
+  trace::Output output(oopts, closer.f, resolver);
+  // Attached, a trace that cannot be written ends (the processes go on);
+  // a launched command runs to its end, and the error is reported then.
+  if (!o.attach.empty()) output.on_write_error = [] { trace::Tracer::request_stop(); };
   trace::Tracer tracer(topts, output);
   if (!command.empty()) {
     if (auto r = tracer.launch(command); !r) throw Fatal(fmt::format("{}", r.error()));
@@ -280,17 +306,20 @@ int body(const Options& o, const std::vector<std::string>& command, int& kill_si
       throw Fatal(fmt::format("{}{}", e.message(),
                               e.denied() ? " (attaching needs ptrace permission: run as the process's user, or root)" : ""));
     }
-    fmt::print(stderr, "ipctrace: attached to {}: no seccomp filter in attach mode, every system call stops (slower); Ctrl-C detaches\n",
+    tools::eprint("ipctrace: attached to {}: no seccomp filter in attach mode, every system call stops (slower); Ctrl-C detaches\n",
                o.attach);
   }
   auto status = tracer.run();
-  if (status) output.finish();
+  if (status) {
+    output.finish();
+    closer.close(output);
+  }
   if (!status) {
     const Error& e = status.error();
     if (e.op == "exec") throw Fatal(fmt::format("cannot run '{}': {}", command[0], std::strerror(e.code)));
     throw Fatal(fmt::format("{}", e));
   }
-  if (!o.attach.empty()) fmt::print(stderr, "ipctrace: detached\n");
+  if (!o.attach.empty()) tools::eprint("ipctrace: detached\n");
   kill_signal = status->signal;
   return status->code;
 }
@@ -341,9 +370,9 @@ int main(int argc, char** argv) {
     o.interval_given = interval->count() > 0;
     return body(o, command, kill_signal);
   });
-  if (kill_signal != 0) {
-    // Die as the command died, without a core of our own.
-    std::fflush(stdout);
+  if (kill_signal != 0 && !stdout_failed()) {
+    // Die as the command died, without a core of our own (stdout is
+    // flushed and closed by run()).
     rlimit none{0, 0};
     ::setrlimit(RLIMIT_CORE, &none);
     std::signal(kill_signal, SIG_DFL);
