@@ -286,6 +286,10 @@ TEST_CASE("query::Regex engines") {
       CHECK(search(e, "a\\", "a") == "error: trailing backslash");
       CHECK(search(e, "(x", "x").rfind("error: ", 0) == 0);
       CHECK(search(e, "x)", "x").rfind("error: ", 0) == 0);
+      if (e == Engine::re2) {  // RE2's words, with the text the user wrote, not its translation
+        CHECK(search(e, "(x", "x") == "error: missing ): (x");
+        CHECK(search(e, "(a.", "x") == "error: missing )");
+      }
     }
     SUBCASE("linear time on long cells") {
       // Each of these takes a backtracking matcher exponential time, and

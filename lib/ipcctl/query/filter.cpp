@@ -587,7 +587,16 @@ Result<Regex> Regex::compile(std::string_view pattern, Engine e) {
     // the NFA then took 4 s on a 200 KB cell; with 32 MB it takes 0.1 s.
     o.set_max_mem(std::int64_t{32} << 20);
     impl->re2 = std::make_unique<re2::RE2>(*translated, o);
-    if (!impl->re2->ok()) return fail(Error{0, "", "", impl->re2->error()});
+    if (!impl->re2->ok()) {
+      // "missing ): (x": the part after the colon is of the translation; keep
+      // it only where it is what the user wrote.
+      why = impl->re2->error();
+      const std::string& arg = impl->re2->error_arg();
+      if (pattern.find(arg) == std::string_view::npos && why.size() > arg.size() + 2 &&
+          why.compare(why.size() - arg.size() - 2, std::string::npos, ": " + arg) == 0)
+        why.resize(why.size() - arg.size() - 2);
+      return fail(Error{0, "", "", std::move(why)});
+    }
   }
 #endif
 #if defined(__GLIBCXX__)
