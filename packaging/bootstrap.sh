@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev doctest-dev libexpected-dev libre2-dev
   util-linux iproute2 jq python3 scdoc graphviz prometheus groff bash-completion zsh fish
   clang libbpf-dev bpftool libclang-rt-14-dev clang-tidy
+  strace
 )
 if [ "${1:-}" = "--windows" ]; then
   packages+=(g++-mingw-w64-x86-64-posix wine wine64)

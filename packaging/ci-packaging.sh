@@ -52,7 +52,7 @@ step() {
 deps() {
   local packages=(
     g++ meson ninja-build pkgconf cmake scdoc git xz-utils
-    libcli11-dev nlohmann-json3-dev libfmt-dev libexpected-dev
+    libcli11-dev nlohmann-json3-dev libfmt-dev libexpected-dev libre2-dev
     debhelper dpkg-dev fakeroot lintian rpm man-db groff bash-completion zsh fish
   ) missing=() p
   for p in "${packages[@]}"; do
