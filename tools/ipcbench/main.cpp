@@ -149,8 +149,10 @@ int run_bench(const Options& o) {
   if (o.iterations_given && !(o.iterations >= 1 && o.iterations <= k_max_count))
     throw UsageError("--iterations: expected 1 to 1e9");
   if (o.warmup > k_max_count) throw UsageError("--warmup: expected 0 to 1e9");
-  // A measurement that cannot end in time is refused before any runs.
-  if (const std::string why = check_rate(o.rate, o.iterations, o.duration); !why.empty()) throw UsageError(why);
+  // A measurement that cannot end in time is refused before any runs (only
+  // latency is paced).
+  if (const std::string why = check_rate(o.rate, o.iterations, o.duration); do_latency && !why.empty())
+    throw UsageError(why);
   if (o.poll != "block" && o.poll != "spin") throw UsageError("--poll: expected block or spin");
   if (o.timer != "auto" && o.timer != "tsc" && o.timer != "monotonic") throw UsageError("--timer: expected auto, tsc or monotonic");
 
