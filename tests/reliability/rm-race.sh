@@ -73,7 +73,8 @@ race() {
       return
     fi
     if [[ -p $u/d/x || -p $u/s/x ]]; then
-      if [[ $err == *"is a symbolic link"* || $err == *"no such object"* || $err == *"no longer exists"* ||
+      if [[ $err == *"is a symbolic link"* || $err == *"changed while it was opened"* ||
+        $err == *"no such object"* || $err == *"no longer exists"* ||
         $err == *"now names another file"* || $err == *"no object matches"* ]]; then
         refused=$((refused + 1))
       else

@@ -213,3 +213,53 @@ TEST_CASE("ops::create: a FIFO, exclusively, with the exact mode") {
   ::unlink(r.name.c_str());
   ::rmdir(dir.c_str());
 }
+
+TEST_CASE("ops::create: a FIFO in a directory reached through a symlink is not made") {
+  char dir_template[] = "/tmp/ipcctl-test-create.XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string dir(dir_template);
+  REQUIRE(::mkdir((dir + "/real").c_str(), 0700) == 0);
+  REQUIRE(::symlink((dir + "/real").c_str(), (dir + "/link").c_str()) == 0);
+  ops::CreateRequest r;
+  r.kind = Kind::fifo;
+  r.name = dir + "/link/ctl";
+  const auto made = ops::create(r);
+  REQUIRE_FALSE(made.has_value());
+  CHECK(made.error().message() == dir + "/link is a symbolic link, and ipcctl follows none in the path of a file it "
+                                        "removes or creates: nothing was created");
+  CHECK(::access((dir + "/real/ctl").c_str(), F_OK) != 0);
+  ::unlink((dir + "/link").c_str());
+  ::rmdir((dir + "/real").c_str());
+  ::rmdir(dir.c_str());
+}
+
+TEST_CASE("ops::create: the mode asked for, whatever the umask, and the umask is kept") {
+  char dir_template[] = "/tmp/ipcctl-test-create.XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string dir(dir_template);
+  const mode_t old = ::umask(0077);
+  ops::CreateRequest r;
+  r.kind = Kind::fifo;
+  r.name = dir + "/ctl";
+  r.mode = 0664;
+  const auto fifo = ops::create(r);
+  REQUIRE(fifo.has_value());
+  struct stat st {};
+  REQUIRE(::lstat(r.name.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0664u);
+
+  r.kind = Kind::posix_sem;
+  r.name = "/ipcctl-unit-mode-" + std::to_string(::getpid());
+  r.mode = 0644;
+  const auto sem = ops::create(r);
+  REQUIRE(sem.has_value());
+  const std::string sem_file = "/dev/shm/sem." + r.name.substr(1);
+  REQUIRE(::lstat(sem_file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0644u);
+  CHECK(sem->inode == st.st_ino);
+  ::unlink(sem_file.c_str());
+
+  CHECK(::umask(old) == 0077);  // what it was before each create
+  ::unlink((dir + "/ctl").c_str());
+  ::rmdir(dir.c_str());
+}

@@ -3,16 +3,20 @@
 // never removed.
 #include <ipcctl/collect.hpp>
 #include <ipcctl/ops/remove.hpp>
+#include <ipcctl/util/dirfd.hpp>
 
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/shm.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 
@@ -35,9 +39,10 @@ model::Holder holder(int pid, std::string comm) { return model::Holder{pid, std:
 // Processes 100 and 200 are alive; every other pid is gone.
 bool alive(std::int64_t pid) { return pid == 100 || pid == 200; }
 
-// The snapshot of one kind, as rm takes it.
-std::vector<Object> listed(Kind kind) {
+// The snapshot of one kind, as rm takes it (with the FIFOs under `scan`).
+std::vector<Object> listed(Kind kind, const std::string& scan = {}) {
   CollectOptions opts;
+  if (!scan.empty()) opts.scan_dirs.push_back(scan);
   opts.kinds = model::KindSet::none();
   opts.kinds.add(kind);
   auto snap = collect(sys::ProcRoot("/"), opts);
@@ -216,4 +221,188 @@ TEST_CASE("ops::remove: a SysV id reused by a new segment is not removed") {
   CHECK(::shmctl(reused, IPC_STAT, &ds) == 0);  // the new segment survives
   CHECK(ds.shm_perm.__key == key_b);
   ::shmctl(reused, IPC_RMID, nullptr);
+}
+
+namespace {
+
+// A temporary directory, removed with what is left in it.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char t[] = "/tmp/ipcctl-test-remove.XXXXXX";
+    REQUIRE(::mkdtemp(t) != nullptr);
+    path = t;
+  }
+  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
+};
+
+Object listed_fifo(const std::string& dir, const std::string& path) {
+  for (auto& o : listed(Kind::fifo, dir))
+    if (o.name == path) return o;
+  FAIL("FIFO ", path, " not listed");
+  return {};
+}
+
+} // namespace
+
+TEST_CASE("util::open_parent_nofollow: a symlink on the way is refused, and named") {
+  TempDir t;
+  REQUIRE(::mkdir((t.path + "/real").c_str(), 0700) == 0);
+  REQUIRE(::symlink((t.path + "/real").c_str(), (t.path + "/link").c_str()) == 0);
+  auto ok = open_parent_nofollow(t.path + "/real/x");
+  REQUIRE(ok);
+  CHECK(ok->name == "x");
+  auto bad = open_parent_nofollow(t.path + "/link/x");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == ELOOP);
+  CHECK(path_error_text(bad.error()) ==
+        t.path + "/link is a symbolic link, and ipcctl follows none in the path of a file it removes or creates");
+  CHECK_FALSE(open_dir_nofollow(t.path + "/link"));
+  CHECK(open_dir_nofollow(t.path + "/real/../real/."));
+  CHECK(open_parent_nofollow(t.path + "/real/").error().code == 0);  // no file name
+  CHECK(open_parent_nofollow(t.path + "/..").error().code == 0);
+  CHECK(open_parent_nofollow(t.path + "/nonexistent/x").error().code == ENOENT);
+}
+
+TEST_CASE("ops::remove: a FIFO whose directory became a symlink is not removed, nor what the link points to") {
+  TempDir t;
+  const std::string d = t.path + "/d", other = t.path + "/other";
+  REQUIRE(::mkdir(d.c_str(), 0755) == 0);
+  REQUIRE(::mkdir(other.c_str(), 0700) == 0);
+  REQUIRE(::mkfifo((d + "/x").c_str(), 0600) == 0);
+  const Object fifo = listed_fifo(t.path, d + "/x");
+  REQUIRE(fifo.inode);
+  // After the listing, d is moved away and a symlink to it takes its place:
+  // the same FIFO is behind the path, through a symlink.
+  REQUIRE(::rename(d.c_str(), (other + "/d").c_str()) == 0);
+  REQUIRE(::symlink((other + "/d").c_str(), d.c_str()) == 0);
+  const auto r = ops::remove(fifo, true);
+  CHECK(r.status == ops::Status::refused);
+  CHECK(r.reason == d + " is a symbolic link, and ipcctl follows none in the path of a file it removes or creates: "
+                        "it was not removed");
+  CHECK(::access((other + "/d/x").c_str(), F_OK) == 0);
+  // Back as a directory: removed through it.
+  REQUIRE(::unlink(d.c_str()) == 0);
+  REQUIRE(::rename((other + "/d").c_str(), d.c_str()) == 0);
+  CHECK(ops::remove(fifo, true).status == ops::Status::removed);
+  CHECK(::access((d + "/x").c_str(), F_OK) != 0);
+}
+
+TEST_CASE("ops::remove: a FIFO made again, even with the same inode number, is not removed") {
+  TempDir t;
+  const std::string path = t.path + "/x";
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  const Object first = listed_fifo(t.path, path);
+  REQUIRE(first.find("dev") != nullptr);
+  REQUIRE(first.number("ctime_nsec"));
+  ::usleep(20000);  // past the file system's clock tick
+  REQUIRE(::unlink(path.c_str()) == 0);
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  struct stat st {};
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  if (st.st_ino != *first.inode) MESSAGE("the file system gave the new FIFO another inode number");
+  const auto r = ops::remove(first, true);
+  CHECK(r.status == ops::Status::refused);
+  CHECK(r.reason.find(path + " now names another file") == 0);
+  CHECK(::access(path.c_str(), F_OK) == 0);  // the new FIFO survives
+  // Listed again, it is removed.
+  CHECK(ops::remove(listed_fifo(t.path, path), true).status == ops::Status::removed);
+}
+
+TEST_CASE("ops::sysv_changed: what tells a SysV object from one made again with its id and key") {
+  Object o;
+  o.kind = Kind::sysv_shm;
+  o.id = 7;
+  o.key = 0x1234;
+  o.mode = 0600;
+  o.owner.uid = 1000, o.owner.gid = 1000;
+  o.size = 4096;
+  o.set("cuid", std::int64_t{1000});
+  o.set("cgid", std::int64_t{1000});
+  o.set("cpid", std::int64_t{812});
+  o.set("atime", model::Time{1700000000});
+  o.set("dtime", model::Value{});
+  o.set("ctime", model::Time{1700000000});
+  ops::SysvState now;
+  now.key = 0x1234, now.mode = 0600, now.uid = 1000, now.gid = 1000, now.cuid = 1000, now.cgid = 1000;
+  now.cpid = 812, now.size = 4096, now.atime = 1700000005, now.ctime = 1700000000;
+  CHECK_FALSE(ops::sysv_changed(o, now));  // the same object, used since
+
+  const auto why = [&](auto change) {
+    ops::SysvState s = now;
+    change(s);
+    return ops::sysv_changed(o, s).value_or("(the same)");
+  };
+  CHECK(why([](auto& s) { s.key = 0x99; }) == "id 7 now names another object (key 0x00000099): it was not removed");
+  CHECK(why([](auto& s) { s.cuid = 65534; }) == "id 7 now names another object (made by uid 65534): it was not removed");
+  CHECK(why([](auto& s) { s.cgid = 65534; }) == "id 7 now names another object (made by gid 65534): it was not removed");
+  CHECK(why([](auto& s) { s.cpid = 813; }) == "id 7 now names another object (made by pid 813): it was not removed");
+  // The same process made it again, in the same second, with another size.
+  CHECK(why([](auto& s) { s.size = 8192; }) == "id 7 now names another object (of 8192 bytes): it was not removed");
+  // ... or alike, but never attached: the listed one was.
+  CHECK(why([](auto& s) { s.atime = 0; }) == "id 7 now names another object (never used: no atime): it was not removed");
+  CHECK(why([](auto& s) { s.ctime += 1; }).find("it changed since it was listed (its ctime moved)") == 0);
+  CHECK(why([](auto& s) { s.mode = 0666; }).find("it changed since it was listed (owner 1000:1000, mode 0666)") == 0);
+  CHECK(why([](auto& s) { s.uid = 0; }).find("it changed since it was listed") == 0);
+
+  Object sem = o;
+  sem.kind = Kind::sysv_sem;
+  sem.set("nsems", std::int64_t{2});
+  sem.set("otime", model::Value{});
+  ops::SysvState s = now;
+  s.nsems = 2;
+  CHECK_FALSE(ops::sysv_changed(sem, s));
+  s.nsems = 3;
+  CHECK(ops::sysv_changed(sem, s) == "id 7 now names another object (a set of 3): it was not removed");
+
+  Object msg = o;
+  msg.kind = Kind::sysv_msg;
+  msg.set("max_bytes", std::int64_t{16384});
+  msg.set("stime", model::Time{1700000000});
+  s = now;
+  s.qbytes = 16384, s.stime = 1700000000;
+  CHECK_FALSE(ops::sysv_changed(msg, s));
+  s.stime = 0;
+  CHECK(ops::sysv_changed(msg, s) == "id 7 now names another object (never used: no stime): it was not removed");
+  s.stime = 1700000000, s.qbytes = 1;
+  CHECK(ops::sysv_changed(msg, s).value_or("").find("its byte limit is now 1") != std::string::npos);
+}
+
+TEST_CASE("ops::remove: a SysV queue made again by another user in the same second is not removed") {
+  std::ofstream next("/proc/sys/kernel/msg_next_id");
+  if (::geteuid() != 0 || !next) {
+    MESSAGE("skipped: needs root and /proc/sys/kernel/msg_next_id");
+    return;
+  }
+  const key_t key = 0x72760000 + (::getpid() & 0xffff);
+  const int id = ::msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+  REQUIRE(id >= 0);
+  Object selected;
+  for (auto& o : listed(Kind::sysv_msg))
+    if (o.id == id) selected = o;
+  REQUIRE(selected.id == id);
+  REQUIRE(::msgctl(id, IPC_RMID, nullptr) == 0);
+  next << id << std::flush;
+  // The same key, by uid 65534.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) ::_exit(2);
+    ::_exit(::msgget(key, IPC_CREAT | IPC_EXCL | 0600) == id ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  if (WEXITSTATUS(status) != 0) {
+    const int other = ::msgget(key, 0);
+    if (other >= 0) ::msgctl(other, IPC_RMID, nullptr);
+    FAIL("msg_next_id did not hand out id ", id, " to the new queue");
+  }
+  const auto r = ops::remove(selected, true);
+  CHECK(r.status == ops::Status::refused);
+  CHECK(r.reason.find("now names another object") != std::string::npos);
+  msqid_ds ds{};
+  CHECK(::msgctl(id, IPC_STAT, &ds) == 0);  // the new queue survives
+  CHECK(ds.msg_perm.cuid == 65534u);
+  ::msgctl(id, IPC_RMID, nullptr);
 }

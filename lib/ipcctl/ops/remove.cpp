@@ -286,12 +286,16 @@ std::optional<std::string> sysv_changed(const Object& o, const SysvState& now) {
     const auto listed = o.time(key);
     return listed && (t == 0 || t < listed->seconds);
   };
-  const std::pair<std::string_view, std::int64_t> uses[] = {
-      {"atime", o.kind == Kind::sysv_shm ? now.atime : 0}, {"dtime", o.kind == Kind::sysv_shm ? now.dtime : 0},
-      {"stime", o.kind == Kind::sysv_msg ? now.stime : 0}, {"rtime", o.kind == Kind::sysv_msg ? now.rtime : 0},
-      {"otime", o.kind == Kind::sysv_sem ? now.otime : 0}};
-  for (const auto& [key, t] : uses)
-    if (earlier(key, t)) return another(t == 0 ? fmt::format("never used: no {}", key) : fmt::format("an earlier {}", key));
+  const struct {
+    Kind kind;
+    std::string_view key;
+    std::int64_t t;
+  } uses[] = {{Kind::sysv_shm, "atime", now.atime}, {Kind::sysv_shm, "dtime", now.dtime},
+              {Kind::sysv_msg, "stime", now.stime}, {Kind::sysv_msg, "rtime", now.rtime},
+              {Kind::sysv_sem, "otime", now.otime}};
+  for (const auto& u : uses)
+    if (u.kind == o.kind && earlier(u.key, u.t))
+      return another(u.t == 0 ? fmt::format("never used: no {}", u.key) : fmt::format("an earlier {}", u.key));
   const auto listed_ctime = o.time("ctime");
   if (!listed_ctime || now.ctime != listed_ctime->seconds)
     return std::string("it changed since it was listed (its ctime moved): it was not removed; list it again");

@@ -28,6 +28,14 @@ Error symlink_error(std::string shown) {
                "is a symbolic link, and ipcctl follows none in the path of a file it removes or creates"};
 }
 
+// A component that was no directory when opened and is one now: someone
+// renames things there, a symlink one moment and a directory the next.
+Error changing_error(std::string shown) {
+  return Error{ELOOP, "open", std::move(shown),
+               "changed while it was opened (a symbolic link or another file one moment, a directory the next), "
+               "and ipcctl follows no symlink in the path of a file it removes or creates"};
+}
+
 // One openat2 call below `start`. Invalid when it fails for any reason: no
 // openat2 (ENOSYS before Linux 5.6, EPERM from a seccomp filter), a flag
 // the kernel lacks (EINVAL, E2BIG), a rename racing a ".." (EAGAIN), a
@@ -61,9 +69,10 @@ Result<UniqueFd> walk(UniqueFd cur, std::string_view path) {
     if (!next) {
       const int err = errno;
       struct stat st {};
-      if ((err == ENOTDIR || err == ELOOP) && ::fstatat(cur.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-          S_ISLNK(st.st_mode))
-        return fail(symlink_error(shown));
+      if ((err == ENOTDIR || err == ELOOP) && ::fstatat(cur.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISLNK(st.st_mode)) return fail(symlink_error(shown));
+        if (S_ISDIR(st.st_mode)) return fail(changing_error(shown));
+      }
       return fail(Error{err, "open", shown, {}});
     }
     cur = std::move(next);
