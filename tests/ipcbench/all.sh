@@ -79,5 +79,5 @@ dots=$(grep -c '<circle' "$WORK/chart.svg" || true)
 grep -q 'http\|<script' <(grep -v 'xmlns=' "$WORK/chart.svg") && fail "--svg: refers outside itself" || ok "--svg: self-contained"
 rc=0
 "$IPCBENCH" -q -m pipe -n 10 --svg /nonexistent/dir/chart.svg >/dev/null 2>"$WORK/err" || rc=$?
-[[ $rc == 1 ]] && grep -q -- '--svg: open /nonexistent/dir/chart.svg: No such file' "$WORK/err" && ok "--svg to an unwritable path fails first" || fail "--svg unwritable: exit $rc"
+[[ $rc == 1 ]] && grep -q -- '--svg /nonexistent/dir/chart.svg: No such file' "$WORK/err" && ok "--svg to an unwritable path fails first" || fail "--svg unwritable: exit $rc"
 finish
