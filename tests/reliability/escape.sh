@@ -175,6 +175,16 @@ run "ls --scan with controls and U+202E" "$IPCCTL" ls --scan "/nonexistent/"$'\e
 ((RC != 0)) && [[ $(wc -l <"$WORK/err") == 1 ]] && ok "ls --scan: one line of error" ||
   fail "ls --scan /nonexistent/...: exit $RC, stderr $(cat -v "$WORK/err")"
 
+# --- rm: the lines it prints name other users' objects ---------------------------
+
+run "rm --dry-run fifo:F2" "$IPCCTL" rm --dry-run --force "fifo:$F2"
+((RC == 0)) && [[ $(wc -l <"$WORK/out") == 1 ]] && grep -q '^would remove fifo:' "$WORK/out" &&
+  ok "rm --dry-run: one line, the name escaped" || fail "rm --dry-run fifo:F2: exit $RC: $(cat -v "$WORK/out" "$WORK/err")"
+run "rm fifo:F2 (held: refused)" "$IPCCTL" rm "fifo:$F2"
+((RC == 1)) && [[ $(grep -c '^ipcctl: rm: ' "$WORK/err") == 1 ]] && ! grep -q '^REF x y' "$WORK/err" && [[ -p $F2 ]] &&
+  ok "rm of a held FIFO: refused in one line" ||
+  fail "rm fifo:F2: exit $RC: $(cat -v "$WORK/err")"
+
 # --- graph --------------------------------------------------------------------
 
 for fmt in dot mermaid; do

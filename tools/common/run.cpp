@@ -199,6 +199,18 @@ void write_stderr(std::string_view text) noexcept {
 #endif
 }
 
+void write_message(std::string_view text) noexcept {
+  try {
+    const bool newline = !text.empty() && text.back() == '\n';
+    if (newline) text.remove_suffix(1);
+    std::string line = terminal_safe(text);
+    if (newline) line += '\n';
+    write_stderr(line);
+  } catch (...) {
+    write_stderr("ipcctl: (message lost: out of memory)\n");
+  }
+}
+
 void print_warnings(const std::vector<std::string>& warnings) {
   flush_stdout();
   for (const auto& w : warnings) eprint("ipcctl: warning: {}\n", w);

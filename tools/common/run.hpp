@@ -39,11 +39,16 @@ bool stdout_failed();
 
 // Standard error, best effort: these never throw and never fail the
 // command, whatever stderr is (closed, /dev/full). Every message goes here.
+// write_stderr writes its text as is (ipcbench's progress line, with its own
+// terminal controls); eprint writes a message: names in it come from other
+// users, so all of it but a final newline goes through terminal_safe, and a
+// name cannot end the line or act on the terminal.
 void write_stderr(std::string_view text) noexcept;
+void write_message(std::string_view text) noexcept;
 template <class... T>
 void eprint(fmt::format_string<T...> format, T&&... args) noexcept {
   try {
-    write_stderr(fmt::format(format, std::forward<T>(args)...));
+    write_message(fmt::format(format, std::forward<T>(args)...));
   } catch (...) {
   }
 }

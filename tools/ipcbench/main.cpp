@@ -215,8 +215,8 @@ int run_bench(const Options& o) {
         const std::string eta = done ? fmt::format("ETA {:.0f}s", elapsed / static_cast<double>(done) *
                                                                        static_cast<double>(total - done))
                                      : "";
-        tools::eprint("\r\033[K[{}/{}] {} {} {} {} {}", done + 1, total, s.transport->name,
-                   s.test == Test::latency ? "latency" : "throughput", format_size(s.size), s.placement.label(), eta);
+        tools::write_stderr(fmt::format("\r\033[K[{}/{}] {} {} {} {} {}", done + 1, total, s.transport->name,
+                   s.test == Test::latency ? "latency" : "throughput", format_size(s.size), s.placement.label(), eta));
         std::fflush(stderr);
       }
       row.runs.push_back(run_one(s, clock));

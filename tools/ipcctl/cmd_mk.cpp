@@ -8,6 +8,7 @@
 #include <ipcctl/ops/create.hpp>
 #include <ipcctl/render/json.hpp>
 #include <ipcctl/util/error.hpp>
+#include <ipcctl/util/escape.hpp>
 
 #include <fmt/format.h>
 
@@ -118,7 +119,7 @@ int run_mk(const MkOptions& o) {
     throw Fatal(fmt::format("mk: {} {}{}", o.type, e.message(), hint));
   }
   if (o.json) print_out("{}\n", render::object_json(*made));
-  else print_out("{}\n", made->ref);
+  else print_out("{}\n", terminal_safe(made->ref));
   flush_stdout();
   return 0;
 }

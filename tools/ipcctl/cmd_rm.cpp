@@ -14,6 +14,7 @@
 #include <ipcctl/query/select.hpp>
 #include <ipcctl/render/json.hpp>
 #include <ipcctl/util/error.hpp>
+#include <ipcctl/util/escape.hpp>
 
 #include <fmt/format.h>
 
@@ -153,8 +154,9 @@ int run_rm(const RmOptions& o) {
     render::write_outcomes(outcomes, snap->warnings, write_stdout);
   } else {
     for (const auto& out : outcomes) {
-      const std::string& ref = out.object->ref;
-      const std::string why = out.reason.empty() ? "" : ": " + out.reason;
+      // Refs and reasons carry names other users chose: shown as ls shows them.
+      const std::string ref = terminal_safe(out.object->ref);
+      const std::string why = out.reason.empty() ? "" : ": " + terminal_safe(out.reason);
       if (out.status == "removed") print_out("removed {}{}\n", ref, why);
       else if (out.status == "would_remove") print_out("would remove {}{}\n", ref, why);
       else if (out.reason.starts_with("permission denied")) eprint("ipcctl: rm: {}{}\n", ref, why);
