@@ -136,7 +136,7 @@ run_ipcctl show --json "sysv-shm:$id_b@ipc:$ipc_b" "sysv-shm:$(fx shmH id)"
 expect "show: a namespaced ref and a plain one together" "$OUT" "[.objects[] | .size]" "[8192,12288]"
 run_ipcctl show -N "$ub" "sysv-shm:$id_b"
 [[ $RC == 0 && $OUT == *"sysv-shm:$id_b@ipc:$ipc_b"* ]] && ok "show -N PID sysv-shm:ID" || fail "show -N: exit $RC: $OUT $ERR"
-run_ipcctl show "sysv-shm:$id_a@ipc:999999999999"
+run_ipcctl show "sysv-shm:$id_a@ipc:4294967290"
 [[ $RC == 1 && $ERR == *"no such object"* ]] && ok "show in a namespace nobody is in: no such object" || fail "exit $RC: $ERR"
 
 # --- mk and rm ---------------------------------------------------------------
