@@ -208,8 +208,15 @@ Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions&
   const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
   auto part = run_sources(local, root, local_opts, snap.walk, threads);
   for (auto& o : part.objects) {
-    if (const auto t = model::ns_type_of(o.kind); t && own[static_cast<int>(*t)])
-      o.ns = model::Namespace{*t, *own[static_cast<int>(*t)], true, std::nullopt};
+    const auto t = model::ns_type_of(o.kind);
+    if (!t || !own[static_cast<int>(*t)]) continue;
+    o.ns = model::Namespace{*t, *own[static_cast<int>(*t)], true, std::nullopt};
+    // A name another user chose may end in "@ipc:INODE" (a queue named
+    // "/q@ipc:4026532281"): its ref would read as another namespace's "/q",
+    // and rm with the ref ls printed would act there. Such a ref carries its
+    // own namespace too; a ref's last "@ipc:" is the one that counts.
+    if (o.ref.find(fmt::format("@{}:", model::ns_type_name(*t))) != std::string::npos)
+      o.ref += model::ns_suffix(*t, o.ns->inode);
   }
   snap.objects = std::move(part.objects);
   for (auto& w : part.warnings) snap.warn(std::move(w));

@@ -45,4 +45,31 @@ out=$(unshare --ipc --mount --propagation private -- bash -c "mount -t mqueue no
   ok "its own mqueue mounted: rm removes the child's queue" || fail "its own mqueue mounted: $out"
 [[ -e /dev/mqueue$q ]] && ok "and the parent's queue stays" || fail "the parent's queue $q is gone"
 "$IPCCTL" rm "posix-mq:$q" >/dev/null 2>&1 || true
+
+# 4. A queue whose name reads as another namespace's ref: here, "/q@ipc:N"
+# where N is a child namespace that has a queue "/q". The ref ls prints for
+# the one here must name it, not the child's "/q", and rm with that ref
+# removes it and leaves the child's queue.
+fifo=$WORK/child-ready
+mkfifo "$fifo"
+unshare --ipc --mount --propagation private -- bash -c "mount -t mqueue none /dev/mqueue
+  '$IPCCTL' mk posix-mq '$q' >/dev/null || exit 1
+  readlink /proc/self/ns/ipc >'$fifo'
+  exec sleep 60" &
+child=$!
+CLEANUP+=("kill $child 2>/dev/null")
+child_ns=$(cat "$fifo")
+child_ns=${child_ns//[^0-9]/}
+lookalike="$q@ipc:$child_ns"
+"$IPCCTL" mk posix-mq "$lookalike" >/dev/null || fail "mk posix-mq $lookalike failed"
+ref=$("$IPCCTL" ls -A --json -t posix-mq | jq -r --arg n "$lookalike" '.objects[] | select(.name == $n and .namespace.own != false) | .ref' | head -1)
+echo "  the queue $lookalike is listed as $ref"
+[[ -n $ref && $ref != "posix-mq:$lookalike" ]] && ok "a name that reads as a namespaced ref gets a ref of its own namespace" ||
+  fail "the queue $lookalike is listed as '$ref', the ref of the child namespace's $q"
+run_rm=$("$IPCCTL" rm "$ref" 2>&1) || true
+[[ ! -e /dev/mqueue$lookalike ]] && ok "rm with the printed ref removes the queue here" ||
+  fail "rm $ref did not remove the queue here: $run_rm"
+nsenter -t "$child" -i -m -- test -e "/dev/mqueue$q" && ok "and the child namespace's $q stays" ||
+  fail "rm $ref removed the child namespace's $q: $run_rm"
+kill "$child" 2>/dev/null
 finish
