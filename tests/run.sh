@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
 # Optimized, as shipped, without debug information: a quarter of the compile
 # time; the sanitizer build (--sanitize) has full debug information.
-setup=(-Ddebug=false)
+setup=(-Ddebug=false -Dwerror=true)
 suites=()
 if [ "${1:-}" = "--sanitize" ]; then
   build=${BUILD_DIR:-build-asan}
-  setup=(-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Dman=disabled)
+  setup=(-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Dman=disabled)
   # The packaging suite checks man pages and completions, not memory: once is enough.
   suites=(--no-suite packaging)
   # The churn tests look for crashes on vanishing /proc entries; under the

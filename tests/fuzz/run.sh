@@ -20,7 +20,7 @@ jobs=${FUZZ_JOBS:-2}
 if [[ ! -d $build ]]; then
   # -O1 and line tables only: libFuzzer's usual choice, and a build that
   # fits a CI job (full debug info doubles the time of the templates).
-  if ! out=$(CXX=clang++ meson setup "$build" -Dfuzz=true -Dtests=false -Dman=disabled -Dbuildtype=plain \
+  if ! out=$(CXX=clang++ meson setup "$build" -Dfuzz=true -Dtests=false -Dman=disabled -Dbuildtype=plain -Dwerror=true \
     -Db_sanitize=address,undefined -Db_lundef=false \
     -Dcpp_args="-O1 -gline-tables-only -fsanitize=fuzzer-no-link" 2>&1); then
     echo "$out" | tail -20 >&2

@@ -59,7 +59,7 @@ fi
 if [ ! -f "$build/build.ninja" ]; then
   # -O1 (in the cross file) without debug information: the cross build is
   # there to be run, not debugged.
-  meson setup "$build" --cross-file "$deps/cross.ini" -Dbuildtype=plain | tail -3
+  meson setup "$build" --cross-file "$deps/cross.ini" -Dbuildtype=plain -Dwerror=true | tail -3
 fi
 ninja -C "$build"
 meson test -C "$build" --print-errorlogs --num-processes 1
