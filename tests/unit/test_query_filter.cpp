@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -304,11 +303,12 @@ TEST_CASE("query::Regex engines") {
           {"(.?){999}#", &holders}, {"(a*)*b", &as},     {"(a|a)*c", &as},
           {"(.*){20}x", &holders},  {"((a+)+)+$b", &as}, {"^(\\w+\\s?)*$#", &holders},
       };
-      for (const auto& [pattern, text] : cases) {
+      // An engine that backtracks does not end here (meson's timeout fails
+      // the test); tests/reliability/regex.sh bounds each pattern's time.
+      for (const auto& c : cases) {
+        const char* pattern = c.first;
         CAPTURE(pattern);
-        const auto t0 = std::chrono::steady_clock::now();
-        CHECK(search(e, pattern, *text) == "no");
-        CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
+        CHECK(search(e, pattern, *c.second) == "no");
       }
       CHECK(search(e, "(.?){999}]:3", holders.substr(0, 2048)) == "yes");
     }
