@@ -15,6 +15,7 @@
 // a capture, or a fuzzer, and none of them promises alignment.
 #include <ipcctl/linux/sockdiag.hpp>
 
+#include <ipcctl/util/dirfd.hpp>
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
@@ -507,6 +508,10 @@ public:
       if (s.rqueue) o->set("rqueue", *s.rqueue);
       if (s.wqueue) o->set("wqueue", *s.wqueue);
       o->set("file_inode", s.file_inode ? model::Value{static_cast<std::int64_t>(*s.file_inode)} : model::Value{});
+      // The file's device with its inode: rm removes the file only while both
+      // are still these (the kernel's own encoding, major << 20 | minor).
+      o->set("dev", s.file_dev ? model::Value{dev_text(::makedev(*s.file_dev >> 20, *s.file_dev & 0xfffff))}
+                               : model::Value{});
       o->set("stale", false);
       snap.objects.push_back(std::move(*o));
     }
@@ -541,6 +546,7 @@ private:
       o.set("state", model::Value{});
       o.set("abstract", false);
       o.set("file_inode", static_cast<std::int64_t>(st.st_ino));
+      o.set("dev", dev_text(st.st_dev));
       o.set("stale", true);
       o.set("ctime", model::Time{st.st_ctim.tv_sec});
       snap.objects.push_back(std::move(o));
