@@ -53,3 +53,20 @@ ipc_state() {
 
 # run_as_nobody CMD ARGS...: as uid and gid 65534 with no groups.
 run_as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+# need_strace WHY: skips unless strace is there (WHY: what the test needs it
+# for). LeakSanitizer cannot run in a traced process (it ptraces the process
+# itself at exit, and fails with exit 134), so a test that runs the tools
+# under strace leaves leak checks to the others.
+need_strace() {
+  command -v strace >/dev/null || skip "needs strace to $1"
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+}
+
+# need_attacker: the race tests' victim is root's file and their attacker
+# uid 65534, run with setpriv; strace widens the window.
+need_attacker() {
+  [[ $(id -u) == 0 ]] || skip "needs root: the victim is root's file, the attacker uid 65534"
+  need_strace "widen the window"
+  command -v setpriv >/dev/null || skip "needs setpriv to run the attacker as uid 65534"
+}

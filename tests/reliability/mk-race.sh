@@ -12,9 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 : "${ATTACKER:?ATTACKER must name the attacker binary}"
 private_namespace "$@"
-[[ $(id -u) == 0 ]] || skip "needs root: the victim is root's file, the attacker uid 65534"
-command -v strace >/dev/null || skip "needs strace to widen the window"
-command -v setpriv >/dev/null || skip "needs setpriv to run the attacker as uid 65534"
+need_attacker
 
 tries=${MK_RACE_TRIES:-150}
 secret=$WORK/secret u=$WORK/u

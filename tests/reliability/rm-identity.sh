@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 : "${ATTACKER:?ATTACKER must name the attacker binary}"
 private_namespace "$@"
 [[ $PRIVATE_NS == yes ]] || skip "needs root and unshare: ids are forced with kernel.*_next_id in a private IPC namespace"
-command -v strace >/dev/null || skip "needs strace to hold rm between its listing and its removal"
+need_strace "hold rm between its listing and its removal"
 
 # held_rm FILE ARGS...: starts `ipcctl rm ARGS` under strace, which holds it
 # for 0.8 s once the first read (or stat) of FILE, its listing, returns, and
