@@ -19,6 +19,9 @@ struct CollectOptions {
   std::vector<std::string> scan_dirs;  // also list the FIFOs and stale socket files under these paths
   bool all_signals = false;            // every process's signal state, not only pending ones
   bool probe_pipes = true;             // unread bytes via a non-blocking reader (see fds.cpp)
+  // Read each POSIX queue's file for its bytes and notification: the read
+  // sets the queue's atime and ctime (see posixipc.cpp), so only on request.
+  bool queue_status = false;
   // Namespaces: by default, ipcctl's own IPC and network namespaces. -A
   // reads every one the machine's processes are in; -N only those named
   // (and then only the kinds that live in a namespace).

@@ -15,7 +15,8 @@ fixture shm posix-shm size=12288
 fixture sem posix-sem value=9
 [[ $have_mq == yes ]] && fixture mq posix-mq maxmsg=7 msgsize=200 messages=3 size=20
 
-ls_json -t posix
+# -o BYTES asks for a queue's bytes: only its file has them.
+ls_json -t posix -o +BYTES
 
 # --- message queue
 if [[ $have_mq == no ]]; then

@@ -16,6 +16,9 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
+#include <string_view>
+
 namespace ipcctl::tools {
 
 namespace {
@@ -28,6 +31,26 @@ struct LsOptions {
   bool summary = false, list_columns = false, list_types = false, no_probe = false;
 };
 
+// Whether -o, --sort or -Q names a field that only a POSIX queue's file
+// holds (its bytes, hence SIZE, and its notification): reading that file
+// sets the queue's atime and ctime, so it is read only then (with --json
+// too, where -o selects no column but still asks).
+bool names_queue_status(std::string_view spec) {
+  std::string word;
+  const auto named = [&word] {
+    const bool hit = word == "bytes" || word == "size" || word == "notify_pid" || word == "notify_signal";
+    word.clear();
+    return hit;
+  };
+  for (const char c : spec) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_')
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (named())
+      return true;
+  }
+  return named();
+}
+
 int run_ls(const LsOptions& o) {
   if (print_lists(o.list_columns, o.list_types)) return 0;
   CollectOptions copts;
@@ -37,6 +60,8 @@ int run_ls(const LsOptions& o) {
   check_scan_dirs(sys::ProcRoot(o.proc_root), o.scan);
   copts.scan_dirs = o.scan;
   copts.probe_pipes = !o.no_probe;
+  copts.queue_status =
+      names_queue_status(o.out.output) || names_queue_status(o.out.sort) || names_queue_status(o.select.query);
 
   const Listing listing(o.out, copts.kinds, o.select.namespaces());
   auto snap = collect(sys::ProcRoot(o.proc_root), copts);

@@ -4,11 +4,23 @@
 // mapping the kernel prints under glibc's temporary name
 // (/dev/shm/sem.XXXXXX (deleted)) to posix-sem:/NAME.
 //
-// Queue attributes need mq_getattr on a descriptor: mq_open(O_RDONLY |
-// O_NONBLOCK) neither receives nor changes notification, so reading them
-// disturbs nothing. A semaphore's value is read from its file: glibc's
-// 64-bit sem_t keeps the value in the low and the waiter count in the high
-// half of its first 8 bytes, so a pread shows both without sem_open.
+// Looking changes nothing of what is looked at (times included):
+// - A queue is stat'ed, then its attributes come from mq_getattr on an
+//   mq_open(O_RDONLY | O_NONBLOCK) descriptor: opening, mq_getattr (which
+//   sets nothing) and closing change no time, message or notification.
+//   Its queued bytes and notification are only in the text of its file
+//   under /dev/mqueue, and the kernel sets the queue's atime and ctime on
+//   every read of it (mqueue_read_file): the file is read only when
+//   CollectOptions::queue_status asks, i.e. the user named those fields
+//   (or the tree is a captured copy).
+//   Otherwise bytes is 0 for an empty queue and null (unknown) for another,
+//   and notify_pid and notify_signal are null.
+// - A semaphore's value is read from its file: glibc's 64-bit sem_t keeps
+//   the value in the low and the waiter count in the high half of its
+//   first 8 bytes, so a pread shows both without sem_open. The file is
+//   opened with O_NOATIME (allowed to its owner and to root), since a read
+//   of a tmpfs file sets its atime; where that is refused it is not read.
+// - Shared memory objects are only stat'ed.
 #include <ipcctl/linux/posixipc.hpp>
 
 #include <ipcctl/linux/fd_scan.hpp>
@@ -172,11 +184,13 @@ public:
       join_holders(root, snap, o, e.st);
       if (!opts.keeps(o)) continue;
       model::Value messages, maxmsg, msgsize, notify_pid, notify_signal, bytes;
-      if (read_file_at(AT_FDCWD, (dir + "/" + e.name).c_str(), text)) {
+      // Reading the file sets the queue's atime and ctime: only when asked.
+      // In a captured tree the file is a copy, and the only source.
+      if ((opts.queue_status || !root.live()) && read_file_at(AT_FDCWD, (dir + "/" + e.name).c_str(), text)) {
         if (auto st = parse_mqueue_status(text)) {
           bytes = st->qsize;
+          notify_pid = st->notify_pid;  // 0: nobody registered
           if (st->notify_pid != 0) {
-            notify_pid = st->notify_pid;
             // NOTIFY is SIGEV_SIGNAL (0), SIGEV_NONE (1) or SIGEV_THREAD (2).
             if (st->notify == 0 && st->signo != 0) {
               auto names = signal_names(std::uint64_t{1} << (st->signo - 1));
@@ -193,6 +207,8 @@ public:
             messages = static_cast<std::int64_t>(attr.mq_curmsgs);
             maxmsg = static_cast<std::int64_t>(attr.mq_maxmsg);
             msgsize = static_cast<std::int64_t>(attr.mq_msgsize);
+            // An empty queue holds no bytes: known without its file.
+            if (attr.mq_curmsgs == 0 && std::holds_alternative<std::monostate>(bytes)) bytes = std::int64_t{0};
           }
           ::mq_close(q);
         } else if (errno == EACCES) {
@@ -251,12 +267,17 @@ public:
       join_holders(root, snap, o, e.st);
       if (!opts.keeps(o)) continue;
       model::Value value, waiters;
-      UniqueFd fd(::open((dir + "/" + e.name).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+      // O_NOATIME: a read of a tmpfs file sets its atime. Only the owner
+      // and root may ask for it (EPERM otherwise): then the file is not read.
+      UniqueFd fd(::open((dir + "/" + e.name).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOATIME));
       std::uint64_t word = 0;
       if (fd && ::pread(fd.get(), &word, sizeof word, 0) == static_cast<ssize_t>(sizeof word)) {
         value = static_cast<std::int64_t>(word & 0xffffffffu);
         waiters = static_cast<std::int64_t>(word >> 32);
-      } else if (!fd && (errno == EACCES || errno == EPERM)) {
+      } else if (!fd && errno == EPERM) {
+        ++unreadable;
+        o.error = "not read: only its owner or root can read it without setting its atime: value unknown";
+      } else if (!fd && errno == EACCES) {
         ++unreadable;
         o.error = "open: Permission denied: value unknown";
       }

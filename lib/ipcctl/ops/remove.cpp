@@ -258,8 +258,8 @@ Verdict orphaned(const Object& o, const model::Walk& walk, const Alive& alive, b
 }
 
 std::optional<std::int64_t> changed_at(const Object& o) {
-  // Reading a POSIX queue's status (as every listing does) sets its ctime and
-  // atime; its mtime moves only with a message sent or received.
+  // A POSIX queue's ctime also moves with mq_notify, mq_setattr and any read
+  // of its file (ls -o BYTES); its mtime only with a message sent or received.
   if (o.kind == Kind::posix_mq)
     if (auto t = o.time("mtime")) return t->seconds;
   if (auto t = o.time("ctime")) return t->seconds;
