@@ -4,7 +4,8 @@
 # semaphore, FIFO, pipe, SysV queue, segment and semaphore set) keeps its
 # atime, mtime and ctime (SysV: every *time of /proc/sysvipc) through
 # `ipcctl ls` (per type, all, --json), `show` (text and --json), `audit`,
-# `graph` and `export`.
+# `graph` and `export`; and `ls --scan` a socket file bound in another
+# network namespace.
 # Only a queue's bytes and notification need its /dev/mqueue file, whose
 # every read sets the queue's atime and ctime: ls reads it only when asked
 # (-o BYTES), and then the queue's mtime, its last send or receive, stays.
@@ -138,6 +139,37 @@ if [[ $have_mq == yes ]]; then
   else
     fail "ls --json -Q 'notify_pid == 0 or bytes > 0': posix-mq:$mq not listed: $OUT $ERR"
   fi
+fi
+
+# --scan tells a stale socket file from a bound one by a connect that is
+# refused. A socket bound in another network namespace is not in sock_diag's
+# answer, so it is tried too: the try must neither reach its server (an
+# accepted connection) nor set the file's atime.
+if ((EUID == 0)) && command -v unshare >/dev/null && unshare -n true 2>/dev/null; then
+  mkdir "$WORK/sockets"
+  unshare -n python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(8); s.setblocking(False)
+print("ready", flush=True)
+time.sleep(float(sys.argv[2]))
+try:
+    s.accept(); print("accepted")
+except BlockingIOError:
+    print("none")
+' "$WORK/sockets/server" 3 >"$WORK/server.out" &
+  server=$!
+  for ((i = 0; i < 100; i++)); do [[ -s $WORK/server.out ]] && break; sleep 0.02; done
+  a_before=$(stat -c %x "$WORK/sockets/server")
+  sleep 1.1
+  quietly ls -t unix --scan "$WORK/sockets"
+  [[ $(stat -c %x "$WORK/sockets/server") == "$a_before" ]] && ok "ls --scan leaves a socket file's atime" ||
+    fail "ls --scan set the atime of a socket file another network namespace's server is bound to"
+  wait "$server"
+  if grep -qx none "$WORK/server.out"; then ok "ls --scan did not connect to another namespace's server"
+  else fail "ls --scan connected to another network namespace's server: $(tr '\n' ' ' <"$WORK/server.out")"; fi
+else
+  echo "skipped: --scan of another network namespace's socket (needs root and unshare -n)"
 fi
 
 # Another user may not read a file without setting its atime (O_NOATIME is

@@ -474,13 +474,17 @@ Result<std::vector<UnixSocket>> read_unix_sockets(const ProcRoot& root, model::S
 // confirmed the way the kernel would answer a client: a connect() that is
 // refused. Accepted, would-block (a full backlog) and wrong-type answers all
 // mean a socket is there; so does any doubt (no permission, a path too long),
-// and `denied` is set for the first, which the caller reports.
+// and `denied` is set for the first, which the caller reports. The probe is
+// a SOCK_SEQPACKET socket: a socket of another type bound there (one of
+// another network namespace, which sock_diag does not show) answers
+// EPROTOTYPE before anything happens, where a connect of its own type would
+// be accepted by its server and set the file's atime.
 bool connect_refused(const std::string& path, bool& denied) {
   sockaddr_un addr{};
   if (path.size() >= sizeof addr.sun_path) return false;
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.data(), path.size());
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return false;
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return false;
   denied = errno == EACCES || errno == EPERM;
