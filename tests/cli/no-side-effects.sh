@@ -1,7 +1,8 @@
 #!/bin/bash
 # Looking changes nothing of what is looked at, times included: a real
 # object of every source that has one (POSIX queue, shared memory and
-# semaphore, FIFO, pipe, SysV queue, segment and semaphore set) keeps its
+# semaphore, FIFO, pipe, SysV queue, segment and semaphore set, memfd, the
+# files of a flock and a POSIX lock, a bound socket's file) keeps its
 # atime, mtime and ctime (SysV: every *time of /proc/sysvipc) through
 # `ipcctl ls` (per type, all, --json), `show` (text and --json), `audit`,
 # `graph` and `export`; and `ls --scan` a socket file bound in another
@@ -13,9 +14,6 @@ source "$(dirname "$0")/lib.sh"
 
 [[ -d /dev/shm ]] || skip "no /dev/shm"
 ensure_mqueue
-
-# Nanoseconds, so a change within the second shows too.
-file_times() { stat -c 'atime=%x mtime=%y ctime=%z' "$1"; }
 
 # sysv_times FILE ID: the *time columns of that id's line in /proc/sysvipc/FILE.
 sysv_times() {
@@ -32,6 +30,10 @@ fixture pipe pipe bytes=70
 fixture msg sysv-msg messages=2 size=30
 fixture seg sysv-shm size=4096
 fixture sems sysv-sem nsems=2 values=3,0 waiter=1
+fixture memfd memfd size=4096
+fixture flock lock-flock
+fixture plock lock-posix
+fixture listen unix-listen
 
 mq=$(fx mq name) mq0=$(fx mq0 name) shm=$(fx shm name) sem=$(fx sem name) fifo=$(fx fifo path)
 pipe_end=/proc/$(fx pipe rpid)/fd/$(fx pipe rfd)
@@ -46,7 +48,9 @@ else
 fi
 objects+=("posix-shm:$shm	/dev/shm/${shm#/}" "posix-sem:$sem	/dev/shm/sem.${sem#/}" "$fifo	$fifo"
   "pipe:$(fx pipe inode)	$pipe_end" "sysv-msg:$(fx msg id)	sysvipc:msg:$(fx msg id)"
-  "sysv-shm:$(fx seg id)	sysvipc:shm:$(fx seg id)" "sysv-sem:$(fx sems id)	sysvipc:sem:$(fx sems id)")
+  "sysv-shm:$(fx seg id)	sysvipc:shm:$(fx seg id)" "sysv-sem:$(fx sems id)	sysvipc:sem:$(fx sems id)"
+  "memfd:$(fx memfd inode)	/proc/$(fx memfd pid)/fd/$(fx memfd fd)" "$(fx flock path)	$(fx flock path)"
+  "$(fx plock path)	$(fx plock path)" "$(fx listen path)	$(fx listen path)")
 
 times_of() {
   case $1 in
@@ -54,7 +58,7 @@ times_of() {
       local f=${1#sysvipc:}
       sysv_times "${f%%:*}" "${f#*:}"
       ;;
-    *) stat -L -c 'atime=%x mtime=%y ctime=%z' "$1" ;;
+    *) stat -L -c 'atime=%x mtime=%y ctime=%z' "$1" ;;  # to the nanosecond where kept
   esac
 }
 
@@ -92,7 +96,7 @@ snapshot
 # coarse timestamp granularity.
 sleep 1.1
 
-types=(posix-shm posix-sem fifo pipe sysv-msg sysv-shm sysv-sem)
+types=(posix-shm posix-sem fifo pipe sysv-msg sysv-shm sysv-sem memfd lock unix)
 [[ $have_mq == yes ]] && types+=(posix-mq)
 for t in "${types[@]}"; do
   quietly ls -t "$t"
@@ -105,9 +109,13 @@ quietly audit
 quietly graph
 quietly export --per-object
 for entry in "${objects[@]}"; do
-  quietly show "${entry%%	*}"
-  quietly show --json "${entry%%	*}"
+  ref=${entry%%	*}
+  # A lock file's path and a memfd's inode are not refs show takes: pid:N below shows them.
+  [[ $ref == memfd:* || $ref == "$(fx flock path)" || $ref == "$(fx plock path)" ]] && continue
+  quietly show "$ref"
+  quietly show --json "$ref"
 done
+quietly show "pid:$(fx memfd pid)" "pid:$(fx flock pid)" "pid:$(fx plock pid)" "pid:$(fx listen pid)"
 compare "ls, show, audit, graph and export"
 
 if [[ $have_mq == yes ]]; then
