@@ -47,13 +47,13 @@ chmod 0755 "$(dirname "$(fx ulisten path)")"
 
 # view SEL LS-ARGS...: root's ls --json view of the objects the jq condition
 # SEL picks, sorted. A lock's ref and id are its line in /proc/locks, which
-# moves when other locks come and go: they are left out. So is a queue's
-# ctime: root's own ls reads /dev/mqueue/NAME, and that read sets it to now.
+# moves when other locks come and go: they are left out. (A queue's times
+# are kept: no ls reads /dev/mqueue/NAME, whose read would set them.)
 view() {
   local sel=$1
   shift
   "$IPCCTL" ls --json "$@" 2>/dev/null | jq -cS "[.objects[] | select($sel)
-    | if .type == \"lock\" then del(.ref, .id) elif .type == \"posix-mq\" then del(.detail.ctime) else . end]
+    | if .type == \"lock\" then del(.ref, .id) else . end]
     | sort_by(.ref, .inode)"
 }
 
