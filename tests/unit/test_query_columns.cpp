@@ -43,6 +43,26 @@ TEST_CASE("query columns read typed cells") {
   CHECK(query::find_column("OWNER")->get(o) == query::Cell{std::string("1000")});
 }
 
+TEST_CASE("query columns NHOLDERS counts processes, NHANDLES what they hold it through") {
+  model::Object pipe;
+  pipe.kind = Kind::pipe;
+  pipe.ref = "pipe:9";
+  CHECK(query::find_column("NHOLDERS")->get(pipe) == query::Cell{std::int64_t{0}});
+  CHECK(query::find_column("NHANDLES")->get(pipe) == query::Cell{std::int64_t{0}});
+  // Two processes, each with both ends (a pipe before the fork closes them).
+  pipe.holders = {{100, "sh", 3, "r", model::Via::fd, 0},
+                  {100, "sh", 4, "w", model::Via::fd, 0},
+                  {101, "sh", 3, "r", model::Via::fd, 0},
+                  {101, "sh", 4, "w", model::Via::fd, 0}};
+  CHECK(query::find_column("NHOLDERS")->get(pipe) == query::Cell{std::int64_t{2}});
+  CHECK(query::find_column("nhandles")->get(pipe) == query::Cell{std::int64_t{4}});
+  // One process through a descriptor and a mapping is one holder, two handles.
+  auto seg = shm(7, 4096, 1);
+  seg.holders = {{42, "app", 5, "rw", model::Via::fd, 1000u}, {42, "app", std::nullopt, "rw", model::Via::map, 1000u}};
+  CHECK(query::find_column("NHOLDERS")->get(seg) == query::Cell{std::int64_t{1}});
+  CHECK(query::find_column("NHANDLES")->get(seg) == query::Cell{std::int64_t{2}});
+}
+
 TEST_CASE("query::default_columns") {
   auto names = [](const model::KindSet& ks) {
     std::vector<std::string> out;

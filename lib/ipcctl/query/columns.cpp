@@ -242,7 +242,15 @@ std::vector<Column> build_columns() {
   });
   add("SIZE", "size in bytes (segment, file, queued or unread bytes)", r, [](const Object& o) { return opt(o.size); },
       false, true);
-  add("NHOLDERS", "number of holders", r,
+  // NHOLDERS counts processes, as PIDS lists them; NHANDLES counts what they
+  // hold the object through (descriptors, mappings, handles), one per HOLDERS
+  // entry. A pipe whose two ends two processes each hold twice: 2 and 4.
+  add("NHOLDERS", "number of processes that hold the object", r, [](const Object& o) -> Cell {
+    std::set<int> pids;
+    for (const auto& h : o.holders) pids.insert(h.pid);
+    return static_cast<std::int64_t>(pids.size());
+  });
+  add("NHANDLES", "number of descriptors, mappings and handles that hold the object", r,
       [](const Object& o) -> Cell { return static_cast<std::int64_t>(o.holders.size()); });
   add("PIDS", "pids of the holders", l, [](const Object& o) -> Cell {
     std::vector<int> pids;
