@@ -81,6 +81,69 @@ else
   fail "a missing object: exit $RC, stderr: $ERR"
 fi
 
+# A bare SysV key names the segment, the queue and the semaphore set that
+# have it; a key nobody has is a missing object (exit 1), not bad usage.
+key=$(printf '0x5e%06x' $(((RANDOM << 8 ^ RANDOM ^ $$) & 0xffffff)))
+declare -a keyed=()
+for t in shm msg sem; do
+  args=()
+  [[ $t == shm ]] && args=(--size 4096)
+  run_ipcctl mk "sysv-$t" "$key" "${args[@]}"
+  if ((RC != 0)) || [[ $OUT != "sysv-$t:"* ]]; then
+    fail "mk sysv-$t $key: exit $RC, stdout $OUT, stderr $ERR"
+    continue
+  fi
+  keyed+=("$OUT")
+  CLEANUP+=("ipcrm -${t:0:1} ${OUT#*:} 2>/dev/null")
+done
+want=$(printf '%s\n' "${keyed[@]}" | sort | jq -Rsc 'split("\n") | map(select(. != ""))')
+for form in "$key" "key=$key" "key=$((key))" "0X${key:2}"; do
+  run_ipcctl show --json "$form"
+  if ((RC == 0)) && [[ $(jq -c '[.objects[].ref] | sort' <<<"$OUT") == "$want" ]]; then
+    ok "show $form: the three SysV objects with that key"
+  else
+    fail "show $form: exit $RC (expected 0 and $want), stdout: ${OUT:0:300}, stderr: $ERR"
+  fi
+done
+run_ipcctl show "$key"
+if ((RC == 0)) && (($(grep -c "^sysv-\(shm\|msg\|sem\):" <<<"$OUT") == 3)); then
+  ok "show $key text: three blocks"
+else
+  fail "show $key text: exit $RC, output: ${OUT:0:300}"
+fi
+other=$(printf '0x%x' $((key ^ 1)))
+if ! grep -qiE "^ *$((other)) " /proc/sysvipc/shm /proc/sysvipc/msg /proc/sysvipc/sem 2>/dev/null; then
+  run_ipcctl show "$other"
+  if ((RC == 1)) && grep -q "$other: no such object" <<<"$ERR"; then
+    ok "show $other (a key nothing has): exit 1, no such object"
+  else
+    fail "show $other: exit $RC (expected 1), stderr: $ERR"
+  fi
+fi
+# rm acts on one object per ref: a bare key is refused, nothing is removed.
+run_ipcctl rm "$key"
+run_ipcctl show --json "${keyed[@]}"
+if ((RC == 0)) && [[ $(jq -c '[.objects[].ref] | sort' <<<"$OUT") == "$want" ]]; then
+  ok "rm $key: refused, the three objects are still there"
+else
+  fail "rm $key removed something: show now: ${OUT:0:300}"
+fi
+run_ipcctl rm "$key"
+if ((RC == 2)) && grep -q "sysv-shm:key=" <<<"$ERR"; then ok "rm $key: exit 2, the typed form named"
+else fail "rm $key: exit $RC (expected 2), stderr: $ERR"; fi
+run_ipcctl rm --dry-run sysv-shm:key=0
+((RC == 2)) && ok "rm sysv-shm:key=0 (IPC_PRIVATE): exit 2" || fail "rm --dry-run sysv-shm:key=0: exit $RC, stderr: $ERR"
+
+# A malformed ref: exit 2, and the line lists the accepted forms.
+for bad in 0xZZ 0x 0x100000000 key= 1234 relative; do
+  run_ipcctl show "$bad"
+  if ((RC == 2)) && [[ $(wc -l <<<"$ERR") == 1 ]] && grep -q "TYPE:ID, TYPE:key=KEY, 0xKEY" <<<"$ERR"; then
+    ok "show '$bad': exit 2, the accepted forms listed"
+  else
+    fail "show '$bad': exit $RC (expected 2 and the accepted forms), stderr: $ERR"
+  fi
+done
+
 # Bad refs: exit 2, one line.
 for bad in "sysv-shm:" "sysv-shm:abc" "nope:1" "posix-mq:/a/b" "pid:x" "pipe:-1" "sysv-msg:key=0x1ffffffff" "relative"; do
   run_ipcctl show "$bad"

@@ -18,6 +18,20 @@ TEST_CASE("query::parse_ref") {
     CHECK(query::parse_ref("sysv-msg:key=0x1234")->key == 0x1234u);
     CHECK(query::parse_ref("sysv-sem:key=4660")->key == 0x1234u);
   }
+  SUBCASE("a bare key names the objects of all three SysV types with that key") {
+    for (const char* text : {"0x5eed", "0X5EED", "key=0x5eed", "key=24301"}) {
+      CAPTURE(text);
+      const auto q = query::parse_ref(text);
+      REQUIRE(q.has_value());
+      CHECK(q->key == 0x5eedu);
+      CHECK_FALSE(q->kind.has_value());
+      CHECK(q->kinds().has(Kind::sysv_shm));
+      CHECK(q->kinds().has(Kind::sysv_msg));
+      CHECK(q->kinds().has(Kind::sysv_sem));
+      CHECK_FALSE(q->kinds().has(Kind::posix_shm));
+    }
+    CHECK(query::parse_ref("0xffffffff")->key == 0xffffffffu);
+  }
   SUBCASE("paths under /dev/shm and /dev/mqueue name POSIX objects") {
     CHECK(query::parse_ref("/dev/shm/x")->ref == "posix-shm:/x");
     CHECK(query::parse_ref("/dev/shm/sem.lock")->ref == "posix-sem:/lock");
@@ -70,11 +84,21 @@ TEST_CASE("query::parse_ref") {
   SUBCASE("bad refs name what is accepted") {
     for (const char* bad : {"", "sysv-shm:", "sysv-shm:abc", "sysv-shm:key=0x100000000", "frob:1",
                             "posix-mq:orders", "posix-mq:/a/b", "pipe:x", "signalfd:12", "lock:1.x",
-                            "pid:0", "pid:", "relative/path", "fifo:relative"}) {
+                            "pid:0", "pid:", "relative/path", "fifo:relative", "0x", "0xZZ", "0x100000000",
+                            "key=", "key=0x", "key=-1", "key=4294967296", "1234", "sysv-shm:key=0x"}) {
       CAPTURE(bad);
       const auto q = query::parse_ref(bad);
       REQUIRE_FALSE(q.has_value());
       CHECK(q.error().detail.find("bad ref") == 0);
+    }
+  }
+  SUBCASE("a ref of no form lists every form") {
+    const std::string forms = "expected TYPE:ID, TYPE:key=KEY, 0xKEY or key=KEY (a SysV key, of any SysV type), "
+                              "pid:N or an absolute path (see ipcctl(1), show)";
+    CHECK(query::parse_ref("relative").error().detail == "bad ref 'relative': " + forms);
+    for (const char* bad : {"0xZZ", "key=x", "1234", "0x1ffffffff"}) {
+      CAPTURE(bad);
+      CHECK(query::parse_ref(bad).error().detail.find(forms) != std::string::npos);
     }
   }
 }
@@ -93,6 +117,16 @@ TEST_CASE("query::RefQuery::matches") {
   CHECK_FALSE(query::parse_ref("sysv-shm:8")->matches(shm));
   CHECK(query::parse_ref("sysv-shm:key=0x1234")->matches(shm));
   CHECK_FALSE(query::parse_ref("sysv-msg:key=0x1234")->matches(shm));
+  CHECK(query::parse_ref("0x1234")->matches(shm));
+  CHECK_FALSE(query::parse_ref("0x1235")->matches(shm));
+  model::Object msg = shm;
+  msg.kind = Kind::sysv_msg;
+  msg.ref = "sysv-msg:7";
+  CHECK(query::parse_ref("0x1234")->matches(msg));
+  model::Object keyed_pipe = shm;  // only SysV objects have keys
+  keyed_pipe.kind = Kind::pipe;
+  keyed_pipe.ref = "pipe:7";
+  CHECK_FALSE(query::parse_ref("0x1234")->matches(keyed_pipe));
   CHECK(query::parse_ref("pid:812")->matches(shm));
   CHECK(query::parse_ref("pid:812")->matches(sig));
   CHECK_FALSE(query::parse_ref("pid:813")->matches(shm));

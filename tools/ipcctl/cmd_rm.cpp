@@ -53,6 +53,14 @@ int run_rm(const RmOptions& o) {
   for (const auto& text : o.refs) {
     auto q = query::parse_ref(text);
     if (!q) throw UsageError(fmt::format("rm: {}", q.error().detail));
+    // rm acts on one object per ref, as ipcrm -M/-Q/-S: a bare key may name a
+    // segment, a queue and a semaphore set, and key 0 every private object.
+    if (q->key && !q->kind)
+      throw UsageError(fmt::format("rm: '{}': a bare key may name objects of three SysV types; give the type, as "
+                                   "sysv-shm:key={} (or sysv-msg:, sysv-sem:)", text, model::key_text(*q->key)));
+    if (q->key == 0u)
+      throw UsageError(fmt::format("rm: '{}': key 0 is IPC_PRIVATE, the key of every private object; name each by "
+                                   "its id, as ls prints it", text));
     if (q->kind) require_removable(*q->kind, text);
     queries.push_back(std::move(*q));
   }

@@ -46,6 +46,10 @@ int run_show(const ShowOptions& o) {
   copts.probe_pipes = !o.no_probe;
   copts.all_namespaces = o.select.all_namespaces;
   if (!o.select.ns.empty()) copts.namespaces = parse_namespace(o.select.ns);
+  // A bare key has no type to take a namespace from: -N's IPC namespace is its.
+  for (const auto& n : copts.namespaces)
+    for (auto& q : queries)
+      if (q.key && !q.kind && !q.ns && n.ns.type == model::NsType::ipc) q.ns = n.ns.inode;
   add_ref_namespaces(queries, copts);
   auto snap = collect(sys::ProcRoot(o.proc_root), copts);
   if (!snap) throw Fatal(snap.error().message());
@@ -74,6 +78,7 @@ void setup_show(CLI::App& app, Action& action) {
   auto* show = app.add_subcommand("show", "show everything known about IPC objects");
   show->add_option("refs", o.refs,
                    "objects to show: a ref (sysv-shm:32769, sysv-shm:key=0x1234, posix-mq:/orders, pipe:48213, "
+                   "0x1234 for every SysV object with that key, "
                    "sysv-shm:0@ipc:4026532281 in another namespace), "
                    "a path (/dev/shm/x, a FIFO or a unix socket), or pid:N for all a process holds")
       ->required()

@@ -23,6 +23,11 @@ Error bad(std::string_view text, std::string_view why) {
   return Error{0, "", "", fmt::format("bad ref '{}': {}", text, why)};
 }
 
+// Every form parse_ref takes, for the errors of a ref that has none of them.
+constexpr std::string_view k_forms =
+    "expected TYPE:ID, TYPE:key=KEY, 0xKEY or key=KEY (a SysV key, of any SysV type), pid:N or an absolute path "
+    "(see ipcctl(1), show)";
+
 bool digits(std::string_view s) {
   return !s.empty() && s.size() <= 19 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -54,12 +59,27 @@ bool pid_fd(std::string_view s) {
          number_in(s.substr(colon + 1), 0, k_max_id);
 }
 
+// A SysV key: 0x and hex digits, or decimal digits.
+std::optional<std::uint32_t> sysv_key(std::string_view k) {
+  const bool hex = starts_with(k, "0x") || starts_with(k, "0X");
+  if (hex ? k.size() == 2 || k.size() > 18 : !digits(k)) return std::nullopt;
+  const auto v = hex ? to_u64(k.substr(2), 16) : to_u64(k);
+  if (!v || *v > 0xffffffffu) return std::nullopt;
+  return static_cast<std::uint32_t>(*v);
+}
+
+bool is_sysv(Kind k) { return k == Kind::sysv_msg || k == Kind::sysv_shm || k == Kind::sysv_sem; }
+
 } // namespace
 
 model::KindSet RefQuery::kinds() const {
+  model::KindSet ks;
   if (kind) {
-    model::KindSet ks;
     ks.add(*kind);
+    return ks;
+  }
+  if (key) {  // a bare key: a segment, a queue or a semaphore set may have it
+    for (auto k : {Kind::sysv_msg, Kind::sysv_shm, Kind::sysv_sem}) ks.add(k);
     return ks;
   }
   return model::KindSet::all();
@@ -75,7 +95,7 @@ bool RefQuery::matches(const model::Object& o) const {
   // Windows names objects without regard to case.
   if (ref && model::is_windows_kind(o.kind)) return equal_ignoring_case(o.ref, *ref);
   if (ref) return o.ref == *ref || (o.ns && o.ref == *ref + model::ns_suffix(o.ns->type, o.ns->inode));
-  if (key) return o.key == key;
+  if (key) return is_sysv(o.kind) && o.key == key;
   if (pid) {
     if (o.kind == Kind::signal) return o.id == *pid;
     return std::any_of(o.holders.begin(), o.holders.end(), [&](const model::Holder& h) { return h.pid == *pid; });
@@ -117,8 +137,22 @@ Result<RefQuery> parse_ref(std::string_view text) {
     return q;
   }
   const auto colon = text.find(':');
-  if (colon == std::string_view::npos)
-    return fail(bad(text, "expected TYPE:IDENTITY, pid:PID or an absolute path"));
+  if (colon == std::string_view::npos) {
+    // A bare SysV key, "0x5eed" or "key=0x5eed": the objects of every SysV
+    // type that have it, in ipcctl's own IPC namespace (or -N's).
+    const bool hex = starts_with(text, "0x") || starts_with(text, "0X");
+    if (hex || starts_with(text, "key=")) {
+      const auto k = sysv_key(hex ? text : text.substr(4));
+      if (!k) return fail(bad(text, fmt::format("a SysV key is a 32-bit number, as 0x1234 or key=4660; {}", k_forms)));
+      q.key = *k;
+      return q;
+    }
+    if (digits(text))
+      return fail(bad(text, fmt::format("a bare number is not a ref (a SysV key is key={} or 0x in hex, an id "
+                                        "takes its type: sysv-shm:{}); {}",
+                                        text, text, k_forms)));
+    return fail(bad(text, k_forms));
+  }
   const std::string_view type = text.substr(0, colon);
   std::string_view ident = text.substr(colon + 1);
   if (type == "pid") {
@@ -171,11 +205,9 @@ Result<RefQuery> parse_ref(std::string_view text) {
   case Kind::sysv_shm:
   case Kind::sysv_sem:
     if (starts_with(ident, "key=")) {
-      const auto k = ident.substr(4);
-      std::optional<std::uint64_t> v = starts_with(k, "0x") || starts_with(k, "0X") ? to_u64(k.substr(2), 16)
-                                                                                    : to_u64(k);
-      if (!v || *v > 0xffffffffu) return fail(bad(text, "a key is a 32-bit number, as 0x1234 or 4660"));
-      q.key = static_cast<std::uint32_t>(*v);
+      const auto k = sysv_key(ident.substr(4));
+      if (!k) return fail(bad(text, "a key is a 32-bit number, as 0x1234 or 4660"));
+      q.key = *k;
       return q;
     }
     if (!number_in(ident, 0, k_max_id))

@@ -1,6 +1,7 @@
 #pragma once
 // Refs as users type them, for show (and later rm): "sysv-shm:32769",
-// "sysv-shm:key=0x1234", "posix-mq:/orders", "pipe:48213", a plain path
+// "sysv-shm:key=0x1234", a bare SysV key ("0x1234" or "key=4660": the
+// objects of all three SysV types that have it), "posix-mq:/orders", "pipe:48213", a plain path
 // ("/dev/shm/x", a FIFO or unix socket path), or "pid:812" (everything that
 // process holds). Parsing checks the identity's form for the type. A SysV
 // or POSIX queue ref may end in "@ipc:INODE" (a socket's in "@net:INODE"):
@@ -20,7 +21,7 @@ struct RefQuery {
   std::string text;                   // as typed
   std::optional<model::Kind> kind;
   std::optional<std::string> ref;     // an exact ref
-  std::optional<std::uint32_t> key;   // sysv-*:key=K
+  std::optional<std::uint32_t> key;   // sysv-*:key=K, or a bare key (no kind: any SysV type)
   std::optional<int> pid;             // pid:N
   std::optional<std::string> path;    // a plain absolute path
   std::optional<std::uint64_t> ns;    // @ipc:INODE, @net:INODE: the namespace's inode
