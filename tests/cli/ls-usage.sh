@@ -58,7 +58,31 @@ usage_error "-p: not a pid" 'abc' ls -p abc
 usage_error "--json with --jsonl" 'json' ls --json --jsonl
 usage_error "no command" '.' 
 
+# --- a near miss names the word meant
+usage_error "-o: did you mean" "unknown column 'NAMEE'; did you mean 'NAME'\?" ls -o NAMEE
+usage_error "--sort: did you mean" "did you mean 'SIZE'\?" ls --sort SIZEE
+usage_error "-t: did you mean" "unknown type 'pipee'; did you mean 'pipe'\?" ls -t pipee
+usage_error "unknown command: did you mean" "unknown command 'lss'; did you mean 'ls'\?" lss
+usage_error "help COMMAND: did you mean" "unknown command 'lss'; did you mean 'ls'\?" help lss
+usage_error "far from every column: no guess" "^ipcctl: -o: unknown column 'QQQQQQ' \(see" ls -o QQQQQQ
+usage_error "repeated -Q: the error names which one" '-Q \(#2\): .*position [0-9]+' ls -Q 'nattch == 0' -Q 'nattch =='
+
 # --- help and version
+run_ipcctl help
+if ((RC == 0)) && [[ $OUT == *Subcommands:* ]] && grep -qE '^  ls[ ,]' <<<"$OUT" && grep -qE '^  audit ' <<<"$OUT" &&
+  [[ $OUT != *"ipcctl help [OPTIONS]"* ]]; then
+  ok "help: exit 0, the command list"
+else
+  fail "help: exit $RC, expected the command list, got: ${OUT:0:300} $ERR"
+fi
+run_ipcctl ls --help
+if ((RC == 0)) && [[ $OUT != *Excludes:* ]] &&
+  grep -qE '^  -A,--all-namespaces +every .*\(excludes --namespace\)$' <<<"$OUT" &&
+  grep -qE '^  -N,--namespace NS +only .*\(excludes --all-namespaces\)$' <<<"$OUT"; then
+  ok "ls --help: an exclusion ends its option's description"
+else
+  fail "ls --help: exit $RC, expected '(excludes --namespace)' at the end of -A's line, got: $(grep -A1 -E -- '-A,|-N,' <<<"$OUT") $ERR"
+fi
 run_ipcctl --help
 if ((RC == 0)) && [[ $OUT == *ls* ]]; then ok "--help: exit 0, names ls"; else fail "--help: exit $RC, output: ${OUT:0:200} $ERR"; fi
 run_ipcctl ls --help
@@ -88,6 +112,15 @@ expect_out "-Q: not, !=" "$id1" \
   ls -t sysv-shm --raw --noheadings -o ID -Q "($both) and not (SIZE != 4096)"
 expect_out "-Q: no match prints nothing" "" \
   ls -t sysv-shm --raw --noheadings -o ID -Q "($both) and nattch == 0"
+
+# --- repeated -Q: all must match; repeated -t: one list
+pref="pipe:$(fx pipe inode)"
+expect_out "-Q A -Q B -Q C: A and B and C" "$pref" ls -t pipe,sysv-shm --raw --noheadings -o REF \
+  -Q "ref == \"$pref\" or ID == $id1" -Q 'type == "pipe"' -Q 'nholders > 0'
+expect_out "-Q A -Q B: as -Q '(A) and (B)'" "$id2" \
+  ls -t sysv-shm --raw --noheadings -o ID -Q "$both" -Q "size >= 16K"
+expect_out "-t A -t B: as -t A,B" "$pref
+sysv-shm:$id1" ls -t sysv-shm -t pipe --raw --noheadings -o REF --sort REF -Q "ref == \"$pref\" or ID == $id1"
 
 # --- --sort
 expect_out "--sort SIZE" "$id1 4096

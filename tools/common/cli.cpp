@@ -22,12 +22,32 @@ void add_proc_root_option(CLI::App& cmd, std::string& root) {
 }
 
 void add_select_options(CLI::App& cmd, SelectOptions& o) {
-  cmd.add_option("-t,--type", o.types, "types, comma separated: kinds or families (see ls --list-types)")
-      ->type_name("TYPES");
+  cmd.add_option(
+         "-t,--type",
+         [&o](const CLI::results_t& lists) {
+           o.types.clear();
+           for (const auto& list : lists) o.types += (o.types.empty() ? "" : ",") + list;
+           return true;
+         },
+         "types, comma separated: kinds or families (see ls --list-types); repeated -t add up")
+      ->type_name("TYPES")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd.add_option("-p,--pid", o.pids, "only objects these processes hold (scans only them)")->type_name("PIDS");
   cmd.add_option("-u,--user", o.user, "only objects owned by USER or held by its processes")->type_name("USER");
-  cmd.add_option("-Q,--filter", o.query, "filter expression, e.g. 'type == \"sysv-shm\" and nattch == 0'")
-      ->type_name("EXPR");
+  cmd.add_option(
+         "-Q,--filter",
+         [&o](const CLI::results_t& exprs) {
+           o.filters.clear();
+           for (const auto& e : exprs)
+             if (!e.empty()) o.filters.push_back(e);
+           o.query = o.filters.size() == 1 ? o.filters.front() : std::string();
+           if (o.filters.size() > 1)
+             for (const auto& e : o.filters) o.query += fmt::format("{}({})", o.query.empty() ? "" : " and ", e);
+           return true;
+         },
+         "filter expression, e.g. 'type == \"sysv-shm\" and nattch == 0'; repeated -Q must all match")
+      ->type_name("EXPR")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   add_namespace_options(cmd, o);
 }
 
@@ -77,6 +97,11 @@ Selector::Selector(const SelectOptions& o, CollectOptions& copts, std::string_vi
       throw UsageError(fmt::format("{}-N: none of these types lives in a namespace (sysv, posix-mq and socket do)", prefix));
   }
   if (!o.user.empty()) m_sel.uid = parse_user(o.user);
+  if (o.filters.size() > 1) {  // each alone first, for an error in its own positions
+    for (std::size_t i = 0; i < o.filters.size(); ++i)
+      if (auto f = query::parse_filter(o.filters[i]); !f)
+        throw UsageError(fmt::format("{}-Q (#{}): {}", prefix, i + 1, f.error().detail));
+  }
   if (!o.query.empty()) {
     auto f = query::parse_filter(o.query);
     if (!f) throw UsageError(fmt::format("{}-Q: {}", prefix, f.error().detail));

@@ -24,7 +24,10 @@ void add_proc_root_option(CLI::App& cmd, std::string& root);
 // The selection ls, rm, audit and graph share, with ls's names: -t and -p
 // narrow what is collected; -u and -Q select from what was.
 struct SelectOptions {
+  // -t given twice is one list; -Q given twice is "(A) and (B)", each of
+  // its expressions also kept alone in `filters` (for their errors).
   std::string types, pids, user, query;
+  std::vector<std::string> filters;
   bool all_namespaces = false;  // -A
   std::string ns;               // -N PID|INODE|PATH
   bool any() const { return !types.empty() || !pids.empty() || !user.empty() || !query.empty(); }

@@ -1,5 +1,6 @@
 #include "common/output.hpp"
 
+#include "common/args.hpp"
 #include "common/run.hpp"
 
 #include <ipcctl/query/select.hpp>
@@ -10,6 +11,17 @@
 #include <fmt/format.h>
 
 namespace ipcctl::tools {
+
+namespace {
+
+// "; did you mean 'NAME'?" for a column name that is not one.
+std::string column_hint(std::string_view name) {
+  std::vector<std::string> names;
+  for (const auto& c : query::all_columns()) names.emplace_back(c.name);
+  return did_you_mean(name, names);
+}
+
+} // namespace
 
 void add_output_options(CLI::App& cmd, OutputOptions& out) {
   cmd.add_flag("-J,--json", out.json, "print JSON (the ipcctl-json(7) contract)");
@@ -37,7 +49,7 @@ std::vector<const query::Column*> pick_columns(const std::string& spec, const mo
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     if (name.empty()) continue;
     const query::Column* c = query::find_column(name);
-    if (c == nullptr) throw UsageError(fmt::format("-o: unknown column '{}' (see --list-columns)", name));
+    if (c == nullptr) throw UsageError(fmt::format("-o: unknown column '{}'{} (see --list-columns)", name, column_hint(name)));
     cols.push_back(c);
   }
   if (cols.empty()) throw UsageError("-o: no column given");
@@ -54,7 +66,7 @@ Listing::Listing(const OutputOptions& out, const model::KindSet& kinds, bool nam
     name.remove_prefix(1);
   }
   m_sort = query::find_column(name);
-  if (m_sort == nullptr) throw UsageError(fmt::format("--sort: unknown column '{}' (see --list-columns)", name));
+  if (m_sort == nullptr) throw UsageError(fmt::format("--sort: unknown column '{}'{} (see --list-columns)", name, column_hint(name)));
 }
 
 void Listing::print(std::vector<model::Object>& objects, const std::vector<std::string>& warnings,

@@ -59,8 +59,12 @@ std::uint32_t sysv_key(const MkOptions& o) {
 
 ops::CreateRequest build_request(const MkOptions& o) {
   const auto kind = model::kind_from_name(o.type);
-  if (!kind || !ops::creatable(*kind))
-    throw UsageError(fmt::format("mk: unknown type '{}': give {}", o.type, k_types));
+  if (!kind || !ops::creatable(*kind)) {
+    std::vector<std::string> names;
+    for (auto c : model::all_kinds())
+      if (ops::creatable(c)) names.emplace_back(model::kind_name(c));
+    throw UsageError(fmt::format("mk: unknown type '{}': give {}{}", o.type, k_types, did_you_mean(o.type, names)));
+  }
   const Kind k = *kind;
   only_for(o.size_opt, "--size", k, {Kind::sysv_shm, Kind::posix_shm});
   only_for(o.nsems_opt, "--nsems", k, {Kind::sysv_sem});
