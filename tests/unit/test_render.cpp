@@ -84,6 +84,24 @@ TEST_CASE("render::render_table escapes, aligns and fits") {
   }
 }
 
+TEST_CASE("render::render_summary counts holding processes, not descriptors") {
+  // Two FIFOs, each held by process 812 twice and by 813 once: 2 holders.
+  model::Object a = fifo(), b = fifo();
+  b.ref = "fifo:/run/b";
+  for (auto* o : {&a, &b}) {
+    o->owner.uid = 1000;
+    o->owner.user = "ana";
+    o->holders.push_back(model::Holder{812, "cat", 4, "r", model::Via::fd, 0u});
+    o->holders.push_back(model::Holder{813, "sh", 1, "w", model::Via::fd, 0u});
+  }
+  const std::vector<model::Object> v{a, b};
+  render::TableOptions opts;
+  opts.exact_bytes = true;
+  const auto text = render::render_summary(v, opts);
+  CHECK(text.find("fifo        2       4096        2\n") != std::string::npos);
+  CHECK(text.find("ana          2       4096        2\n") != std::string::npos);
+}
+
 TEST_CASE("render::append_json_string keeps the output valid JSON") {
   std::string out;
   render::append_json_string(out, std::string("a\"b\\c\n\x01\xff\xc3\xa9", 10));

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <set>
 
 namespace ipcctl::render {
 
@@ -219,19 +220,24 @@ std::string render_details(std::span<const model::Object> objects, const TableOp
 }
 
 std::string render_summary(std::span<const model::Object> objects, const TableOptions& opts) {
+  // HOLDERS, as the NHOLDERS column, counts processes: each holding process
+  // once per type and per owner, however many objects and descriptors it has.
   struct Tally {
-    std::int64_t count = 0, bytes = 0, holders = 0;
+    std::int64_t count = 0, bytes = 0;
+    std::set<int> pids;
   };
   std::map<std::string, Tally> by_type, by_user;
   for (const auto& o : objects) {
     const std::int64_t bytes = o.size.value_or(0);
     auto& t = by_type[std::string(model::kind_name(o.kind))];
-    t.count++, t.bytes += bytes, t.holders += static_cast<std::int64_t>(o.holders.size());
+    t.count++, t.bytes += bytes;
+    for (const auto& h : o.holders) t.pids.insert(h.pid);
     std::string user = !o.owner.user.empty() ? o.owner.user
                        : o.owner.uid        ? fmt::format("{}", *o.owner.uid)
                                             : std::string("-");
     auto& u = by_user[user];
-    u.count++, u.bytes += bytes, u.holders += static_cast<std::int64_t>(o.holders.size());
+    u.count++, u.bytes += bytes;
+    for (const auto& h : o.holders) u.pids.insert(h.pid);
   }
   auto size = [&](std::int64_t b) { return opts.exact_bytes ? fmt::format("{}", b) : human_size(b); };
   std::string out;
@@ -242,7 +248,7 @@ std::string render_summary(std::span<const model::Object> objects, const TableOp
     for (const auto& [k, v] : m) {
       const std::string name = escape(k, false);
       out += fmt::format("{}{} {:>8} {:>10} {:>8}\n", name, std::string(w - display_width(name), ' '), v.count,
-                         size(v.bytes), v.holders);
+                         size(v.bytes), v.pids.size());
     }
   };
   table("TYPE", by_type);
