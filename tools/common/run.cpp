@@ -9,6 +9,8 @@
 #include <io.h>
 #include <windows.h>
 #else
+#include <ipcctl/util/fd.hpp>
+
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -190,12 +192,7 @@ void write_stderr(std::string_view text) noexcept {
   } catch (...) {
   }
 #else
-  while (!text.empty()) {
-    const ssize_t n = ::write(STDERR_FILENO, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
+  (void)write_all(STDERR_FILENO, text);  // best effort: nowhere to report it
 #endif
 }
 

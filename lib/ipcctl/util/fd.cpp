@@ -55,4 +55,15 @@ Result<std::string> read_file(const std::string& path) {
   return out;
 }
 
+Result<void> write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(Error{errno, "write", {}, {}});
+    if (n == 0) return fail(Error{EIO, "write", {}, {}});
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
 } // namespace ipcctl

@@ -36,6 +36,8 @@ private:
 enum class Read { until_eof, once };
 Result<void> read_file_at(int dirfd, const char* path, std::string& out, Read mode = Read::until_eof);
 Result<std::string> read_file(const std::string& path);
+// Writes all of `text`, retrying short writes and EINTR. Error: op "write", errno.
+Result<void> write_all(int fd, std::string_view text);
 
 // Calls f(name) for every entry of the open directory `dirfd` but "." and
 // "..", reading it with getdents64 directly: no DIR stream, no dup.

@@ -215,17 +215,6 @@ Result<OutputFile> open_output_file(const std::string& path, OutputMode mode) {
   }
 }
 
-Result<void> write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(Error{errno, "write", {}, {}});
-    if (n == 0) return fail(Error{EIO, "write", {}, {}});
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
 Result<void> replace_file(const OutputFile& out, std::string_view text, unsigned mode) {
   std::string tmp;
   UniqueFd fd;

@@ -48,9 +48,6 @@ struct OutputFile {
 // missing directory, EACCES.
 Result<OutputFile> open_output_file(const std::string& path, OutputMode mode = OutputMode::in_place);
 
-// Writes all of `text`, retrying short writes and EINTR. Error: op "write", errno.
-Result<void> write_all(int fd, std::string_view text);
-
 // For a target that needs_replace(): writes `text` to a new file in its
 // directory (a random name, O_CREAT|O_EXCL), gives it `mode`, syncs it and
 // renames it onto the name: a reader sees the old file or the new one,
