@@ -196,6 +196,10 @@ constexpr DetailKey k_detail_keys[] = {
     {"blocked", "blocked signals; for a lock, a waiter (1/0)"},
     {"ignored", "ignored signals"},
     {"caught", "signals with a handler"},
+    {"dev", "device of the file (major:minor), for rm's identity check"},
+    {"btime", "birth time of the file"},
+    {"btime_nsec", "nanoseconds of the birth time", false, true},
+    {"ctime_nsec", "nanoseconds of ctime", false, true},
 };
 
 std::vector<Column> build_columns() {
