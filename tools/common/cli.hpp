@@ -45,6 +45,8 @@ public:
   Selector(const Selector&) = delete;
   Selector& operator=(const Selector&) = delete;
   void apply(std::vector<model::Object>& objects) const { query::select(objects, m_sel); }
+  // The columns -Q names (none without -Q).
+  const std::vector<const query::Column*>& filter_columns() const { return m_filter.columns(); }
 
 private:
   query::Filter m_filter;

@@ -35,6 +35,8 @@ class Listing {
 public:
   Listing(const OutputOptions& out, const model::KindSet& kinds, bool namespaces);
   void print(std::vector<model::Object>& objects, const std::vector<std::string>& warnings, bool summary) const;
+  // The --sort column, or null.
+  const query::Column* sort_column() const { return m_sort; }
 
 private:
   const OutputOptions& m_out;

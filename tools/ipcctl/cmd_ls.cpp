@@ -16,7 +16,7 @@
 
 #include <sys/stat.h>
 
-#include <cctype>
+#include <algorithm>
 #include <string_view>
 
 namespace ipcctl::tools {
@@ -31,24 +31,25 @@ struct LsOptions {
   bool summary = false, list_columns = false, list_types = false, no_probe = false;
 };
 
-// Whether -o, --sort or -Q names a field that only a POSIX queue's file
-// holds (its bytes, hence SIZE, and its notification): reading that file
-// sets the queue's atime and ctime, so it is read only then (with --json
-// too, where -o selects no column but still asks).
-bool names_queue_status(std::string_view spec) {
-  std::string word;
-  const auto named = [&word] {
-    const bool hit = word == "bytes" || word == "size" || word == "notify_pid" || word == "notify_signal";
-    word.clear();
-    return hit;
-  };
-  for (const char c : spec) {
-    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_')
-      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    else if (named())
-      return true;
+// The columns whose value only a POSIX queue's file holds: its bytes (hence
+// SIZE) and its notification. Reading that file sets the queue's atime and
+// ctime, so it is read only when -o, --sort or -Q names one of them (with
+// --json too, where -o selects no column but still asks).
+bool needs_queue_file(std::string_view column) {
+  return column == "BYTES" || column == "SIZE" || column == "NOTIFY_PID" || column == "NOTIFY_SIGNAL";
+}
+
+// Whether the -o list names such a column itself (the defaults, which +COL
+// adds to, do not count: they show a queue's bytes only where known).
+bool output_names_queue_file(std::string_view spec) {
+  if (!spec.empty() && spec.front() == '+') spec.remove_prefix(1);
+  while (!spec.empty()) {
+    const auto comma = spec.find(',');
+    const query::Column* c = query::find_column(spec.substr(0, comma));
+    if (c != nullptr && needs_queue_file(c->name)) return true;
+    spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
   }
-  return named();
+  return false;
 }
 
 int run_ls(const LsOptions& o) {
@@ -60,10 +61,13 @@ int run_ls(const LsOptions& o) {
   check_scan_dirs(sys::ProcRoot(o.proc_root), o.scan);
   copts.scan_dirs = o.scan;
   copts.probe_pipes = !o.no_probe;
-  copts.queue_status =
-      names_queue_status(o.out.output) || names_queue_status(o.out.sort) || names_queue_status(o.select.query);
-
   const Listing listing(o.out, copts.kinds, o.select.namespaces());
+  const auto& filtered = selector.filter_columns();
+  copts.queue_status =
+      output_names_queue_file(o.out.output) ||
+      (listing.sort_column() != nullptr && needs_queue_file(listing.sort_column()->name)) ||
+      std::any_of(filtered.begin(), filtered.end(), [](const query::Column* c) { return needs_queue_file(c->name); });
+
   auto snap = collect(sys::ProcRoot(o.proc_root), copts);
   if (!snap) throw Fatal(snap.error().message());
   selector.apply(snap->objects);
