@@ -6,8 +6,8 @@
 // descriptors never builds the whole document in memory.
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/query/finding.hpp>
+#include <ipcctl/render/json_writer.hpp>
 
-#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,8 +15,6 @@
 namespace ipcctl::render {
 
 inline constexpr std::string_view k_schema = "ipcctl/1";
-
-using Sink = std::function<void(std::string_view)>;
 
 // One object; pretty (indented as inside "objects") or compact.
 std::string object_json(const model::Object& o, bool pretty = false);
@@ -46,8 +44,5 @@ std::string render_jsonl(std::span<const model::Object> objects);
 
 // 1764158400 -> "2025-11-26T12:00:00Z"
 std::string rfc3339(std::int64_t seconds);
-// A JSON string literal: quotes, escapes, and invalid UTF-8 replaced by U+FFFD
-// (names are bytes; the output must stay valid JSON).
-void append_json_string(std::string& out, std::string_view s);
 
 } // namespace ipcctl::render
