@@ -1,5 +1,5 @@
-// One table of traced calls drives both the seccomp program and the decoder,
-// so the two cannot disagree. Calls are listed by SYS_* name and compiled in
+// One table of traced calls drives the seccomp program, the ptrace decoder
+// and the eBPF program, so they cannot disagree. Calls are listed by SYS_* name and compiled in
 // only where the architecture has them (aarch64 has no pipe, mknod, dup2).
 // The filter is a flat list of comparisons: with about sixty calls that is
 // faster to build and to audit than a search tree, and the kernel's JIT
@@ -46,81 +46,102 @@ KindSet fd_kinds() {
   return s;
 }
 
+// The table. A row gives the call's family and the facts its family's
+// handlers read: which arguments are the descriptor, the buffer and its
+// length, an address, an id, a name; its direction; what it returns.
 std::vector<SyscallInfo> make_table() {
   std::vector<SyscallInfo> t;
-  auto add = [&](long nr, Sys sys, std::string_view name, KindSet kinds, ArgCheck check = ArgCheck::none,
-                 bool entry_enough = false, bool is_send = false) {
-    t.push_back(SyscallInfo{nr, sys, name, kinds, check, entry_enough, is_send});
+  auto add = [&](long nr, std::string_view name, SyscallInfo row) {
+    row.nr = nr;
+    row.name = name;
+    t.push_back(row);
   };
+  using F = Family;
+  using S = Shape;
   const KindSet sig = set_of({Kind::signal});
-#define IPC_SYS(name, ...) add(SYS_##name, Sys::name, #name, __VA_ARGS__)
+  const KindSet msg = set_of({Kind::sysv_msg}), shm = set_of({Kind::sysv_shm}), sem = set_of({Kind::sysv_sem});
+  const KindSet mq = set_of({Kind::posix_mq}), pipes = set_of({Kind::pipe, Kind::fifo});
+#define IPC_SYS(name, ...) add(SYS_##name, #name, SyscallInfo __VA_ARGS__)
+  // Data through a descriptor.
 #ifdef SYS_read
-  IPC_SYS(read, fd_data());
+  IPC_SYS(read, {.family = F::fd_data, .kinds = fd_data(), .dir = Dir::in, .shape = S::bytes, .fd = 0, .buf = 1, .len = 2, .file_io = true});
 #endif
-  IPC_SYS(write, fd_data(), ArgCheck::none, false, true);
-  IPC_SYS(readv, fd_data());
-  IPC_SYS(writev, fd_data(), ArgCheck::none, false, true);
-  IPC_SYS(recvfrom, sockets());
-  IPC_SYS(sendto, sockets(), ArgCheck::none, false, true);
-  IPC_SYS(recvmsg, sockets());
-  IPC_SYS(sendmsg, sockets(), ArgCheck::none, false, true);
-  IPC_SYS(recvmmsg, sockets());
-  IPC_SYS(sendmmsg, sockets());
-  IPC_SYS(splice, fd_data());
-  IPC_SYS(tee, set_of({Kind::pipe, Kind::fifo}));
-  IPC_SYS(vmsplice, set_of({Kind::pipe, Kind::fifo}), ArgCheck::none, false, true);
-  IPC_SYS(sendfile, fd_data());
-  IPC_SYS(msgget, set_of({Kind::sysv_msg}));
-  IPC_SYS(msgsnd, set_of({Kind::sysv_msg}), ArgCheck::none, false, true);
-  IPC_SYS(msgrcv, set_of({Kind::sysv_msg}));
-  IPC_SYS(shmget, set_of({Kind::sysv_shm}));
-  IPC_SYS(shmat, set_of({Kind::sysv_shm}));
-  IPC_SYS(shmdt, set_of({Kind::sysv_shm}));
-  IPC_SYS(semget, set_of({Kind::sysv_sem}));
-  IPC_SYS(semop, set_of({Kind::sysv_sem}));
-  IPC_SYS(semtimedop, set_of({Kind::sysv_sem}));
-  IPC_SYS(semctl, set_of({Kind::sysv_sem}));
-  IPC_SYS(mq_open, set_of({Kind::posix_mq}));
-  IPC_SYS(mq_unlink, set_of({Kind::posix_mq}));
-  IPC_SYS(mq_timedsend, set_of({Kind::posix_mq}), ArgCheck::none, false, true);
-  IPC_SYS(mq_timedreceive, set_of({Kind::posix_mq}));
-  IPC_SYS(mq_notify, set_of({Kind::posix_mq}));
-  IPC_SYS(mmap, set_of({Kind::posix_shm, Kind::memfd}), ArgCheck::shared_fd_mmap);
+  IPC_SYS(write, {.family = F::fd_data, .kinds = fd_data(), .dir = Dir::out, .shape = S::bytes, .fd = 0, .buf = 1, .len = 2, .fast_entry = true, .file_io = true});
+  IPC_SYS(readv, {.family = F::fd_data, .kinds = fd_data(), .dir = Dir::in, .shape = S::iov, .fd = 0, .buf = 1, .len = 2, .file_io = true});
+  IPC_SYS(writev, {.family = F::fd_data, .kinds = fd_data(), .dir = Dir::out, .shape = S::iov, .fd = 0, .buf = 1, .len = 2, .fast_entry = true, .file_io = true});
+  IPC_SYS(recvfrom, {.family = F::fd_data, .kinds = sockets(), .dir = Dir::in, .shape = S::bytes, .fd = 0, .buf = 1, .len = 2, .addr = 4});
+  IPC_SYS(sendto, {.family = F::fd_data, .kinds = sockets(), .dir = Dir::out, .shape = S::bytes, .fd = 0, .buf = 1, .len = 2, .addr = 4, .fast_entry = true});
+  IPC_SYS(recvmsg, {.family = F::fd_data, .kinds = sockets(), .dir = Dir::in, .shape = S::msghdr, .fd = 0, .buf = 1});
+  IPC_SYS(sendmsg, {.family = F::fd_data, .kinds = sockets(), .dir = Dir::out, .shape = S::msghdr, .fd = 0, .buf = 1, .fast_entry = true});
+  IPC_SYS(recvmmsg, {.family = F::fd_data, .kinds = sockets(), .dir = Dir::in, .shape = S::mmsghdr, .fd = 0, .buf = 1, .len = 2});
+  IPC_SYS(sendmmsg, {.family = F::fd_data, .kinds = sockets(), .dir = Dir::out, .shape = S::mmsghdr, .fd = 0, .buf = 1, .len = 2});
+  IPC_SYS(mq_timedsend, {.family = F::fd_data, .kinds = mq, .dir = Dir::out, .shape = S::bytes, .fd = 0, .buf = 1, .len = 2, .fast_entry = true, .zero_ok = true});
+  IPC_SYS(mq_timedreceive, {.family = F::fd_data, .kinds = mq, .dir = Dir::in, .shape = S::bytes, .fd = 0, .buf = 1, .len = 2});
+  // Data moved by the kernel: the descriptor written to, or else the one read from.
+  IPC_SYS(splice, {.family = F::fd_splice, .kinds = fd_data(), .dir = Dir::out, .shape = S::none, .fd = 2, .fd_other = 0, .len = 4});
+  IPC_SYS(tee, {.family = F::fd_splice, .kinds = pipes, .dir = Dir::out, .shape = S::none, .fd = 1, .len = 2});
+  IPC_SYS(vmsplice, {.family = F::fd_splice, .kinds = pipes, .dir = Dir::out, .shape = S::iov, .fd = 0, .buf = 1, .len = 2, .fast_entry = true});
+  IPC_SYS(sendfile, {.family = F::fd_splice, .kinds = fd_data(), .dir = Dir::out, .shape = S::none, .fd = 0, .len = 3});
+  // System V.
+  IPC_SYS(msgget, {.family = F::ipc_get, .kinds = msg, .kind = Kind::sysv_msg, .op = Op::open, .flags = 1});
+  IPC_SYS(msgsnd, {.family = F::sysv_data, .kinds = msg, .kind = Kind::sysv_msg, .dir = Dir::out, .shape = S::msgbuf, .buf = 1, .len = 2, .id = 0, .fast_entry = true, .zero_ok = true});
+  IPC_SYS(msgrcv, {.family = F::sysv_data, .kinds = msg, .kind = Kind::sysv_msg, .dir = Dir::in, .shape = S::msgbuf, .buf = 1, .len = 2, .id = 0});
+  IPC_SYS(shmget, {.family = F::ipc_get, .kinds = shm, .kind = Kind::sysv_shm, .op = Op::open, .len = 1, .flags = 2});
+  IPC_SYS(shmat, {.family = F::shm_attach, .kinds = shm, .kind = Kind::sysv_shm, .op = Op::attach, .id = 0});
+  IPC_SYS(shmdt, {.family = F::shm_detach, .kinds = shm, .kind = Kind::sysv_shm, .op = Op::detach, .buf = 0});
+  IPC_SYS(semget, {.family = F::ipc_get, .kinds = sem, .kind = Kind::sysv_sem, .op = Op::open, .len = 1, .flags = 2});
+  IPC_SYS(semop, {.family = F::sem_op, .kinds = sem, .kind = Kind::sysv_sem, .op = Op::sem_op, .buf = 1, .len = 2, .id = 0});
+  IPC_SYS(semtimedop, {.family = F::sem_op, .kinds = sem, .kind = Kind::sysv_sem, .op = Op::sem_op, .buf = 1, .len = 2, .id = 0});
+  IPC_SYS(semctl, {.family = F::sem_ctl, .kinds = sem, .kind = Kind::sysv_sem, .op = Op::sem_set, .id = 0});
+  // POSIX queues and shared memory.
+  IPC_SYS(mq_open, {.family = F::mq_name, .kinds = mq, .kind = Kind::posix_mq, .op = Op::open, .flags = 1, .path = 0});
+  IPC_SYS(mq_unlink, {.family = F::mq_name, .kinds = mq, .kind = Kind::posix_mq, .op = Op::unlink, .path = 0});
+  IPC_SYS(mq_notify, {.family = F::fd_op, .kinds = mq, .op = Op::notify, .fd = 0});
+  IPC_SYS(mmap, {.family = F::fd_op, .kinds = set_of({Kind::posix_shm, Kind::memfd}), .check = ArgCheck::shared_fd_mmap, .op = Op::attach, .fd = 4, .len = 1});
+  // Channels made.
 #ifdef SYS_pipe
-  IPC_SYS(pipe, set_of({Kind::pipe}));
+  IPC_SYS(pipe, {.family = F::fd_pair, .kinds = set_of({Kind::pipe}), .kind = Kind::pipe, .op = Op::create, .buf = 0});
 #endif
-  IPC_SYS(pipe2, set_of({Kind::pipe}));
-  IPC_SYS(socketpair, set_of({Kind::unix_socket}));
-  IPC_SYS(socket, sockets());
-  IPC_SYS(bind, sockets());
-  IPC_SYS(connect, sockets());
-  IPC_SYS(accept, sockets());
-  IPC_SYS(accept4, sockets());
+  IPC_SYS(pipe2, {.family = F::fd_pair, .kinds = set_of({Kind::pipe}), .kind = Kind::pipe, .op = Op::create, .buf = 0});
+  IPC_SYS(socketpair, {.family = F::fd_pair, .kinds = set_of({Kind::unix_socket}), .kind = Kind::unix_socket, .op = Op::create, .buf = 3});
+  IPC_SYS(socket, {.family = F::fd_new, .kinds = sockets(), .op = Op::create, .quiet_failure = true});
+  IPC_SYS(bind, {.family = F::fd_op, .kinds = sockets(), .op = Op::bind, .fd = 0, .addr = 1});
+  IPC_SYS(connect, {.family = F::fd_op, .kinds = sockets(), .op = Op::connect, .fd = 0, .addr = 1});
+  IPC_SYS(accept, {.family = F::fd_new, .kinds = sockets(), .op = Op::accept});
+  IPC_SYS(accept4, {.family = F::fd_new, .kinds = sockets(), .op = Op::accept});
 #ifdef SYS_mknod
-  IPC_SYS(mknod, set_of({Kind::fifo}), ArgCheck::fifo_mknod);
+  IPC_SYS(mknod, {.family = F::mknod, .kinds = set_of({Kind::fifo}), .check = ArgCheck::fifo_mknod, .kind = Kind::fifo, .op = Op::create, .path = 0});
 #endif
-  IPC_SYS(mknodat, set_of({Kind::fifo}), ArgCheck::fifo_mknodat);
+  IPC_SYS(mknodat, {.family = F::mknod, .kinds = set_of({Kind::fifo}), .check = ArgCheck::fifo_mknodat, .kind = Kind::fifo, .op = Op::create, .path = 1, .dirfd = 0});
 #ifdef SYS_eventfd
-  IPC_SYS(eventfd, set_of({Kind::eventfd}));
+  IPC_SYS(eventfd, {.family = F::fd_new, .kinds = set_of({Kind::eventfd}), .kind = Kind::eventfd, .op = Op::create, .len = 0});
 #endif
-  IPC_SYS(eventfd2, set_of({Kind::eventfd}));
-  IPC_SYS(memfd_create, set_of({Kind::memfd}));
-  IPC_SYS(close, fd_kinds(), ArgCheck::none, true);
-  IPC_SYS(close_range, fd_kinds());
+  IPC_SYS(eventfd2, {.family = F::fd_new, .kinds = set_of({Kind::eventfd}), .kind = Kind::eventfd, .op = Op::create, .len = 0});
+  IPC_SYS(memfd_create, {.family = F::fd_new, .kinds = set_of({Kind::memfd}), .kind = Kind::memfd, .op = Op::create, .path = 0});
+  // Descriptor bookkeeping.
+  IPC_SYS(close, {.family = F::close, .kinds = fd_kinds(), .op = Op::close, .fd = 0, .entry_enough = true});
+  IPC_SYS(close_range, {.family = F::fd_table, .kinds = fd_kinds(), .fd = 0, .fd_other = 1});
 #ifdef SYS_dup2
-  IPC_SYS(dup2, fd_kinds());
+  IPC_SYS(dup2, {.family = F::fd_table, .kinds = fd_kinds(), .fd = 1});
 #endif
-  IPC_SYS(dup3, fd_kinds());
-  IPC_SYS(unshare, namespaced());
-  IPC_SYS(setns, namespaced());
-  IPC_SYS(kill, sig, ArgCheck::none, false, true);
-  IPC_SYS(tkill, sig, ArgCheck::none, false, true);
-  IPC_SYS(tgkill, sig, ArgCheck::none, false, true);
-  IPC_SYS(rt_sigqueueinfo, sig, ArgCheck::none, false, true);
-  IPC_SYS(rt_tgsigqueueinfo, sig, ArgCheck::none, false, true);
-  IPC_SYS(pidfd_send_signal, sig, ArgCheck::none, false, true);
+  IPC_SYS(dup3, {.family = F::fd_table, .kinds = fd_kinds(), .fd = 1});
+  IPC_SYS(unshare, {.family = F::namespaces, .kinds = namespaced()});
+  IPC_SYS(setns, {.family = F::namespaces, .kinds = namespaced()});
+  // Signals.
+  IPC_SYS(kill, {.family = F::signal_send, .kinds = sig, .kind = Kind::signal, .op = Op::signal_send, .dir = Dir::out, .sig = 1, .target = 0, .target_is = Target::pid, .fast_entry = true});
+  IPC_SYS(tkill, {.family = F::signal_send, .kinds = sig, .kind = Kind::signal, .op = Op::signal_send, .dir = Dir::out, .sig = 1, .target = 0, .target_is = Target::tid, .fast_entry = true});
+  IPC_SYS(tgkill, {.family = F::signal_send, .kinds = sig, .kind = Kind::signal, .op = Op::signal_send, .dir = Dir::out, .sig = 2, .target = 0, .target_is = Target::pid, .fast_entry = true});
+  IPC_SYS(rt_sigqueueinfo, {.family = F::signal_send, .kinds = sig, .kind = Kind::signal, .op = Op::signal_send, .dir = Dir::out, .sig = 1, .target = 0, .target_is = Target::pid, .fast_entry = true});
+  IPC_SYS(rt_tgsigqueueinfo, {.family = F::signal_send, .kinds = sig, .kind = Kind::signal, .op = Op::signal_send, .dir = Dir::out, .sig = 2, .target = 0, .target_is = Target::pid, .fast_entry = true});
+  IPC_SYS(pidfd_send_signal, {.family = F::signal_send, .kinds = sig, .kind = Kind::signal, .op = Op::signal_send, .dir = Dir::out, .sig = 1, .target = 0, .target_is = Target::pidfd, .fast_entry = true});
   // Not IPC: the process's new name, for the events that follow (comm).
-  IPC_SYS(prctl, traceable_kinds(), ArgCheck::prctl_set_name);
+  IPC_SYS(prctl, {.family = F::rename, .kinds = traceable_kinds(), .check = ArgCheck::prctl_set_name});
+  // The eBPF backend's own: a FIFO's opening names the path its ref needs
+  // (the ptrace backend reads it from the descriptor).
+#ifdef SYS_open
+  IPC_SYS(open, {.family = F::fifo_open, .kinds = set_of({Kind::fifo}), .kind = Kind::fifo, .op = Op::open, .path = 0, .ptrace = false});
+#endif
+  IPC_SYS(openat, {.family = F::fifo_open, .kinds = set_of({Kind::fifo}), .kind = Kind::fifo, .op = Op::open, .path = 1, .dirfd = 0, .ptrace = false});
 #undef IPC_SYS
   return t;
 }
@@ -136,7 +157,7 @@ const std::array<const SyscallInfo*, k_max_nr>& by_nr() {
   static const auto index = [] {
     std::array<const SyscallInfo*, k_max_nr> a{};
     for (const auto& s : table())
-      if (s.nr >= 0 && static_cast<std::size_t>(s.nr) < k_max_nr) a[static_cast<std::size_t>(s.nr)] = &s;
+      if (s.ptrace && s.nr >= 0 && static_cast<std::size_t>(s.nr) < k_max_nr) a[static_cast<std::size_t>(s.nr)] = &s;
     return a;
   }();
   return index;
@@ -173,12 +194,11 @@ std::vector<const SyscallInfo*> syscalls_for(const KindSet& kinds) {
   for (Kind k : model::all_kinds())
     if (kinds.has(k) && fd_kinds().has(k)) fds = true;
   for (const auto& s : table()) {
+    if (!s.ptrace) continue;
     bool keep = false;
     for (Kind k : model::all_kinds())
       if (kinds.has(k) && s.kinds.has(k)) keep = true;
-    const bool bookkeeping = s.sys == Sys::close || s.sys == Sys::close_range || s.sys == Sys::dup2 ||
-                             s.sys == Sys::dup3;
-    if (keep || (fds && bookkeeping)) out.push_back(&s);
+    if (keep || (fds && fd_bookkeeping(s.family))) out.push_back(&s);
   }
   return out;
 }

@@ -34,7 +34,6 @@
 
 #include <fmt/format.h>
 
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -166,36 +165,26 @@ bool may_trace_system() {
   return (caps & sys_admin) || ((caps & perfmon) && (caps & bpf));
 }
 
-enum ipt_call call_of(Sys s) {
-  switch (s) {
-  case Sys::read: return IPT_READ;
-  case Sys::write: return IPT_WRITE;
-  case Sys::readv: return IPT_READV;
-  case Sys::writev: return IPT_WRITEV;
-  case Sys::recvfrom: return IPT_RECVFROM;
-  case Sys::sendto: return IPT_SENDTO;
-  case Sys::recvmsg: return IPT_RECVMSG;
-  case Sys::sendmsg: return IPT_SENDMSG;
-  case Sys::recvmmsg: return IPT_RECVMMSG;
-  case Sys::sendmmsg: return IPT_SENDMMSG;
-  case Sys::msgsnd: return IPT_MSGSND;
-  case Sys::msgrcv: return IPT_MSGRCV;
-  case Sys::semop: return IPT_SEMOP;
-  case Sys::semtimedop: return IPT_SEMTIMEDOP;
-  case Sys::shmat: return IPT_SHMAT;
-  case Sys::shmdt: return IPT_SHMDT;
-  case Sys::mq_open: return IPT_MQ_OPEN;
-  case Sys::mq_unlink: return IPT_MQ_UNLINK;
-  case Sys::mq_timedsend: return IPT_MQ_TIMEDSEND;
-  case Sys::mq_timedreceive: return IPT_MQ_TIMEDRECEIVE;
-  case Sys::kill: return IPT_KILL;
-  case Sys::tkill: return IPT_TKILL;
-  case Sys::tgkill: return IPT_TGKILL;
-  case Sys::rt_sigqueueinfo: return IPT_RT_SIGQUEUEINFO;
-  case Sys::rt_tgsigqueueinfo: return IPT_RT_TGSIGQUEUEINFO;
-  case Sys::pidfd_send_signal: return IPT_PIDFD_SEND_SIGNAL;
-  default: return IPT_NONE;
-  }
+// A row of the syscall table as the BPF program reads it (the call map).
+ipt_sys facts_of(const SyscallInfo& s) {
+  ipt_sys f{};
+  f.family = static_cast<__u8>(s.family);
+  f.kind = s.kind ? static_cast<__u8>(*s.kind) : static_cast<__u8>(IPT_K_NONE);
+  f.op = static_cast<__u8>(s.op);
+  f.dir = static_cast<__u8>(s.dir);
+  f.shape = static_cast<__u8>(s.shape);
+  f.target_is = static_cast<__u8>(s.target_is);
+  f.flags = s.zero_ok ? IPT_SYS_ZERO_OK : 0;
+  f.fd = s.fd;
+  f.buf = s.buf;
+  f.len = s.len;
+  f.addr = s.addr;
+  f.id = s.id;
+  f.flags_arg = s.flags;
+  f.path = s.path;
+  f.sig = s.sig;
+  f.target = s.target;
+  return f;
 }
 
 // The hook a program is attached to: its section name after the type.
@@ -251,8 +240,11 @@ struct SystemTracer::State {
   std::array<std::uint64_t, IPT_COUNTERS> counters() const;
 };
 
-// IPCTRACE_BPF, a setting for measuring and working around (ipctrace(1)).
+// IPCTRACE_BPF, a setting for working around (compat) and for measuring
+// (floor, hooks, timing: read only in a build with -Dbench_knobs=true); see
+// ipctrace(1).
 bool bpf_env_is(std::string_view what) {
+  if (!IPCCTL_BENCH_KNOBS && what != "compat") return false;
   const char* v = std::getenv("IPCTRACE_BPF");
   return v && std::string_view(v) == what;
 }
@@ -352,17 +344,14 @@ Result<void> SystemTracer::State::load(bool filter_pids) {
 
 Result<void> SystemTracer::State::fill_maps() {
   const int calls = bpf_map__fd(skel->maps.calls);
-  auto set_call = [&](long nr, enum ipt_call c) {
-    if (nr < 0 || nr >= 1024 || c == IPT_NONE) return;
-    const __u32 key = static_cast<__u32>(nr);
-    const __u8 value = static_cast<__u8>(c);
+  // The rows of the families the program decodes (the others' calls are
+  // left out of the map: the program does not look at them).
+  for (const SyscallInfo& info : traced_syscalls()) {
+    if (!bpf_decodes(info.family) || info.nr < 0 || info.nr >= 1024) continue;
+    const __u32 key = static_cast<__u32>(info.nr);
+    const ipt_sys value = facts_of(info);
     bpf_map_update_elem(calls, &key, &value, BPF_ANY);
-  };
-  for (const SyscallInfo& info : traced_syscalls()) set_call(info.nr, call_of(info.sys));
-#ifdef SYS_open
-  set_call(SYS_open, IPT_OPEN);
-#endif
-  set_call(SYS_openat, IPT_OPENAT);
+  }
   const int tgids = bpf_map__fd(skel->maps.tgids);
   for (int pid : opts.pids) {
     const __u32 key = static_cast<__u32>(pid);

@@ -251,6 +251,62 @@ struct Tracer::State {
 
   void on_entry(TracedThread& t, long nr, const std::uint64_t* args);
   void on_exit(TracedThread& t, std::int64_t rval, bool is_error);
+
+  // A call's entry or exit stop, as its family's handlers see it.
+  struct Stop {
+    TracedThread& t;
+    PendingCall& p;
+    const SyscallInfo& s;  // its row
+    TraceeMemory mem;
+    std::int64_t rval = 0;  // at the exit: the result
+    bool ok = false;        // at the exit: it succeeded
+    // Argument i (an index from the row; never -1 where it is read).
+    std::uint64_t arg(std::int8_t i) const { return p.args[static_cast<std::size_t>(i)]; }
+  };
+  enum class Entry { drop, keep, done };  // done: the handler did all there is
+  enum class Exit { emit, done };         // done: the handler emitted what there is
+  struct Handlers {
+    Family family;
+    Entry (State::*entry)(Stop&);
+    Exit (State::*exit)(Stop&);
+  };
+  static const Handlers& handlers(Family f);
+
+  bool data(Stop& c, int fd, Dir dir);
+  std::string read_sockaddr(const Stop& c, std::uint64_t addr, std::uint64_t len);
+  std::string fd_list(TracedThread& t, const std::vector<int>& fds);
+  Entry enter_none(Stop&) { return Entry::drop; }
+  Entry enter_keep(Stop&) { return Entry::keep; }
+  Exit exit_emit(Stop&) { return Exit::emit; }
+  Entry enter_fd_data(Stop& c);
+  Exit exit_fd_data(Stop& c);
+  Exit exit_recvmsg(Stop& c);
+  Exit exit_sendmsg(Stop& c);
+  Entry enter_fd_splice(Stop& c);
+  Entry enter_sysv_data(Stop& c);
+  Exit exit_sysv_data(Stop& c);
+  Entry enter_sem_op(Stop& c);
+  Entry enter_sem_ctl(Stop& c);
+  Entry enter_ipc_get(Stop& c);
+  Exit exit_ipc_get(Stop& c);
+  Entry enter_shm_attach(Stop& c);
+  Exit exit_shm_attach(Stop& c);
+  Entry enter_shm_detach(Stop& c);
+  Entry enter_mq_name(Stop& c);
+  Exit exit_mq_name(Stop& c);
+  Entry enter_fd_op(Stop& c);
+  Exit exit_fd_op(Stop& c);
+  Entry enter_mknod(Stop& c);
+  Entry enter_fd_pair(Stop& c);
+  Exit exit_fd_pair(Stop& c);
+  Entry enter_fd_new(Stop& c);
+  Exit exit_fd_new(Stop& c);
+  Entry enter_close(Stop& c);
+  Exit exit_fd_table(Stop& c);
+  Entry enter_namespaces(Stop& c);
+  Exit exit_namespaces(Stop& c);
+  Entry enter_rename(Stop& c);
+  Entry enter_signal_send(Stop& c);
   void new_fd_event(TracedThread& t, PendingCall& p, int fd, Op op);
   void on_signal(TracedThread& t, int sig);
   void on_stop(int tid, int status);
@@ -357,284 +413,11 @@ void Tracer::State::on_entry(TracedThread& t, long nr, const std::uint64_t* a) {
   p.name.clear();
   p.payload.clear();
   p.msg = MsgHdr{};
-  const TraceeMemory mem(t.tid);
-  const int fd0 = static_cast<int>(a[0]);
-  bool want = true;  // an IPC call: keep it
-
-  auto data = [&](int fd, Op op) {
-    if (!use_fd(t, p, fd)) return false;
-    p.rec.op = op;
-    p.rec.dir = op == Op::send ? Dir::out : Dir::in;
-    return true;
-  };
-  switch (info->sys) {
-  case Sys::write:
-  case Sys::read:
-    want = data(fd0, info->sys == Sys::write ? Op::send : Op::recv);
-    if (!want && info->sys == Sys::write && is_comm_file(t, fd0)) return rename_at_exit(p);
-    p.rec.requested = a[2];
-    if (want && info->sys == Sys::write) keep_payload(p, mem, a[1], a[2]);
-    break;
-  case Sys::writev:
-  case Sys::readv:
-    want = data(fd0, info->sys == Sys::writev ? Op::send : Op::recv);
-    if (!want && info->sys == Sys::writev && is_comm_file(t, fd0)) return rename_at_exit(p);
-    if (want) {
-      p.rec.requested = iov_total(mem, a[1], a[2]).value_or(0);
-      if (info->sys == Sys::writev && opts.payload) p.payload = iov_read(mem, a[1], a[2], opts.payload, p.rec.requested);
-    }
-    break;
-  case Sys::sendto:
-  case Sys::recvfrom:
-    want = data(fd0, info->sys == Sys::sendto ? Op::send : Op::recv);
-    p.rec.requested = a[2];
-    if (want && info->sys == Sys::sendto) {
-      keep_payload(p, mem, a[1], a[2]);
-      if (a[4] && a[5]) {
-        std::string raw(std::min<std::size_t>(a[5], 128), '\0');
-        if (mem.read(a[4], raw.data(), raw.size())) p.name = sockaddr_text(raw);
-      }
-    }
-    break;
-  case Sys::sendmsg:
-  case Sys::recvmsg:
-    want = data(fd0, info->sys == Sys::sendmsg ? Op::send : Op::recv);
-    if (want) {
-      p.msg = read_msghdr(mem, a[1]).value_or(MsgHdr{});
-      p.rec.requested = p.msg.bytes;
-      if (info->sys == Sys::sendmsg) {
-        if (!p.msg.addr.empty()) p.name = p.msg.addr;
-        if (opts.payload) p.payload = iov_read(mem, p.msg.iov, p.msg.iovlen, opts.payload, p.msg.bytes);
-      }
-    }
-    break;
-  case Sys::sendmmsg:
-  case Sys::recvmmsg:
-    want = data(fd0, info->sys == Sys::sendmmsg ? Op::send : Op::recv);
-    break;
-  case Sys::splice: {
-    // splice(in, off_in, out, off_out, len): report the IPC side; out first.
-    want = data(static_cast<int>(a[2]), Op::send) || data(fd0, Op::recv);
-    p.rec.requested = a[4];
-    break;
-  }
-  case Sys::tee:
-    want = data(static_cast<int>(a[1]), Op::send);
-    p.rec.requested = a[2];
-    break;
-  case Sys::vmsplice:
-    want = data(fd0, Op::send);
-    if (want) p.rec.requested = iov_total(mem, a[1], a[2]).value_or(0);
-    break;
-  case Sys::sendfile:
-    want = data(fd0, Op::send);
-    p.rec.requested = a[3];
-    break;
-  case Sys::msgsnd:
-  case Sys::msgrcv:
-    p.rec.kind = model::Kind::sysv_msg;
-    p.rec.channel = a[0];
-    p.rec.flags |= k_has_channel;
-    p.rec.requested = a[2];
-    if (info->sys == Sys::msgsnd) {
-      p.rec.op = Op::send;
-      p.rec.dir = Dir::out;
-      keep_payload(p, mem, a[1] + sizeof(long), a[2]);
-    } else {
-      p.rec.op = Op::recv;
-      p.rec.dir = Dir::in;
-      sink.user(p.rec.kind, p.rec.channel, t.tgid, Dir::in);
-    }
-    break;
-  case Sys::semop:
-  case Sys::semtimedop: {
-    p.rec.kind = model::Kind::sysv_sem;
-    p.rec.channel = a[0];
-    p.rec.flags |= k_has_channel;
-    p.rec.op = Op::sem_op;
-    p.rec.requested = a[2];
-    sink.user(p.rec.kind, p.rec.channel, t.tgid, Dir::none);
-    std::vector<sembuf> ops(std::min<std::uint64_t>(a[2], 64));
-    if (!ops.empty() && mem.read(a[1], ops.data(), ops.size() * sizeof(sembuf))) {
-      std::string text;
-      for (const auto& s : ops) text += fmt::format("{}{}:{:+d}", text.empty() ? "" : ",", s.sem_num, s.sem_op);
-      p.name = text;
-    }
-    break;
-  }
-  case Sys::semctl: {
-    const int cmd = static_cast<int>(a[2]) & 0xff;
-    want = cmd == SETVAL || cmd == SETALL || cmd == IPC_RMID;
-    p.rec.kind = model::Kind::sysv_sem;
-    p.rec.channel = a[0];
-    p.rec.flags |= k_has_channel;
-    p.rec.op = cmd == IPC_RMID ? Op::unlink : Op::sem_set;
-    p.rec.aux = cmd;
-    if (cmd == SETVAL) p.name = fmt::format("{}={}", a[1], static_cast<int>(a[3]));
-    break;
-  }
-  case Sys::msgget:
-  case Sys::shmget:
-  case Sys::semget:
-    p.rec.kind = info->sys == Sys::msgget ? model::Kind::sysv_msg
-                 : info->sys == Sys::shmget ? model::Kind::sysv_shm
-                                            : model::Kind::sysv_sem;
-    p.rec.op = (a[info->sys == Sys::msgget ? 1 : 2] & IPC_CREAT) ? Op::create : Op::open;
-    p.rec.requested = info->sys == Sys::msgget ? 0 : a[1];  // segment size, semaphore count
-    break;
-  case Sys::shmat:
-    p.rec.kind = model::Kind::sysv_shm;
-    p.rec.channel = a[0];
-    p.rec.flags |= k_has_channel;
-    p.rec.op = Op::attach;
-    break;
-  case Sys::shmdt: {
-    auto& maps = processes[t.tgid].shm_maps;
-    auto it = maps.find(a[0]);
-    p.rec.kind = model::Kind::sysv_shm;
-    p.rec.op = Op::detach;
-    if (it != maps.end()) {
-      p.rec.channel = static_cast<std::uint64_t>(it->second);
-      p.rec.flags |= k_has_channel;
-      maps.erase(it);
-    }
-    break;
-  }
-  case Sys::mq_open:
-  case Sys::mq_unlink:
-    p.rec.kind = model::Kind::posix_mq;
-    p.name = read_cstring(mem, a[0], 256).value_or("");
-    if (!p.name.empty() && p.name[0] != '/') p.name.insert(0, 1, '/');
-    p.rec.op = info->sys == Sys::mq_unlink ? Op::unlink : (a[1] & O_CREAT) ? Op::create : Op::open;
-    break;
-  case Sys::mq_timedsend:
-  case Sys::mq_timedreceive:
-    want = data(fd0, info->sys == Sys::mq_timedsend ? Op::send : Op::recv);
-    p.rec.requested = a[2];
-    if (want && info->sys == Sys::mq_timedsend) keep_payload(p, mem, a[1], a[2]);
-    break;
-  case Sys::mq_notify:
-    want = use_fd(t, p, fd0);
-    p.rec.op = Op::notify;
-    break;
-  case Sys::mmap:
-    want = use_fd(t, p, static_cast<int>(a[4]));
-    p.rec.op = Op::attach;
-    p.rec.requested = a[1];
-    break;
-  case Sys::mknod:
-  case Sys::mknodat: {
-    const std::uint64_t path_arg = info->sys == Sys::mknod ? a[0] : a[1];
-    p.rec.kind = model::Kind::fifo;
-    p.rec.op = Op::create;
-    std::string path = read_cstring(mem, path_arg).value_or("");
-    if (!path.empty() && path[0] != '/') {
-      // Relative: to the cwd, or to the directory descriptor.
-      const bool cwd = info->sys == Sys::mknod || static_cast<int>(a[0]) == AT_FDCWD;
-      const std::string link = cwd ? fmt::format("/proc/{}/cwd", t.tid) : fmt::format("/proc/{}/fd/{}", t.tid, fd0);
-      char buf[4096];
-      const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
-      if (n > 0) path = std::string(buf, static_cast<std::size_t>(n)) + "/" + path;
-    }
-    p.name = path;
-    break;
-  }
-  case Sys::pipe:
-  case Sys::pipe2:
-    p.rec.kind = model::Kind::pipe;
-    p.rec.op = Op::create;
-    break;
-  case Sys::socketpair:
-    p.rec.kind = model::Kind::unix_socket;
-    p.rec.op = Op::create;
-    break;
-  case Sys::socket:
-    p.rec.op = Op::create;
-    break;
-  case Sys::bind:
-  case Sys::connect:
-    want = use_fd(t, p, fd0);
-    p.rec.op = info->sys == Sys::bind ? Op::bind : Op::connect;
-    if (want && a[1] && a[2]) {
-      std::string raw(std::min<std::size_t>(a[2], 128), '\0');
-      if (mem.read(a[1], raw.data(), raw.size())) p.name = sockaddr_text(raw);
-    }
-    break;
-  case Sys::accept:
-  case Sys::accept4:
-    p.rec.op = Op::accept;
-    break;
-  case Sys::eventfd:
-  case Sys::eventfd2:
-    p.rec.kind = model::Kind::eventfd;
-    p.rec.op = Op::create;
-    p.rec.requested = a[0];  // initial value
-    break;
-  case Sys::memfd_create:
-    p.rec.kind = model::Kind::memfd;
-    p.rec.op = Op::create;
-    p.name = read_cstring(mem, a[0], 256).value_or("");
-    break;
-  case Sys::close: {
-    auto& fds = processes[t.tgid].fds;
-    auto it = fds.find(fd0);
-    want = it != fds.end() && it->second.ipc && opts.kinds.has(it->second.kind);
-    if (want) {
-      use_fd(t, p, fd0);
-      p.rec.op = Op::close;
-      p.rec.flags |= k_entry_only;
-      emit(p);
-      flush();  // the descriptor is still there for the output stage to see
-      sink.invalidate();
-    }
-    if (it != fds.end()) fds.erase(it);
-    p.active = false;
-    return;
-  }
-  case Sys::close_range:
-  case Sys::dup2:
-  case Sys::dup3:
-    want = true;  // bookkeeping only: no event
-    break;
-  case Sys::unshare:
-  case Sys::setns:
-    // The records so far are resolved in the namespaces they were made in.
-    flush();
-    want = true;
-    break;
-  case Sys::prctl:
-    // Attach mode stops at every prctl; the filter, at PR_SET_NAME only.
-    if (a[0] == PR_SET_NAME) rename_at_exit(p);
-    return;
-  case Sys::kill:
-  case Sys::tkill:
-  case Sys::tgkill:
-  case Sys::rt_sigqueueinfo:
-  case Sys::rt_tgsigqueueinfo:
-  case Sys::pidfd_send_signal: {
-    int target = static_cast<int>(a[0]);
-    std::uint64_t sig = a[1];
-    if (info->sys == Sys::tgkill || info->sys == Sys::rt_tgsigqueueinfo) sig = a[2];
-    if (info->sys == Sys::pidfd_send_signal) target = pidfd_target(t.tid, fd0);
-    if (info->sys == Sys::tkill) target = read_tgid(target);
-    want = sig != 0;
-    p.rec.kind = model::Kind::signal;
-    p.rec.op = Op::signal_send;
-    p.rec.dir = Dir::out;
-    p.rec.aux = static_cast<int>(sig);
-    p.rec.target = target;
-    if (target > 0) p.rec.flags |= k_has_target;
-    else p.name = target == -1 ? "all" : fmt::format("pgrp {}", target == 0 ? ::getpgid(t.tgid) : -target);
-    break;
-  }
-  }
-  if (!want) return;
+  Stop c{t, p, *info, TraceeMemory(t.tid)};
+  if ((this->*handlers(info->family).entry)(c) != Entry::keep) return;
   // Kinds known only at the exit (socket, accept) are checked there; the
-  // descriptor bookkeeping calls have none.
-  const bool kind_later = info->sys == Sys::socket || info->sys == Sys::accept || info->sys == Sys::accept4 ||
-                          info->sys == Sys::close_range || info->sys == Sys::dup2 || info->sys == Sys::dup3 ||
-                          info->sys == Sys::unshare || info->sys == Sys::setns;
-  if (!kind_later && !opts.kinds.has(p.rec.kind)) return;
+  // descriptor and namespace bookkeeping calls have none.
+  if (!kind_at_exit(info->family) && !opts.kinds.has(p.rec.kind)) return;
   // Channels whose other end cannot be found from holders: tell the output
   // stage now, since the other side's record may be written first.
   if (p.rec.op == Op::send) {
@@ -647,7 +430,7 @@ void Tracer::State::on_entry(TracedThread& t, long nr, const std::uint64_t* a) {
   p.active = true;
   // --fast: a send's entry says what it asked for; descriptors passed with it
   // are reported at its exit, when they have been sent.
-  if (info->entry_enough || (opts.fast && info->is_send && p.msg.fds.empty())) {
+  if (info->entry_enough || (opts.fast && info->fast_entry && p.msg.fds.empty())) {
     p.rec.flags |= k_entry_only;
     p.rec.transferred = p.rec.requested;
     emit(p);
@@ -673,174 +456,454 @@ void Tracer::State::on_exit(TracedThread& t, std::int64_t rval, bool is_error) {
   // A call interrupted by a signal (-ERESTARTSYS and kin) shows as EINTR.
   if (is_error && rval <= -512 && rval >= -516) rval = -EINTR;
   p.rec.result = rval;
-  const TraceeMemory mem(t.tid);
-  const auto& a = p.args;
-  const bool ok = !is_error;
-  const Sys sys = p.info->sys;
-  if (ok && (p.rec.op == Op::send || p.rec.op == Op::recv)) p.rec.transferred = static_cast<std::uint64_t>(rval);
-  switch (sys) {
-  case Sys::read:
-  case Sys::recvfrom:
-  case Sys::mq_timedreceive:
-    if (ok) keep_payload(p, mem, a[1], static_cast<std::uint64_t>(rval));
-    if (ok && sys == Sys::recvfrom && a[4] && a[5]) {
-      socklen_t len = 0;
-      if (mem.read(a[5], &len, sizeof len) && len > 0) {
-        std::string raw(std::min<std::size_t>(len, 128), '\0');
-        if (mem.read(a[4], raw.data(), raw.size())) p.name = sockaddr_text(raw);
-      }
+  if (!is_error && (p.rec.op == Op::send || p.rec.op == Op::recv)) p.rec.transferred = static_cast<std::uint64_t>(rval);
+  Stop c{t, p, *p.info, TraceeMemory(t.tid), rval, !is_error};
+  if ((this->*handlers(p.info->family).exit)(c) == Exit::emit) emit(p);
+}
+
+// The handlers, one pair for each family of calls (syscall_facts.hpp). An
+// entry handler fills the record from the arguments the row names and says
+// whether the call is kept; an exit handler adds what the result tells.
+
+const Tracer::State::Handlers& Tracer::State::handlers(Family f) {
+  using S = State;
+  static constexpr std::array<Handlers, k_family_names.size()> table = {{
+      {Family::none, &S::enter_none, &S::exit_emit},
+      {Family::fd_data, &S::enter_fd_data, &S::exit_fd_data},
+      {Family::fd_splice, &S::enter_fd_splice, &S::exit_emit},
+      {Family::sysv_data, &S::enter_sysv_data, &S::exit_sysv_data},
+      {Family::sem_op, &S::enter_sem_op, &S::exit_emit},
+      {Family::sem_ctl, &S::enter_sem_ctl, &S::exit_emit},
+      {Family::ipc_get, &S::enter_ipc_get, &S::exit_ipc_get},
+      {Family::shm_attach, &S::enter_shm_attach, &S::exit_shm_attach},
+      {Family::shm_detach, &S::enter_shm_detach, &S::exit_emit},
+      {Family::mq_name, &S::enter_mq_name, &S::exit_mq_name},
+      {Family::fd_op, &S::enter_fd_op, &S::exit_fd_op},
+      {Family::mknod, &S::enter_mknod, &S::exit_emit},
+      {Family::fd_pair, &S::enter_fd_pair, &S::exit_fd_pair},
+      {Family::fd_new, &S::enter_fd_new, &S::exit_fd_new},
+      {Family::close, &S::enter_close, &S::exit_emit},
+      {Family::fd_table, &S::enter_keep, &S::exit_fd_table},
+      {Family::namespaces, &S::enter_namespaces, &S::exit_namespaces},
+      {Family::rename, &S::enter_rename, &S::exit_emit},
+      {Family::signal_send, &S::enter_signal_send, &S::exit_emit},
+      {Family::fifo_open, &S::enter_none, &S::exit_emit},  // the eBPF backend's only
+  }};
+  static_assert([] {
+    for (std::size_t i = 0; i < table.size(); ++i)
+      if (static_cast<std::size_t>(table[i].family) != i) return false;
+    return true;
+  }(), "one pair of handlers for each Family, in its order");
+  return table[static_cast<std::size_t>(f)];
+}
+
+bool Tracer::State::data(Stop& c, int fd, Dir dir) {
+  if (!use_fd(c.t, c.p, fd)) return false;
+  c.p.rec.op = dir == Dir::out ? Op::send : Op::recv;
+  c.p.rec.dir = dir;
+  return true;
+}
+
+std::string Tracer::State::read_sockaddr(const Stop& c, std::uint64_t addr, std::uint64_t len) {
+  std::string raw(std::min<std::size_t>(len, 128), '\0');
+  return c.mem.read(addr, raw.data(), raw.size()) ? sockaddr_text(raw) : std::string();
+}
+
+Tracer::State::Entry Tracer::State::enter_fd_data(Stop& c) {
+  PendingCall& p = c.p;
+  const SyscallInfo& s = c.s;
+  const bool out = s.dir == Dir::out;
+  const int fd = static_cast<int>(c.arg(s.fd));
+  if (!data(c, fd, s.dir)) {
+    if (out && s.file_io && is_comm_file(c.t, fd)) {
+      rename_at_exit(p);
+      return Entry::done;
+    }
+    return Entry::drop;
+  }
+  switch (s.shape) {
+  case Shape::bytes:
+    p.rec.requested = c.arg(s.len);
+    if (out) keep_payload(p, c.mem, c.arg(s.buf), c.arg(s.len));
+    break;
+  case Shape::iov:
+    p.rec.requested = iov_total(c.mem, c.arg(s.buf), c.arg(s.len)).value_or(0);
+    if (out && opts.payload) p.payload = iov_read(c.mem, c.arg(s.buf), c.arg(s.len), opts.payload, p.rec.requested);
+    break;
+  case Shape::msghdr:
+    p.msg = read_msghdr(c.mem, c.arg(s.buf)).value_or(MsgHdr{});
+    p.rec.requested = p.msg.bytes;
+    if (out) {
+      if (!p.msg.addr.empty()) p.name = p.msg.addr;
+      if (opts.payload) p.payload = iov_read(c.mem, p.msg.iov, p.msg.iovlen, opts.payload, p.msg.bytes);
     }
     break;
-  case Sys::readv:
-    if (ok && opts.payload) p.payload = iov_read(mem, a[1], a[2], opts.payload, static_cast<std::uint64_t>(rval));
-    break;
-  case Sys::recvmsg: {
-    if (!ok) break;
-    const MsgHdr after = read_msghdr(mem, a[1]).value_or(MsgHdr{});
-    if (!after.addr.empty()) p.name = after.addr;
-    if (opts.payload) p.payload = iov_read(mem, p.msg.iov, p.msg.iovlen, opts.payload, static_cast<std::uint64_t>(rval));
-    if (!after.fds.empty()) {
-      emit(p);
-      PendingCall pass = p;
-      pass.rec.op = Op::fd_pass;
-      pass.rec.target = static_cast<int>(after.fds.size());
-      std::string list;
-      for (int fd : after.fds) {
-        processes[t.tgid].fds.erase(fd);
-        const FdClass& c = fd_class(t, fd);
-        Record tmp;
-        tmp.kind = c.kind;
-        tmp.channel = c.id;
-        tmp.flags = k_has_channel;
-        const std::string ref = c.ipc ? channel_ref(tmp, c.name) : "file";
-        list += fmt::format("{}{}={}", list.empty() ? "" : " ", fd, ref);
-      }
-      pass.name = list;
-      pass.rec.transferred = pass.rec.requested = 0;
-      emit(pass);
-      return;
-    }
+  default:  // mmsghdr: counted at the exit
     break;
   }
-  case Sys::sendmsg:
-    if (ok && !p.msg.fds.empty()) {
-      PendingCall pass = p;
-      pass.rec.op = Op::fd_pass;
-      pass.rec.target = static_cast<int>(p.msg.fds.size());
-      std::string list;
-      for (int fd : p.msg.fds) {
-        const FdClass& c = fd_class(t, fd);
-        Record tmp;
-        tmp.kind = c.kind;
-        tmp.channel = c.id;
-        tmp.flags = k_has_channel;
-        list += fmt::format("{}{}={}", list.empty() ? "" : " ", fd, c.ipc ? channel_ref(tmp, c.name) : "file");
-      }
-      pass.name = list;
-      pass.payload.clear();
-      pass.rec.transferred = pass.rec.requested = 0;
-      emit(p);
-      emit(pass);
-      return;
+  // The destination of a datagram sent (its length is a value).
+  if (out && s.addr >= 0 && c.arg(s.addr) && c.arg(s.addr + 1)) p.name = read_sockaddr(c, c.arg(s.addr), c.arg(s.addr + 1));
+  return Entry::keep;
+}
+
+Tracer::State::Exit Tracer::State::exit_fd_data(Stop& c) {
+  PendingCall& p = c.p;
+  const SyscallInfo& s = c.s;
+  const bool in = s.dir == Dir::in;
+  const std::uint64_t moved = static_cast<std::uint64_t>(c.rval);
+  if (c.ok && s.zero_ok) p.rec.transferred = p.rec.requested;
+  switch (s.shape) {
+  case Shape::bytes:
+    if (!in || !c.ok) break;
+    keep_payload(p, c.mem, c.arg(s.buf), moved);
+    // The source of a datagram received (its length is a pointer to it).
+    if (s.addr >= 0 && c.arg(s.addr) && c.arg(s.addr + 1)) {
+      socklen_t len = 0;
+      if (c.mem.read(c.arg(s.addr + 1), &len, sizeof len) && len > 0) p.name = read_sockaddr(c, c.arg(s.addr), len);
     }
     break;
-  case Sys::sendmmsg:
-  case Sys::recvmmsg: {
+  case Shape::iov:
+    if (in && c.ok && opts.payload) p.payload = iov_read(c.mem, c.arg(s.buf), c.arg(s.len), opts.payload, moved);
+    break;
+  case Shape::msghdr:
+    return in ? exit_recvmsg(c) : exit_sendmsg(c);
+  case Shape::mmsghdr: {
     // mmsghdr: a msghdr and the bytes moved (msg_len), vlen of them.
-    const std::uint64_t vlen = std::min<std::uint64_t>(a[2], k_max_iov);
+    const std::uint64_t vlen = std::min<std::uint64_t>(c.arg(s.len), k_max_iov);
     std::vector<mmsghdr> v(vlen);
-    if (vlen && mem.read(a[1], v.data(), vlen * sizeof(mmsghdr))) {
-      std::uint64_t requested = 0, moved = 0;
+    if (vlen && c.mem.read(c.arg(s.buf), v.data(), vlen * sizeof(mmsghdr))) {
+      std::uint64_t requested = 0, total = 0;
       for (std::uint64_t i = 0; i < vlen; ++i) {
-        requested += iov_total(mem, reinterpret_cast<std::uint64_t>(v[i].msg_hdr.msg_iov), v[i].msg_hdr.msg_iovlen).value_or(0);
-        if (ok && i < static_cast<std::uint64_t>(rval)) moved += v[i].msg_len;
+        requested += iov_total(c.mem, reinterpret_cast<std::uint64_t>(v[i].msg_hdr.msg_iov), v[i].msg_hdr.msg_iovlen).value_or(0);
+        if (c.ok && i < moved) total += v[i].msg_len;
       }
       p.rec.requested = requested;
-      p.rec.transferred = moved;
+      p.rec.transferred = total;
     }
-    p.rec.aux = ok ? static_cast<int>(rval) : 0;  // messages
+    p.rec.aux = c.ok ? static_cast<int>(c.rval) : 0;  // messages
     break;
   }
-  case Sys::msgrcv:
-    if (ok) keep_payload(p, mem, a[1] + sizeof(long), static_cast<std::uint64_t>(rval));
-    break;
-  case Sys::msgsnd:
-  case Sys::mq_timedsend:
-    if (ok) p.rec.transferred = p.rec.requested;
-    break;
-  case Sys::msgget:
-  case Sys::shmget:
-  case Sys::semget:
-    if (!ok) break;
-    p.rec.channel = static_cast<std::uint64_t>(rval);
-    p.rec.flags |= k_has_channel;
-    break;
-  case Sys::shmat:
-    if (ok) processes[t.tgid].shm_maps[static_cast<std::uint64_t>(rval)] = static_cast<std::int64_t>(a[0]);
-    break;
-  case Sys::mq_open:
-    if (ok) {
-      FdClass c = classify_fd(t.tid, static_cast<int>(rval));
-      if (c.ipc) {
-        processes[t.tgid].fds[static_cast<int>(rval)] = c;
-        p.rec.channel = c.id;
-      }
-      p.rec.fd = static_cast<int>(rval);
-    }
-    break;
-  case Sys::pipe:
-  case Sys::pipe2:
-  case Sys::socketpair: {
-    int fds[2] = {-1, -1};
-    if (!ok || !mem.read(sys == Sys::socketpair ? a[3] : a[0], fds, sizeof fds)) break;
-    for (int fd : fds) {
-      PendingCall one = p;
-      one.rec.result = rval;
-      new_fd_event(t, one, fd, Op::create);
-    }
-    sink.invalidate();
-    return;
-  }
-  case Sys::socket:
-  case Sys::accept:
-  case Sys::accept4:
-  case Sys::eventfd:
-  case Sys::eventfd2:
-  case Sys::memfd_create:
-    if (!ok) {
-      if (sys == Sys::socket) return;  // unknown family: not worth an event
-      break;
-    }
-    if (sys == Sys::memfd_create) p.name.clear();
-    new_fd_event(t, p, static_cast<int>(rval), p.rec.op);
-    sink.invalidate();
-    return;
-  case Sys::bind:
-  case Sys::connect:
-    sink.invalidate();  // the socket's addresses changed: a fresh sock_diag dump is needed
-    break;
-  case Sys::dup2:
-  case Sys::dup3:
-    if (ok) processes[t.tgid].fds.erase(static_cast<int>(a[1]));
-    sink.invalidate();
-    return;
-  case Sys::unshare:
-  case Sys::setns:
-    if (ok) sink.namespaces_changed(t.tgid);
-    return;
-  case Sys::close_range:
-    if (ok) {
-      auto& fds = processes[t.tgid].fds;
-      std::erase_if(fds, [&](const auto& e) {
-        return static_cast<std::uint64_t>(e.first) >= a[0] && static_cast<std::uint64_t>(e.first) <= a[1];
-      });
-    }
-    sink.invalidate();
-    return;
   default:
     break;
   }
+  return Exit::emit;
+}
+
+// "3=pipe:123 4=file": descriptors passed, as the process has them now.
+std::string Tracer::State::fd_list(TracedThread& t, const std::vector<int>& fds) {
+  std::string list;
+  for (int fd : fds) {
+    const FdClass& c = fd_class(t, fd);
+    Record tmp;
+    tmp.kind = c.kind;
+    tmp.channel = c.id;
+    tmp.flags = k_has_channel;
+    list += fmt::format("{}{}={}", list.empty() ? "" : " ", fd, c.ipc ? channel_ref(tmp, c.name) : "file");
+  }
+  return list;
+}
+
+Tracer::State::Exit Tracer::State::exit_recvmsg(Stop& c) {
+  PendingCall& p = c.p;
+  if (!c.ok) return Exit::emit;
+  const MsgHdr after = read_msghdr(c.mem, c.arg(c.s.buf)).value_or(MsgHdr{});
+  if (!after.addr.empty()) p.name = after.addr;
+  if (opts.payload) p.payload = iov_read(c.mem, p.msg.iov, p.msg.iovlen, opts.payload, static_cast<std::uint64_t>(c.rval));
+  if (after.fds.empty()) return Exit::emit;
   emit(p);
+  PendingCall pass = p;
+  pass.rec.op = Op::fd_pass;
+  pass.rec.target = static_cast<int>(after.fds.size());
+  // Descriptors new to the process: classified afresh.
+  for (int fd : after.fds) processes[c.t.tgid].fds.erase(fd);
+  pass.name = fd_list(c.t, after.fds);
+  pass.rec.transferred = pass.rec.requested = 0;
+  emit(pass);
+  return Exit::done;
+}
+
+Tracer::State::Exit Tracer::State::exit_sendmsg(Stop& c) {
+  PendingCall& p = c.p;
+  if (!c.ok || p.msg.fds.empty()) return Exit::emit;
+  PendingCall pass = p;
+  pass.rec.op = Op::fd_pass;
+  pass.rec.target = static_cast<int>(p.msg.fds.size());
+  pass.name = fd_list(c.t, p.msg.fds);
+  pass.payload.clear();
+  pass.rec.transferred = pass.rec.requested = 0;
+  emit(p);
+  emit(pass);
+  return Exit::done;
+}
+
+Tracer::State::Entry Tracer::State::enter_fd_splice(Stop& c) {
+  const SyscallInfo& s = c.s;
+  const Dir other = s.dir == Dir::out ? Dir::in : Dir::out;
+  const bool want = data(c, static_cast<int>(c.arg(s.fd)), s.dir) ||
+                    (s.fd_other >= 0 && data(c, static_cast<int>(c.arg(s.fd_other)), other));
+  if (s.shape == Shape::iov) {
+    if (want) c.p.rec.requested = iov_total(c.mem, c.arg(s.buf), c.arg(s.len)).value_or(0);
+  } else {
+    c.p.rec.requested = c.arg(s.len);
+  }
+  return want ? Entry::keep : Entry::drop;
+}
+
+// A SysV message: the data after its type.
+Tracer::State::Entry Tracer::State::enter_sysv_data(Stop& c) {
+  PendingCall& p = c.p;
+  const SyscallInfo& s = c.s;
+  p.rec.kind = *s.kind;
+  p.rec.channel = c.arg(s.id);
+  p.rec.flags |= k_has_channel;
+  p.rec.requested = c.arg(s.len);
+  p.rec.op = s.dir == Dir::out ? Op::send : Op::recv;
+  p.rec.dir = s.dir;
+  if (s.dir == Dir::out) keep_payload(p, c.mem, c.arg(s.buf) + sizeof(long), c.arg(s.len));
+  else sink.user(p.rec.kind, p.rec.channel, c.t.tgid, Dir::in);
+  return Entry::keep;
+}
+
+Tracer::State::Exit Tracer::State::exit_sysv_data(Stop& c) {
+  if (c.ok && c.s.dir == Dir::in) keep_payload(c.p, c.mem, c.arg(c.s.buf) + sizeof(long), static_cast<std::uint64_t>(c.rval));
+  if (c.ok && c.s.zero_ok) c.p.rec.transferred = c.p.rec.requested;
+  return Exit::emit;
+}
+
+Tracer::State::Entry Tracer::State::enter_sem_op(Stop& c) {
+  PendingCall& p = c.p;
+  const SyscallInfo& s = c.s;
+  p.rec.kind = *s.kind;
+  p.rec.channel = c.arg(s.id);
+  p.rec.flags |= k_has_channel;
+  p.rec.op = s.op;
+  p.rec.requested = c.arg(s.len);
+  sink.user(p.rec.kind, p.rec.channel, c.t.tgid, Dir::none);
+  std::vector<sembuf> ops(std::min<std::uint64_t>(c.arg(s.len), 64));
+  if (!ops.empty() && c.mem.read(c.arg(s.buf), ops.data(), ops.size() * sizeof(sembuf))) {
+    std::string text;
+    for (const auto& o : ops) text += fmt::format("{}{}:{:+d}", text.empty() ? "" : ",", o.sem_num, o.sem_op);
+    p.name = text;
+  }
+  return Entry::keep;
+}
+
+// semctl(id, semnum, cmd, arg): only what writes (SETVAL, SETALL) or removes.
+Tracer::State::Entry Tracer::State::enter_sem_ctl(Stop& c) {
+  PendingCall& p = c.p;
+  const int cmd = static_cast<int>(c.arg(2)) & 0xff;
+  p.rec.kind = *c.s.kind;
+  p.rec.channel = c.arg(c.s.id);
+  p.rec.flags |= k_has_channel;
+  p.rec.op = cmd == IPC_RMID ? Op::unlink : c.s.op;
+  p.rec.aux = cmd;
+  if (cmd == SETVAL) p.name = fmt::format("{}={}", c.arg(1), static_cast<int>(c.arg(3)));
+  return cmd == SETVAL || cmd == SETALL || cmd == IPC_RMID ? Entry::keep : Entry::drop;
+}
+
+Tracer::State::Entry Tracer::State::enter_ipc_get(Stop& c) {
+  const SyscallInfo& s = c.s;
+  c.p.rec.kind = *s.kind;
+  c.p.rec.op = (c.arg(s.flags) & IPC_CREAT) ? Op::create : s.op;
+  c.p.rec.requested = s.len >= 0 ? c.arg(s.len) : 0;  // segment size, semaphore count
+  return Entry::keep;
+}
+
+Tracer::State::Exit Tracer::State::exit_ipc_get(Stop& c) {
+  if (c.ok) {
+    c.p.rec.channel = static_cast<std::uint64_t>(c.rval);
+    c.p.rec.flags |= k_has_channel;
+  }
+  return Exit::emit;
+}
+
+Tracer::State::Entry Tracer::State::enter_shm_attach(Stop& c) {
+  c.p.rec.kind = *c.s.kind;
+  c.p.rec.channel = c.arg(c.s.id);
+  c.p.rec.flags |= k_has_channel;
+  c.p.rec.op = c.s.op;
+  return Entry::keep;
+}
+
+Tracer::State::Exit Tracer::State::exit_shm_attach(Stop& c) {
+  if (c.ok) processes[c.t.tgid].shm_maps[static_cast<std::uint64_t>(c.rval)] = static_cast<std::int64_t>(c.arg(c.s.id));
+  return Exit::emit;
+}
+
+// The segment, from the address its shmat returned.
+Tracer::State::Entry Tracer::State::enter_shm_detach(Stop& c) {
+  auto& maps = processes[c.t.tgid].shm_maps;
+  auto it = maps.find(c.arg(c.s.buf));
+  c.p.rec.kind = *c.s.kind;
+  c.p.rec.op = c.s.op;
+  if (it != maps.end()) {
+    c.p.rec.channel = static_cast<std::uint64_t>(it->second);
+    c.p.rec.flags |= k_has_channel;
+    maps.erase(it);
+  }
+  return Entry::keep;
+}
+
+Tracer::State::Entry Tracer::State::enter_mq_name(Stop& c) {
+  PendingCall& p = c.p;
+  const SyscallInfo& s = c.s;
+  p.rec.kind = *s.kind;
+  p.name = read_cstring(c.mem, c.arg(s.path), 256).value_or("");
+  if (!p.name.empty() && p.name[0] != '/') p.name.insert(0, 1, '/');
+  p.rec.op = s.flags >= 0 && (c.arg(s.flags) & O_CREAT) ? Op::create : s.op;
+  return Entry::keep;
+}
+
+// An opened queue: its descriptor, classified now.
+Tracer::State::Exit Tracer::State::exit_mq_name(Stop& c) {
+  if (c.ok && c.p.rec.op != Op::unlink) {
+    const int fd = static_cast<int>(c.rval);
+    FdClass fc = classify_fd(c.t.tid, fd);
+    if (fc.ipc) {
+      processes[c.t.tgid].fds[fd] = fc;
+      c.p.rec.channel = fc.id;
+    }
+    c.p.rec.fd = fd;
+  }
+  return Exit::emit;
+}
+
+Tracer::State::Entry Tracer::State::enter_fd_op(Stop& c) {
+  PendingCall& p = c.p;
+  const SyscallInfo& s = c.s;
+  const bool want = use_fd(c.t, p, static_cast<int>(c.arg(s.fd)));
+  p.rec.op = s.op;
+  if (s.len >= 0) p.rec.requested = c.arg(s.len);
+  if (want && s.addr >= 0 && c.arg(s.addr) && c.arg(s.addr + 1)) p.name = read_sockaddr(c, c.arg(s.addr), c.arg(s.addr + 1));
+  return want ? Entry::keep : Entry::drop;
+}
+
+Tracer::State::Exit Tracer::State::exit_fd_op(Stop& c) {
+  if (c.s.addr >= 0) sink.invalidate();  // the socket's addresses changed: a fresh sock_diag dump is needed
+  return Exit::emit;
+}
+
+Tracer::State::Entry Tracer::State::enter_mknod(Stop& c) {
+  const SyscallInfo& s = c.s;
+  c.p.rec.kind = *s.kind;
+  c.p.rec.op = s.op;
+  std::string path = read_cstring(c.mem, c.arg(s.path)).value_or("");
+  if (!path.empty() && path[0] != '/') {
+    // Relative: to the cwd, or to the directory descriptor.
+    const bool cwd = s.dirfd < 0 || static_cast<int>(c.arg(s.dirfd)) == AT_FDCWD;
+    const std::string link = cwd ? fmt::format("/proc/{}/cwd", c.t.tid)
+                                 : fmt::format("/proc/{}/fd/{}", c.t.tid, static_cast<int>(c.arg(s.dirfd)));
+    char buf[4096];
+    const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+    if (n > 0) path = std::string(buf, static_cast<std::size_t>(n)) + "/" + path;
+  }
+  c.p.name = path;
+  return Entry::keep;
+}
+
+Tracer::State::Entry Tracer::State::enter_fd_pair(Stop& c) {
+  c.p.rec.kind = *c.s.kind;
+  c.p.rec.op = c.s.op;
+  return Entry::keep;
+}
+
+// One event for each of the two descriptors.
+Tracer::State::Exit Tracer::State::exit_fd_pair(Stop& c) {
+  int fds[2] = {-1, -1};
+  if (!c.ok || !c.mem.read(c.arg(c.s.buf), fds, sizeof fds)) return Exit::emit;
+  for (int fd : fds) {
+    PendingCall one = c.p;
+    one.rec.result = c.rval;
+    new_fd_event(c.t, one, fd, Op::create);
+  }
+  sink.invalidate();
+  return Exit::done;
+}
+
+Tracer::State::Entry Tracer::State::enter_fd_new(Stop& c) {
+  const SyscallInfo& s = c.s;
+  if (s.kind) c.p.rec.kind = *s.kind;
+  c.p.rec.op = s.op;
+  if (s.len >= 0) c.p.rec.requested = c.arg(s.len);  // eventfd: the initial value
+  if (s.path >= 0) c.p.name = read_cstring(c.mem, c.arg(s.path), 256).value_or("");
+  return Entry::keep;
+}
+
+// The new descriptor, classified: its kind is known now.
+Tracer::State::Exit Tracer::State::exit_fd_new(Stop& c) {
+  if (!c.ok) return c.s.quiet_failure ? Exit::done : Exit::emit;
+  c.p.name.clear();
+  new_fd_event(c.t, c.p, static_cast<int>(c.rval), c.p.rec.op);
+  sink.invalidate();
+  return Exit::done;
+}
+
+Tracer::State::Entry Tracer::State::enter_close(Stop& c) {
+  PendingCall& p = c.p;
+  const int fd = static_cast<int>(c.arg(c.s.fd));
+  auto& fds = processes[c.t.tgid].fds;
+  auto it = fds.find(fd);
+  if (it != fds.end() && it->second.ipc && opts.kinds.has(it->second.kind)) {
+    use_fd(c.t, p, fd);
+    p.rec.op = c.s.op;
+    p.rec.flags |= k_entry_only;
+    emit(p);
+    flush();  // the descriptor is still there for the output stage to see
+    sink.invalidate();
+  }
+  if (it != fds.end()) fds.erase(it);
+  p.active = false;
+  return Entry::done;
+}
+
+// dup2, dup3: the descriptor replaced; close_range: those in the range.
+Tracer::State::Exit Tracer::State::exit_fd_table(Stop& c) {
+  auto& fds = processes[c.t.tgid].fds;
+  if (c.ok && c.s.fd_other < 0) {
+    fds.erase(static_cast<int>(c.arg(c.s.fd)));
+  } else if (c.ok) {
+    const std::uint64_t first = c.arg(c.s.fd), last = c.arg(c.s.fd_other);
+    std::erase_if(fds, [&](const auto& e) {
+      return static_cast<std::uint64_t>(e.first) >= first && static_cast<std::uint64_t>(e.first) <= last;
+    });
+  }
+  sink.invalidate();
+  return Exit::done;
+}
+
+// The records so far are resolved in the namespaces they were made in.
+Tracer::State::Entry Tracer::State::enter_namespaces(Stop&) {
+  flush();
+  return Entry::keep;
+}
+
+Tracer::State::Exit Tracer::State::exit_namespaces(Stop& c) {
+  if (c.ok) sink.namespaces_changed(c.t.tgid);
+  return Exit::done;
+}
+
+// prctl(option, ...): attach mode stops at every prctl; the filter, at
+// PR_SET_NAME only.
+Tracer::State::Entry Tracer::State::enter_rename(Stop& c) {
+  if (c.arg(0) == PR_SET_NAME) rename_at_exit(c.p);
+  return Entry::done;
+}
+
+Tracer::State::Entry Tracer::State::enter_signal_send(Stop& c) {
+  PendingCall& p = c.p;
+  const SyscallInfo& s = c.s;
+  int target = static_cast<int>(c.arg(s.target));
+  const std::uint64_t sig = c.arg(s.sig);
+  if (s.target_is == Target::pidfd) target = pidfd_target(c.t.tid, target);
+  if (s.target_is == Target::tid) target = read_tgid(target);
+  p.rec.kind = *s.kind;
+  p.rec.op = s.op;
+  p.rec.dir = s.dir;
+  p.rec.aux = static_cast<int>(sig);
+  p.rec.target = target;
+  if (target > 0) p.rec.flags |= k_has_target;
+  else p.name = target == -1 ? "all" : fmt::format("pgrp {}", target == 0 ? ::getpgid(c.t.tgid) : -target);
+  return sig != 0 ? Entry::keep : Entry::drop;
 }
 
 void Tracer::State::on_signal(TracedThread& t, int sig) {

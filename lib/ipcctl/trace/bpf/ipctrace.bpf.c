@@ -21,6 +21,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "ipctrace_bpf.h"
+#include "ipctrace_syscalls.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -67,7 +68,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, struct ipt_sys);
 } calls SEC(".maps");
 
 struct {
@@ -88,8 +89,8 @@ struct {
 } comms SEC(".maps");
 
 /* The call a thread is in, between sys_enter and sys_exit: per-task
- * storage, so the hot path does no hash insert or delete; call is
- * IPT_NONE when the thread is in no traced call. */
+ * storage, so the hot path does no hash insert or delete; sys.family is
+ * IPT_FAM_NONE when the thread is in no traced call. */
 struct call {
 	__u64 start;
 	__u64 a[6];
@@ -98,7 +99,7 @@ struct call {
 	__u32 sock_msgs;
 	__s32 sig_target;   /* tgid signal_generate saw */
 	__u32 nr;
-	__u8 call;
+	struct ipt_sys sys; /* its row of the syscall table */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -112,20 +113,26 @@ static __always_inline struct call *current_call(void)
 {
 	struct call *c = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
 
-	return c && c->call != IPT_NONE ? c : NULL;
+	return c && c->sys.family != IPT_FAM_NONE ? c : NULL;
 }
 
-/* Whether a system call number is one the call map names: an array
- * lookup the verifier inlines, so the first check of every hook is cheap. */
-static __always_inline __u8 traced_call(long id)
+/* The row of a system call the call map names, or NULL: an array lookup
+ * the verifier inlines, so the first check of every hook is cheap. */
+static __always_inline const struct ipt_sys *traced_call(long id)
 {
 	__u32 nr = (__u32)id;
-	__u8 *c;
+	const struct ipt_sys *s;
 
 	if (id < 0 || id >= 1024)
-		return IPT_NONE;
-	c = bpf_map_lookup_elem(&calls, &nr);
-	return c ? *c : IPT_NONE;
+		return NULL;
+	s = bpf_map_lookup_elem(&calls, &nr);
+	return s && s->family != IPT_FAM_NONE ? s : NULL;
+}
+
+/* Argument I of the call, an index from its row; 0 where the row has -1. */
+static __always_inline __u64 arg(const struct call *c, int i)
+{
+	return i >= 0 && i < 6 ? c->a[i] : 0;
 }
 
 struct {
@@ -254,17 +261,17 @@ static __always_inline void read_args(struct call *c, struct pt_regs *regs)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
-	__u8 which = traced_call(id);
+	const struct ipt_sys *which = traced_call(id);
 	struct call *c;
 
 	if (aid == IPT_AID_HOOKS)
 		return 0;
-	if (which == IPT_NONE || !wanted(bpf_get_current_pid_tgid() >> 32))
+	if (!which || !wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	c = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!c)
 		return 0;
-	c->call = which;
+	c->sys = *which;
 	c->nr = (__u32)id;
 	c->sk = 0;
 	c->sock_bytes = 0;
@@ -308,7 +315,7 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 {
 	struct call *c = current_call();
 
-	if (c && c->call >= IPT_KILL && c->call <= IPT_PIDFD_SEND_SIGNAL)
+	if (c && c->sys.family == IPT_FAM_SIGNAL_SEND)
 		c->sig_target = BPF_CORE_READ(task, tgid);
 	return 0;
 }
@@ -566,14 +573,27 @@ static __always_inline void read_addr(struct ipt_event_long *l, __u64 uaddr, __u
 	}
 }
 
-/* A send or receive on a descriptor: returns false when it is not IPC. */
-static __always_inline bool data_call(struct call *c, struct ipt_event_long *l, bool send, const bool typed)
+/* What a send or receive moved: a call that returns 0 on success moved all
+ * it was asked to; the others return the bytes. */
+static __always_inline void set_transferred(struct call *c, struct ipt_event_long *l)
 {
+	if (c->sys.flags & IPT_SYS_ZERO_OK) {
+		if (l->e.result == 0)
+			l->e.transferred = l->e.requested;
+	} else if (l->e.result > 0) {
+		l->e.transferred = l->e.result;
+	}
+}
+
+/* Family fd_data, a send or receive on a descriptor: false when it is not IPC. */
+static __always_inline bool data_call(struct call *c, struct ipt_event_long *l, const bool typed)
+{
+	const struct ipt_sys *s = &c->sys;
 	struct sock *sk = (struct sock *)c->sk;
 	struct file *f = NULL;
-	__u32 call = c->call;
+	const bool send = s->dir == IPT_DIR_OUT;
 
-	l->e.fd = (int)c->a[0];
+	l->e.fd = (int)arg(c, s->fd);
 	l->e.op = send ? IPT_OP_SEND : IPT_OP_RECV;
 	l->e.dir = send ? IPT_DIR_OUT : IPT_DIR_IN;
 	if (!sk) {
@@ -588,19 +608,18 @@ static __always_inline bool data_call(struct call *c, struct ipt_event_long *l, 
 	} else if (!describe_file(f, l, typed)) {
 		return false;
 	}
-	switch (call) {
-	case IPT_READ: case IPT_WRITE: case IPT_RECVFROM: case IPT_SENDTO:
-	case IPT_MQ_TIMEDSEND: case IPT_MQ_TIMEDRECEIVE:
-		l->e.requested = c->a[2];
+	switch (s->shape) {
+	case IPT_SHAPE_BYTES:
+		l->e.requested = arg(c, s->len);
 		break;
-	case IPT_READV: case IPT_WRITEV:
-		l->e.requested = iov_total((const struct iovec *)c->a[1], c->a[2]);
+	case IPT_SHAPE_IOV:
+		l->e.requested = iov_total((const struct iovec *)arg(c, s->buf), arg(c, s->len));
 		break;
-	case IPT_SENDMSG: case IPT_RECVMSG: {
+	case IPT_SHAPE_MSGHDR: {
 		struct user_msghdr m = {};
-		if (bpf_probe_read_user(&m, sizeof(m), (const void *)c->a[1]) == 0) {
+		if (bpf_probe_read_user(&m, sizeof(m), (const void *)arg(c, s->buf)) == 0) {
 			l->e.requested = iov_total(m.msg_iov, m.msg_iovlen);
-			if (call == IPT_SENDMSG)
+			if (send)
 				read_addr(l, (__u64)m.msg_name, m.msg_namelen, 0);
 		}
 		break;
@@ -608,23 +627,109 @@ static __always_inline bool data_call(struct call *c, struct ipt_event_long *l, 
 	default:
 		break;
 	}
-	if (call == IPT_SENDTO)
-		read_addr(l, c->a[4], c->a[5], 0);
-	if (call == IPT_RECVFROM && c->a[4] && c->a[5] && l->e.result >= 0) {
-		__u32 len = 0;
-		bpf_probe_read_user(&len, sizeof(len), (const void *)c->a[5]);
-		read_addr(l, c->a[4], len, IPT_F_ADDR_SRC);
+	/* An address argument: its length follows, a value for a send (the
+	 * destination), a pointer for a receive (the source). */
+	if (s->addr >= 0) {
+		__u64 uaddr = arg(c, s->addr), ulen = arg(c, s->addr + 1);
+		if (send) {
+			read_addr(l, uaddr, ulen, 0);
+		} else if (uaddr && ulen && l->e.result >= 0) {
+			__u32 len = 0;
+			bpf_probe_read_user(&len, sizeof(len), (const void *)ulen);
+			read_addr(l, uaddr, len, IPT_F_ADDR_SRC);
+		}
 	}
-	if (call == IPT_SENDMMSG || call == IPT_RECVMMSG) {
+	if (s->shape == IPT_SHAPE_MMSGHDR) {
 		l->e.aux = c->sock_msgs;
 		l->e.transferred = c->sock_bytes > 0 ? c->sock_bytes : 0;
 		l->e.requested = l->e.transferred;
-	} else if (call == IPT_MQ_TIMEDSEND) {
-		if (l->e.result == 0)
-			l->e.transferred = l->e.requested;
-	} else if (l->e.result > 0) {
-		l->e.transferred = l->e.result;
+	} else {
+		set_transferred(c, l);
 	}
+	return true;
+}
+
+/* Families sysv_data, sem_op, shm_attach, shm_detach: a SysV object by its
+ * id (shmdt: by the address its shmat returned, which user space knows). */
+static __always_inline void sysv_call(struct call *c, struct ipt_event_long *l)
+{
+	const struct ipt_sys *s = &c->sys;
+
+	l->e.kind = s->kind;
+	if (s->id >= 0) {
+		l->e.channel = arg(c, s->id);
+		l->e.flags |= IPT_F_CHANNEL;
+	}
+	l->e.op = s->op;
+	if (s->len >= 0)
+		l->e.requested = arg(c, s->len);
+	if (s->family == IPT_FAM_SHM_DETACH)
+		l->e.requested = arg(c, s->buf);
+	if (s->family == IPT_FAM_SYSV_DATA) {
+		l->e.op = s->dir == IPT_DIR_OUT ? IPT_OP_SEND : IPT_OP_RECV;
+		l->e.dir = s->dir;
+		set_transferred(c, l);
+	}
+}
+
+/* Family mq_name: mq_open, mq_unlink. */
+static __always_inline void mq_call(struct call *c, struct ipt_event_long *l, long ret, const bool typed)
+{
+	const struct ipt_sys *s = &c->sys;
+
+	l->e.kind = s->kind;
+	l->e.flags |= IPT_F_NAME;
+	l->e.op = s->flags_arg >= 0 && (arg(c, s->flags_arg) & O_CREAT) ? IPT_OP_CREATE : s->op;
+	bpf_probe_read_user_str(l->name, IPT_NAME_MAX, (const void *)arg(c, s->path));
+	if (s->op != IPT_OP_UNLINK && ret >= 0) {
+		struct file *f = fd_file((int)ret, typed);
+		if (f) {
+			l->e.channel = BPF_CORE_READ(f, f_inode, i_ino);
+			l->e.flags |= IPT_F_CHANNEL;
+		}
+	}
+}
+
+/* Family fifo_open: only a FIFO's opening, which names the path its ref needs. */
+static __always_inline bool fifo_open(struct call *c, struct ipt_event_long *l, long ret, const bool typed)
+{
+	struct file *f = ret >= 0 ? fd_file((int)ret, typed) : NULL;
+
+	if (!f)
+		return false;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	if ((BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFIFO || BPF_CORE_READ(ino, i_sb, s_magic) == PIPEFS_MAGIC)
+		return false;
+	l->e.kind = IPT_K_FIFO;
+	l->e.op = c->sys.op;
+	l->e.fd = (int)ret;
+	l->e.channel = BPF_CORE_READ(ino, i_ino);
+	l->e.flags |= IPT_F_CHANNEL | IPT_F_NAME;
+	bpf_probe_read_user_str(l->name, IPT_NAME_MAX, (const void *)arg(c, c->sys.path));
+	return true;
+}
+
+/* Family signal_send: false for signal 0, which only asks whether the target is there. */
+static __always_inline bool signal_call(struct call *c, struct ipt_event_long *l)
+{
+	const struct ipt_sys *s = &c->sys;
+
+	l->e.aux = (int)arg(c, s->sig);
+	if (l->e.aux == 0)
+		return false;
+	l->e.kind = s->kind;
+	l->e.op = s->op;
+	l->e.dir = s->dir;
+	/* signal_generate saw the target's process; a pid argument is the
+	 * fallback (a thread or a pidfd is not a process's id). */
+	if (c->sig_target > 0)
+		l->e.target = c->sig_target;
+	else if (s->target_is == IPT_TARGET_PID)
+		l->e.target = (int)arg(c, s->target);
+	if (l->e.target > 0)
+		l->e.flags |= IPT_F_TARGET;
+	if (s->target_is == IPT_TARGET_PIDFD)
+		l->e.fd = (int)arg(c, s->target);
 	return true;
 }
 
@@ -660,19 +765,19 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret, const bool t
 	bool keep = false;
 
 	/* Every call of every process comes here: first the cheap no. */
-	if (aid == IPT_AID_HOOKS || (nr >= 0 && traced_call(nr) == IPT_NONE))
+	if (aid == IPT_AID_HOOKS || (nr >= 0 && !traced_call(nr)))
 		return 0;
 	c = current_call();
 	if (!c)
 		return 0;
 	if (aid == IPT_AID_TIMING) {
 		c->start = bpf_ktime_get_ns() - c->start;
-		c->call = IPT_NONE;
+		c->sys.family = IPT_FAM_NONE;
 		return 0;
 	}
 	l = bpf_map_lookup_elem(&scratch, &zero);
 	if (!l) {
-		c->call = IPT_NONE;
+		c->sys.family = IPT_FAM_NONE;
 		return 0;
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
@@ -684,111 +789,30 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret, const bool t
 	l->e.result = (ret <= -512 && ret >= -516) ? -4 : ret;
 	l->e.nr = c->nr;
 
-	switch (c->call) {
-	case IPT_WRITE: case IPT_WRITEV: case IPT_SENDTO: case IPT_SENDMSG: case IPT_SENDMMSG:
-	case IPT_MQ_TIMEDSEND:
-		keep = data_call(c, l, true, typed);
+	/* One handler for each family the program decodes (bpf_decodes(),
+	 * syscall_facts.hpp); the row gives the rest. */
+	switch (c->sys.family) {
+	case IPT_FAM_FD_DATA:
+		keep = data_call(c, l, typed);
 		break;
-	case IPT_READ: case IPT_READV: case IPT_RECVFROM: case IPT_RECVMSG: case IPT_RECVMMSG:
-	case IPT_MQ_TIMEDRECEIVE:
-		keep = data_call(c, l, false, typed);
-		break;
-	case IPT_MSGSND: case IPT_MSGRCV:
+	case IPT_FAM_SYSV_DATA: case IPT_FAM_SEM_OP: case IPT_FAM_SHM_ATTACH: case IPT_FAM_SHM_DETACH:
+		sysv_call(c, l);
 		keep = true;
-		l->e.kind = IPT_K_SYSV_MSG;
-		l->e.channel = c->a[0];
-		l->e.flags |= IPT_F_CHANNEL;
-		l->e.requested = c->a[2];
-		if (c->call == IPT_MSGSND) {
-			l->e.op = IPT_OP_SEND;
-			l->e.dir = IPT_DIR_OUT;
-			if (ret == 0)
-				l->e.transferred = c->a[2];
-		} else {
-			l->e.op = IPT_OP_RECV;
-			l->e.dir = IPT_DIR_IN;
-			if (ret > 0)
-				l->e.transferred = ret;
-		}
 		break;
-	case IPT_SEMOP: case IPT_SEMTIMEDOP:
+	case IPT_FAM_MQ_NAME:
+		mq_call(c, l, ret, typed);
 		keep = true;
-		l->e.kind = IPT_K_SYSV_SEM;
-		l->e.channel = c->a[0];
-		l->e.flags |= IPT_F_CHANNEL;
-		l->e.op = IPT_OP_SEM_OP;
-		l->e.requested = c->a[2];
 		break;
-	case IPT_SHMAT:
-		keep = true;
-		l->e.kind = IPT_K_SYSV_SHM;
-		l->e.channel = c->a[0];
-		l->e.flags |= IPT_F_CHANNEL;
-		l->e.op = IPT_OP_ATTACH;
+	case IPT_FAM_FIFO_OPEN:
+		keep = fifo_open(c, l, ret, typed);
 		break;
-	case IPT_SHMDT:
-		/* The segment is known to user space, from the address shmat returned. */
-		keep = true;
-		l->e.kind = IPT_K_SYSV_SHM;
-		l->e.op = IPT_OP_DETACH;
-		l->e.requested = c->a[0];
+	case IPT_FAM_SIGNAL_SEND:
+		keep = signal_call(c, l);
 		break;
-	case IPT_MQ_OPEN: case IPT_MQ_UNLINK:
-		keep = true;
-		l->e.kind = IPT_K_POSIX_MQ;
-		l->e.flags |= IPT_F_NAME;
-		l->e.op = c->call == IPT_MQ_UNLINK ? IPT_OP_UNLINK : (c->a[1] & O_CREAT) ? IPT_OP_CREATE : IPT_OP_OPEN;
-		bpf_probe_read_user_str(l->name, IPT_NAME_MAX, (const void *)c->a[0]);
-		if (c->call == IPT_MQ_OPEN && ret >= 0) {
-			struct file *f = fd_file((int)ret, typed);
-			if (f) {
-				l->e.channel = BPF_CORE_READ(f, f_inode, i_ino);
-				l->e.flags |= IPT_F_CHANNEL;
-			}
-		}
-		break;
-	case IPT_OPEN: case IPT_OPENAT: {
-		/* Only a FIFO's opening: it names the path its ref needs. */
-		struct file *f = ret >= 0 ? fd_file((int)ret, typed) : NULL;
-		if (!f)
-			break;
-		struct inode *ino = BPF_CORE_READ(f, f_inode);
-		if ((BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFIFO || BPF_CORE_READ(ino, i_sb, s_magic) == PIPEFS_MAGIC)
-			break;
-		keep = true;
-		l->e.kind = IPT_K_FIFO;
-		l->e.op = IPT_OP_OPEN;
-		l->e.fd = (int)ret;
-		l->e.channel = BPF_CORE_READ(ino, i_ino);
-		l->e.flags |= IPT_F_CHANNEL | IPT_F_NAME;
-		bpf_probe_read_user_str(l->name, IPT_NAME_MAX,
-					(const void *)(c->call == IPT_OPEN ? c->a[0] : c->a[1]));
-		break;
-	}
-	case IPT_KILL: case IPT_TKILL: case IPT_TGKILL: case IPT_RT_SIGQUEUEINFO:
-	case IPT_RT_TGSIGQUEUEINFO: case IPT_PIDFD_SEND_SIGNAL: {
-		const bool third = c->call == IPT_TGKILL || c->call == IPT_RT_TGSIGQUEUEINFO;
-		l->e.aux = (int)(third ? c->a[2] : c->a[1]);
-		if (l->e.aux == 0)
-			break;
-		keep = true;
-		l->e.kind = IPT_K_SIGNAL;
-		l->e.op = IPT_OP_SIGNAL_SEND;
-		l->e.dir = IPT_DIR_OUT;
-		if (c->sig_target > 0)
-			l->e.target = c->sig_target;
-		else if (c->call != IPT_PIDFD_SEND_SIGNAL && c->call != IPT_TKILL)
-			l->e.target = (int)c->a[0];
-		if (l->e.target > 0)
-			l->e.flags |= IPT_F_TARGET;
-		if (c->call == IPT_PIDFD_SEND_SIGNAL)
-			l->e.fd = (int)c->a[0];
-		break;
-	}
 	default:
 		break;
 	}
-	c->call = IPT_NONE;
+	c->sys.family = IPT_FAM_NONE;
 	if (keep && kind_on(l->e.kind))
 		submit(l);
 	return 0;

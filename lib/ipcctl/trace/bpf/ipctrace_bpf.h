@@ -1,6 +1,7 @@
 /* The data the BPF program (ipctrace.bpf.c) and its loader (system.cpp)
  * share: the ring buffer's event layouts, the --summary aggregation key and
- * value, and the numbering of calls, kinds, ops and directions. Plain C, so
+ * value, a traced call's facts, and the numbering of kinds, ops and
+ * directions. Plain C, so
  * that both clang -target bpf and g++ read it. Kind, op and direction values
  * are those of ipcctl::model::Kind and ipcctl::trace::Op/Dir (system.cpp
  * checks them with static_assert). */
@@ -11,24 +12,30 @@
 #include <linux/types.h>
 #endif
 
-/* What a system call is, for the program: user space fills the call map
- * (syscall number -> one of these) from the architecture's numbers. */
-enum ipt_call {
-	IPT_NONE = 0,
-	IPT_READ, IPT_WRITE, IPT_READV, IPT_WRITEV,
-	IPT_RECVFROM, IPT_SENDTO, IPT_RECVMSG, IPT_SENDMSG, IPT_RECVMMSG, IPT_SENDMMSG,
-	IPT_MSGSND, IPT_MSGRCV, IPT_SEMOP, IPT_SEMTIMEDOP, IPT_SHMAT, IPT_SHMDT,
-	IPT_MQ_OPEN, IPT_MQ_UNLINK, IPT_MQ_TIMEDSEND, IPT_MQ_TIMEDRECEIVE,
-	IPT_KILL, IPT_TKILL, IPT_TGKILL, IPT_RT_SIGQUEUEINFO, IPT_RT_TGSIGQUEUEINFO, IPT_PIDFD_SEND_SIGNAL,
-	IPT_OPEN, IPT_OPENAT,
-	IPT_CALL_COUNT,
+/* What the program knows of a traced call: the facts of its row in the one
+ * syscall table (syscalls.cpp), which user space writes into the call map
+ * (syscall number -> these) from the architecture's numbers before the
+ * program runs. family is IPT_FAM_NONE (ipctrace_syscalls.h, generated from
+ * the table's vocabulary) for a call not traced. Argument fields index the
+ * six arguments, -1 where the call has none of the kind. */
+struct ipt_sys {
+	__u8 family;    /* enum ipt_family */
+	__u8 kind;      /* enum ipt_kind when no descriptor says it, else IPT_K_NONE */
+	__u8 op;        /* enum ipt_op, where the direction does not say it */
+	__u8 dir;       /* enum ipt_dir: out sends, in receives */
+	__u8 shape;     /* enum ipt_shape: how buf and len give the bytes */
+	__u8 target_is; /* enum ipt_target */
+	__u8 flags;     /* IPT_SYS_* */
+	__s8 fd, buf, len, addr, id, flags_arg, path, sig, target;
 };
+#define IPT_SYS_ZERO_OK 1u /* returns 0 on success, having moved all it was asked to */
 
 /* model::Kind */
 enum ipt_kind {
 	IPT_K_SYSV_MSG = 0, IPT_K_SYSV_SHM = 1, IPT_K_SYSV_SEM = 2,
 	IPT_K_POSIX_MQ = 3, IPT_K_FIFO = 6, IPT_K_PIPE = 7,
 	IPT_K_UNIX = 8, IPT_K_TCP = 9, IPT_K_UDP = 10, IPT_K_EVENTFD = 11, IPT_K_SIGNAL = 15,
+	IPT_K_NONE = 255, /* not a Kind: the call's row names none */
 };
 /* trace::Op */
 enum ipt_op {
@@ -113,10 +120,11 @@ struct ipt_agg_value {
  * aggregation entries lost for a full map. */
 enum ipt_counter { IPT_LOST_EVENTS = 0, IPT_LOST_AGG = 1, IPT_COUNTERS = 2 };
 
-/* Measuring aids (IPCTRACE_BPF=hooks, timing; bench/trace-system.sh), never
- * set in use: HOOKS returns from sys_enter and sys_exit at once, what the two
- * hooks cost by being attached; TIMING only times each traced call, what a
- * duration costs on top of them. Either records nothing. */
+/* Measuring aids (IPCTRACE_BPF=hooks, timing; bench/trace-system.sh), read
+ * only by a build with -Dbench_knobs=true and never set in use: HOOKS
+ * returns from sys_enter and sys_exit at once, what the two hooks cost by
+ * being attached; TIMING only times each traced call, what a duration costs
+ * on top of them. Either records nothing. */
 enum ipt_aid { IPT_AID_NONE = 0, IPT_AID_HOOKS = 1, IPT_AID_TIMING = 2 };
 
 #endif
