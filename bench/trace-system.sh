@@ -21,6 +21,10 @@
 #   IPCTRACE_BPF=timing ipctrace --system ...     both, timing each traced call and
 #                                                 nothing else: the bound of any tracer
 #                                                 that gives durations, as -c does
+# The last three are measuring aids that only an ipctrace built with -Dbench_knobs=true
+# reads; with another, the script says so and leaves them out. To have them:
+#   meson setup build-bench -Dbench_knobs=true && ninja -C build-bench
+#   IPCTRACE=build-bench/tools/ipctrace/ipctrace bench/trace-system.sh
 # Every configuration runs --runs times, interleaved; the best rate counts. Prints round
 # trips per second and the ratios; targets (issue 6): --system >= 0.7x untraced with
 # per-event output, >= 0.9x with -c, and >= 3x the ptrace backend. Needs root.
@@ -75,6 +79,13 @@ cleanup() {
 trap cleanup EXIT
 
 configs=(untraced ptrace system system-cmd system-c system-compat system-floor system-hooks system-timing)
+# The measuring aids: an ipctrace that reads IPCTRACE_BPF=floor attaches no sys_enter.
+aids=$(IPCTRACE_BPF=floor "$IPCTRACE" --system --duration 0.05 -e signal 2>&1 >/dev/null || true)
+if ! grep -q '^ipctrace: eBPF hooks: ' <<<"$aids" || grep -q '^ipctrace: eBPF hooks: .*sys_enter' <<<"$aids"; then
+  echo "trace-system.sh: note: $IPCTRACE was built without -Dbench_knobs=true, so it does not read" \
+    "IPCTRACE_BPF=floor, hooks or timing: those rows are left out (see the top of this script)" >&2
+  configs=(untraced ptrace system system-cmd system-c system-compat)
+fi
 declare -A label=(
   [untraced]="untraced"
   [ptrace]="ipctrace -o /dev/null -- CMD (ptrace)"
@@ -150,7 +161,8 @@ done
 if [[ $programs == 1 ]]; then
   echo
   echo "eBPF programs run at least once per round trip: run time per call (kernel.bpf_stats_enabled)"
-  for c in system system-c system-compat system-floor system-hooks system-timing; do
+  for c in "${configs[@]}"; do
+    [[ $c == system* && $c != system-cmd ]] || continue  # the system-wide ones
     costs=$tmp/costs run "$c" >/dev/null
     printf '  %-40s %s\n' "${label[$c]}" "$(cat "$tmp/costs")"
   done
