@@ -5,7 +5,7 @@
 #include <cstdio>
 
 int main() {
-  auto snap = ipcctl::collect(ipcctl::sys::ProcRoot{"/"}, ipcctl::CollectOptions{});
+  auto snap = ipcctl::collect(ipcctl::CollectOptions{});
   if (!snap) {
     std::fprintf(stderr, "list_ipc: %s\n", snap.error().message().c_str());
     return 1;

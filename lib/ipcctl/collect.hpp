@@ -1,23 +1,43 @@
 #pragma once
-// Collection: the one /proc walk, then every selected Source in turn, each
-// adding its kind's objects to the Snapshot. The table of sources lives in
-// collect.cpp and is the only place that knows them all.
-#include <ipcctl/linux/namespaces.hpp>
-#include <ipcctl/linux/proc_root.hpp>
+// Collection, the same on every system: the system's one walk (Linux: of
+// /proc; Windows: of the handle table), then every selected Source in turn,
+// each adding its kind's objects to the Snapshot. What a source reads the
+// system through is its system's SourceContext (linux/source.hpp,
+// windows/source.hpp); this header names no system. The table of sources
+// lives in collect.cpp and is the only place that knows them all.
 #include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/util/result.hpp>
 
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace ipcctl {
 
+// A namespace to read (-N, -A); ns.path enters it: /proc/PID/ns/ipc of a
+// process in it, or a bind mount such as /run/netns/NAME.
+struct NsTarget {
+  model::Namespace ns;
+  int pid = 0;  // the process ns.path belongs to; 0 for a bind mount and for ipcctl's own
+};
+
+// What the sources of one system read it through, prepared once for a
+// collection: each system's header defines it (Linux: the /proc tree).
+class SourceContext;
+
 struct CollectOptions {
+  // The system's root, as lscpu --sysroot: "/" is the running machine;
+  // tests point Linux at a captured tree (tests/data/proc/). Windows reads
+  // only the running machine.
+  std::string root = "/";
   model::KindSet kinds = model::KindSet::all();
   std::vector<int> pids;               // only objects these processes hold; empty: all
   std::vector<std::string> scan_dirs;  // also list the FIFOs and stale socket files under these paths
   bool all_signals = false;            // every process's signal state, not only pending ones
+  bool holders = true;                 // who holds each object (Windows: the handle table, slow on a busy machine)
   bool probe_pipes = true;             // unread bytes via a non-blocking reader (see fds.cpp)
   // Read each POSIX queue's file for its bytes and notification: the read
   // sets the queue's atime and ctime (see posixipc.cpp), so only on request.
@@ -26,7 +46,7 @@ struct CollectOptions {
   // reads every one the machine's processes are in; -N only those named
   // (and then only the kinds that live in a namespace).
   bool all_namespaces = false;
-  std::vector<sys::NsTarget> namespaces;
+  std::vector<NsTarget> namespaces;
   // Set by collect() for each run of the sources: the IPC namespace being
   // read (0: unknown), so a segment's holders are processes of that
   // namespace only: its id may mean another segment in another one.
@@ -46,17 +66,31 @@ public:
   // Adds this kind's objects to `snap`, joining holders from the walk's
   // index. Objects that cannot be fully read carry .error; an error comes
   // back only when the kind itself is unavailable (mqueue not mounted).
-  virtual Result<void> collect(const sys::ProcRoot& root, const CollectOptions& opts,
+  virtual Result<void> collect(const SourceContext& ctx, const CollectOptions& opts,
                                model::Snapshot& snap) const = 0;
-  // What this kind needs of the walk: descriptors, /proc/PID/maps.
+  // What this kind needs of the walk: descriptors (Windows: handles),
+  // Linux's /proc/PID/maps.
   virtual bool needs_fds() const { return true; }
   virtual bool needs_maps() const { return false; }
 };
 
+// This system's sources, in the order a collection lists their objects.
 std::span<const Source* const> all_sources();
 
-// Walks /proc once, runs the selected sources, resolves user and group
-// names, and applies the pid selection. Fails only when /proc is unreadable.
-Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions& opts);
+// Walks the system once, runs the selected sources, resolves user and
+// group names, and applies the pid selection. Fails only when the system
+// cannot be read at all (Linux: /proc under opts.root is unreadable).
+Result<model::Snapshot> collect(const CollectOptions& opts);
+
+namespace collecting {
+// What collect() leaves to each system (linux/collect.cpp,
+// windows/collect.cpp): its walk, then `selected` on what it prepared.
+Result<model::Snapshot> collect_system(std::span<const Source* const> selected, const CollectOptions& opts);
+// Runs `sources` into one Snapshot sharing `walk`; a source that fails
+// becomes a warning. With `threads` > 1 they run on several threads, each
+// into a part of its own, joined in the table's order.
+model::Snapshot run_sources(std::span<const Source* const> sources, const SourceContext& ctx, const CollectOptions& opts,
+                            const std::shared_ptr<model::Walk>& walk, std::size_t threads);
+} // namespace collecting
 
 } // namespace ipcctl

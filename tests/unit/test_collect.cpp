@@ -16,7 +16,8 @@ namespace {
 model::Snapshot collect_tree(model::KindSet kinds = model::KindSet::all()) {
   CollectOptions opts;
   opts.kinds = kinds;
-  auto snap = collect(sys::ProcRoot(test::data_path("proc/tree")), opts);
+  opts.root = test::data_path("proc/tree");
+  auto snap = collect(opts);
   REQUIRE(snap.has_value());
   return std::move(*snap);
 }

@@ -45,7 +45,7 @@ std::vector<Object> listed(Kind kind, const std::string& scan = {}) {
   if (!scan.empty()) opts.scan_dirs.push_back(scan);
   opts.kinds = model::KindSet::none();
   opts.kinds.add(kind);
-  auto snap = collect(sys::ProcRoot("/"), opts);
+  auto snap = collect(opts);
   REQUIRE(snap);
   return std::move(snap->objects);
 }

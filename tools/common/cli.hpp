@@ -7,6 +7,8 @@
 #include "common/output.hpp"
 
 #include <ipcctl/collect.hpp>
+#include <ipcctl/linux/namespaces.hpp>
+#include <ipcctl/linux/source.hpp>
 #include <ipcctl/model/kind.hpp>
 #include <ipcctl/query/filter.hpp>
 #include <ipcctl/query/ref.hpp>

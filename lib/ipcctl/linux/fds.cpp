@@ -130,7 +130,8 @@ std::vector<std::pair<Key, std::vector<const FdEntry*>>> group_fds(const model::
 class PipeSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::pipe; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     auto groups = group_fds<std::uint64_t>(
         snap, [](const FdEntry& e) { return e.type == FdType::pipe; }, [](const FdEntry& e) { return e.inode; });
     for (auto& [inode, ends] : groups) {
@@ -178,7 +179,8 @@ model::Value add_fifo_owner(const ProcRoot& root, const std::vector<const FdEntr
 class FifoSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::fifo; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     auto groups = group_fds<FileKey>(
         snap, [](const FdEntry& e) { return e.type == FdType::path && S_ISFIFO(e.file_mode); },
         [](const FdEntry& e) { return FileKey{e.dev, e.inode}; });
@@ -244,7 +246,8 @@ bool is_anon(const FdEntry& e, std::string_view what) {
 class EventfdSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::eventfd; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions&, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions&, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     std::map<std::int64_t, std::size_t> by_id;
     std::string text;
     for (const auto& e : snap.walk->fds) {
@@ -278,7 +281,8 @@ class MemfdSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::memfd; }
   bool needs_maps() const override { return true; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     std::map<std::uint64_t, std::size_t> by_inode;
     const std::size_t first = snap.objects.size();
     auto object_for = [&](std::uint64_t inode, const std::string& name) -> Object& {
@@ -334,7 +338,8 @@ private:
 class SignalfdSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::signalfd; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions&, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions&, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     std::string text;
     for (const auto& e : snap.walk->fds) {
       if (!is_anon(e, "signalfd")) continue;

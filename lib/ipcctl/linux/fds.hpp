@@ -1,7 +1,7 @@
 #pragma once
 // Objects that exist only as descriptors: anonymous pipes, FIFOs, eventfds,
 // memfds and signalfds. All come from the walk's descriptor table.
-#include <ipcctl/collect.hpp>
+#include <ipcctl/linux/source.hpp>
 
 #include <optional>
 #include <string_view>

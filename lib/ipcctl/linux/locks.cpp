@@ -81,7 +81,7 @@ private:
 class LockSource final : public Source {
 public:
   model::Kind kind() const override { return model::Kind::lock; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override;
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override;
 };
 
 // Descriptors on the lock's file: same inode, and the same device where the
@@ -151,7 +151,8 @@ model::Value or_null(const auto& v) {
   return std::monostate{};
 }
 
-Result<void> LockSource::collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const {
+Result<void> LockSource::collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const {
+  const ProcRoot& root = ctx.root();
   auto text = read_file(root.path("/proc/locks"));
   if (!text) return fail(text.error());
   FdinfoLocks fdinfo(root, snap);

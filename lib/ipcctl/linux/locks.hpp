@@ -2,7 +2,7 @@
 // File locks: one Object per line of /proc/locks (ref "lock:N"; a process
 // waiting for a lock is "lock:N.W", W counting its waiters from 1), with the
 // descriptors holding it found through the walk's fds and their fdinfo.
-#include <ipcctl/collect.hpp>
+#include <ipcctl/linux/source.hpp>
 
 #include <cstdint>
 #include <optional>

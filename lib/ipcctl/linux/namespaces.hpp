@@ -3,6 +3,7 @@
 // the container each belongs to (told from cgroup paths, never by asking a
 // runtime), and a way to read one: a short-lived thread that enters it with
 // setns(2), so ipcctl's own namespaces never change.
+#include <ipcctl/collect.hpp>
 #include <ipcctl/linux/proc_root.hpp>
 #include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/util/result.hpp>
@@ -16,12 +17,7 @@
 
 namespace ipcctl::sys {
 
-// A namespace to read; ns.path enters it: /proc/PID/ns/ipc of a process in
-// it, or a bind mount such as /run/netns/NAME.
-struct NsTarget {
-  model::Namespace ns;
-  int pid = 0;  // the process ns.path belongs to; 0 for a bind mount and for ipcctl's own
-};
+using ipcctl::NsTarget;  // a namespace to read (collect.hpp)
 
 // The inode of /proc/PID/ns/{ipc,net}; pid 0 is ipcctl itself. Null when
 // the link cannot be read (another user's process, a captured tree), with

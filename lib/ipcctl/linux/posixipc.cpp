@@ -168,7 +168,8 @@ void join_holders(const ProcRoot& root, const model::Snapshot& snap, Object& o, 
 class PosixMqSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::posix_mq; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     const std::string dir = root.path("/dev/mqueue");
     struct statfs fs {};
     if (::statfs(dir.c_str(), &fs) != 0 || (root.live() && fs.f_type != k_mqueue_magic))
@@ -236,7 +237,8 @@ class PosixShmSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::posix_shm; }
   bool needs_maps() const override { return true; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     auto entries = list_dir(root.path("/dev/shm"));
     if (!entries) return fail(entries.error());
     for (const auto& e : *entries) {
@@ -255,7 +257,8 @@ class PosixSemSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::posix_sem; }
   bool needs_maps() const override { return true; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     const std::string dir = root.path("/dev/shm");
     auto entries = list_dir(dir);
     if (!entries) return fail(entries.error());

@@ -1,7 +1,7 @@
 #pragma once
 // POSIX named IPC: message queues (/dev/mqueue), shared memory (/dev/shm)
 // and named semaphores (/dev/shm/sem.NAME).
-#include <ipcctl/collect.hpp>
+#include <ipcctl/linux/source.hpp>
 
 #include <optional>
 #include <string_view>

@@ -52,7 +52,7 @@ public:
   model::Kind kind() const override { return model::Kind::signal; }
   bool needs_fds() const override { return false; }
 
-  Result<void> collect(const ProcRoot&, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext&, const CollectOptions& opts, model::Snapshot& snap) const override {
     std::vector<const model::Process*> procs;
     for (const auto& [pid, p] : snap.walk->processes) {
       if (p.kernel_thread) continue;

@@ -2,7 +2,7 @@
 // Signal state: one Object per process (ref "signal:PID"), from the masks
 // the walk read out of /proc/PID/status, and the signal names other code
 // (notify signals, signalfd masks, filters) shares.
-#include <ipcctl/collect.hpp>
+#include <ipcctl/linux/source.hpp>
 
 #include <cstdint>
 #include <optional>

@@ -494,7 +494,8 @@ bool connect_refused(const std::string& path, bool& denied) {
 class UnixSocketSource final : public Source {
 public:
   Kind kind() const override { return Kind::unix_socket; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     auto socks = read_unix_sockets(root, snap);
     if (!socks) return fail(socks.error());
     std::set<FileKey> bound;
@@ -635,7 +636,8 @@ class InetSource final : public Source {
 public:
   InetSource(Kind kind, int protocol) : m_kind(kind), m_protocol(protocol) {}
   Kind kind() const override { return m_kind; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     auto socks = read_inet_sockets(root, m_protocol);
     if (!socks) return fail(socks.error());
     const auto peers = match_inet_peers(*socks);

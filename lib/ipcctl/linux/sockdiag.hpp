@@ -3,7 +3,7 @@
 // netlink (as `ss` reads them); on a captured tree, or when netlink fails,
 // from /proc/net/{unix,tcp,tcp6,udp,udp6}. The parsers and the netlink reply
 // decoders are pure and exposed for tests and fuzzing.
-#include <ipcctl/collect.hpp>
+#include <ipcctl/linux/source.hpp>
 
 #include <array>
 #include <cstdint>

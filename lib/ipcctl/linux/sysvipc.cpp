@@ -195,7 +195,8 @@ class SysvMsgSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::sysv_msg; }
   bool needs_fds() const override { return false; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     auto list = load(root, "msg", parse_sysvipc_msg, stat_all_msg);
     if (!list) return fail(list.error());
     int unreadable = 0;
@@ -233,7 +234,8 @@ public:
   model::Kind kind() const override { return Kind::sysv_shm; }
   bool needs_fds() const override { return false; }
   bool needs_maps() const override { return true; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     auto list = load(root, "shm", parse_sysvipc_shm, stat_all_shm);
     if (!list) return fail(list.error());
     // shmid -> holders, from the /SYSV mappings of the walk by processes of
@@ -280,7 +282,8 @@ class SysvSemSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::sysv_sem; }
   bool needs_fds() const override { return false; }
-  Result<void> collect(const ProcRoot& root, const CollectOptions& opts, model::Snapshot& snap) const override {
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const ProcRoot& root = ctx.root();
     auto list = load(root, "sem", parse_sysvipc_sem, stat_all_sem);
     if (!list) return fail(list.error());
     int unreadable = 0;

@@ -1,6 +1,6 @@
 #pragma once
 // System V IPC: message queues, shared memory segments, semaphore sets.
-#include <ipcctl/collect.hpp>
+#include <ipcctl/linux/source.hpp>
 
 #include <cstdint>
 #include <string_view>
