@@ -129,3 +129,110 @@ TEST_CASE("trace::syscalls_for") {
     CHECK(syscall_info(100000) == nullptr);
   }
 }
+
+TEST_CASE("trace::traced_syscalls: every row has what its family's handlers read") {
+  auto in_args = [](std::int8_t i) { return i >= -1 && i < 6; };
+  auto find = [](std::string_view name) -> const SyscallInfo* {
+    for (const auto& s : traced_syscalls())
+      if (s.name == name) return &s;
+    return nullptr;
+  };
+  for (const SyscallInfo& s : traced_syscalls()) {
+    INFO(s.name);
+    CHECK(s.family != Family::none);
+    CHECK(s.nr >= 0);
+    for (std::int8_t i : {s.fd, s.fd_other, s.buf, s.len, s.id, s.flags, s.path, s.dirfd, s.sig, s.target})
+      CHECK(in_args(i));
+    CHECK(s.addr >= -1);
+    CHECK(s.addr < 5);  // its length is the next argument
+    switch (s.family) {
+    case Family::fd_data:
+      CHECK(s.fd >= 0);
+      CHECK(s.dir != Dir::none);
+      CHECK(s.shape != Shape::none);
+      CHECK(s.buf >= 0);
+      CHECK((s.len >= 0 || s.shape == Shape::msghdr));
+      break;
+    case Family::fd_splice:
+      CHECK(s.fd >= 0);
+      CHECK(s.dir == Dir::out);
+      CHECK(s.len >= 0);
+      break;
+    case Family::sysv_data:
+    case Family::sem_op:
+    case Family::shm_attach:
+      CHECK(s.kind.has_value());
+      CHECK(s.id >= 0);
+      break;
+    case Family::ipc_get:
+      CHECK(s.kind.has_value());
+      CHECK(s.flags >= 0);
+      break;
+    case Family::mq_name:
+    case Family::fifo_open:
+      CHECK(s.kind.has_value());
+      CHECK(s.path >= 0);
+      break;
+    case Family::signal_send:
+      CHECK(s.kind == model::Kind::signal);
+      CHECK(s.sig >= 0);
+      CHECK(s.target >= 0);
+      CHECK(s.target_is != Target::none);
+      break;
+    case Family::fd_op:
+    case Family::close:
+    case Family::fd_table:
+      CHECK(s.fd >= 0);
+      break;
+    case Family::fd_pair:
+      CHECK(s.kind.has_value());
+      CHECK(s.buf >= 0);
+      break;
+    case Family::shm_detach:
+      CHECK(s.buf >= 0);
+      break;
+    case Family::mknod:
+      CHECK(s.path >= 0);
+      break;
+    default:
+      break;
+    }
+    // A call whose kind is neither in its row nor in a descriptor is one
+    // whose kind the exit tells, or bookkeeping with none.
+    if (!s.kind && s.fd < 0) CHECK((kind_at_exit(s.family) || s.family == Family::rename));
+  }
+  SUBCASE("rows say what the calls are") {
+    REQUIRE(find("sendto"));
+    CHECK(find("sendto")->dir == Dir::out);
+    CHECK(find("sendto")->addr == 4);
+    REQUIRE(find("recvmsg"));
+    CHECK(find("recvmsg")->dir == Dir::in);
+    CHECK(find("recvmsg")->shape == Shape::msghdr);
+    REQUIRE(find("splice"));
+    CHECK(find("splice")->fd == 2);        // written to
+    CHECK(find("splice")->fd_other == 0);  // read from
+    REQUIRE(find("msgsnd"));
+    CHECK(find("msgsnd")->zero_ok);
+    CHECK(find("msgsnd")->shape == Shape::msgbuf);
+    CHECK_FALSE(find("sendmmsg")->fast_entry);  // its bytes are known only at the exit
+  }
+  SUBCASE("the eBPF backend's own rows are not the ptrace backend's") {
+    REQUIRE(find("openat"));
+    CHECK_FALSE(find("openat")->ptrace);
+    CHECK(bpf_decodes(find("openat")->family));
+    CHECK(syscall_info(SYS_openat) == nullptr);
+    for (const SyscallInfo* s : syscalls_for(traceable_kinds())) CHECK(s->ptrace);
+  }
+  SUBCASE("the eBPF program decodes the data, SysV, queue and signal calls") {
+    std::vector<std::string> bpf;
+    for (const SyscallInfo& s : traced_syscalls())
+      if (bpf_decodes(s.family)) bpf.emplace_back(s.name);
+    auto has = [&](const char* n) { return std::find(bpf.begin(), bpf.end(), n) != bpf.end(); };
+    for (const char* n : {"write", "writev", "sendto", "recvmsg", "sendmmsg", "mq_timedsend", "mq_timedreceive", "msgsnd",
+                          "msgrcv", "semop", "semtimedop", "shmat", "shmdt", "mq_open", "mq_unlink", "kill", "tgkill",
+                          "pidfd_send_signal", "openat"})
+      CHECK_MESSAGE(has(n), n);
+    for (const char* n : {"splice", "sendfile", "msgget", "semctl", "mmap", "pipe2", "socket", "close", "dup3", "prctl"})
+      CHECK_MESSAGE(!has(n), n);
+  }
+}
