@@ -12,6 +12,10 @@
 // - Records go into a batch handed to the Sink when the tracer has nothing
 //   else to do, and always before a stop that changes descriptors (an IPC
 //   close, an exec, an exit), so the output stage sees holders as they were.
+// - A call is decoded by its family's pair of handlers (handlers()), which
+//   read its row of the syscall table (which argument is the descriptor, the
+//   buffer, the address...), never its name: a call of a known family is one
+//   row in syscalls.cpp and no code here.
 #include <ipcctl/trace/tracer.hpp>
 
 #include <ipcctl/trace/decode.hpp>

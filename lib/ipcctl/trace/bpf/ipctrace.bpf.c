@@ -14,7 +14,12 @@
  * one event at its exit, with the channel read from the descriptor's file
  * (pipe and FIFO inode, mq inode and name, eventfd id) or from the socket
  * the sock tracepoints saw; with --summary it is added to a per-CPU hash
- * instead and nothing crosses to user space per event. */
+ * instead and nothing crosses to user space per event.
+ *
+ * What a call is comes from its row of the syscall table (syscalls.cpp),
+ * which the loader writes into the call map: sys_exit has one handler per
+ * family, and the row says which argument is the descriptor, the buffer,
+ * the address or the id. A call of a known family needs no code here. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
