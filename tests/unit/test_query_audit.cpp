@@ -113,7 +113,7 @@ TEST_CASE("query::audit: queues") {
 
 TEST_CASE("query::audit: near_limit from the limits") {
   model::Snapshot snap;
-  std::vector<sys::Limit> limits(3);
+  std::vector<model::Limit> limits(3);
   limits[0] = {"semmni", "sysv-sem", "kernel.sem", 100, 81, "sets", "semaphore sets"};
   limits[1] = {"msgmni", "sysv-msg", "kernel.msgmni", 100, 97, "queues", "message queues"};
   limits[2] = {"shmmni", "sysv-shm", "kernel.shmmni", 100, 10, "segments", "segments"};

@@ -142,8 +142,8 @@ TEST_CASE("render::render_prometheus") {
   q.set("messages", std::int64_t{3});
   q.set("bytes", std::int64_t{30});
   const std::vector<model::Object> objects{shm, q};
-  sys::Limit lim{"msgmni", "sysv-msg", "kernel.msgmni", 100, 25, "queues", "queues"};
-  const std::vector<sys::Limit> limits{lim};
+  model::Limit lim{"msgmni", "sysv-msg", "kernel.msgmni", 100, 25, "queues", "queues"};
+  const std::vector<model::Limit> limits{lim};
   render::MetricsInput in;
   in.objects = objects;
   in.limits = limits;

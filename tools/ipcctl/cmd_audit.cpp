@@ -6,6 +6,7 @@
 #include "ipcctl/commands.hpp"
 
 #include <ipcctl/collect.hpp>
+#include <ipcctl/linux/limits.hpp>
 #include <ipcctl/ops/remove.hpp>
 #include <ipcctl/query/audit.hpp>
 #include <ipcctl/query/filter.hpp>

@@ -7,6 +7,7 @@
 #include "ipcctl_version.h"
 
 #include <ipcctl/collect.hpp>
+#include <ipcctl/linux/limits.hpp>
 #include <ipcctl/query/audit.hpp>
 #include <ipcctl/render/prometheus.hpp>
 #include <ipcctl/util/error.hpp>

@@ -220,16 +220,6 @@ void add_files(Builder& b, const ProcRoot& root) {
 
 } // namespace
 
-std::optional<double> Limit::percent() const {
-  if (!value || !used || *value == 0 || unlimited) return std::nullopt;
-  return static_cast<double>(*used) * 100.0 / static_cast<double>(*value);
-}
-
-bool Limit::high() const {
-  const auto p = percent();
-  return p && *p > k_high_percent;
-}
-
 HostFacts host_facts(const ProcRoot& root) {
   HostFacts h;
   if (const long ps = ::sysconf(_SC_PAGESIZE); ps > 0) h.page_size = static_cast<std::uint64_t>(ps);

@@ -3,6 +3,7 @@
 // `ipcctl limits`: SysV (kernel.msg*, kernel.shm*, kernel.sem), POSIX
 // queues, pipes, file descriptors, unix sockets and /dev/shm.
 #include <ipcctl/linux/proc_root.hpp>
+#include <ipcctl/model/limit.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -11,25 +12,9 @@
 
 namespace ipcctl::sys {
 
-// One limit. `value` is nullopt when it could not be read (a warning says
-// why) or when it is unlimited (`unlimited` is then set); `used` is nullopt
-// where the kernel offers no count of what is in use.
-struct Limit {
-  std::string name;         // the sysctl's own name: "shmmni", "queues_max", "RLIMIT_MSGQUEUE"
-  std::string group;        // the kind it limits: "sysv-shm", "posix-mq", "pipe", "fd", "unix"
-  std::string sysctl;       // "kernel.shmmni"; empty for limits that are not sysctls
-  std::optional<std::uint64_t> value, used;
-  std::string unit;         // "bytes", "pages", "segments"...
-  std::string description;  // what it limits, and what `used` counts when that is not obvious
-  bool unlimited = false;
-
-  // used / value in percent, when both are known and value is not 0.
-  std::optional<double> percent() const;
-  // Whether the use is above k_high_percent.
-  bool high() const;
-};
-
-inline constexpr double k_high_percent = 80.0;
+// The limit struct is plain data in model/, shared with audit and export.
+using model::k_high_percent;
+using model::Limit;
 
 // What the running process and the mounted filesystems tell, beyond the
 // files of /proc/sys; separate so that tests can state them.

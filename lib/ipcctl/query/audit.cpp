@@ -253,9 +253,9 @@ private:
     socket(o);
   }
 
-  void limit(const sys::Limit& l) {
+  void limit(const model::Limit& l) {
     const auto pct = l.percent();
-    if (!pct || *pct < sys::k_high_percent) return;
+    if (!pct || *pct < model::k_high_percent) return;
     Finding f;
     f.check = "near_limit";
     f.severity = *pct >= 95.0 ? Severity::high : Severity::medium;

@@ -3,7 +3,7 @@
 // finding with its severity, why it matters and the command that fixes it.
 // Checks read the Snapshot and the limits; the only system calls are
 // lstat of socket files and of the directories of FIFOs and socket files.
-#include <ipcctl/linux/limits.hpp>
+#include <ipcctl/model/limit.hpp>
 #include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/query/finding.hpp>
 #include <ipcctl/ops/remove.hpp>
@@ -30,7 +30,7 @@ struct AuditOptions {
   std::set<std::string> checks;             // the checks to run; empty: all
   std::int64_t now = 0;                     // seconds since the epoch
   std::int64_t stale_after = 3600;          // queue_stale: seconds without a read
-  const std::vector<sys::Limit>* limits = nullptr;  // near_limit; null: skipped
+  const std::vector<model::Limit>* limits = nullptr;  // near_limit; null: skipped
   ops::Alive alive = ops::process_alive;    // orphaned
   bool ignore_unreadable = false;           // orphaned, as rm --orphaned
   bool stat_files = true;                   // lstat socket files and directories (live systems)

@@ -127,7 +127,7 @@ std::string render_prometheus(const MetricsInput& in) {
   per_type("ipcctl_pipe_unread_bytes", "Bytes written to pipes and FIFOs and not yet read, per type and owner.",
            [](const Tally& t) { return t.unread; }, [](const Tally& t) { return t.pipe; });
 
-  const auto limit_labels = [](const sys::Limit& l) { return Labels{{"name", l.name}, {"group", l.group}}; };
+  const auto limit_labels = [](const model::Limit& l) { return Labels{{"name", l.name}, {"group", l.group}}; };
   x.family("ipcctl_limit", "An IPC limit of the machine (see ipcctl limits), in its unit.");
   for (const auto& l : in.limits)
     if (l.value) x.sample(limit_labels(l), static_cast<double>(*l.value));

@@ -4,7 +4,7 @@
 // attachments, unread pipe bytes, limits and their use, audit findings.
 // Labels stay bounded (type, user, limit, check, severity): a ref, pid or
 // inode becomes a label only with per_object.
-#include <ipcctl/linux/limits.hpp>
+#include <ipcctl/model/limit.hpp>
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/query/audit.hpp>
 
@@ -15,7 +15,7 @@ namespace ipcctl::render {
 
 struct MetricsInput {
   std::span<const model::Object> objects;
-  std::span<const sys::Limit> limits;
+  std::span<const model::Limit> limits;
   std::span<const query::Finding> findings;
   std::span<const query::Check> checks;  // the checks that ran: each gets a 0 when clean
   std::size_t warnings = 0;
