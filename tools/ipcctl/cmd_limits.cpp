@@ -1,19 +1,18 @@
 // ipcctl limits: every IPC limit next to its use, so that "No space left on
 // device" from shmget or mq_open can be traced to the sysctl that caused it.
-// The library reads and computes; this file only prints a table or JSON.
+// The library reads, computes and writes the JSON; this file prints the table.
 #include "common/cli.hpp"
 #include "common/run.hpp"
 #include "ipcctl/commands.hpp"
 
 #include <ipcctl/linux/limits.hpp>
+#include <ipcctl/render/json.hpp>
 #include <ipcctl/render/text.hpp>
 #include <ipcctl/util/error.hpp>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <array>
-#include <cmath>
 #include <cstdlib>
 #include <limits>
 
@@ -25,35 +24,6 @@ struct LimitsOptions {
   bool json = false, raw = false, noheadings = false, bytes = false;
   std::string color = "auto", proc_root = "/";
 };
-
-std::optional<double> rounded_percent(const sys::Limit& l) {
-  const auto p = l.percent();
-  if (!p) return std::nullopt;
-  return std::round(*p * 10.0) / 10.0;
-}
-
-void print_json(const sys::LimitsReport& report) {
-  nlohmann::ordered_json limits = nlohmann::ordered_json::array();
-  for (const auto& l : report.limits) {
-    nlohmann::ordered_json j;
-    j["name"] = l.name;
-    j["group"] = l.group;
-    j["sysctl"] = l.sysctl.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(l.sysctl);
-    j["limit"] = l.value ? nlohmann::ordered_json(*l.value) : nlohmann::ordered_json();
-    j["unlimited"] = l.unlimited;
-    j["used"] = l.used ? nlohmann::ordered_json(*l.used) : nlohmann::ordered_json();
-    const auto p = rounded_percent(l);
-    j["percent"] = p ? nlohmann::ordered_json(*p) : nlohmann::ordered_json();
-    j["unit"] = l.unit;
-    j["description"] = l.description;
-    limits.push_back(std::move(j));
-  }
-  nlohmann::ordered_json doc;
-  doc["schema"] = "ipcctl/1";
-  doc["limits"] = std::move(limits);
-  doc["warnings"] = report.warnings;
-  write_stdout(doc.dump(2) + "\n");
-}
 
 // Byte counts as 4K/1M unless --bytes; above INT64_MAX (shmmax's default) in E.
 std::string amount(std::uint64_t v, const sys::Limit& l, const LimitsOptions& o) {
@@ -120,7 +90,7 @@ int run_limits(const LimitsOptions& o) {
   const sys::ProcRoot root(o.proc_root);
   const auto report = sys::read_limits(root, sys::host_facts(root));
   if (o.json) {
-    print_json(report);
+    render::write_limits(report.limits, report.warnings, write_stdout);
     return 0;
   }
   print_table(report, o);

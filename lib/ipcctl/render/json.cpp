@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <ctime>
 
 namespace ipcctl::render {
@@ -197,6 +198,37 @@ void write_findings(std::span<const query::Finding> findings, std::span<const st
         w.end_object();
       },
       warnings, sink);
+}
+
+void write_limits(std::span<const model::Limit> limits, std::span<const std::string> warnings, const Sink& sink) {
+  JsonWriter w(sink, true);
+  w.begin_object();
+  w.field("schema", k_schema);
+  w.key("limits").begin_array();
+  for (const auto& l : limits) {
+    w.begin_object();
+    w.field("name", l.name);
+    w.field("group", l.group);
+    w.key("sysctl");
+    if (l.sysctl.empty()) w.null();
+    else w.value(l.sysctl);
+    w.field("limit", l.value);
+    w.field("unlimited", l.unlimited);
+    w.field("used", l.used);
+    w.key("percent");
+    if (const auto p = l.percent()) w.value(std::round(*p * 10.0) / 10.0);
+    else w.null();
+    w.field("unit", l.unit);
+    w.field("description", l.description);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("warnings").begin_array();
+  for (const auto& text : warnings) w.value(text);
+  w.end_array();
+  w.end_object();
+  w.end_line();
+  w.flush();
 }
 
 void write_jsonl(std::span<const model::Object> objects, const Sink& sink) {

@@ -4,6 +4,7 @@
 //
 // Output is streamed object by object through a sink, so listing 30,000
 // descriptors never builds the whole document in memory.
+#include <ipcctl/model/limit.hpp>
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/query/finding.hpp>
 #include <ipcctl/render/json_writer.hpp>
@@ -37,6 +38,12 @@ void write_outcomes(std::span<const Outcome> results, std::span<const std::strin
 // "why", "fix", "holders"} ], "warnings" } (ipcctl audit)
 void write_findings(std::span<const query::Finding> findings, std::span<const std::string> warnings,
                     const Sink& sink);
+
+// { "schema", "limits": [ {"name", "group", "sysctl", "limit", "unlimited",
+// "used", "percent", "unit", "description"} ], "warnings" } (ipcctl limits):
+// percent to one decimal, null where a number is unknown. Laid out as
+// nlohmann's dump(2), the closing brace on a line of its own.
+void write_limits(std::span<const model::Limit> limits, std::span<const std::string> warnings, const Sink& sink);
 
 // Whole-string forms, for tests and small outputs.
 std::string render_json(std::span<const model::Object> objects, std::span<const std::string> warnings);
