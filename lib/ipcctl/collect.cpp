@@ -1,15 +1,19 @@
-// The one explicit table of sources, and
+// The one explicit table of sources, each system's in its own list, and
 // the part of a collection every system shares: choose the selected
 // sources, run them (run_sources), and hand them to the system's walk
 // (collect_system, in linux/collect.cpp or windows/collect.cpp).
 #include <ipcctl/collect.hpp>
 
+#ifdef _WIN32
+#include <ipcctl/windows/source.hpp>
+#else
 #include <ipcctl/linux/fds.hpp>
 #include <ipcctl/linux/locks.hpp>
 #include <ipcctl/linux/posixipc.hpp>
 #include <ipcctl/linux/signals.hpp>
 #include <ipcctl/linux/sockdiag.hpp>
 #include <ipcctl/linux/sysvipc.hpp>
+#endif
 
 #include <fmt/format.h>
 
@@ -36,12 +40,20 @@ bool CollectOptions::keeps(const model::Object& o, std::initializer_list<std::in
 }
 
 std::span<const Source* const> all_sources() {
+#ifdef _WIN32
+  static const std::array k_sources{
+      &win::section_source(), &win::event_source(),   &win::mutant_source(), &win::semaphore_source(),
+      &win::alpc_source(),    &win::pipe_source(),    &win::mailslot_source(), &win::tcp_source(),
+      &win::udp_source(),     &win::unix_socket_source(),
+  };
+#else
   static const std::array k_sources{
       &sys::sysv_msg_source(),  &sys::sysv_shm_source(), &sys::sysv_sem_source(),    &sys::posix_mq_source(),
       &sys::posix_shm_source(), &sys::posix_sem_source(), &sys::fifo_source(),        &sys::pipe_source(),
       &sys::unix_socket_source(), &sys::tcp_source(),     &sys::udp_source(),         &sys::eventfd_source(),
       &sys::memfd_source(),     &sys::signalfd_source(), &sys::lock_source(),        &sys::signal_source(),
   };
+#endif
   return k_sources;
 }
 

@@ -1,5 +1,6 @@
 // Windows collection against objects this test makes: each is listed with
 // its type, its state and this process as its holder. Runs on Windows (Wine).
+#include <ipcctl/collect.hpp>
 #include <ipcctl/windows/collect.hpp>
 #include <ipcctl/windows/create.hpp>
 #include <ipcctl/windows/nt.hpp>
@@ -36,7 +37,7 @@ bool held_by_me(const model::Object& o) {
 
 } // namespace
 
-TEST_CASE("win::create and win::collect: every kind mk makes is listed, held by its maker") {
+TEST_CASE("win::create and collect(): every kind mk makes is listed, held by its maker") {
   win::CreateRequest ev{Kind::win_event, unique("event")};
   ev.manual_reset = true;
   ev.signaled = true;
@@ -59,7 +60,7 @@ TEST_CASE("win::create and win::collect: every kind mk makes is listed, held by 
   REQUIRE(pipe.has_value());
   CHECK(pipe->ref == fmt::format("win-pipe:\\\\.\\pipe\\{}", unique("pipe")));
 
-  auto snap = win::collect({});
+  auto snap = collect(CollectOptions{});
   REQUIRE(snap.has_value());
 
   const auto* e = find_named(*snap, Kind::win_event, ev.name);
@@ -93,10 +94,10 @@ TEST_CASE("win::create and win::collect: every kind mk makes is listed, held by 
   CHECK(*servers == std::vector<std::int64_t>{static_cast<std::int64_t>(::GetCurrentProcessId())});
 
   SUBCASE("-t narrows the collection") {
-    win::CollectOptions only;
+    CollectOptions only;
     only.kinds = model::KindSet::none();
     only.kinds.add(Kind::win_semaphore);
-    auto narrow = win::collect(only);
+    auto narrow = collect(only);
     REQUIRE(narrow.has_value());
     CHECK(find_named(*narrow, Kind::win_semaphore, sem.name) != nullptr);
     CHECK(std::all_of(narrow->objects.begin(), narrow->objects.end(),
@@ -104,7 +105,7 @@ TEST_CASE("win::create and win::collect: every kind mk makes is listed, held by 
   }
   SUBCASE("an object goes with its last handle") {
     event->handle = win::Handle();
-    auto after = win::collect({});
+    auto after = collect(CollectOptions{});
     REQUIRE(after.has_value());
     CHECK(find_named(*after, Kind::win_event, ev.name) == nullptr);
   }
@@ -125,7 +126,7 @@ TEST_CASE("win::create never opens an existing object") {
   CHECK(pipe_again.error().code == EEXIST);
 }
 
-TEST_CASE("win::collect: an AF_UNIX socket, by its path, held by its handle") {
+TEST_CASE("collect(): an AF_UNIX socket, by its path, held by its handle") {
   WSADATA wsa;
   REQUIRE(::WSAStartup(MAKEWORD(2, 2), &wsa) == 0);
   constexpr int af_unix = 1;
@@ -150,10 +151,10 @@ TEST_CASE("win::collect: an AF_UNIX socket, by its path, held by its handle") {
   REQUIRE(::bind(s, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
   REQUIRE(::listen(s, 1) == 0);
 
-  win::CollectOptions only;
+  CollectOptions only;
   only.kinds = model::KindSet::none();
   only.kinds.add(Kind::unix_socket);
-  auto snap = win::collect(only);
+  auto snap = collect(only);
   ::closesocket(s);
   ::DeleteFileA(path.c_str());
   REQUIRE(snap.has_value());

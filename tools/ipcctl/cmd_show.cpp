@@ -1,7 +1,11 @@
 // ipcctl show REF...: one collection for all the refs, then every object
 // each ref names, in full. A ref that names nothing is reported and makes
-// the exit status 1; the others are still shown.
+// the exit status 1; the others are still shown. The same on Linux and
+// Windows; only Linux has namespaces to read (-A, -N), pipes to probe and
+// a /proc tree to point elsewhere (--proc-root).
+#ifndef _WIN32
 #include "common/cli.hpp"
+#endif
 #include "common/run.hpp"
 #include "ipcctl/commands.hpp"
 
@@ -14,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace ipcctl::tools {
@@ -22,9 +27,11 @@ namespace {
 
 struct ShowOptions {
   std::vector<std::string> refs;
-  SelectOptions select;  // only -A and -N
   bool json = false, bytes = false, no_probe = false;
   std::string proc_root = "/";
+#ifndef _WIN32
+  SelectOptions select;  // only -A and -N
+#endif
 };
 
 int run_show(const ShowOptions& o) {
@@ -32,9 +39,14 @@ int run_show(const ShowOptions& o) {
   for (const auto& text : o.refs) {
     auto q = query::parse_ref(text);
     if (!q) throw UsageError(fmt::format("show: {}", q.error().detail));
+    // Windows lists no Linux type: a ref of one is a mistake, not a miss.
+    const auto kinds = model::all_kinds();
+    if (q->kind && !model::is_windows_kind(*q->kind) && std::find(kinds.begin(), kinds.end(), *q->kind) == kinds.end())
+      throw UsageError(fmt::format("show: {}: a Linux type; on Windows, see 'ipcctl ls --list-types'", text));
     queries.push_back(std::move(*q));
   }
   CollectOptions copts;
+  copts.root = o.proc_root;
   copts.kinds = model::KindSet::none();
   for (const auto& q : queries) {
     for (auto k : model::all_kinds())
@@ -44,6 +56,7 @@ int run_show(const ShowOptions& o) {
     if (auto file = q.file()) copts.scan_dirs.push_back(*file);
   }
   copts.probe_pipes = !o.no_probe;
+#ifndef _WIN32
   copts.all_namespaces = o.select.all_namespaces;
   if (!o.select.ns.empty()) copts.namespaces = parse_namespace(o.select.ns);
   // A bare key has no type to take a namespace from: -N's IPC namespace is its.
@@ -51,7 +64,8 @@ int run_show(const ShowOptions& o) {
     for (auto& q : queries)
       if (q.key && !q.kind && !q.ns && n.ns.type == model::NsType::ipc) q.ns = n.ns.inode;
   add_ref_namespaces(queries, copts);
-  auto snap = collect(sys::ProcRoot(o.proc_root), copts);
+#endif
+  auto snap = collect(copts);
   if (!snap) throw Fatal(snap.error().message());
   query::sort_default(snap->objects);
 
@@ -76,18 +90,24 @@ int run_show(const ShowOptions& o) {
 void setup_show(CLI::App& app, Action& action) {
   static ShowOptions o;
   auto* show = app.add_subcommand("show", "show everything known about IPC objects");
+#ifdef _WIN32
+  show->add_option("refs", o.refs, "objects: win-event:\\BaseNamedObjects\\NAME, win-pipe:\\\\.\\pipe\\NAME, ...")
+#else
   show->add_option("refs", o.refs,
                    "objects to show: a ref (sysv-shm:32769, sysv-shm:key=0x1234, posix-mq:/orders, pipe:48213, "
                    "0x1234 for every SysV object with that key, "
                    "sysv-shm:0@ipc:4026532281 in another namespace), "
                    "a path (/dev/shm/x, a FIFO or a unix socket), or pid:N for all a process holds")
+#endif
       ->required()
       ->type_name("REF");
   show->add_flag("-J,--json", o.json, "print JSON (the ipcctl-json(7) contract)");
   show->add_flag("-b,--bytes", o.bytes, "print sizes in bytes only");
+#ifndef _WIN32
   show->add_flag("--no-probe", o.no_probe, "do not open pipes to measure their unread bytes");
   add_namespace_options(*show, o.select);
   add_proc_root_option(*show, o.proc_root);
+#endif
   show->callback([&action] { action = [] { return run_show(o); }; });
 }
 

@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace ipcctl::tools {
 
@@ -16,5 +18,11 @@ void setup_limits(CLI::App& app, Action& action);
 void setup_audit(CLI::App& app, Action& action);
 void setup_graph(CLI::App& app, Action& action);
 void setup_export(CLI::App& app, Action& action);
+
+#ifdef _WIN32
+// This process's arguments in UTF-8, whatever the console's code page, with
+// the console set to print UTF-8 (windows.cpp).
+std::vector<std::string> utf8_arguments();
+#endif
 
 } // namespace ipcctl::tools

@@ -51,15 +51,19 @@ int main(int argc, char** argv) {
   app.footer("Run 'ipcctl help COMMAND' or 'ipcctl COMMAND --help' for a command's options.\n"
              "Exit status: 0 done, 1 failed, 2 bad usage.");
 
+  // The command table. ls, mk and rm are each system's own (cmd_*.cpp on
+  // Linux, windows.cpp on Windows); the rest are the same files on both.
   Action action;
   setup_ls(app, action);
   setup_show(app, action);
   setup_mk(app, action);
   setup_rm(app, action);
+#ifndef _WIN32
   setup_limits(app, action);
   setup_audit(app, action);
   setup_graph(app, action);
   setup_export(app, action);
+#endif
 
   auto commands = [&] {
     std::vector<std::string> names;
@@ -93,6 +97,15 @@ int main(int argc, char** argv) {
   auto known = [&](const char* name) {
     return !app.get_subcommands([&](CLI::App* sub) { return sub->check_name(name); }).empty();
   };
+#ifdef _WIN32
+  // Windows passes argv in the console's code page: take the UTF-8 one.
+  std::vector<std::string> utf8 = utf8_arguments();
+  std::vector<char*> args;
+  for (auto& a : utf8) args.push_back(a.data());
+  args.push_back(nullptr);
+  argc = static_cast<int>(utf8.size());
+  argv = args.data();
+#endif
   if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
     eprint("ipcctl: unknown command '{}'{} (see 'ipcctl --help')\n", argv[1], did_you_mean(argv[1], commands()));
     return 2;

@@ -1,19 +1,22 @@
-// ipcctl on Windows: ls, show, mk and rm over the object manager's named
-// objects, named pipes and mailslots, with the columns, filter language and
-// JSON of the Linux build.
+// The commands of ipcctl.exe whose options are Windows' own: ls (with
+// --no-holders, without Linux's namespaces and scans), mk (the object
+// manager's types) and rm (which closes handles: Windows removes an object
+// with its last). show, audit, graph and export are the Linux build's
+// files; main.cpp lists them all. Collection and removal are the library's
+// (collect(), ops::remove).
 #include "common/args.hpp"
 #include "common/output.hpp"
 #include "common/run.hpp"
-#include "ipcctl_version.h"
+#include "ipcctl/commands.hpp"
 
+#include <ipcctl/collect.hpp>
+#include <ipcctl/ops/remove.hpp>
 #include <ipcctl/query/filter.hpp>
 #include <ipcctl/query/ref.hpp>
 #include <ipcctl/query/select.hpp>
 #include <ipcctl/render/json.hpp>
-#include <ipcctl/render/text.hpp>
 #include <ipcctl/util/error.hpp>
 #include <ipcctl/util/parse.hpp>
-#include <ipcctl/windows/collect.hpp>
 #include <ipcctl/windows/create.hpp>
 #include <ipcctl/windows/nt.hpp>
 
@@ -23,23 +26,15 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 
 namespace ipcctl::tools {
 
 namespace {
 
-using Action = std::function<int()>;
-
 struct LsOptions {
   OutputOptions out;
   std::string types, pids, query;
   bool summary = false, list_columns = false, list_types = false, no_holders = false;
-};
-
-struct ShowOptions {
-  std::vector<std::string> refs;
-  bool json = false, bytes = false;
 };
 
 struct MkOptions {
@@ -55,16 +50,15 @@ struct RmOptions {
   bool close_handles = false, dry_run = false;
 };
 
-win::CollectOptions collect_options(const std::string& types, const std::string& pids) {
-  win::CollectOptions c;
+CollectOptions collect_options(const std::string& types, const std::string& pids) {
+  CollectOptions c;
   if (!types.empty()) c.kinds = parse_type_list(types);
-  if (!pids.empty())
-    for (int pid : parse_pid_list(pids)) c.pids.push_back(static_cast<std::uint64_t>(pid));
+  if (!pids.empty()) c.pids = parse_pid_list(pids);
   return c;
 }
 
-model::Snapshot collect_or_fail(const win::CollectOptions& c) {
-  auto snap = win::collect(c);
+model::Snapshot collect_or_fail(const CollectOptions& c) {
+  auto snap = collect(c);
   if (!snap) throw Fatal(snap.error().message());
   return std::move(*snap);
 }
@@ -109,7 +103,7 @@ struct Named {
 };
 
 Named collect_named(const std::vector<query::RefQuery>& queries) {
-  win::CollectOptions copts;
+  CollectOptions copts;
   copts.kinds = model::KindSet::none();
   for (const auto& q : queries)
     for (auto k : model::all_kinds())
@@ -118,22 +112,6 @@ Named collect_named(const std::vector<query::RefQuery>& queries) {
   query::sort_default(n.snap.objects);
   n.matches = query::match_refs(queries, n.snap.objects);
   return n;
-}
-
-int run_show(const ShowOptions& o) {
-  const auto named = collect_named(parse_refs("show", o.refs));
-  std::vector<model::Object> found;
-  for (const auto* obj : named.matches.objects) found.push_back(*obj);
-  if (o.json) {
-    render::write_json(found, named.snap.warnings, write_stdout);
-  } else {
-    render::TableOptions topts;
-    topts.exact_bytes = o.bytes;
-    print_out("{}", render::render_details(found, topts));
-    print_warnings(named.snap.warnings);
-  }
-  print_missing("show", named.matches.missing, named.snap);
-  return named.matches.missing.empty() ? 0 : 1;
 }
 
 // Windows has no "remove": a named object lives while a handle to it is
@@ -148,61 +126,23 @@ int run_rm(const RmOptions& o) {
       if (queries[i].pid)  // every object a process holds, closed in every process: too wide for one word
         throw UsageError(fmt::format("rm: {}: --close-handles takes the refs of objects, not of a process", o.refs[i]));
   const auto named = collect_named(queries);
-  const auto holders_text = [](const model::Object& obj) {
-    std::string text;
-    for (const auto& h : obj.holders)
-      text += fmt::format("{}{} ({}, handle 0x{:x})", text.empty() ? "" : ", ", h.pid, h.comm, h.fd.value_or(0));
-    return text.empty() ? std::string("no handle to it could be seen") : "held by " + text;
-  };
   int failed = 0;
-  std::vector<std::string> closed;
-  win::FileNamer namer;
   for (const auto* obj : named.matches.objects) {
-    if (!o.close_handles) {
-      eprint("ipcctl: rm: {}: not removed: Windows removes a named object when its last handle closes; {} "
-             "(--close-handles closes them)\n",
-             obj->ref, holders_text(*obj));
-      ++failed;
+    if (o.close_handles && o.dry_run) {
+      for (const auto& h : obj->holders)
+        if (h.via == model::Via::handle && h.fd)  // a socket's owner: no handle to close
+          print_out("would close handle 0x{:x} in {} ({}) ({})\n", h.fd.value_or(0), h.pid, h.comm, obj->ref);
       continue;
     }
-    if (obj->holders.empty()) {
-      eprint("ipcctl: rm: {}: not removed: no handle to it could be seen\n", obj->ref);
-      ++failed;
+    const auto r = ops::remove(*obj, o.close_handles);
+    for (const auto& step : r.steps) print_out("{} ({})\n", step, obj->ref);
+    if (r.status == ops::Status::removed) {
+      print_out("removed {}\n", obj->ref);
       continue;
     }
-    bool all = true;
-    for (const auto& h : obj->holders) {
-      if (h.via != model::Via::handle || !h.fd) continue;  // a socket's owner: no handle to close
-      const std::string which = fmt::format("handle 0x{:x} in {} ({})", h.fd.value_or(0), h.pid, h.comm);
-      if (o.dry_run) {
-        print_out("would close {} ({})\n", which, obj->ref);
-        continue;
-      }
-      if (auto r = win::close_handle_of(static_cast<std::uint64_t>(h.pid), static_cast<std::uint64_t>(h.fd.value_or(0)),
-                                        obj->ref, namer)) {
-        print_out("closed {} ({})\n", which, obj->ref);
-      } else {
-        eprint("ipcctl: rm: {}: {}\n", obj->ref, r.error().message());
-        all = false;
-      }
-    }
-    if (!o.dry_run) closed.push_back(obj->ref);
-    if (!all) ++failed;
-  }
-  if (!closed.empty()) {  // did the objects go with the handles?
-    std::vector<query::RefQuery> again;
-    for (const auto& ref : closed) again.push_back(*query::parse_ref(ref));
-    const auto after = collect_named(again);
-    for (const auto& ref : closed) {
-      const auto it = std::find_if(after.matches.objects.begin(), after.matches.objects.end(),
-                                   [&](const model::Object* obj) { return obj->ref == ref; });
-      if (it == after.matches.objects.end()) {
-        print_out("removed {}\n", ref);
-      } else {
-        eprint("ipcctl: rm: {}: still exists: {}\n", ref, holders_text(**it));
-        ++failed;
-      }
-    }
+    ++failed;
+    if (!o.close_handles) eprint("ipcctl: rm: {}: {} (--close-handles closes them)\n", obj->ref, r.reason);
+    else eprint("ipcctl: rm: {}: {}\n", obj->ref, r.reason);
   }
   print_missing("rm", named.matches.missing, named.snap);
   return failed == 0 && named.matches.missing.empty() ? 0 : 1;
@@ -263,17 +203,7 @@ int run_mk(const MkOptions& o) {
 
 } // namespace
 
-} // namespace ipcctl::tools
-
-int main() {
-  using namespace ipcctl::tools;
-  ::SetConsoleOutputCP(CP_UTF8);
-  CLI::App app{"ipcctl: the named IPC objects of this Windows machine, with the processes that hold them", "ipcctl"};
-  app.set_version_flag("-V,--version", std::string("ipcctl ") + IPCCTL_VERSION);
-  app.require_subcommand(1);
-  app.footer("Exit status: 0 done, 1 failed, 2 bad usage.");
-  Action action;
-
+void setup_ls(CLI::App& app, Action& action) {
   static LsOptions ls_o;
   auto* ls = app.add_subcommand("ls", "list named IPC objects and the processes that hold them");
   ls->alias("list");
@@ -286,16 +216,9 @@ int main() {
   ls->add_flag("--list-columns", ls_o.list_columns, "describe every column and exit");
   ls->add_flag("--list-types", ls_o.list_types, "describe every type and exit");
   ls->callback([&action] { action = [] { return run_ls(ls_o); }; });
+}
 
-  static ShowOptions show_o;
-  auto* show = app.add_subcommand("show", "show everything known about IPC objects");
-  show->add_option("refs", show_o.refs, "objects: win-event:\\BaseNamedObjects\\NAME, win-pipe:\\\\.\\pipe\\NAME, ...")
-      ->required()
-      ->type_name("REF");
-  show->add_flag("-J,--json", show_o.json, "print JSON (the ipcctl-json(7) contract)");
-  show->add_flag("-b,--bytes", show_o.bytes, "print sizes in bytes only");
-  show->callback([&action] { action = [] { return run_show(show_o); }; });
-
+void setup_mk(CLI::App& app, Action& action) {
   static MkOptions mk_o;
   auto* mk = app.add_subcommand("mk", "create a named object and hold it (Windows removes it with its last handle)");
   mk->alias("create");
@@ -316,7 +239,9 @@ int main() {
       ->check(CLI::Range(0.0, 31536000.0));
   mk->add_flag("-J,--json", mk_o.json, "print the new object's ref as JSON");
   mk->callback([&action] { action = [] { return run_mk(mk_o); }; });
+}
 
+void setup_rm(CLI::App& app, Action& action) {
   static RmOptions rm_o;
   auto* rm = app.add_subcommand("rm", "say who holds objects, or close their handles: Windows removes one with its last");
   rm->add_option("refs", rm_o.refs, "objects, as ls prints them")->required()->type_name("REF");
@@ -325,10 +250,11 @@ int main() {
   rm->add_flag("-n,--dry-run", rm_o.dry_run, "with --close-handles: print the handles it would close, and close none")
       ->needs(close);
   rm->callback([&action] { action = [] { return run_rm(rm_o); }; });
-
-  std::vector<std::string> args = ipcctl::win::command_line();
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return run(app, static_cast<int>(args.size()), argv.data(), [&] { return action ? action() : 0; });
 }
+
+std::vector<std::string> utf8_arguments() {
+  ::SetConsoleOutputCP(CP_UTF8);
+  return win::command_line();
+}
+
+} // namespace ipcctl::tools

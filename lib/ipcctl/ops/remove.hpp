@@ -6,6 +6,11 @@
 // (IPC_RMID), POSIX objects, FIFOs and unix socket files (unlinkat of
 // their file in a directory held open). Pipes, sockets, eventfds and the
 // rest go when their holders close them.
+//
+// On Windows (windows/remove.cpp) a named object goes with its last handle:
+// in_use() names the handles, and remove() with `force` closes each in the
+// process that holds it (checking that it still refers to the object),
+// then looks again whether the object went.
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/util/result.hpp>
@@ -15,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ipcctl::ops {
 
@@ -89,6 +95,7 @@ enum class Status { removed, refused, failed };
 struct Removal {
   Status status = Status::failed;
   std::string reason;  // for refused and failed: why, on one line
+  std::vector<std::string> steps;  // what was done on the way, in order (Windows: each handle closed)
 };
 
 // Removes `o` if the kernel still has the object that was listed:

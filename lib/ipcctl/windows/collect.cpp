@@ -1,6 +1,8 @@
-// Windows collection. Named objects come from the object directories,
-// pipes and mailslots from their file systems; then one pass over the
-// system handle table gives every object its holders. A handle's type and
+// Windows collection. The walk (prepare) reads the object directories, the
+// IP helper's tables and the system handle table once; then each source
+// lists its kind: named objects from the object directories, pipes and
+// mailslots from their file systems, sockets from the IP helper and their
+// handles, each with its holders from the handle walk. A handle's type and
 // name are asked of the handle itself (duplicated into this process), never
 // taken from the table's type index alone: the indexes differ between
 // Windows builds, and Wine's are off by two. Only the first handle to each
@@ -10,6 +12,7 @@
 // (whether that handle comes before or after one it can open).
 // (Wine hides the addresses, and every handle is asked.)
 #include <ipcctl/windows/collect.hpp>
+#include <ipcctl/windows/source.hpp>
 
 #include <ipcctl/windows/nt.hpp>
 #include <ipcctl/util/parse.hpp>
@@ -18,6 +21,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
+#include <tuple>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -75,32 +80,22 @@ std::optional<HandleObject> object_of_handle(void* h, const std::string& type, F
   return HandleObject{*k, std::move(*name)};
 }
 
-class Collector {
+// The objects a source adds, found again by their ref (as Windows does,
+// without regard to case).
+class Objects {
 public:
-  explicit Collector(const CollectOptions& opts) : m_opts(opts), m_wine(wine_version()) {}
-
-  model::Snapshot run() {
-    m_names = process_names();
-    list_named_objects();
-    if (m_opts.kinds.has(Kind::win_pipe)) list_pipes();
-    if (m_opts.kinds.has(Kind::win_mailslot)) list_mailslots();
-    if (m_opts.kinds.any_of({Kind::tcp, Kind::udp})) list_sockets();
-    if (m_opts.holders) read_holders();
-    finish();
-    return std::move(m_snap);
-  }
-
-private:
-  std::string wine_note() const { return m_wine ? fmt::format(" (not implemented by Wine {})", *m_wine) : ""; }
+  explicit Objects(model::Snapshot& snap) : m_snap(snap) {}
 
   model::Object* find(const std::string& ref) {
     const auto it = m_by_ref.find(lower(ref));
     return it == m_by_ref.end() ? nullptr : &m_snap.objects[it->second];
   }
 
-  model::Object& add(Kind k, const std::string& name) {
+  model::Object& add(Kind k, const std::string& name, bool* fresh = nullptr) {
     const std::string ref = fmt::format("{}:{}", model::kind_name(k), name);
+    if (fresh != nullptr) *fresh = false;
     if (model::Object* o = find(ref)) return *o;
+    if (fresh != nullptr) *fresh = true;
     model::Object o;
     o.kind = k;
     o.ref = ref;
@@ -110,7 +105,290 @@ private:
     return m_snap.objects.back();
   }
 
-  // Every named object under `path`, and under its subdirectories.
+private:
+  model::Snapshot& m_snap;
+  std::unordered_map<std::string, std::size_t> m_by_ref;  // lower-cased ref -> object
+};
+
+// A handle as a holder of its object. The IP helper's owning process of a
+// socket, now known by its handle, gives way to it.
+void add_holder(const SourceContext& ctx, model::Object& o, const win::HandleUse& use) {
+  std::erase_if(o.holders, [&](const model::Holder& h) { return h.pid == static_cast<int>(use.pid) && !h.fd; });
+  model::Holder h;
+  h.pid = static_cast<int>(use.pid);
+  if (const auto it = ctx.names.find(use.pid); it != ctx.names.end()) h.comm = it->second;
+  h.fd = static_cast<int>(use.handle);
+  h.access = access_text(ctx.seen[use.object].type, use.access);
+  h.via = model::Via::handle;
+  o.holders.push_back(std::move(h));
+}
+
+// What the object says of itself: an event's type and state, a mutex's
+// owner, a semaphore's count, a section's size; its owner.
+void read_state(model::Object& o, const std::string& type) {
+  if (type == "ALPC Port") return;
+  auto h = open_object(type, *o.name);
+  if (!h) {
+    o.error = h.error().message();
+    return;
+  }
+  if (auto owner = owner_of(h->get())) o.owner.user = *owner;
+  if (type == "Event") {
+    if (auto s = query_event(h->get())) {
+      o.set("event_type", std::string(s->manual_reset ? "manual-reset" : "auto-reset"));
+      o.set("signaled", s->signaled);
+    }
+  } else if (type == "Mutant") {
+    if (auto s = query_mutant(h->get())) {
+      o.set("held", s->count <= 0);
+      o.set("abandoned", s->abandoned);
+    }
+  } else if (type == "Semaphore") {
+    if (auto s = query_semaphore(h->get())) {
+      o.set("count", std::int64_t{s->count});
+      o.set("maximum", std::int64_t{s->maximum});
+    }
+  } else if (type == "Section") {
+    if (auto s = query_section(h->get())) {
+      o.size = s->size;
+      o.set("file_backed", (s->attributes & 0x01000000) != 0 && (s->attributes & 0x08000000) == 0);  // SEC_FILE, SEC_COMMIT
+    }
+  }
+}
+
+// Every handle the walk saw to an object of kind `k` (named objects, pipes,
+// mailslots), added to `objs` (and read, when the listing did not have it).
+template <typename Each>
+void join_handles(const SourceContext& ctx, Kind k, Objects& objs, Each&& each) {
+  for (const auto& use : ctx.handles) {
+    const auto& seen = ctx.seen[use.object];
+    if (seen.kind != k) continue;
+    bool fresh = false;
+    auto& o = objs.add(k, seen.name, &fresh);
+    if (fresh && seen.type != "File") read_state(o, seen.type);
+    add_holder(ctx, o, use);
+    each(o, use, seen);
+  }
+}
+
+// Events, mutexes, semaphores and sections: the object directories'
+// entries of one NT type.
+class NamedSource : public Source {
+public:
+  NamedSource(Kind k, std::string_view type) : m_kind(k), m_type(type) {}
+  Kind kind() const override { return m_kind; }
+  Result<void> collect(const SourceContext& ctx, const CollectOptions&, model::Snapshot& snap) const override {
+    Objects objs(snap);
+    for (const auto& e : ctx.named)
+      if (e.type == m_type) read_state(objs.add(m_kind, e.path), e.type);
+    join_handles(ctx, m_kind, objs, [](auto&&...) {});
+    return {};
+  }
+
+private:
+  Kind m_kind;
+  std::string_view m_type;
+};
+
+// ALPC ports: the entries of \RPC Control.
+class AlpcSource : public Source {
+public:
+  Kind kind() const override { return Kind::win_alpc; }
+  Result<void> collect(const SourceContext& ctx, const CollectOptions&, model::Snapshot& snap) const override {
+    Objects objs(snap);
+    if (auto entries = list_directory("\\RPC Control")) {
+      for (const auto& e : *entries)
+        if (e.type == "ALPC Port") objs.add(Kind::win_alpc, join("\\RPC Control", e.name));
+    } else {
+      snap.warn(fmt::format("\\RPC Control: {}{}; ALPC ports are not listed", entries.error().message(), ctx.wine_note()));
+      return {};
+    }
+    join_handles(ctx, Kind::win_alpc, objs, [](auto&&...) {});
+    return {};
+  }
+};
+
+// Named pipes: the pipe file system's listing, each with the processes at
+// its server and client ends.
+class PipeSource : public Source {
+public:
+  Kind kind() const override { return Kind::win_pipe; }
+  Result<void> collect(const SourceContext& ctx, const CollectOptions&, model::Snapshot& snap) const override {
+    Objects objs(snap);
+    if (auto pipes = win::list_pipes()) {
+      for (const auto& p : *pipes) {
+        auto& o = objs.add(Kind::win_pipe, fmt::format("{}{}", k_pipe_root, p.name));
+        o.set("instances", p.instances);
+        o.set("max_instances", p.max_instances < 0 ? model::Value{} : model::Value{p.max_instances});
+      }
+    } else {
+      snap.warn(fmt::format("named pipe listing: {}{}; only pipes some process holds are shown",
+                            pipes.error().message(), ctx.wine_note()));
+    }
+    std::unordered_map<const model::Object*, std::pair<std::set<std::int64_t>, std::set<std::int64_t>>> by_pipe;
+    join_handles(ctx, Kind::win_pipe, objs, [&](model::Object& o, const win::HandleUse& use, const win::SeenObject& seen) {
+      if (!seen.ends) return;
+      const auto& ends = *seen.ends;
+      auto& [servers, clients] = by_pipe[&o];
+      (ends.server_end ? servers : clients).insert(static_cast<std::int64_t>(use.pid));
+      // Only pids of running processes: Wine answers a client pid of an
+      // instance no client has connected to with junk.
+      auto running = [&](std::optional<std::uint64_t> p) { return p && ctx.names.contains(*p); };
+      if (running(ends.server_pid)) servers.insert(static_cast<std::int64_t>(*ends.server_pid));
+      if (running(ends.client_pid)) clients.insert(static_cast<std::int64_t>(*ends.client_pid));
+      o.set("message_mode", ends.message_mode);
+      o.set("in_buffer_bytes", std::int64_t{ends.in_buffer});
+      o.set("out_buffer_bytes", std::int64_t{ends.out_buffer});
+      if (!o.find("max_instances"))
+        o.set("max_instances", ends.max_instances ? model::Value{std::int64_t{*ends.max_instances}} : model::Value{});
+    });
+    for (auto& o : snap.objects) {
+      const auto it = by_pipe.find(&o);
+      if (it == by_pipe.end()) continue;
+      o.set("server_pids", std::vector<std::int64_t>(it->second.first.begin(), it->second.first.end()));
+      o.set("client_pids", std::vector<std::int64_t>(it->second.second.begin(), it->second.second.end()));
+    }
+    return {};
+  }
+};
+
+// Mailslots: the mailslot file system's listing.
+class MailslotSource : public Source {
+public:
+  Kind kind() const override { return Kind::win_mailslot; }
+  Result<void> collect(const SourceContext& ctx, const CollectOptions&, model::Snapshot& snap) const override {
+    Objects objs(snap);
+    if (auto slots = win::list_mailslots()) {
+      for (const auto& name : *slots) objs.add(Kind::win_mailslot, fmt::format("{}{}", k_mailslot_root, name));
+    } else {
+      snap.warn(fmt::format("mailslot listing: {}{}; only mailslots some process holds are shown",
+                            slots.error().message(), ctx.wine_note()));
+    }
+    join_handles(ctx, Kind::win_mailslot, objs, [](auto&&...) {});
+    return {};
+  }
+};
+
+// TCP and UDP endpoints with their owning process, from the IP helper:
+// refs "tcp:LOCAL,REMOTE" and "udp:LOCAL"; a loopback connection's two
+// ends name each other as peers. A socket handle is a holder of the row
+// the walk placed it at.
+class InetSource : public Source {
+public:
+  explicit InetSource(Kind k) : m_kind(k) {}
+  Kind kind() const override { return m_kind; }
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    const Kind k = m_kind;
+    const auto& rows = k == Kind::tcp ? ctx.tcp : ctx.udp;
+    if (!rows) return {};
+    if (!rows->empty() && std::all_of(rows->begin(), rows->end(), [](const InetRow& r) { return r.pid == 0; }))
+      snap.warn(fmt::format("{} table: no owning process given{}; {}", model::kind_name(k), ctx.wine_note(),
+                            opts.holders ? "holders come from the handle table alone" : "its sockets have no holders"));
+    Objects objs(snap);
+    std::set<std::string> refs;
+    for (const auto& r : *rows) {
+      auto& o = objs.add(k, k == Kind::tcp ? fmt::format("{},{}", r.local, r.remote) : r.local);
+      o.name.reset();
+      o.set("local", r.local);
+      o.set("remote", k == Kind::tcp ? model::Value{r.remote} : model::Value{});
+      o.set("state", std::string(k == Kind::tcp ? tcp_state_name(r.state) : "UNCONN"));
+      o.set("family", std::string(r.v6 ? "inet6" : "inet"));
+      if (r.pid != 0) {
+        model::Holder h;
+        h.pid = static_cast<int>(r.pid);
+        if (const auto it = ctx.names.find(r.pid); it != ctx.names.end()) h.comm = it->second;
+        h.access = "rw";
+        h.via = model::Via::handle;
+        o.holders.push_back(std::move(h));
+      }
+      refs.insert(o.ref);
+    }
+    for (auto& o : snap.objects) {
+      const auto* remote = o.find("remote");
+      if (k != Kind::tcp || remote == nullptr || !std::holds_alternative<std::string>(*remote)) continue;
+      const std::string back =
+          fmt::format("tcp:{},{}", std::get<std::string>(*remote), std::get<std::string>(*o.find("local")));
+      if (refs.contains(back) && back != o.ref) o.peer = back;
+    }
+    for (const auto& use : ctx.handles) {
+      const auto& seen = ctx.seen[use.object];
+      if (!seen.inet_ref) continue;
+      if (model::Object* o = objs.find(*seen.inet_ref); o != nullptr && o->kind == k) add_holder(ctx, *o, use);
+    }
+    return {};
+  }
+
+private:
+  Kind m_kind;
+};
+
+// AF_UNIX sockets, which no table lists: one object per socket the walk
+// saw. Windows gives a socket no inode: its kernel object's address names
+// it, or, where that is hidden, its first handle.
+class UnixSocketSource : public Source {
+public:
+  Kind kind() const override { return Kind::unix_socket; }
+  Result<void> collect(const SourceContext& ctx, const CollectOptions&, model::Snapshot& snap) const override {
+    constexpr int af_unix = 1, sock_stream = 1, sock_dgram = 2;
+    Objects objs(snap);
+    for (const auto& use : ctx.handles) {
+      const auto& seen = ctx.seen[use.object];
+      if (!seen.socket || seen.socket->family != af_unix) continue;
+      const auto& s = *seen.socket;
+      auto& o = objs.add(Kind::unix_socket, seen.address != 0 ? fmt::format("0x{:x}", seen.address)
+                                                              : fmt::format("{}:0x{:x}", seen.first_pid, seen.first_handle));
+      o.name = s.local.empty() ? std::nullopt : std::optional<std::string>(s.local);
+      o.set("local", s.local.empty() ? model::Value{} : model::Value{s.local});
+      o.set("remote", s.remote && !s.remote->empty() ? model::Value{*s.remote} : model::Value{});
+      o.set("sock_type", !s.type                    ? model::Value{}
+                                   : *s.type == sock_stream ? model::Value{std::string("stream")}
+                                   : *s.type == sock_dgram  ? model::Value{std::string("dgram")}
+                                                            : model::Value{std::string("seqpacket")});
+      o.set("state", std::string(s.listening.value_or(false) ? "LISTEN" : s.connected ? "ESTAB" : "UNCONN"));
+      add_holder(ctx, o, use);
+    }
+    return {};
+  }
+};
+
+// The walk: what a collection of `opts.kinds` reads once, for every source.
+class Walker {
+public:
+  Walker(const CollectOptions& opts, SourceContext& ctx, model::Snapshot& snap) : m_opts(opts), m_ctx(ctx), m_snap(snap) {}
+
+  void run() {
+    m_ctx.wine = wine_version();
+    m_ctx.names = process_names();
+    if (m_opts.kinds.any_of({Kind::win_section, Kind::win_event, Kind::win_mutant, Kind::win_semaphore})) {
+      list_directory_tree("\\BaseNamedObjects", 0);
+      if (auto sessions = list_directory("\\Sessions")) {
+        for (const auto& s : *sessions)
+          if (s.type == "Directory" && to_u64(s.name))
+            list_directory_tree(join(join("\\Sessions", s.name), "BaseNamedObjects"), 0);
+      } else {
+        m_snap.warn(fmt::format("\\Sessions: {}", sessions.error().message()));
+      }
+    }
+    for (const Kind k : {Kind::tcp, Kind::udp}) {
+      if (!m_opts.kinds.has(k)) continue;
+      auto rows = k == Kind::tcp ? tcp_table() : udp_table();
+      if (!rows) {
+        m_snap.warn(fmt::format("{} table: {}", model::kind_name(k), rows.error().message()));
+        continue;
+      }
+      (k == Kind::tcp ? m_ctx.tcp : m_ctx.udp) = std::move(*rows);
+    }
+    if (m_ctx.tcp) {  // a local end shared by several rows places no socket
+      for (const auto& r : *m_ctx.tcp) {
+        const std::string ref = fmt::format("tcp:{},{}", r.local, r.remote);
+        const auto [it, fresh] = m_tcp_by_local.try_emplace(r.local, ref);
+        if (!fresh && it->second != ref) it->second.reset();
+      }
+    }
+    if (m_opts.holders) read_handles();
+  }
+
+private:
   void list_directory_tree(const std::string& path, int depth) {
     auto entries = list_directory(path);
     if (!entries) {
@@ -125,136 +403,7 @@ private:
       }
       const auto k = kind_of_type(e.type);
       if (!k || !m_opts.kinds.has(*k)) continue;
-      read_state(add(*k, full), e.type);
-    }
-  }
-
-  void list_named_objects() {
-    const bool named = m_opts.kinds.any_of(
-        {Kind::win_section, Kind::win_event, Kind::win_mutant, Kind::win_semaphore});
-    if (named) {
-      list_directory_tree("\\BaseNamedObjects", 0);
-      if (auto sessions = list_directory("\\Sessions")) {
-        for (const auto& s : *sessions)
-          if (s.type == "Directory" && to_u64(s.name)) list_directory_tree(join(join("\\Sessions", s.name), "BaseNamedObjects"), 0);
-      } else {
-        m_snap.warn(fmt::format("\\Sessions: {}", sessions.error().message()));
-      }
-    }
-    if (m_opts.kinds.has(Kind::win_alpc)) {
-      auto entries = list_directory("\\RPC Control");
-      if (!entries) {
-        m_snap.warn(fmt::format("\\RPC Control: {}{}; ALPC ports are not listed", entries.error().message(), wine_note()));
-        return;
-      }
-      for (const auto& e : *entries)
-        if (e.type == "ALPC Port") add(Kind::win_alpc, join("\\RPC Control", e.name));
-    }
-  }
-
-  // What the object says of itself: an event's type and state, a mutex's
-  // owner, a semaphore's count, a section's size; its owner.
-  void read_state(model::Object& o, const std::string& type) {
-    if (type == "ALPC Port") return;
-    auto h = open_object(type, *o.name);
-    if (!h) {
-      o.error = h.error().message();
-      return;
-    }
-    if (auto owner = owner_of(h->get())) o.owner.user = *owner;
-    if (type == "Event") {
-      if (auto s = query_event(h->get())) {
-        o.set("event_type", std::string(s->manual_reset ? "manual-reset" : "auto-reset"));
-        o.set("signaled", s->signaled);
-      }
-    } else if (type == "Mutant") {
-      if (auto s = query_mutant(h->get())) {
-        o.set("held", s->count <= 0);
-        o.set("abandoned", s->abandoned);
-      }
-    } else if (type == "Semaphore") {
-      if (auto s = query_semaphore(h->get())) {
-        o.set("count", std::int64_t{s->count});
-        o.set("maximum", std::int64_t{s->maximum});
-      }
-    } else if (type == "Section") {
-      if (auto s = query_section(h->get())) {
-        o.size = s->size;
-        o.set("file_backed", (s->attributes & 0x01000000) != 0 && (s->attributes & 0x08000000) == 0);  // SEC_FILE, SEC_COMMIT
-      }
-    }
-  }
-
-  void list_pipes() {
-    auto pipes = win::list_pipes();
-    if (!pipes) {
-      m_snap.warn(fmt::format("named pipe listing: {}{}; only pipes some process holds are shown",
-                              pipes.error().message(), wine_note()));
-      return;
-    }
-    for (const auto& p : *pipes) {
-      auto& o = add(Kind::win_pipe, fmt::format("{}{}", k_pipe_root, p.name));
-      o.set("instances", p.instances);
-      o.set("max_instances", p.max_instances < 0 ? model::Value{} : model::Value{p.max_instances});
-    }
-  }
-
-  void list_mailslots() {
-    auto slots = win::list_mailslots();
-    if (!slots) {
-      m_snap.warn(fmt::format("mailslot listing: {}{}; only mailslots some process holds are shown",
-                              slots.error().message(), wine_note()));
-      return;
-    }
-    for (const auto& name : *slots) add(Kind::win_mailslot, fmt::format("{}{}", k_mailslot_root, name));
-  }
-
-  // TCP and UDP endpoints with their owning process, from the IP helper:
-  // refs "tcp:LOCAL,REMOTE" and "udp:LOCAL"; a loopback connection's two
-  // ends name each other as peers.
-  void list_sockets() {
-    for (const Kind k : {Kind::tcp, Kind::udp}) {
-      if (!m_opts.kinds.has(k)) continue;
-      auto rows = k == Kind::tcp ? tcp_table() : udp_table();
-      if (!rows) {
-        m_snap.warn(fmt::format("{} table: {}", model::kind_name(k), rows.error().message()));
-        continue;
-      }
-      if (!rows->empty() && std::all_of(rows->begin(), rows->end(), [](const InetRow& r) { return r.pid == 0; }))
-        m_snap.warn(fmt::format("{} table: no owning process given{}; {}", model::kind_name(k), wine_note(),
-                                m_opts.holders ? "holders come from the handle table alone" : "its sockets have no holders"));
-      std::set<std::string> refs;
-      const std::size_t first = m_snap.objects.size();
-      for (const auto& r : *rows) {
-        const std::string id = k == Kind::tcp ? fmt::format("{},{}", r.local, r.remote) : r.local;
-        auto& o = add(k, id);
-        if (k == Kind::tcp) {  // a local end shared by several rows places no socket
-          const auto [it, fresh] = m_tcp_by_local.try_emplace(r.local, &o - m_snap.objects.data());
-          if (!fresh && it->second != &o - m_snap.objects.data()) it->second.reset();
-        }
-        o.name.reset();
-        o.set("local", r.local);
-        o.set("remote", k == Kind::tcp ? model::Value{r.remote} : model::Value{});
-        o.set("state", std::string(k == Kind::tcp ? tcp_state_name(r.state) : "UNCONN"));
-        o.set("family", std::string(r.v6 ? "inet6" : "inet"));
-        if (r.pid != 0) {
-          model::Holder h;
-          h.pid = static_cast<int>(r.pid);
-          if (const auto it = m_names.find(r.pid); it != m_names.end()) h.comm = it->second;
-          h.access = "rw";
-          h.via = model::Via::handle;
-          o.holders.push_back(std::move(h));
-        }
-        refs.insert(o.ref);
-      }
-      for (std::size_t i = first; i < m_snap.objects.size(); ++i) {
-        auto& o = m_snap.objects[i];
-        const auto* remote = o.find("remote");
-        if (k != Kind::tcp || remote == nullptr || !std::holds_alternative<std::string>(*remote)) continue;
-        const std::string back =
-            fmt::format("tcp:{},{}", std::get<std::string>(*remote), std::get<std::string>(*o.find("local")));
-        if (refs.contains(back) && back != o.ref) o.peer = back;
-      }
+      m_ctx.named.push_back({e.type, full});
     }
   }
 
@@ -266,21 +415,51 @@ private:
     return &m_types.emplace(e.type_index, std::move(*t)).first->second;
   }
 
-  void read_holders() {
+  void use(std::size_t seen, const HandleEntry& e) {
+    const auto& s = m_ctx.seen[seen];
+    if (s.kind || s.socket) m_ctx.handles.push_back({seen, e.pid, e.handle, e.access});
+  }
+
+  // The row of the IP helper's tables an inet socket is: TCP by both ends,
+  // or, where its remote end is unknown, by its local end when no other row
+  // shares it (a listener and the connections it accepted do); else UDP by
+  // its local end.
+  std::optional<std::string> inet_row(const SocketEnds& s) {
+    constexpr int sock_stream = 1, sock_dgram = 2;
+    if (s.type != sock_dgram && m_ctx.tcp) {
+      if (s.remote) {
+        const std::string ref = fmt::format("tcp:{},{}", s.local, *s.remote);
+        if (std::any_of(m_ctx.tcp->begin(), m_ctx.tcp->end(),
+                        [&](const InetRow& r) { return lower(fmt::format("tcp:{},{}", r.local, r.remote)) == lower(ref); }))
+          return ref;
+      } else if (const auto it = m_tcp_by_local.find(s.local); it != m_tcp_by_local.end()) {
+        if (it->second) return it->second;
+        ++m_tcp_unsure;
+      }
+    }
+    if (s.type != sock_stream && m_ctx.udp &&
+        std::any_of(m_ctx.udp->begin(), m_ctx.udp->end(), [&](const InetRow& r) { return lower(r.local) == lower(s.local); }))
+      return fmt::format("udp:{}", s.local);
+    return std::nullopt;
+  }
+
+  void read_handles() {
     auto table = handle_table();
     if (!table) {
       m_snap.warn(fmt::format("handle table: {}; holders are not shown", table.error().message()));
       return;
     }
+    constexpr int af_unix = 1;
     std::set<std::uint64_t> denied;
     std::vector<HandleEntry> unopened;  // denied, but with the object's address
     std::unordered_map<std::uint16_t, bool> wanted;  // type index -> of a kind being listed
+    std::unordered_map<std::uint64_t, std::size_t> by_address;  // kernel object address -> what its first handle said
     const bool sockets = m_opts.kinds.any_of({Kind::tcp, Kind::udp, Kind::unix_socket});
     for (const auto& e : *table) {
       if (const auto it = wanted.find(e.type_index); it != wanted.end() && !it->second) continue;
       if (e.object != 0) {
-        if (const auto it = m_seen.find(e.object); it != m_seen.end()) {
-          if (it->second.index) add_holder(m_snap.objects[*it->second.index], e, *it->second.type, it->second.ends);
+        if (const auto it = by_address.find(e.object); it != by_address.end()) {
+          use(it->second, e);
           continue;
         }
       }
@@ -301,42 +480,44 @@ private:
       if (!want) continue;
       // Remembered, found or not, once the handle has answered: a later
       // handle to the same object needs no asking.
-      Seen seen{type, std::nullopt, std::nullopt};
+      win::SeenObject seen;
+      seen.type = *type;
+      seen.address = e.object;
+      seen.first_pid = e.pid;
+      seen.first_handle = e.handle;
       const auto timeouts = m_namer.timeouts();
       std::optional<std::string> file_name;
       const auto found = object_of_handle(dup->get(), *type, m_namer, 1000, &file_name);
       if (!found && m_namer.timeouts() != timeouts) continue;  // the next handle to it may answer
-      model::Object* o = nullptr;
-      std::optional<PipeEnds> ends;
       if (!found && sockets && file_name && may_be_socket(*file_name)) {
         // A socket that does not answer may have been ended inside Winsock,
         // with a lock of Winsock's held: no socket is asked after it.
         if (m_sockets_stuck) continue;
-        if (auto s = m_namer.socket(dup->get(), 1000)) o = socket_object(*s, e);
-        else if (m_namer.timeouts() != timeouts) {
+        if (auto s = m_namer.socket(dup->get(), 1000)) {
+          if (s->family == af_unix) {
+            if (m_opts.kinds.has(Kind::unix_socket)) seen.socket = std::move(*s);
+          } else if (auto row = inet_row(*s)) {
+            seen.inet_ref = std::move(row);
+            seen.socket = std::move(*s);
+          }
+        } else if (m_namer.timeouts() != timeouts) {
           m_sockets_stuck = true;
           continue;
         }
       } else if (found && m_opts.kinds.has(found->kind)) {
-        o = find(fmt::format("{}:{}", model::kind_name(found->kind), found->name));
-        if (o == nullptr) {
-          o = &add(found->kind, found->name);
-          if (!is_file) read_state(*o, *type);
-        }
+        seen.kind = found->kind;
+        seen.name = found->name;
         if (found->kind == Kind::win_pipe)
-          if (auto pe = pipe_ends(dup->get())) ends = *pe;
+          if (auto pe = pipe_ends(dup->get())) seen.ends = *pe;
       }
-      if (o != nullptr) {
-        seen.index = static_cast<std::size_t>(o - m_snap.objects.data());
-        seen.ends = ends;
-        add_holder(*o, e, *type, ends);
-      }
-      if (e.object != 0) m_seen.emplace(e.object, std::move(seen));
+      m_ctx.seen.push_back(std::move(seen));
+      use(m_ctx.seen.size() - 1, e);
+      if (e.object != 0) by_address.emplace(e.object, m_ctx.seen.size() - 1);
     }
     for (const auto& e : unopened) {
-      const auto it = m_seen.find(e.object);
-      if (it == m_seen.end()) denied.insert(e.pid);
-      else if (it->second.index) add_holder(m_snap.objects[*it->second.index], e, *it->second.type, it->second.ends);
+      const auto it = by_address.find(e.object);
+      if (it == by_address.end()) denied.insert(e.pid);
+      else use(it->second, e);
     }
     if (m_namer.timeouts() > 0)
       m_snap.warn(fmt::format("{} pipe or socket handle{} did not say what {} within a second (a synchronous "
@@ -349,120 +530,21 @@ private:
     if (m_tcp_unsure > 0)
       m_snap.warn(fmt::format("{} TCP socket handle{} not matched to a row: the socket would not name its remote "
                               "end{}, and its local end is a listener's, shared with the connections it accepted",
-                              m_tcp_unsure, m_tcp_unsure == 1 ? "" : "s", wine_note()));
+                              m_tcp_unsure, m_tcp_unsure == 1 ? "" : "s", m_ctx.wine_note()));
     if (!denied.empty())
       m_snap.warn(fmt::format("{} process{} did not let ipcctl read their handles: run as an administrator to see "
                               "their holders",
                               denied.size(), denied.size() == 1 ? "" : "es"));
   }
 
-  // What the first handle to a kernel object said of it: its type, and the
-  // object listed for it (none: not of a kind being listed, or unnamed).
-  struct Seen {
-    const std::string* type;
-    std::optional<std::size_t> index;
-    std::optional<PipeEnds> ends;
-  };
-
-  // The object a socket handle is to: the IP helper's row of an inet
-  // socket, found by its two ends, or an AF_UNIX socket (which no table
-  // lists) of its own. Windows gives a socket no inode: its kernel object's
-  // address names it, or, where that is hidden, the first handle seen.
-  model::Object* socket_object(const SocketEnds& s, const HandleEntry& e) {
-    constexpr int af_unix = 1, sock_stream = 1, sock_dgram = 2;
-    if (s.family != af_unix) {
-      model::Object* o = nullptr;
-      if (s.type != sock_dgram && m_opts.kinds.has(Kind::tcp)) o = tcp_row(s);
-      if (o == nullptr && s.type != sock_stream && m_opts.kinds.has(Kind::udp)) o = find(fmt::format("udp:{}", s.local));
-      return o;
-    }
-    if (!m_opts.kinds.has(Kind::unix_socket)) return nullptr;
-    auto& o = add(Kind::unix_socket, e.object != 0 ? fmt::format("0x{:x}", e.object) : fmt::format("{}:0x{:x}", e.pid, e.handle));
-    o.name = s.local.empty() ? std::nullopt : std::optional<std::string>(s.local);
-    o.set("local", s.local.empty() ? model::Value{} : model::Value{s.local});
-    o.set("remote", s.remote && !s.remote->empty() ? model::Value{*s.remote} : model::Value{});
-    o.set("sock_type", !s.type                    ? model::Value{}
-                       : *s.type == sock_stream ? model::Value{std::string("stream")}
-                       : *s.type == sock_dgram  ? model::Value{std::string("dgram")}
-                                                : model::Value{std::string("seqpacket")});
-    o.set("state", std::string(s.listening.value_or(false) ? "LISTEN" : s.connected ? "ESTAB" : "UNCONN"));
-    return &o;
-  }
-
-  // The TCP row of a socket: by both ends, or, where its remote end is
-  // unknown, by its local end when no other row shares it (a listener and
-  // the connections it accepted do); nullptr when unsure.
-  model::Object* tcp_row(const SocketEnds& s) {
-    if (s.remote) return find(fmt::format("tcp:{},{}", s.local, *s.remote));
-    const auto it = m_tcp_by_local.find(s.local);
-    if (it == m_tcp_by_local.end()) return nullptr;
-    if (!it->second) {
-      ++m_tcp_unsure;
-      return nullptr;
-    }
-    return &m_snap.objects[*it->second];
-  }
-
-  void add_holder(model::Object& o, const HandleEntry& e, const std::string& type, const std::optional<PipeEnds>& ends) {
-    // The IP helper's owning process, now known by its handle.
-    std::erase_if(o.holders, [&](const model::Holder& h) { return h.pid == static_cast<int>(e.pid) && !h.fd; });
-    model::Holder h;
-    h.pid = static_cast<int>(e.pid);
-    if (const auto it = m_names.find(e.pid); it != m_names.end()) h.comm = it->second;
-    h.fd = static_cast<int>(e.handle);
-    h.access = access_text(type, e.access);
-    h.via = model::Via::handle;
-    o.holders.push_back(std::move(h));
-    if (ends) note_pipe_end(o, e.pid, *ends);
-  }
-
-  void note_pipe_end(model::Object& o, std::uint64_t pid, const PipeEnds& ends) {
-    auto& [servers, clients] = m_pipe_ends[&o - m_snap.objects.data()];
-    (ends.server_end ? servers : clients).insert(static_cast<std::int64_t>(pid));
-    // Only pids of running processes: Wine answers a client pid of an
-    // instance no client has connected to with junk.
-    auto running = [&](std::optional<std::uint64_t> p) { return p && m_names.contains(*p); };
-    if (running(ends.server_pid)) servers.insert(static_cast<std::int64_t>(*ends.server_pid));
-    if (running(ends.client_pid)) clients.insert(static_cast<std::int64_t>(*ends.client_pid));
-    o.set("message_mode", ends.message_mode);
-    o.set("in_buffer_bytes", std::int64_t{ends.in_buffer});
-    o.set("out_buffer_bytes", std::int64_t{ends.out_buffer});
-    if (!o.find("max_instances"))
-      o.set("max_instances", ends.max_instances ? model::Value{std::int64_t{*ends.max_instances}} : model::Value{});
-  }
-
-  void finish() {
-    for (auto& [index, ends] : m_pipe_ends) {
-      auto& o = m_snap.objects[index];
-      o.set("server_pids", std::vector<std::int64_t>(ends.first.begin(), ends.first.end()));
-      o.set("client_pids", std::vector<std::int64_t>(ends.second.begin(), ends.second.end()));
-    }
-    if (!m_opts.pids.empty()) {
-      std::erase_if(m_snap.objects, [&](const model::Object& o) {
-        return std::none_of(o.holders.begin(), o.holders.end(), [&](const model::Holder& h) {
-          return std::find(m_opts.pids.begin(), m_opts.pids.end(), static_cast<std::uint64_t>(h.pid)) !=
-                 m_opts.pids.end();
-        });
-      });
-    }
-    for (auto& o : m_snap.objects)
-      std::sort(o.holders.begin(), o.holders.end(),
-                [](const model::Holder& a, const model::Holder& b) { return std::tie(a.pid, a.fd) < std::tie(b.pid, b.fd); });
-  }
-
   const CollectOptions& m_opts;
-  std::optional<std::string> m_wine;
-  model::Snapshot m_snap;
-  std::unordered_map<std::string, std::size_t> m_by_ref;  // lower-cased ref -> object
-  std::unordered_map<std::uint64_t, std::string> m_names;
+  SourceContext& m_ctx;
+  model::Snapshot& m_snap;
   std::unordered_map<std::uint16_t, std::string> m_types;
-  std::unordered_map<std::uint64_t, Seen> m_seen;  // kernel object address -> what its first handle said
+  std::unordered_map<std::string, std::optional<std::string>> m_tcp_by_local;  // nullopt where rows share it
   FileNamer m_namer;
-  // A TCP row's local end -> the row; nullopt where rows share it.
-  std::unordered_map<std::string, std::optional<std::ptrdiff_t>> m_tcp_by_local;
-  int m_tcp_unsure = 0;  // TCP socket handles tcp_row could not place
-  bool m_sockets_stuck = false;  // a socket question timed out: ask no more
-  std::unordered_map<std::ptrdiff_t, std::pair<std::set<std::int64_t>, std::set<std::int64_t>>> m_pipe_ends;
+  int m_tcp_unsure = 0;           // TCP socket handles no row could be found for
+  bool m_sockets_stuck = false;   // a socket question timed out: ask no more
 };
 
 } // namespace
@@ -491,6 +573,44 @@ std::string session_directory() {
   return id == 0 ? std::string("\\BaseNamedObjects") : fmt::format("\\Sessions\\{}\\BaseNamedObjects", id);
 }
 
-Result<model::Snapshot> collect(const CollectOptions& opts) { return Collector(opts).run(); }
-
 } // namespace ipcctl::win
+
+namespace ipcctl {
+
+std::string SourceContext::wine_note() const {
+  return wine ? fmt::format(" (not implemented by Wine {})", *wine) : "";
+}
+
+const Source& win::section_source() { static const NamedSource s(Kind::win_section, "Section"); return s; }
+const Source& win::event_source() { static const NamedSource s(Kind::win_event, "Event"); return s; }
+const Source& win::mutant_source() { static const NamedSource s(Kind::win_mutant, "Mutant"); return s; }
+const Source& win::semaphore_source() { static const NamedSource s(Kind::win_semaphore, "Semaphore"); return s; }
+const Source& win::alpc_source() { static const AlpcSource s; return s; }
+const Source& win::pipe_source() { static const PipeSource s; return s; }
+const Source& win::mailslot_source() { static const MailslotSource s; return s; }
+const Source& win::tcp_source() { static const InetSource s(Kind::tcp); return s; }
+const Source& win::udp_source() { static const InetSource s(Kind::udp); return s; }
+const Source& win::unix_socket_source() { static const UnixSocketSource s; return s; }
+
+// Fails only when nothing at all can be read; every gap is a warning, and
+// gaps known in Wine are named as such.
+Result<model::Snapshot> collecting::collect_system(std::span<const Source* const> selected, const CollectOptions& opts) {
+  if (opts.root != "/") return fail(Error{0, "collect", opts.root, "Windows reads only the running machine"});
+  model::Snapshot snap;
+  SourceContext ctx;
+  win::Walker(opts, ctx, snap).run();
+  auto part = collecting::run_sources(selected, ctx, opts, snap.walk, 1);
+  std::move(part.objects.begin(), part.objects.end(), std::back_inserter(snap.objects));
+  for (auto& w : part.warnings) snap.warn(std::move(w));
+  if (!opts.pids.empty()) {
+    std::erase_if(snap.objects, [&](const model::Object& o) {
+      return std::none_of(o.holders.begin(), o.holders.end(), [&](const model::Holder& h) { return opts.selects(h.pid); });
+    });
+  }
+  for (auto& o : snap.objects)
+    std::sort(o.holders.begin(), o.holders.end(),
+              [](const model::Holder& a, const model::Holder& b) { return std::tie(a.pid, a.fd) < std::tie(b.pid, b.fd); });
+  return snap;
+}
+
+} // namespace ipcctl
