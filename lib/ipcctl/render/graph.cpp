@@ -174,44 +174,65 @@ std::string render_mermaid(const Graph& g) {
   return out;
 }
 
+// One node or edge a line (a graph of 2,000 edges stays greppable), the
+// short lists of clusters and warnings on one line each.
 std::string render_graph_json(const Graph& g, std::span<const std::string> warnings) {
-  std::string out = fmt::format("{{\n  \"schema\": \"{}\",\n  \"nodes\": [", k_schema);
-  auto str = [](std::string_view s) {
-    std::string q;
-    append_json_string(q, s);
-    return q;
+  using Layout = JsonWriter::Layout;
+  std::string out;
+  JsonWriter w(out, true);
+  // A string, or null when empty.
+  const auto text_or_null = [&](std::string_view key, std::string_view s) {
+    w.key(key);
+    if (s.empty()) w.null();
+    else w.value(s);
   };
-  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
-    const auto& n = g.nodes[i];
-    out += i ? ",\n    " : "\n    ";
-    if (n.process)
-      out += fmt::format(R"({{"id": {}, "kind": "process", "pid": {}, "comm": {}, "uid": {}, "user": {}, "ref": null, "type": null, "cluster": {}}})",
-                         str(n.id), n.pid, str(n.comm), n.uid ? std::to_string(*n.uid) : "null",
-                         n.user.empty() ? "null" : str(n.user), n.cluster.empty() ? "null" : str(n.cluster));
-    else
-      out += fmt::format(R"({{"id": {}, "kind": "object", "pid": null, "comm": null, "uid": null, "user": null, "ref": {}, "type": {}, "cluster": {}}})",
-                         str(n.id), str(n.ref), str(model::kind_name(n.kind)), n.cluster.empty() ? "null" : str(n.cluster));
+  w.begin_object();
+  w.field("schema", k_schema);
+  w.key("nodes").begin_array();
+  for (const auto& n : g.nodes) {
+    w.begin_object(Layout::spaced);
+    w.field("id", n.id);
+    if (n.process) {
+      w.field("kind", "process").field("pid", n.pid).field("comm", n.comm).field("uid", n.uid);
+      text_or_null("user", n.user);
+      w.field("ref", nullptr).field("type", nullptr);
+    } else {
+      w.field("kind", "object").field("pid", nullptr).field("comm", nullptr).field("uid", nullptr);
+      w.field("user", nullptr).field("ref", n.ref).field("type", model::kind_name(n.kind));
+    }
+    text_or_null("cluster", n.cluster);
+    w.end_object();
   }
-  out += g.nodes.empty() ? "],\n  \"edges\": [" : "\n  ],\n  \"edges\": [";
-  for (std::size_t i = 0; i < g.edges.size(); ++i) {
-    const auto& e = g.edges[i];
-    std::string refs;
-    for (const auto& r : e.refs) refs += (refs.empty() ? "" : ", ") + str(r);
-    out += i ? ",\n    " : "\n    ";
-    out += fmt::format(R"({{"from": {}, "to": {}, "type": {}, "direction": "{}", "access": {}, "count": {}, "refs": [{}]}})",
-                       str(e.from), str(e.to), str(model::kind_name(e.kind)), direction_name(e.direction),
-                       e.access.empty() ? "null" : str(e.access), e.refs.size(), refs);
+  w.end_array();
+  w.key("edges").begin_array();
+  for (const auto& e : g.edges) {
+    w.begin_object(Layout::spaced);
+    w.field("from", e.from).field("to", e.to).field("type", model::kind_name(e.kind));
+    w.field("direction", direction_name(e.direction));
+    text_or_null("access", e.access);
+    w.field("count", e.refs.size());
+    w.key("refs").begin_array();
+    for (const auto& r : e.refs) w.value(r);
+    w.end_array();
+    w.end_object();
   }
-  out += g.edges.empty() ? "],\n  \"clusters\": [" : "\n  ],\n  \"clusters\": [";
-  for (std::size_t i = 0; i < g.clusters.size(); ++i) {
-    const auto& c = g.clusters[i];
-    out += fmt::format(R"({}{{"id": {}, "namespace": {{"type": "ipc", "inode": {}}}, )"
-                       R"("net_namespace": {{"type": "net", "inode": {}}}, "label": {}}})",
-                       i ? ", " : "", str(c.id), c.inode, c.net_inode, str(c.label));
+  w.end_array();
+  w.key("clusters").begin_array(Layout::spaced);
+  for (const auto& c : g.clusters) {
+    w.begin_object();
+    w.field("id", c.id);
+    w.key("namespace").begin_object().field("type", "ipc").field("inode", c.inode).end_object();
+    w.key("net_namespace").begin_object().field("type", "net").field("inode", c.net_inode).end_object();
+    w.field("label", c.label);
+    w.end_object();
   }
-  out += "],\n  \"warnings\": [";
-  for (std::size_t i = 0; i < warnings.size(); ++i) out += (i ? ", " : "") + str(warnings[i]);
-  return out + "]\n}\n";
+  w.end_array();
+  w.key("warnings").begin_array(Layout::spaced);
+  for (const auto& text : warnings) w.value(text);
+  w.end_array();
+  w.end_object();
+  w.end_line();
+  return out;
 }
 
 } // namespace ipcctl::render
