@@ -196,37 +196,64 @@ for bad in "mk win-nothing x" "mk win-alpc x" "mk win-pipe a\\b" "mk win-section
     fail "bad input '$bad': exit $rc: $(cat "$WORK/bad.err")"; fi
 done
 
-# ipcbench.exe: every Windows mechanism, briefly, both tests; numbers or a named reason.
-wine "$IPCBENCH_EXE" -n 300 --warmup 30 --messages 300 --json >"$WORK/bench.json" 2>"$WORK/bench.err"
+# ipcbench.exe: every Windows mechanism, briefly, both tests, measured by the
+# same runner and reported in the same ipcbench/1 JSON as on Linux; numbers
+# or a named reason.
+wine "$IPCBENCH_EXE" -n 300 -w 30 --json >"$WORK/bench.json" 2>"$WORK/bench.err"
 rc=$?
 [ $rc -eq 0 ] && ok "ipcbench.exe exits 0" || fail "ipcbench.exe: exit $rc: $(cat "$WORK/bench.err")"
-check "ipcbench.exe labels Wine's figures as Wine's" '.platform == "windows" and (.wine == null or (.note | test("Wine .*not Windows")))' "$WORK/bench.json"
+check "ipcbench.exe: the ipcbench/1 report, Wine's figures labelled as Wine's" \
+  '.schema == "ipcbench/1" and (.machine.cpus >= 1) and (.machine.kernel | test("Windows")) and (.machine.note == null or (.machine.note | test("Wine .*not Windows")))' "$WORK/bench.json"
+check "ipcbench.exe: the settings of the run" '.settings | .iterations == 300 and .warmup == 30 and .sides == "processes"' "$WORK/bench.json"
 for m in anon-pipe named-pipe named-pipe-msg section-event section-spin tcp udp; do
-  check "ipcbench.exe $m: 300 round trips of 64 bytes, 0 < min <= p50 <= p99 <= max" \
-    ".results[] | select(.mechanism == \"$m\" and .test == \"latency\") | .message_bytes == 64 and (.round_trip_ns | .samples == 300 and .min > 0 and .min <= .p50 and .p50 <= .p99 and .p99 <= .max)" \
+  check "ipcbench.exe $m: 300 round trips of 64 bytes in every placement, 0 < min <= p50 <= p99 <= max" \
+    "[.latency[] | select(.mechanism == \"$m\")] | length >= 1 and all(.status == \"ok\" and .size_bytes == 64 and .round_trip and .samples == 300 and .min_ns > 0 and .min_ns <= .p50_ns and .p50_ns <= .p99_ns and .p99_ns <= .max_ns and (([.histogram_ns[][2]] | add) == 300))" \
     "$WORK/bench.json"
 done
 for m in anon-pipe named-pipe named-pipe-msg tcp mailslot; do
-  check "ipcbench.exe $m: a stream of 300 64K messages delivered whole, in order, checked" \
-    ".results[] | select(.mechanism == \"$m\" and .test == \"throughput\") | .message_bytes == 65536 and (.throughput | .received == 300 and .lost == 0 and .checked == 5 and .messages_per_s > 0 and .mb_per_s > 0)" \
+  check "ipcbench.exe $m: a stream of 64K messages delivered whole, in order, checked" \
+    "[.throughput[] | select(.mechanism == \"$m\")] | length >= 1 and all(.status == \"ok\" and .size_bytes == 65536 and .sent == 330 and .received == 330 and .lost == 0 and .out_of_order == 0 and .corrupted == 0 and .payloads_checked == 6 and .msgs_per_s > 0 and .mb_per_s > 0)" \
     "$WORK/bench.json"
 done
 check "ipcbench.exe sections: no stream, and the reason" \
-  '[.results[] | select((.mechanism | startswith("section-")) and .test == "throughput") | .skipped | test("one slot")] == [true, true]' "$WORK/bench.json"
-check "ipcbench.exe udp: 64K exceeds a datagram, said so" \
-  '.results[] | select(.mechanism == "udp" and .test == "throughput") | .skipped | test("exceed its largest, 65507")' "$WORK/bench.json"
+  '[.throughput[] | select(.mechanism | startswith("section-"))] | length >= 2 and all(.status == "skipped" and (.reason | test("one slot")))' "$WORK/bench.json"
+check "ipcbench.exe udp: 64K exceeds a datagram: capped, and said so" \
+  '[.throughput[] | select(.mechanism == "udp")] | length >= 1 and all(.size_bytes == 65507 and .requested_size_bytes == 65536 and (.note | test("capped")))' "$WORK/bench.json"
 check "ipcbench.exe mailslot: no round trip, and the reason" \
-  '.results[] | select(.mechanism == "mailslot" and .test == "latency") | .skipped | test("one way only")' "$WORK/bench.json"
+  '[.latency[] | select(.mechanism == "mailslot")] | length >= 1 and all(.status == "skipped" and (.reason | test("one way only")))' "$WORK/bench.json"
 check "ipcbench.exe unix: numbers, or skipped with the reason" \
-  '[.results[] | select(.mechanism == "unix") | (.round_trip_ns.samples == 300) or (.throughput.received == 300) or (.skipped | test("AF_UNIX"))] == [true, true]' "$WORK/bench.json"
-check "ipcbench.exe: no mechanism failed" '[.results[] | select(.error)] | length == 0' "$WORK/bench.json"
+  '[.latency[], .throughput[] | select(.mechanism == "unix")] | length >= 2 and all(.status == "ok" or (.status == "skipped" and (.reason | test("AF_UNIX"))))' "$WORK/bench.json"
+check "ipcbench.exe: no mechanism failed" '[.latency[], .throughput[] | select(.status == "failed")] | length == 0' "$WORK/bench.json"
 # UDP may drop what its receiver cannot keep up with: every message is received or counted lost.
-wine "$IPCBENCH_EXE" -m udp -t throughput -s 1K --messages 2000 --json >"$WORK/udp.json" 2>"$WORK/udp.err"
+wine "$IPCBENCH_EXE" -m udp -t throughput -s 1K -n 2000 -w 0 --json >"$WORK/udp.json" 2>"$WORK/udp.err"
 rc=$?
 [ $rc -eq 0 ] && ok "ipcbench.exe -m udp -t throughput: exit 0" || fail "ipcbench.exe udp stream: exit $rc: $(cat "$WORK/udp.err")"
-check "ipcbench.exe udp stream: received + lost == 2000, some checked" \
-  '.results[0].throughput | .received + .lost == 2000 and .received > 0 and .checked > 0' "$WORK/udp.json"
-for bad in "-t bogus" "--messages 3" "-s 0"; do
+check "ipcbench.exe udp stream: 2000 sent, received + lost == sent, some checked" \
+  '[.throughput[]] | length >= 1 and all(.status == "ok" and .sent == 2000 and .received > 0 and .received + .lost == .sent and .payloads_checked > 0)' "$WORK/udp.json"
+# The table a person reads says whose figures they are.
+wine "$IPCBENCH_EXE" -m named-pipe -t latency -n 100 >"$WORK/bench.txt" 2>&1
+grep -q '^round-trip latency' "$WORK/bench.txt" && grep -qE '^named-pipe +64B ' "$WORK/bench.txt" &&
+  { ! grep -q Wine "$WORK/bench.txt" || grep -q "^note: measured under Wine" "$WORK/bench.txt"; } &&
+  ok "ipcbench.exe: the text report" || fail "ipcbench.exe text report: $(cat "$WORK/bench.txt")"
+# Side b killed mid-run: the run fails at once with the reason, it does not hang.
+wine "$IPCBENCH_EXE" -m tcp -t latency -c 0,0 -d 20 --json >"$WORK/killed.json" 2>/dev/null &
+bench=$!
+side_b=
+for ((i = 0; i < 100; i++)); do
+  side_b=$(pgrep -f -- '--ipcbench-side-b tcp' | head -1)
+  [ -n "$side_b" ] && break
+  sleep 0.1
+done
+sleep 1
+[ -n "$side_b" ] && kill -9 "$side_b"
+start=$SECONDS
+wait "$bench"
+rc=$?
+if [ -n "$side_b" ] && [ $rc -eq 1 ] && ((SECONDS - start < 15)); then ok "ipcbench.exe: side b killed: exit 1 within 15 s"; else
+  fail "ipcbench.exe: side b killed (${side_b:-not found}): exit $rc after $((SECONDS - start)) s"; fi
+check "ipcbench.exe: side b killed: failed, with the reason" \
+  '.latency[0] | .status == "failed" and (.reason | test("side b"))' "$WORK/killed.json"
+for bad in "-t bogus" "-n 0" "-s 0"; do
   wine "$IPCBENCH_EXE" $bad >/dev/null 2>"$WORK/bad.err"
   rc=$?
   if [ $rc -eq 2 ] && [ "$(wc -l <"$WORK/bad.err")" -eq 1 ]; then ok "ipcbench.exe $bad: exit 2, one line"; else

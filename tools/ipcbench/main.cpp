@@ -1,15 +1,17 @@
 // ipcbench: the latency and throughput of every IPC mechanism on this machine,
-// side by side, measured the same way. Argument parsing and the order of runs
-// live here; measuring and reporting live in lib/ipcctl/bench.
-#include "common/cli.hpp"
+// side by side, measured the same way, on Linux and on Windows. Argument
+// parsing and the order of runs live here; measuring and reporting live in
+// lib/ipcctl/bench, whose table of mechanisms is the system's own.
+#include "chart_file.hpp"
 #include "common/run.hpp"
 #include "ipcctl_version.h"
+
+#include <CLI/CLI.hpp>
 
 #include <ipcctl/bench/lifecycle.hpp>
 #include <ipcctl/bench/message.hpp>
 #include <ipcctl/bench/report.hpp>
 #include <ipcctl/bench/runner.hpp>
-#include <ipcctl/util/cpus.hpp>
 #include <ipcctl/util/error.hpp>
 #include <ipcctl/util/parse.hpp>
 
@@ -20,6 +22,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace {
 
@@ -75,16 +78,37 @@ std::vector<const TransportInfo*> select_mechanisms(const std::string& text) {
   return out;
 }
 
+// "A,B": two CPU numbers in decimal, spaces around each allowed; nullopt for
+// anything else (signs, "0x1", an empty element, 1 << 20 or more).
+std::optional<std::vector<int>> parse_cpu_pair(std::string_view text) {
+  std::vector<int> out;
+  for (;;) {
+    const auto comma = text.find(',');
+    std::string_view word = text.substr(0, comma);
+    while (!word.empty() && word.front() == ' ') word.remove_prefix(1);
+    while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
+    if (word.empty() || word.size() > 7 || !std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return std::nullopt;
+    const int n = std::stoi(std::string(word));
+    if (n >= 1 << 20) return std::nullopt;
+    out.push_back(n);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  if (out.size() != 2) return std::nullopt;
+  return out;
+}
+
 std::vector<Placement> select_placements(const std::string& text) {
-  const std::vector<int> allowed = allowed_cpus();
+  const std::vector<int> allowed = usable_cpus();
   if (allowed.empty()) throw Fatal("sched_getaffinity: cannot read the CPUs this process may use");
   if (text.empty()) {
     if (allowed.size() >= 2) return {{allowed[0], allowed[1]}, {allowed[0], allowed[0]}};
     return {{allowed[0], allowed[0]}};
   }
   if (text == "none") return {{-1, -1}};
-  const auto cpus = parse_cpu_list(text);
-  if (!cpus || cpus->size() != 2)
+  const auto cpus = parse_cpu_pair(text);
+  if (!cpus)
     throw UsageError(fmt::format("--cpus '{}': expected two CPUs, A,B (or none)", text));
   for (const int cpu : *cpus)
     if (std::find(allowed.begin(), allowed.end(), cpu) == allowed.end())
@@ -114,6 +138,7 @@ int list_mechanisms() {
   for (const auto& t : all_transports()) {
     tools::print_out("{:<{}}  {:<7} {}", t.name, width, t.family, t.description);
     if (!t.no_throughput.empty()) tools::print_out(" (latency only: {})", t.no_throughput);
+    if (!t.no_latency.empty()) tools::print_out(" (throughput only: {})", t.no_latency);
     if (!t.blocking) tools::write_stdout(" (always busy-polls)");
     tools::write_stdout("\n");
   }
@@ -181,10 +206,8 @@ int run_bench(const Options& o) {
 
   // Opened first: a run is not wasted on a path that cannot be written.
   // By the rules of util/output_file.hpp: no planted symlink is followed.
-  OutputFile svg;
-  if (!o.svg.empty()) {
-    svg = tools::open_output("--svg", o.svg);
-  }
+  tools::ChartFile svg;
+  if (!o.svg.empty()) svg.open(o.svg);
 
   start_keeper();
   install_exit_handlers();
@@ -236,10 +259,7 @@ int run_bench(const Options& o) {
   else
     tools::write_stdout(render_text(rep));
   tools::flush_stdout();
-  if (svg.fd) {
-    tools::write_output(svg, render_svg(rep), "--svg", o.svg);
-    tools::close_output(svg, "--svg", o.svg);
-  }
+  if (svg.is_open()) svg.write(render_svg(rep));
   int failed = 0;
   for (const auto& row : rep.rows)
     if (row.status() == Status::failed) ++failed;
@@ -253,6 +273,8 @@ int run_bench(const Options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // On Windows, where side b cannot be forked, ipcbench starts itself again as side b.
+  if (const auto side_b = run_side_b_process(argc, argv)) return *side_b;
   CLI::App app{"ipcbench: latency and throughput of every IPC mechanism on this machine, side by side", "ipcbench"};
   app.set_version_flag("-V,--version", std::string("ipcbench ") + IPCCTL_VERSION);
   app.footer("Latency is a ping-pong round trip; throughput is one way, counted at the receiver.\n"

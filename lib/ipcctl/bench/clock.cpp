@@ -1,9 +1,11 @@
 // Timing one round trip with clock_gettime costs ~20 ns through the vDSO and, on
-// hosts whose clocksource is not the TSC, a system call; rdtsc costs a few ns and is
-// constant-rate and synchronised across cores when cpuinfo says constant_tsc and
-// nonstop_tsc. Its rate is measured, not trusted from the model name: the best of a
-// few windows of CLOCK_MONOTONIC, each bracketed by TSC reads, so a preemption
-// inside one window cannot skew the result.
+// hosts whose clocksource is not the TSC, a system call (QueryPerformanceCounter
+// on Windows likewise); rdtsc costs a few ns and is constant-rate and
+// synchronised across cores when cpuinfo says constant_tsc and nonstop_tsc (on
+// Windows, CPUID's invariant TSC bit). Its rate is measured, not trusted from
+// the model name: the best of a few windows of the system's monotonic clock
+// (system.hpp), each bracketed by TSC reads, so a preemption inside one window
+// cannot skew the result.
 //
 // A round trip is timed with rdtsc at its start and rdtscp at its end, the
 // pairing Intel's guide to timing code recommends (less the cpuid, which
@@ -14,11 +16,9 @@
 // early. lfence around both would cost a shared-memory round trip half again.
 #include <ipcctl/bench/clock.hpp>
 
-#include <ipcctl/util/fd.hpp>
+#include <ipcctl/bench/system.hpp>
 
 #include <fmt/format.h>
-
-#include <time.h>
 
 #include <algorithm>
 #include <cmath>
@@ -32,12 +32,6 @@
 #endif
 
 namespace ipcctl::bench {
-
-std::uint64_t monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 namespace {
 
@@ -84,7 +78,7 @@ std::uint64_t Clock::to_ns(std::uint64_t ticks) const {
 }
 
 std::string Clock::describe() const {
-  if (m_source == ClockSource::monotonic) return "CLOCK_MONOTONIC";
+  if (m_source == ClockSource::monotonic) return std::string(monotonic_name());
   return fmt::format("tsc {:.1f} MHz", m_ticks_per_ns * 1000.0);
 }
 
@@ -116,8 +110,7 @@ Clock Clock::tsc_at(double ticks_per_ns) {
 
 Clock Clock::calibrate(bool force_monotonic, std::uint64_t window_ns) {
   if (force_monotonic || !IPCCTL_HAVE_TSC) return Clock{};
-  const auto cpuinfo = read_file("/proc/cpuinfo");
-  if (!cpuinfo || !cpuinfo_has_invariant_tsc(*cpuinfo)) return Clock{};
+  if (!tsc_is_invariant()) return Clock{};
   double best = 0;
   std::uint64_t best_err = ~std::uint64_t{0};
   for (int round = 0; round < 3; ++round) {

@@ -1,7 +1,9 @@
 #pragma once
 // The per-sample clock of ipcbench: the invariant TSC, calibrated against
-// CLOCK_MONOTONIC, or CLOCK_MONOTONIC itself where the CPU has no invariant TSC
-// (or is not x86). A Clock is a plain value: a forked child inherits it.
+// CLOCK_MONOTONIC (QueryPerformanceCounter on Windows), or that clock itself
+// where the CPU has no invariant TSC (or is not x86). A Clock is a plain
+// value: a forked child inherits it, and a side b started afresh rebuilds it
+// from its source and rate (tsc_at).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,7 +25,7 @@ public:
   ClockSource source() const { return m_source; }
   // Ticks per nanosecond: 1.0 for CLOCK_MONOTONIC.
   double ticks_per_ns() const { return m_ticks_per_ns; }
-  std::string describe() const;  // "tsc 2596.1 MHz" or "CLOCK_MONOTONIC"
+  std::string describe() const;  // "tsc 2596.1 MHz", "CLOCK_MONOTONIC" or "QueryPerformanceCounter"
 
   // Whether /proc/cpuinfo flags say the TSC is invariant (constant_tsc and nonstop_tsc).
   static bool cpuinfo_has_invariant_tsc(std::string_view cpuinfo);
@@ -41,7 +43,7 @@ private:
   double m_ns_per_tick = 1.0;
 };
 
-// CLOCK_MONOTONIC in nanoseconds.
+// CLOCK_MONOTONIC (Windows: QueryPerformanceCounter) in nanoseconds.
 std::uint64_t monotonic_ns();
 
 } // namespace ipcctl::bench

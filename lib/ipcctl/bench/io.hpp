@@ -1,58 +1,13 @@
 #pragma once
-// Helpers the transports share: whole-message reads and writes on descriptors,
-// and the busy-wait policy. Internal to lib/ipcctl/bench.
-#include <ipcctl/bench/lifecycle.hpp>
+// Helpers the Linux transports share: whole-message reads and writes on
+// descriptors (spin.hpp has the busy-wait policy). Internal to lib/ipcctl/bench.
+#include <ipcctl/bench/spin.hpp>
 #include <ipcctl/bench/transport.hpp>
 #include <ipcctl/util/fd.hpp>
-
-#include <sched.h>
 
 #include <cstdint>
 
 namespace ipcctl::bench {
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
-
-// How many fruitless rounds a busy-wait pauses before it yields the CPU every
-// round. Where both sides share a CPU, spinning only delays the peer: the
-// runner sets 0 there; across CPUs it keeps the default of 4,000.
-void set_spin_rounds(std::uint32_t rounds);
-std::uint32_t spin_rounds();
-
-// The busy-wait policy: pause for spin_rounds() fruitless rounds, then yield
-// every round, so that a peer on the same CPU can run.
-class Backoff {
-public:
-  // One fruitless round; false once the run is aborted.
-  bool wait() {
-    if (m_round < m_limit) {
-      ++m_round;
-      cpu_relax();
-      return true;
-    }
-    if (aborted()) return false;
-    ::sched_yield();
-    return true;
-  }
-
-private:
-  std::uint32_t m_round = 0, m_limit = spin_rounds();
-};
-
-// Busy-waits until ready() is true; false when the run is aborted.
-template <class Ready>
-bool spin_until(Ready&& ready) {
-  Backoff backoff;
-  while (!ready())
-    if (!backoff.wait()) return false;
-  return true;
-}
-
-Error aborted_error(const char* op);
 
 // write() until all is written; EINTR after abort ends it. `op` names the call.
 Result<void> write_all(int fd, const std::byte* data, std::size_t size, const char* op);

@@ -2,29 +2,16 @@
 // load, steal time on a virtual machine, the cpuidle governor (haltpoll makes a
 // cross-core wake-up cost tens of microseconds). They are recorded with every
 // report, and a run that was disturbed says so instead of posting clean-looking numbers.
+// This file parses and judges; machine_linux.cpp and machine_windows.cpp read.
 #include <ipcctl/bench/machine.hpp>
 
-#include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
 #include <fmt/format.h>
 
-#include <sys/utsname.h>
-#include <unistd.h>
-
 #include <cstdlib>
 
 namespace ipcctl::bench {
-
-namespace {
-
-std::string first_line(const char* path) {
-  auto text = read_file(path);
-  if (!text) return {};
-  return std::string(trim(std::string_view(*text).substr(0, text->find('\n'))));
-}
-
-} // namespace
 
 std::string parse_cpu_model(std::string_view cpuinfo) {
   std::string model;
@@ -73,28 +60,6 @@ bool parse_loadavg(std::string_view text, double& l1, double& l5, double& l15) {
     if (end == word.c_str() || *end != '\0') return false;
   }
   return true;
-}
-
-MachineFacts read_machine() {
-  MachineFacts m;
-  if (auto cpuinfo = read_file("/proc/cpuinfo")) {
-    m.cpu_model = parse_cpu_model(*cpuinfo);
-    m.hypervisor = parse_hypervisor(*cpuinfo);
-  }
-  m.cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
-  utsname u{};
-  if (::uname(&u) == 0) m.kernel = u.release;
-  m.clocksource = first_line("/sys/devices/system/clocksource/clocksource0/current_clocksource");
-  m.cpuidle_governor = first_line("/sys/devices/system/cpu/cpuidle/current_governor");
-  if (m.cpuidle_governor.empty()) m.cpuidle_governor = first_line("/sys/devices/system/cpu/cpuidle/current_governor_ro");
-  m.cpuidle_driver = first_line("/sys/devices/system/cpu/cpuidle/current_driver");
-  if (auto load = read_file("/proc/loadavg")) parse_loadavg(*load, m.load1, m.load5, m.load15);
-  return m;
-}
-
-CpuTimes read_cpu_times() {
-  auto stat = read_file("/proc/stat");
-  return stat ? parse_cpu_times(*stat) : CpuTimes{};
 }
 
 void judge_noise(MachineFacts& m, const CpuTimes& before, const CpuTimes& after) {

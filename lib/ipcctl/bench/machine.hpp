@@ -1,7 +1,8 @@
 #pragma once
 // The facts a benchmark result is meaningless without: what CPU, how many,
 // which kernel, clocksource and cpuidle governor, and how busy the machine was.
-// Parsers take text (tests feed captured files); read_machine() reads /proc and /sys.
+// Parsers take text (tests feed captured files); read_machine() reads /proc and
+// /sys (machine_linux.cpp), or asks Windows (machine_windows.cpp).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@ struct MachineFacts {
   double steal_pct = 0;          // of all CPU time during the run
   double busy_pct = 0;           // non-idle share of all CPU time during the run (ipcbench's own included)
   std::vector<std::string> noise;  // why the run is flagged noisy; empty: quiet
+  std::string note;              // what else the figures need said ("measured under Wine"); "" for none
 };
 
 // "model name" of the first processor in /proc/cpuinfo; "" when absent.

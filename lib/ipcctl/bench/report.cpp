@@ -124,6 +124,7 @@ std::string render_text(const Report& rep) {
     for (std::size_t i = 0; i < m.noise.size(); ++i) out += (i ? "; " : " ") + m.noise[i];
     out += ": compare figures from a quiet machine only\n";
   }
+  if (!m.note.empty()) out += fmt::format("note: {}\n", m.note);
 
   std::vector<const Row*> lat, thr, other;
   for (const auto& row : rep.rows) {
@@ -216,6 +217,7 @@ nlohmann::json render_json(const Report& rep) {
                     {"busy_pct", m.busy_pct},
                     {"noisy", !m.noise.empty()},
                     {"noise", m.noise}};
+  if (!m.note.empty()) doc["machine"]["note"] = m.note;  // Windows under Wine
   doc["settings"] = {{"timer", rep.clock},
                      {"duration_s", rep.iterations ? json(nullptr) : json(rep.duration_s)},
                      {"iterations", rep.iterations ? json(rep.iterations) : json(nullptr)},

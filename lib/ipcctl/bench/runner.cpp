@@ -5,25 +5,17 @@
 // payloads are checked, so a broken transport cannot post a good number.
 // Side b talks to side a over a control pipe: one 'R' when attached and pinned
 // (timing starts after it), then one report written in a single write().
-// Side b is a forked process, or with --threads a thread of side a's process.
+// This file is the same on every system; how side b is started (a fork or a
+// thread on Linux, ipcbench started again on Windows) is partner_*.cpp's.
 #include <ipcctl/bench/runner.hpp>
 
-#include <ipcctl/bench/io.hpp>
 #include <ipcctl/bench/lifecycle.hpp>
-#include <ipcctl/util/fd.hpp>
+#include <ipcctl/bench/partner.hpp>
+#include <ipcctl/bench/spin.hpp>
+#include <ipcctl/bench/system.hpp>
 #include <ipcctl/util/parse.hpp>
 
 #include <fmt/format.h>
-
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -31,44 +23,15 @@
 
 namespace ipcctl::bench {
 
-namespace {
-
-struct ChildReport {
-  char tag = 'D';  // 'D' done, 'E' error
-  std::uint64_t received = 0, measured = 0, t_first = 0, t_last = 0;
-  std::uint64_t out_of_order = 0, corrupted = 0, checked = 0;
-  char error[256] = {};
-};
-static_assert(sizeof(ChildReport) < PIPE_BUF, "one atomic write");
-
-bool pin(int cpu) {
-  if (cpu < 0) return true;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return ::sched_setaffinity(0, sizeof set, &set) == 0;
-}
-
-// Side b ends only when side a lets it, by closing the release pipe (or by
-// dying): side a removes the channel's SysV objects first, so there is no
-// moment in which side b is gone while they remain for a SIGKILL of side a to
-// strand.
-int g_release = -1;
-
-[[noreturn]] void child_exit(int code) {
-  char c;
-  while (::read(g_release, &c, 1) < 0 && errno == EINTR) {
-  }
-  ::_exit(code);
-}
-
-void report_error(int ctl, const Error& e) {
+void report_error(ControlEnd ctl, const Error& e) {
   ChildReport rep;
   rep.tag = 'E';
   const std::string msg = e.message();
   std::strncpy(rep.error, msg.c_str(), sizeof rep.error - 1);
-  [[maybe_unused]] auto n = ::write(ctl, &rep, sizeof rep);
+  write_control(ctl, &rep, sizeof rep);
 }
+
+namespace {
 
 // Side b: echo every message back until the stop message.
 Result<void> echo(Transport& t, std::size_t size) {
@@ -113,7 +76,7 @@ Result<void> sink(Transport& t, const RunSpec& spec, std::size_t size, const Clo
 // Side b, once attached and ready: echoes or receives until the stop message,
 // then writes its report. An exception (no memory for the buffer) becomes its
 // error report, as any other failure. False when it failed.
-bool serve(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, int ctl) {
+bool serve(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, ControlEnd ctl) {
   ChildReport rep;
   Result<void> r;
   try {
@@ -125,101 +88,8 @@ bool serve(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clo
     report_error(ctl, r.error());
     return false;
   }
-  [[maybe_unused]] auto n = ::write(ctl, &rep, sizeof rep);
+  write_control(ctl, &rep, sizeof rep);
   return true;
-}
-
-// Side b, process or thread: pins itself, attaches, says it is ready and
-// serves. A failure is reported on the control pipe and to side a's process
-// (`a`), whose run then ends at once. False when it failed.
-bool run_side_b(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, int ctl, pid_t a) {
-  bool ok = false;
-  if (!pin(spec.placement.cpu_b)) {
-    report_error(ctl, sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_b)));
-  } else if (auto r = t.attach(Side::b, a); !r) {
-    report_error(ctl, r.error());
-  } else {
-    const char ready = 'R';
-    ok = ::write(ctl, &ready, 1) == 1 && serve(t, spec, size, clock, ctl);
-  }
-  if (!ok) report_failure(a);
-  return ok;
-}
-
-// Side b as a thread (--threads).
-struct ThreadSide {
-  Transport* transport;
-  const RunSpec* spec;
-  std::size_t size;
-  const Clock* clock;
-  int ctl;
-  pid_t process;
-};
-
-void* thread_main(void* arg) {
-  const auto& s = *static_cast<ThreadSide*>(arg);
-  run_side_b(*s.transport, *s.spec, s.size, *s.clock, s.ctl, s.process);
-  return nullptr;
-}
-
-// Waits for side b's thread to end. When the run failed, side b may be
-// blocked on a channel that side a no longer serves: SIGALRM, whose handler
-// raises the abort flag, is sent to it until it has returned.
-void join_thread(pthread_t thread, bool failed) {
-  for (;;) {
-    timespec until{};
-    ::clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += 10'000'000;
-    if (until.tv_nsec >= 1'000'000'000) {
-      until.tv_nsec -= 1'000'000'000;
-      ++until.tv_sec;
-    }
-    if (::pthread_clockjoin_np(thread, nullptr, CLOCK_MONOTONIC, &until) == 0) return;
-    if (failed || aborted()) ::pthread_kill(thread, SIGALRM);
-  }
-}
-
-// Reads exactly `size` bytes from the control pipe within `timeout_ms`.
-bool read_ctl(int fd, void* out, std::size_t size, int timeout_ms) {
-  auto* p = static_cast<char*>(out);
-  while (size > 0) {
-    pollfd pfd{fd, POLLIN, 0};
-    const int r = ::poll(&pfd, 1, timeout_ms);
-    if (r < 0 && errno == EINTR && !aborted()) continue;
-    if (r <= 0) return false;
-    const ssize_t n = ::read(fd, p, size);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-// Whether the child has ended, or does within `ms`; it is left to reap.
-bool ended_within(pid_t pid, int ms) {
-  for (int waited = 0;; waited += 5) {
-    siginfo_t si{};
-    if (::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) return true;
-    if (waited >= ms) return false;
-    ::usleep(5000);
-  }
-}
-
-// Waits for the child for up to `ms`, then kills it; returns its wait status.
-int reap(pid_t pid, int ms) {
-  int status = 0;
-  for (int waited = 0;; waited += 5) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno != EINTR)) return status;
-    if (waited >= ms) {
-      ::kill(pid, SIGKILL);
-      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      return status;
-    }
-    const timespec ts{0, 5'000'000};
-    ::nanosleep(&ts, nullptr);
-  }
 }
 
 void sleep_until_ticks(const Clock& clock, std::uint64_t when) {
@@ -227,10 +97,7 @@ void sleep_until_ticks(const Clock& clock, std::uint64_t when) {
     const std::uint64_t now = clock.now();
     if (now >= when) return;
     const std::uint64_t ns = clock.to_ns(when - now);
-    if (ns > 200'000) {  // sleep most of a long gap, spin the rest
-      const timespec ts{0, static_cast<long>(std::min<std::uint64_t>(ns - 100'000, 999'999'999))};
-      ::nanosleep(&ts, nullptr);
-    }
+    if (ns > 200'000) sleep_ns(std::min<std::uint64_t>(ns - 100'000, 999'999'999));  // sleep most of a long gap, spin the rest
   }
 }
 
@@ -295,24 +162,32 @@ Result<void> stream(Transport& t, const RunSpec& spec, std::size_t size, const C
 
 // Ends the run on side b. A lossy transport may drop the stop message: it is
 // repeated until side b's report arrives on the control pipe (up to 5 s).
-Result<void> send_stop(Transport& t, const RunSpec& spec, std::size_t size, int ctl) {
+Result<void> send_stop(Transport& t, const RunSpec& spec, std::size_t size, Partner& partner) {
   std::vector<std::byte> msg(size);
   fill_message(msg.data(), size, k_stop);
   for (int i = 0; i < 500; ++i) {
     if (auto r = t.send(msg.data(), size); !r) return r;
     if (!spec.transport->lossy) return {};
-    pollfd pfd{ctl, POLLIN, 0};
-    if (::poll(&pfd, 1, 10) > 0) return {};
+    if (partner.readable(10)) return {};
   }
   return {};
 }
 
-std::string describe_exit(int status) {
-  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", WTERMSIG(status));
-  return fmt::format("exited with status {}", WEXITSTATUS(status));
-}
-
 } // namespace
+
+bool run_side_b(Transport& t, const RunSpec& spec, std::size_t size, const Clock& clock, ControlEnd ctl, pid_t a) {
+  bool ok = false;
+  if (auto pinned = pin_thread(spec.placement.cpu_b); !pinned) {
+    report_error(ctl, pinned.error());
+  } else if (auto r = t.attach(Side::b, a); !r) {
+    report_error(ctl, r.error());
+  } else {
+    const char ready = 'R';
+    ok = write_control(ctl, &ready, 1) && serve(t, spec, size, clock, ctl);
+  }
+  if (!ok) report_failure(a);
+  return ok;
+}
 
 double planned_seconds(const RunSpec& spec) {
   const bool paced = spec.test == Test::latency && spec.rate > 0;
@@ -385,6 +260,8 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
   const TransportInfo& info = *spec.transport;
   if (spec.test == Test::throughput && !info.no_throughput.empty())
     return finish(Status::skipped, fmt::format("no throughput test: {}", info.no_throughput));
+  if (spec.test == Test::latency && !info.no_latency.empty())
+    return finish(Status::skipped, fmt::format("no latency test: {}", info.no_latency));
   auto transport = info.make();
   out.size = effective_size(*transport, spec.size, out.note);
   RunSpec run = spec;
@@ -402,66 +279,26 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
 
   const bool shared_cpu = spec.placement.cpu_a >= 0 && spec.placement.cpu_a == spec.placement.cpu_b;
   set_spin_rounds(shared_cpu ? 0 : 4000);
-  int ctl[2], release[2];
-  if (::pipe2(ctl, O_CLOEXEC) != 0) return finish(Status::failed, sys_error("pipe2", "control").message());
-  if (::pipe2(release, O_CLOEXEC) != 0) {
-    ::close(ctl[0]);
-    ::close(ctl[1]);
-    return finish(Status::failed, sys_error("pipe2", "release").message());
-  }
-  cpu_set_t saved;
-  ::sched_getaffinity(0, sizeof saved, &saved);
-  const pid_t parent = ::getpid();
-  pid_t pid = 0;  // side b's process, when it is one
-  pthread_t thread{};
-  ThreadSide thread_side{side_b.get(), &run, out.size, &clock, ctl[1], parent};
-  if (spec.threads) {
-    if (const int e = ::pthread_create(&thread, nullptr, thread_main, &thread_side); e != 0) {
-      for (int fd : {ctl[0], ctl[1], release[0], release[1]}) ::close(fd);
-      return finish(Status::failed, Error{e, "pthread_create", "side b"}.message());
-    }
-  } else {
-    pid = ::fork();
-    if (pid < 0) {
-      for (int fd : {ctl[0], ctl[1], release[0], release[1]}) ::close(fd);
-      return finish(Status::failed, sys_error("fork", "side b").message());
-    }
-  }
-  if (!spec.threads && pid == 0) {
-    ::close(ctl[0]);
-    ::close(release[1]);
-    g_release = release[0];
-    if (!child_follow_parent(parent)) {
-      remove_tracked();  // the parent died before PR_SET_PDEATHSIG (the keeper, if any, would too)
-      ::_exit(1);
-    }
-    // Side b never returns into the caller's code.
-    child_exit(run_side_b(*transport, run, out.size, clock, ctl[1], parent) ? 0 : 1);
-  }
-  set_child(pid);
-  UniqueFd ctl_write{ctl[1]};  // side b's end: closed here now, or after its thread has ended
-  if (!spec.threads) ctl_write = UniqueFd{};
-  ::close(release[0]);
-  UniqueFd ctl_read{ctl[0]};
-  UniqueFd release_write{release[1]};
+  const AffinityScope saved_affinity;  // side a pins itself below; its CPUs come back at the end
+  auto started = start_partner(*transport, side_b.get(), run, out.size, clock);
+  if (!started) return finish(Status::failed, started.error().message());
+  Partner& partner = **started;
   std::string failure;
-  // How side b ended, when it sent no report: a process is reaped for its exit status.
-  auto how_ended = [&] { return spec.threads ? std::string("a thread: no exit status") : describe_exit(reap(pid, 100)); };
   // Side b's error report, whose tag byte was already read; else how it ended.
   auto child_error = [&](const char* when) {
     ChildReport rep;
-    if (read_ctl(ctl_read.get(), reinterpret_cast<char*>(&rep) + 1, sizeof rep - 1, 100))
+    if (partner.read(reinterpret_cast<char*>(&rep) + 1, sizeof rep - 1, 100))
       return fmt::format("side b: {}", rep.error);
-    return fmt::format("side b {} ({})", when, how_ended());
+    return fmt::format("side b {} ({})", when, partner.how_ended());
   };
 
-  if (!pin(spec.placement.cpu_a)) {
-    failure = sys_error("sched_setaffinity", fmt::format("cpu {}", spec.placement.cpu_a)).message();
-  } else if (auto r = transport->attach(Side::a, spec.threads ? parent : pid); !r) {
+  if (auto pinned = pin_thread(spec.placement.cpu_a); !pinned) {
+    failure = pinned.error().message();
+  } else if (auto r = transport->attach(Side::a, partner.peer()); !r) {
     failure = r.error().message();
   } else {
     char ready = 0;
-    if (!read_ctl(ctl_read.get(), &ready, 1, 10'000) || ready != 'R') {
+    if (!partner.read(&ready, 1, 10'000) || ready != 'R') {
       failure = ready == 'E' ? child_error("failed") : std::string("side b did not become ready within 10 s");
     } else {
       arm_watchdog(watchdog_seconds(run, out.size));
@@ -471,7 +308,7 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
       try {
         r = spec.test == Test::latency ? measure_latency(*transport, run, out.size, clock, out)
                                        : stream(*transport, run, out.size, clock, out);
-        if (r) r = send_stop(*transport, run, out.size, ctl_read.get());
+        if (r) r = send_stop(*transport, run, out.size, partner);
       } catch (const std::exception& e) {
         r = fail(Error{0, "side a", "", e.what()});
       }
@@ -482,16 +319,16 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
         // says why; a side b killed from outside wrote none.
         if (!timed_out) {
           ChildReport rep;
-          if (read_ctl(ctl_read.get(), &rep, sizeof rep, 200) && rep.tag == 'E')
+          if (partner.read(&rep, sizeof rep, 200) && rep.tag == 'E')
             failure = fmt::format("side b: {}", rep.error);
-          else if (partner_ended() || (!spec.threads && ended_within(pid, 100)))
-            failure = fmt::format("side b ended during the run ({})", how_ended());
+          else if (partner_ended() || partner.ended_within(100))
+            failure = fmt::format("side b ended during the run ({})", partner.how_ended());
         }
       } else {
         ChildReport rep;
-        if (!read_ctl(ctl_read.get(), &rep, sizeof rep, 10'000)) {
+        if (!partner.read(&rep, sizeof rep, 10'000)) {
           failure = aborted() && !partner_ended() ? std::string("timed out: the watchdog stopped it")
-                                                  : fmt::format("side b sent no report ({})", how_ended());
+                                                  : fmt::format("side b sent no report ({})", partner.how_ended());
         } else if (rep.tag == 'E') {
           failure = fmt::format("side b: {}", rep.error);
         } else if (spec.test == Test::throughput) {
@@ -518,24 +355,9 @@ RunResult run_one(const RunSpec& spec, const Clock& clock) {
       disarm_watchdog();
     }
   }
-  int status = 0;
-  if (spec.threads) {
-    // Side b's thread may still use the channel (a shared mapping, say), so it
-    // ends before either transport goes.
-    join_thread(thread, !failure.empty());
-    disarm_watchdog();  // the beat a failing side b may have started after side a disarmed
-    side_b.reset();
-    transport.reset();
-  } else {
-    transport.reset();           // SysV objects go while side b still waits...
-    release_write = UniqueFd{};  // ...and only then may it exit
-    status = reap(pid, failure.empty() ? 2000 : 0);
-    set_child(0);
-  }
+  const std::string exit = partner.end(!failure.empty(), transport, side_b);
   clear_aborted();
-  ::sched_setaffinity(0, sizeof saved, &saved);
-  if (failure.empty() && !spec.threads && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-    failure = fmt::format("side b {}", describe_exit(status));
+  if (failure.empty() && !exit.empty()) failure = fmt::format("side b {}", exit);
   if (!failure.empty()) return finish(Status::failed, failure);
   return finish(Status::ok, "");
 }

@@ -1,9 +1,11 @@
 #pragma once
 // One measurement: a mechanism, a test, a message size, a placement. The
-// measuring process (side a) forks the echoing or receiving one (side b), or
-// with RunSpec::threads starts it as a thread; both are pinned, side b dies
-// with side a (PR_SET_PDEATHSIG), timing starts only after side b says it is
-// ready, and a watchdog aborts a run that hangs.
+// measuring process (side a) starts the echoing or receiving one (side b): a
+// fork on Linux, ipcbench started again on Windows, or with RunSpec::threads
+// a thread; both are pinned, side b dies with side a (PR_SET_PDEATHSIG; on
+// Windows it watches side a's process), timing starts only after side b says
+// it is ready, and a watchdog aborts a run that hangs. The same code measures
+// on both systems.
 #include <ipcctl/bench/clock.hpp>
 #include <ipcctl/bench/histogram.hpp>
 #include <ipcctl/bench/message.hpp>
@@ -12,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ipcctl::bench {
@@ -85,5 +88,17 @@ RunResult run_one(const RunSpec& spec, const Clock& clock);
 
 // The message size a transport actually carries for a requested size, and the note that says so.
 std::size_t effective_size(const Transport& t, std::size_t requested, std::string& note);
+
+// The CPUs this process may run on, in order (placements pick from them);
+// empty when they cannot be read.
+std::vector<int> usable_cpus();
+
+// The first argument of a side b that the runner starts as a process of its
+// own (Windows), rather than forks.
+inline constexpr std::string_view k_side_b_argument = "--ipcbench-side-b";
+// ipcbench's main calls this first: when argv[1] is k_side_b_argument, the
+// process is side b of a run; it serves it and returns its exit status.
+// Otherwise, and always on Linux, it returns nullopt.
+std::optional<int> run_side_b_process(int argc, char** argv);
 
 } // namespace ipcctl::bench

@@ -1,21 +1,25 @@
 #pragma once
 // One IPC mechanism behind one interface, so that the runner measures all of
-// them the same way. A Transport is created and set up in the measuring
-// process, which then forks: both processes inherit the channel, and each
-// attaches its side. With --threads the two sides are threads of one process
-// instead: split() gives side b a transport of its own on the same channel.
-// Side a measures (it sends first); side b echoes (latency) or receives
+// them the same way, on Linux and on Windows. A Transport is created and set
+// up in the measuring process, which then starts side b: on Linux a fork,
+// which inherits the channel; on Windows ipcbench itself started again, which
+// opens the channel from handoff() with adopt(). Each process then attaches
+// its side. With --threads the two sides are threads of one process instead:
+// split() gives side b a transport of its own on the same channel. Side a
+// measures (it sends first); side b echoes (latency) or receives
 // (throughput). Adding a mechanism is one file with a make_* function plus
-// its line in the table of transport.cpp.
+// its line in its system's table (table_linux.cpp, table_windows.cpp).
 #include <ipcctl/util/result.hpp>
 
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ipcctl::bench {
 
@@ -54,6 +58,15 @@ public:
   // stays side a's and alone removes what setup() made. Each then attaches its
   // side, as after a fork. A null pointer: the mechanism has no threads mode.
   virtual Result<std::unique_ptr<Transport>> split() { return std::unique_ptr<Transport>{}; }
+  // Where side b is a process started afresh (Windows), after setup(): what
+  // that process needs to open the channel, as one argument of its command
+  // line, and the handles it must inherit for it. The handles stay open in
+  // side a until its attach(Side::a), which closes them (side b holds its
+  // own copies then: its death breaks the channel under side a).
+  virtual std::string handoff() const { return {}; }
+  virtual std::vector<std::uintptr_t> inherited() const { return {}; }
+  // In that process, in place of setup(): opens the channel from handoff()'s text.
+  virtual Result<void> adopt(std::string_view handoff, const ChannelOptions& opts);
   // Sends one message of opts.size bytes to the other side.
   virtual Result<void> send(const std::byte* data, std::size_t size) = 0;
   // Receives one whole message of `size` bytes. Lossy transports return an
@@ -70,9 +83,10 @@ struct TransportInfo {
   bool lossy = false;              // may drop messages (udp): losses are counted
   bool blocking = true;            // has a blocking receive that --poll spin can replace (false: always spins)
   std::unique_ptr<Transport> (*make)() = nullptr;
+  std::string_view no_latency;     // why it has no latency test, being one way ("" if it has one)
 };
 
-// The one table of mechanisms, in a stable order.
+// The one table of this system's mechanisms, in a stable order.
 std::span<const TransportInfo> all_transports();
 const TransportInfo* find_transport(std::string_view name);
 // Whether a setup error means "this mechanism is absent here".

@@ -1,6 +1,6 @@
 #pragma once
-// The make_* function of every mechanism, for the table in transport.cpp.
-// Internal to lib/ipcctl/bench.
+// The make_* function of every mechanism, for the tables in table_linux.cpp
+// and table_windows.cpp. Internal to lib/ipcctl/bench.
 #include <ipcctl/bench/transport.hpp>
 
 namespace ipcctl::bench {
@@ -29,5 +29,16 @@ std::unique_ptr<Transport> make_shm_pipe();
 std::unique_ptr<Transport> make_pipe_vmsplice();
 std::unique_ptr<Transport> make_splice();
 std::unique_ptr<Transport> make_memfd_scm();
+
+// Windows (win_handles.cpp, win_section.cpp, win_socket.cpp).
+std::unique_ptr<Transport> make_win_anon_pipe();
+std::unique_ptr<Transport> make_win_named_pipe();
+std::unique_ptr<Transport> make_win_named_pipe_msg();
+std::unique_ptr<Transport> make_win_mailslot();
+std::unique_ptr<Transport> make_win_section_event();
+std::unique_ptr<Transport> make_win_section_spin();
+std::unique_ptr<Transport> make_win_tcp();
+std::unique_ptr<Transport> make_win_udp();
+std::unique_ptr<Transport> make_win_unix();
 
 } // namespace ipcctl::bench
