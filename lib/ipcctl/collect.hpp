@@ -5,6 +5,7 @@
 // system through is its system's SourceContext (linux/source.hpp,
 // windows/source.hpp); this header names no system. The table of sources
 // lives in collect.cpp and is the only place that knows them all.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/util/result.hpp>
 
@@ -14,6 +15,8 @@
 #include <span>
 #include <string>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl {
 
@@ -94,3 +97,5 @@ model::Snapshot run_sources(std::span<const Source* const> sources, const Source
 } // namespace collecting
 
 } // namespace ipcctl
+
+IPCCTL_API_END

@@ -1,11 +1,15 @@
 #pragma once
 // The kinds of IPC object ipcctl knows, with their user-facing names
 // ("sysv-shm") and the families a user can name instead ("sysv", "socket").
+#include <ipcctl/api.hpp>
+
 #include <array>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::model {
 
@@ -57,3 +61,5 @@ struct KindParse {
 KindParse parse_kinds(std::string_view list);
 
 } // namespace ipcctl::model
+
+IPCCTL_API_END

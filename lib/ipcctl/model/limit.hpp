@@ -2,9 +2,13 @@
 // One IPC limit of the machine and its use: plain data, read on Linux by
 // linux/limits and reported by ipcctl limits, audit (near_limit) and export,
 // which need not know where it came from.
+#include <ipcctl/api.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::model {
 
@@ -36,3 +40,5 @@ struct Limit {
 };
 
 } // namespace ipcctl::model
+
+IPCCTL_API_END

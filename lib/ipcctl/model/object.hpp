@@ -1,6 +1,7 @@
 #pragma once
 // Object and Holder: one IPC object and the processes that hold it. Plain
 // data, no I/O; collectors fill them, query and render read them.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/kind.hpp>
 
 #include <cstdint>
@@ -8,6 +9,8 @@
 #include <string>
 #include <variant>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::model {
 
@@ -106,3 +109,5 @@ struct Object {
 };
 
 } // namespace ipcctl::model
+
+IPCCTL_API_END

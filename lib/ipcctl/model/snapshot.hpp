@@ -2,6 +2,7 @@
 // Snapshot: everything one collection saw. The processes and their
 // descriptors and mappings (from the one walk of /proc), the objects the
 // collectors built from them, and the warnings about what could not be seen.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/object.hpp>
 
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::model {
 
@@ -87,3 +90,5 @@ struct Snapshot {
 };
 
 } // namespace ipcctl::model
+
+IPCCTL_API_END

@@ -2,6 +2,7 @@
 // Creating IPC objects (ipcctl mk): checks of what the user typed, then one
 // exclusive creation per type. Nothing here opens or replaces an object that
 // already exists: creation fails with EEXIST instead.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/util/result.hpp>
 
@@ -9,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::ops {
 
@@ -74,3 +77,5 @@ Result<std::string> fifo_path(std::string_view path);
 Result<model::Object> create(const CreateRequest& r);
 
 } // namespace ipcctl::ops
+
+IPCCTL_API_END

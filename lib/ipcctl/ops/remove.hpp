@@ -11,6 +11,7 @@
 // in_use() names the handles, and remove() with `force` closes each in the
 // process that holds it (checking that it still refers to the object),
 // then looks again whether the object went.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/util/result.hpp>
@@ -21,6 +22,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::ops {
 
@@ -119,3 +122,5 @@ struct Removal {
 Removal remove(const model::Object& o, bool force);
 
 } // namespace ipcctl::ops
+
+IPCCTL_API_END

@@ -3,6 +3,7 @@
 // finding with its severity, why it matters and the command that fixes it.
 // Checks read the Snapshot and the limits; the only system calls are
 // lstat of socket files and of the directories of FIFOs and socket files.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/limit.hpp>
 #include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/query/finding.hpp>
@@ -15,6 +16,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::query {
 
@@ -40,3 +43,5 @@ struct AuditOptions {
 std::vector<Finding> audit(const model::Snapshot& snap, const AuditOptions& opts);
 
 } // namespace ipcctl::query
+
+IPCCTL_API_END

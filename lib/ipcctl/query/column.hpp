@@ -1,6 +1,7 @@
 #pragma once
 // Columns: named, typed views of an Object, the same for the table, -o,
 // --sort and the -Q filter. Pure functions of the Object: never touch /proc.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/object.hpp>
 
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::query {
 
@@ -41,3 +44,5 @@ std::string cell_text(const Cell& c);
 Cell value_cell(const model::Value& v);
 
 } // namespace ipcctl::query
+
+IPCCTL_API_END

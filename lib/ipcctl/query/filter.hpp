@@ -14,11 +14,14 @@
 // the truth of a bare column. Strings take the escapes \\ \" \' \n \t; any
 // other backslash is kept, for regexes. A null cell makes every comparison
 // false except "!= value" and "== null".
+#include <ipcctl/api.hpp>
 #include <ipcctl/query/column.hpp>
 #include <ipcctl/util/result.hpp>
 
 #include <memory>
 #include <string_view>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::query {
 
@@ -71,3 +74,5 @@ public:
 Result<Filter> parse_filter(std::string_view text);
 
 } // namespace ipcctl::query
+
+IPCCTL_API_END

@@ -1,12 +1,15 @@
 #pragma once
 // What ipcctl audit reports, apart from how it finds it: a finding and its
 // severity, for the renderers (which build on every platform).
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/object.hpp>
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::query {
 
@@ -26,3 +29,5 @@ struct Finding {
 };
 
 } // namespace ipcctl::query
+
+IPCCTL_API_END

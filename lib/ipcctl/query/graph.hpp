@@ -5,12 +5,15 @@
 // that joins more is a small node of its own with an edge to each holder.
 // Identical edges (same two ends, same type, same direction) are one edge
 // with a count: a client with 400 connections to a daemon is one line.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/snapshot.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::query {
 
@@ -60,3 +63,5 @@ struct GraphOptions {
 Graph build_graph(const model::Snapshot& snap, const GraphOptions& opts);
 
 } // namespace ipcctl::query
+
+IPCCTL_API_END

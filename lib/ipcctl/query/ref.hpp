@@ -6,6 +6,7 @@
 // process holds). Parsing checks the identity's form for the type. A SysV
 // or POSIX queue ref may end in "@ipc:INODE" (a socket's in "@net:INODE"):
 // the object of that namespace; without it, the object of ipcctl's own.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/util/result.hpp>
 
@@ -14,6 +15,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::query {
 
@@ -51,3 +54,5 @@ struct RefMatches {
 RefMatches match_refs(std::span<const RefQuery> queries, std::span<const model::Object> objects);
 
 } // namespace ipcctl::query
+
+IPCCTL_API_END

@@ -1,11 +1,14 @@
 #pragma once
 // Selection and order of a Snapshot's objects: -u, -Q and --sort. Works on
 // the objects only; never reads the system.
+#include <ipcctl/api.hpp>
 #include <ipcctl/query/column.hpp>
 #include <ipcctl/query/filter.hpp>
 
 #include <optional>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::query {
 
@@ -22,3 +25,5 @@ void sort_default(std::vector<model::Object>& objects);
 void sort_by(std::vector<model::Object>& objects, const Column& col, bool descending);
 
 } // namespace ipcctl::query
+
+IPCCTL_API_END

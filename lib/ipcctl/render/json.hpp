@@ -4,6 +4,7 @@
 //
 // Output is streamed object by object through a sink, so listing 30,000
 // descriptors never builds the whole document in memory.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/limit.hpp>
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/query/finding.hpp>
@@ -12,6 +13,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::render {
 
@@ -53,3 +56,5 @@ std::string render_jsonl(std::span<const model::Object> objects);
 std::string rfc3339(std::int64_t seconds);
 
 } // namespace ipcctl::render
+
+IPCCTL_API_END

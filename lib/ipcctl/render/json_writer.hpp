@@ -7,6 +7,8 @@
 // no spaces at all, and an empty object or array is {} or []; a container
 // may also be written on one line with spaces ({"a": 1, "b": [1, 2]}), as
 // the graph document has its nodes and edges.
+#include <ipcctl/api.hpp>
+
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +18,8 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::render {
 
@@ -128,3 +132,5 @@ private:
 };
 
 } // namespace ipcctl::render
+
+IPCCTL_API_END

@@ -4,12 +4,15 @@
 // attachments, unread pipe bytes, limits and their use, audit findings.
 // Labels stay bounded (type, user, limit, check, severity): a ref, pid or
 // inode becomes a label only with per_object.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/limit.hpp>
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/query/audit.hpp>
 
 #include <span>
 #include <string>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::render {
 
@@ -31,3 +34,5 @@ std::string render_prometheus(const MetricsInput& in);
 std::string prometheus_label(std::string_view value);
 
 } // namespace ipcctl::render
+
+IPCCTL_API_END

@@ -1,10 +1,13 @@
 #pragma once
 // Text output for people and for awk: aligned tables, --raw, --summary.
+#include <ipcctl/api.hpp>
 #include <ipcctl/model/object.hpp>
 #include <ipcctl/query/column.hpp>
 
 #include <span>
 #include <string>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl::render {
 
@@ -32,3 +35,5 @@ std::string human_size(std::int64_t bytes);
 std::string escape(std::string_view s, bool raw);
 
 } // namespace ipcctl::render
+
+IPCCTL_API_END

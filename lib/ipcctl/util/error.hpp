@@ -1,11 +1,15 @@
 #pragma once
 // Error: what failed (the operation), on what (the subject), and the errno it
 // failed with, so callers can tell "gone" from "denied" from "broken".
+#include <ipcctl/api.hpp>
+
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <stdexcept>
 #include <string>
+
+IPCCTL_API_BEGIN
 
 namespace ipcctl {
 
@@ -38,6 +42,8 @@ public:
 };
 
 } // namespace ipcctl
+
+IPCCTL_API_END
 
 template <>
 struct fmt::formatter<ipcctl::Error> : fmt::formatter<std::string> {
