@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CI, after the tests: ipcctl installs and packages like a distribution tool.
 #   1. meson install --destdir, and the files land where they should;
-#   2. examples/ builds against the staged ipcctl.pc and runs;
+#   2. the staged library exports ipcctl's public API only, and each staged
+#      header compiles on its own; examples/ builds against the staged
+#      ipcctl.pc and runs;
 #   3. `meson dist` makes the tarball both packages build from;
 #   4. the .debs build (dpkg-buildpackage -b), lintian finds no error;
 #   5. dpkg -i, then ipcctl ls, man -w ipcctl, completions in place, the
@@ -82,8 +84,9 @@ install_destdir() {
   ninja -C "$build" -j "$jobs" || return 1
   meson install -C "$build" --destdir "$work/destdir" || return 1
   local d=$work/destdir f missing=0
-  for f in bin/ipcctl bin/ipcbench bin/ipctrace include/ipcctl/collect.hpp \
+  for f in bin/ipcctl bin/ipcbench bin/ipctrace include/ipcctl/collect.hpp include/ipcctl/api.hpp \
            include/ipcctl/util/result.hpp share/man/man1/ipcctl.1 share/man/man7/ipcctl-json.7 \
+           share/man/man3/ipcctl.3 \
            share/zsh/site-functions/_ipcctl share/fish/vendor_completions.d/ipcctl.fish; do
     compgen -G "$d/*/$f" > /dev/null || compgen -G "$d/*/*/$f" > /dev/null ||
       { echo "not installed: $f"; missing=1; }
@@ -91,7 +94,37 @@ install_destdir() {
   find "$d" -path '*bash-completion/completions/ipcctl' | grep -q . || { echo "not installed: bash completion"; missing=1; }
   find "$d" -name 'libipcctl.so.0' | grep -q . || { echo "not installed: libipcctl.so.0"; missing=1; }
   find "$d" -name ipcctl.pc | grep -q . || { echo "not installed: ipcctl.pc"; missing=1; }
+  # Internal headers stay out: the collectors, the bench and the tracer.
+  for f in bench trace linux/fds.hpp util/parse.hpp windows; do
+    compgen -G "$d/*/include/ipcctl/$f" > /dev/null && { echo "installed, but internal: include/ipcctl/$f"; missing=1; }
+  done
   return $missing
+}
+
+# The staged library's exports: symbols of namespace ipcctl only, none of
+# the benchmark's or the tracer's; each staged header, included alone,
+# compiles against the staged include directory.
+library_destdir() {
+  local so inc syms n h rc=0
+  so=$(find "$work/destdir" -name 'libipcctl.so.0' | head -n 1)
+  inc=$(find "$work/destdir" -type d -path '*/include/ipcctl' | head -n 1)
+  [ -n "$so" ] && [ -n "$inc" ] || { echo "no staged libipcctl.so.0 or include/ipcctl"; return 1; }
+  syms=$(nm -D --defined-only "$so" | awk '{ print $3 }' | c++filt)
+  n=$(printf '%s\n' "$syms" | grep -c .)
+  echo "libipcctl.so.0 exports $n symbols"
+  if printf '%s\n' "$syms" | grep -vE '^((typeinfo( name)?|vtable|VTT|guard variable|(non-)?virtual thunk) (for|to) )?ipcctl::'; then
+    echo "exported, but not of namespace ipcctl: the lines above"; rc=1
+  fi
+  if printf '%s\n' "$syms" | grep -E 'ipcctl::(bench|trace)::'; then
+    echo "exported, but internal: the lines above"; rc=1
+  fi
+  while read -r h; do
+    printf '#include <ipcctl/%s>\n' "$h" |
+      c++ -std=c++20 -fsyntax-only -Wall -Wextra -Werror -I"$(dirname "$inc")" -x c++ - ||
+      { echo "does not compile alone: ipcctl/$h"; rc=1; }
+  done < <(cd "$inc" && find . -name '*.hpp' | sed 's|^\./||' | LC_ALL=C sort)
+  echo "$(cd "$inc" && find . -name '*.hpp' | wc -l) headers, each compiles alone"
+  return $rc
 }
 
 example_destdir() {
@@ -183,7 +216,8 @@ rpms() {
     rpm -qlp "$f" | sed 's/^/  /'
   done > "$work/rpm-contents"
   cat "$work/rpm-contents"
-  for f in /usr/bin/ipcctl /libipcctl.so.0 /ipcctl.pc /usr/share/man/man1/ipcctl.1 /usr/include/ipcctl/collect.hpp; do
+  for f in /usr/bin/ipcctl /libipcctl.so.0 /ipcctl.pc /usr/share/man/man1/ipcctl.1 /usr/include/ipcctl/collect.hpp \
+           /usr/share/man/man3/ipcctl.3; do
     grep -q -- "$f" "$work/rpm-contents" || { echo "not in the RPMs: $f"; rc=1; }
   done
   return $rc
@@ -192,7 +226,10 @@ rpms() {
 tarball=""
 step deps deps || { echo "cannot install what packaging needs"; exit 1; }
 step versions versions
-step install install_destdir && step example example_destdir
+if step install install_destdir; then
+  step library library_destdir
+  step example example_destdir
+fi
 if step dist dist; then
   if step debs debs; then
     step lintian run_lintian
