@@ -23,12 +23,12 @@ model::Object sample() {
   o.owner.uid = 0;
   o.owner.user = "root";
   o.holders.push_back(model::Holder{812, "postgres", 3, "rw", model::Via::map, 0});
-  o.set("nattch", std::int64_t{1});
-  o.set("ctime", model::Time{1764158400});
-  o.set("values", std::vector<std::int64_t>{1, 2});
-  o.set("pending", std::vector<std::string>{"SIGUSR1"});
-  o.set("dest", false);
-  o.set("lpid", model::Value{});
+  o.set(model::key::nattch, std::int64_t{1});
+  o.set(model::key::ctime, model::Time{1764158400});
+  o.set(model::key::values, std::vector<std::int64_t>{1, 2});
+  o.set(model::key::pending, std::vector<std::string>{"SIGUSR1"});
+  o.set(model::key::dest, false);
+  o.set(model::key::lpid, model::Value{});
   return o;
 }
 

@@ -45,8 +45,8 @@ TEST_CASE("collect on a captured tree") {
     CHECK(pids(pipe) == std::vector<int>{100, 101});
     CHECK(pipe.holders[1].comm == "reader with space");
     CHECK(pipe.holders[0].fd == 1);
-    CHECK(pipe.find("unread_bytes") != nullptr);  // null: a captured tree is never probed
-    CHECK(std::holds_alternative<std::monostate>(*pipe.find("unread_bytes")));
+    CHECK(pipe.find(model::key::unread_bytes) != nullptr);  // null: a captured tree is never probed
+    CHECK(std::holds_alternative<std::monostate>(*pipe.find(model::key::unread_bytes)));
   }
   SUBCASE("a SysV segment's holders come from the maps, with their access") {
     const auto& shm = find(snap, "sysv-shm:32769");
@@ -58,12 +58,12 @@ TEST_CASE("collect on a captured tree") {
     CHECK(shm.holders[0].via == model::Via::map);
     CHECK_FALSE(shm.holders[0].fd.has_value());
     CHECK(shm.holders[1].access == "r");
-    CHECK(std::get<std::int64_t>(*shm.find("rss_bytes")) == 4096);
+    CHECK(std::get<std::int64_t>(*shm.find(model::key::rss_bytes)) == 4096);
   }
   SUBCASE("an eventfd is named by its eventfd-id, with its counter") {
     const auto& efd = find(snap, "eventfd:9");
     CHECK(pids(efd) == std::vector<int>{100});
-    CHECK(std::get<std::int64_t>(*efd.find("count")) == 3);
+    CHECK(std::get<std::int64_t>(*efd.find(model::key::count)) == 3);
     CHECK(efd.holders[0].access == "rw");
   }
   SUBCASE("unix sockets from /proc/net/unix, joined to their holders") {
@@ -74,7 +74,7 @@ TEST_CASE("collect on a captured tree") {
   }
   SUBCASE("signals: only the process with one pending, by default") {
     const auto& sig = find(snap, "signal:100");
-    const auto* pending = sig.find("pending");
+    const auto* pending = sig.find(model::key::pending);
     REQUIRE(pending != nullptr);
     CHECK(std::get<std::vector<std::string>>(*pending) == std::vector<std::string>{"SIGUSR1"});
     CHECK(std::none_of(snap.objects.begin(), snap.objects.end(),

@@ -46,14 +46,14 @@ const model::Object* find_ref(const model::Snapshot& snap, std::string_view ref)
 
 template <class T>
 T detail(const model::Object& o, std::string_view key) {
-  const model::Value* v = o.find(key);
+  const model::Value* v = o.find_named(key);
   REQUIRE(v != nullptr);
   REQUIRE(std::holds_alternative<T>(*v));
   return std::get<T>(*v);
 }
 
 bool is_null(const model::Object& o, std::string_view key) {
-  const model::Value* v = o.find(key);
+  const model::Value* v = o.find_named(key);
   REQUIRE(v != nullptr);
   return std::holds_alternative<std::monostate>(*v);
 }

@@ -21,7 +21,7 @@ namespace {
 std::string data_dir(std::string_view rel) { return test::data_path("proc/signals/" + std::string(rel)); }
 
 Names names(const model::Object& o, std::string_view key) {
-  const model::Value* v = o.find(key);
+  const model::Value* v = o.find_named(key);
   REQUIRE(v != nullptr);
   REQUIRE(std::holds_alternative<Names>(*v));
   return std::get<Names>(*v);
@@ -122,7 +122,7 @@ TEST_CASE("sys::signal_source on a captured tree") {
     CHECK(o.owner.uid == 0u);
     CHECK(o.owner.gid == 0u);
     CHECK(o.holders.empty());
-    const model::Value* pid = o.find("pid");
+    const model::Value* pid = o.find(model::key::pid);
     REQUIRE(pid != nullptr);
     CHECK(std::get<std::int64_t>(*pid) == 6992);
     CHECK(names(o, "pending") == Names{"SIGUSR1", "SIGUSR2", "SIGRTMIN+3"});

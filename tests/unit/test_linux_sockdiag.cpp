@@ -73,12 +73,12 @@ const model::Object* by_ref(const model::Snapshot& snap, std::string_view ref) {
 }
 
 std::string text_of(const model::Object& o, std::string_view key) {
-  const model::Value* v = o.find(key);
+  const model::Value* v = o.find_named(key);
   return v && std::holds_alternative<std::string>(*v) ? std::get<std::string>(*v) : "<none>";
 }
 
 std::optional<std::int64_t> num_of(const model::Object& o, std::string_view key) {
-  const model::Value* v = o.find(key);
+  const model::Value* v = o.find_named(key);
   if (v && std::holds_alternative<std::int64_t>(*v)) return std::get<std::int64_t>(*v);
   return std::nullopt;
 }
@@ -488,9 +488,9 @@ TEST_CASE("sys::socket sources on a captured tree") {
     CHECK_FALSE(path->peer);
     CHECK(text_of(*path, "sock_type") == "stream");
     CHECK(text_of(*path, "state") == "LISTEN");
-    CHECK(path->find("abstract") != nullptr);
-    CHECK(std::get<bool>(*path->find("abstract")) == false);
-    CHECK(path->find("rqueue") == nullptr);  // unknown from /proc/net/unix
+    CHECK(path->find(model::key::abstract) != nullptr);
+    CHECK(std::get<bool>(*path->find(model::key::abstract)) == false);
+    CHECK(path->find(model::key::rqueue) == nullptr);  // unknown from /proc/net/unix
     REQUIRE(path->holders.size() == 1);
     CHECK(path->holders[0].pid == 4242);
     CHECK(path->holders[0].comm == "server");
@@ -498,7 +498,7 @@ TEST_CASE("sys::socket sources on a captured tree") {
 
     const auto* abs = by_ref(snap, fmt::format("unix:{}", m.num("unix_abstract", 0)));
     REQUIRE(abs != nullptr);
-    CHECK(std::get<bool>(*abs->find("abstract")));
+    CHECK(std::get<bool>(*abs->find(model::key::abstract)));
     CHECK(text_of(*abs, "state") == "UNCONN");
     CHECK(abs->holders.empty());
 

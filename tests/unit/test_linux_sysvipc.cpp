@@ -117,7 +117,7 @@ TEST_CASE("sysv-shm source: holders from maps, fallback agrees with /proc") {
   REQUIRE(it->holders.size() == 2);  // one process, two attaches (rw and r)
   CHECK(it->holders[0].pid == child);
   CHECK(it->holders[0].via == model::Via::map);
-  const auto* nattch = it->find("nattch");
+  const auto* nattch = it->find(model::key::nattch);
   REQUIRE(nattch != nullptr);
   CHECK(std::get<std::int64_t>(*nattch) == 2);
 

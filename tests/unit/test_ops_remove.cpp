@@ -26,11 +26,21 @@ using model::Object;
 
 namespace {
 
-Object object(Kind kind, std::initializer_list<model::Field> detail) {
+// A detail field by its key's name, as JSON spells it.
+struct Named {
+  std::string_view key;
+  model::Value value;
+};
+
+Object object(Kind kind, std::initializer_list<Named> detail) {
   Object o;
   o.kind = kind;
   o.ref = std::string(model::kind_name(kind)) + ":1";
-  for (const auto& f : detail) o.set(f.key, f.value);
+  for (const auto& f : detail) {
+    const model::DetailKey* key = model::find_key(f.key);
+    REQUIRE_MESSAGE(key != nullptr, std::string(f.key));
+    o.set(*key, f.value);
+  }
   return o;
 }
 
@@ -293,8 +303,8 @@ TEST_CASE("ops::remove: a FIFO made again, even with the same inode number, is n
   const std::string path = t.path + "/x";
   REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
   const Object first = listed_fifo(t.path, path);
-  REQUIRE(first.find("dev") != nullptr);
-  REQUIRE(first.number("ctime_nsec"));
+  REQUIRE(first.find(model::key::dev) != nullptr);
+  REQUIRE(first.number(model::key::ctime_nsec));
   ::usleep(20000);  // past the file system's clock tick
   REQUIRE(::unlink(path.c_str()) == 0);
   REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
@@ -317,12 +327,12 @@ TEST_CASE("ops::sysv_changed: what tells a SysV object from one made again with 
   o.mode = 0600;
   o.owner.uid = 1000, o.owner.gid = 1000;
   o.size = 4096;
-  o.set("cuid", std::int64_t{1000});
-  o.set("cgid", std::int64_t{1000});
-  o.set("cpid", std::int64_t{812});
-  o.set("atime", model::Time{1700000000});
-  o.set("dtime", model::Value{});
-  o.set("ctime", model::Time{1700000000});
+  o.set(model::key::cuid, std::int64_t{1000});
+  o.set(model::key::cgid, std::int64_t{1000});
+  o.set(model::key::cpid, std::int64_t{812});
+  o.set(model::key::atime, model::Time{1700000000});
+  o.set(model::key::dtime, model::Value{});
+  o.set(model::key::ctime, model::Time{1700000000});
   ops::SysvState now;
   now.key = 0x1234, now.mode = 0600, now.uid = 1000, now.gid = 1000, now.cuid = 1000, now.cgid = 1000;
   now.cpid = 812, now.size = 4096, now.atime = 1700000005, now.ctime = 1700000000;
@@ -347,8 +357,8 @@ TEST_CASE("ops::sysv_changed: what tells a SysV object from one made again with 
 
   Object sem = o;
   sem.kind = Kind::sysv_sem;
-  sem.set("nsems", std::int64_t{2});
-  sem.set("otime", model::Value{});
+  sem.set(model::key::nsems, std::int64_t{2});
+  sem.set(model::key::otime, model::Value{});
   ops::SysvState s = now;
   s.nsems = 2;
   CHECK_FALSE(ops::sysv_changed(sem, s));
@@ -357,8 +367,8 @@ TEST_CASE("ops::sysv_changed: what tells a SysV object from one made again with 
 
   Object msg = o;
   msg.kind = Kind::sysv_msg;
-  msg.set("max_bytes", std::int64_t{16384});
-  msg.set("stime", model::Time{1700000000});
+  msg.set(model::key::max_bytes, std::int64_t{16384});
+  msg.set(model::key::stime, model::Time{1700000000});
   s = now;
   s.qbytes = 16384, s.stime = 1700000000;
   CHECK_FALSE(ops::sysv_changed(msg, s));

@@ -11,7 +11,13 @@ using model::Object;
 
 namespace {
 
-Object sysv(Kind kind, std::uint32_t mode, std::initializer_list<model::Field> detail) {
+// A detail field by its key's name, as JSON spells it.
+struct Named {
+  std::string_view key;
+  model::Value value;
+};
+
+Object sysv(Kind kind, std::uint32_t mode, std::initializer_list<Named> detail) {
   Object o;
   o.kind = kind;
   o.ref = std::string(model::kind_name(kind)) + ":7";
@@ -20,7 +26,11 @@ Object sysv(Kind kind, std::uint32_t mode, std::initializer_list<model::Field> d
   o.mode = mode;
   o.owner.uid = 1000;
   o.owner.user = "ana";
-  for (const auto& f : detail) o.set(f.key, f.value);
+  for (const auto& f : detail) {
+    const model::DetailKey* key = model::find_key(f.key);
+    REQUIRE_MESSAGE(key != nullptr, std::string(f.key));
+    o.set(*key, f.value);
+  }
   return o;
 }
 
@@ -65,8 +75,8 @@ TEST_CASE("query::audit: every name in a fix is one shell word") {
     o.inode = 9;
     o.mode = 0666;
     o.owner.uid = 4242;  // no account: unknown_owner names the ref too
-    o.set("unread_bytes", std::int64_t{4096});
-    o.set("capacity_bytes", std::int64_t{4096});
+    o.set(model::key::unread_bytes, std::int64_t{4096});
+    o.set(model::key::capacity_bytes, std::int64_t{4096});
     o.holders.push_back(model::Holder{77, "x;touch PWNED", 3, "r", model::Via::fd, 0u});
     return o;
   };

@@ -16,8 +16,8 @@ model::Object shm(std::int64_t id, std::int64_t size, std::int64_t nattch) {
   o.mode = 0600;
   o.size = size;
   o.owner.uid = 1000;
-  o.set("nattch", nattch);
-  o.set("values", std::vector<std::int64_t>{1, 0});
+  o.set(model::key::nattch, nattch);
+  o.set(model::key::values, std::vector<std::int64_t>{1, 0});
   return o;
 }
 } // namespace

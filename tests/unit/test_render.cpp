@@ -23,9 +23,9 @@ model::Object fifo() {
   o.mode = 0644;
   o.size = 2048;
   o.holders.push_back(model::Holder{812, "cat", 3, "r", model::Via::fd, 0u});
-  o.set("unread_bytes", std::int64_t{2048});
-  o.set("ctime", model::Time{1764158400});
-  o.set("deleted", false);
+  o.set(model::key::unread_bytes, std::int64_t{2048});
+  o.set(model::key::ctime, model::Time{1764158400});
+  o.set(model::key::deleted, false);
   return o;
 }
 } // namespace
@@ -133,14 +133,14 @@ TEST_CASE("render::render_prometheus") {
   shm.size = 4096;
   shm.owner.uid = 0;
   shm.owner.user = "root";
-  shm.set("nattch", std::int64_t{2});
+  shm.set(model::key::nattch, std::int64_t{2});
   model::Object q = shm;
   q.kind = model::Kind::posix_mq;
   q.ref = "posix-mq:/a\"b";
   q.size = 30;
   q.detail.clear();
-  q.set("messages", std::int64_t{3});
-  q.set("bytes", std::int64_t{30});
+  q.set(model::key::messages, std::int64_t{3});
+  q.set(model::key::bytes, std::int64_t{30});
   const std::vector<model::Object> objects{shm, q};
   model::Limit lim{"msgmni", "sysv-msg", "kernel.msgmni", 100, 25, "queues", "queues"};
   const std::vector<model::Limit> limits{lim};

@@ -10,6 +10,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 namespace ipcctl::tools {
 
 namespace {
@@ -96,17 +100,18 @@ void print_columns() {
   for (const auto& c : query::all_columns()) print_out("{:>16}  {}\n", c.name, c.help);
 }
 
+// The kinds, then the families their descriptors name, each with its kinds.
 void print_types() {
-  for (auto k : model::all_kinds()) print_out("{:>13}  {}\n", model::kind_name(k), model::kind_help(k));
-#ifdef _WIN32
-  print_out("{:>13}  {}\n", "win", "every win-* type");
-  print_out("{:>13}  {}\n", "socket", "unix, tcp, udp");
-#else
-  print_out("{:>13}  {}\n", "sysv", "sysv-msg, sysv-shm, sysv-sem");
-  print_out("{:>13}  {}\n", "posix", "posix-mq, posix-shm, posix-sem");
-  print_out("{:>13}  {}\n", "socket", "unix, tcp, udp");
-  print_out("{:>13}  {}\n", "fd", "pipe, fifo, eventfd, memfd, signalfd");
-#endif
+  std::vector<std::pair<std::string_view, std::string>> families;
+  for (auto k : model::all_kinds()) {
+    const auto& d = model::describe(k);
+    print_out("{:>13}  {}\n", d.name, d.help);
+    if (d.family.empty()) continue;
+    auto it = std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.first == d.family; });
+    if (it == families.end()) it = families.insert(families.end(), {d.family, {}});
+    it->second += fmt::format("{}{}", it->second.empty() ? "" : ", ", d.name);
+  }
+  for (const auto& [family, kinds] : families) print_out("{:>13}  {}\n", family, kinds);
 }
 
 } // namespace

@@ -107,8 +107,8 @@ void probe_pipe(const ProcRoot& root, const CollectOptions& opts, const std::vec
     }
   }
   if (const auto* n = std::get_if<std::int64_t>(&unread)) o.size = *n;
-  o.set("unread_bytes", std::move(unread));
-  o.set("capacity_bytes", std::move(capacity));
+  o.set(model::key::unread_bytes, std::move(unread));
+  o.set(model::key::capacity_bytes, std::move(capacity));
 }
 
 // Descriptors grouped by a key, in order of first appearance.
@@ -153,10 +153,10 @@ using FileKey = std::pair<std::uint64_t, std::uint64_t>;  // (st_dev, st_ino)
 // device, and the birth time or, where the file system keeps none, the
 // ctime to the nanosecond. They come from the same stat as the inode.
 void set_identity(Object& o, std::uint64_t dev, std::optional<FileTime> btime, std::int64_t ctime_nsec) {
-  o.set("dev", dev_text(dev));
-  o.set("ctime_nsec", ctime_nsec);
-  o.set("btime", btime ? model::Value{model::Time{btime->sec}} : model::Value{});
-  o.set("btime_nsec", btime ? model::Value{static_cast<std::int64_t>(btime->nsec)} : model::Value{});
+  o.set(model::key::dev, dev_text(dev));
+  o.set(model::key::ctime_nsec, ctime_nsec);
+  o.set(model::key::btime, btime ? model::Value{model::Time{btime->sec}} : model::Value{});
+  o.set(model::key::btime_nsec, btime ? model::Value{static_cast<std::int64_t>(btime->nsec)} : model::Value{});
 }
 
 // Owner, last change and birth of the FIFO, from the file its holders hold:
@@ -200,9 +200,9 @@ public:
       o.mode = first.file_mode & 07777;
       for (const FdEntry* e : ends) o.holders.push_back(snap.holder(*e));
       probe_pipe(root, opts, ends, o);
-      o.set("deleted", deleted);
-      o.set("ctime", model::Value{});
-      if (!deleted && root.live()) o.set("ctime", add_fifo_owner(root, ends, key, o));
+      o.set(model::key::deleted, deleted);
+      o.set(model::key::ctime, model::Value{});
+      if (!deleted && root.live()) o.set(model::key::ctime, add_fifo_owner(root, ends, key, o));
       snap.objects.push_back(std::move(o));
     }
     for (const auto& dir : opts.scan_dirs) scan_dir(root, dir, seen, snap);
@@ -227,10 +227,10 @@ void FifoSource::scan_dir(const ProcRoot& root, const std::string& dir, const st
     o.mode = st.st_mode & 07777;
     o.owner.uid = st.st_uid;
     o.owner.gid = st.st_gid;
-    o.set("unread_bytes", model::Value{});
-    o.set("capacity_bytes", model::Value{});
-    o.set("deleted", false);
-    o.set("ctime", model::Time{st.st_ctim.tv_sec});
+    o.set(model::key::unread_bytes, model::Value{});
+    o.set(model::key::capacity_bytes, model::Value{});
+    o.set(model::key::deleted, false);
+    o.set(model::key::ctime, model::Time{st.st_ctim.tv_sec});
     // lstat has no birth time; its ctime, to the nanosecond, is the mark
     // (nobody holds the FIFO, so nothing writes to it and moves it).
     set_identity(o, st.st_dev, std::nullopt, st.st_ctim.tv_nsec);
@@ -264,10 +264,10 @@ public:
         o.kind = Kind::eventfd;
         o.ref = id >= 0 ? fmt::format("eventfd:{}", id) : fmt::format("eventfd:{}:{}", e.pid, e.fd);
         if (id >= 0) o.id = id;
-        o.set("eventfd_id", id >= 0 ? model::Value{id} : model::Value{});
-        o.set("count", info.eventfd_count ? model::Value{static_cast<std::int64_t>(*info.eventfd_count)}
+        o.set(model::key::eventfd_id, id >= 0 ? model::Value{id} : model::Value{});
+        o.set(model::key::count, info.eventfd_count ? model::Value{static_cast<std::int64_t>(*info.eventfd_count)}
                                           : model::Value{});
-        o.set("semaphore", info.eventfd_semaphore ? model::Value{*info.eventfd_semaphore} : model::Value{});
+        o.set(model::key::semaphore, info.eventfd_semaphore ? model::Value{*info.eventfd_semaphore} : model::Value{});
         if (!fresh) it->second = snap.objects.size();
         snap.objects.push_back(std::move(o));
       }
@@ -293,7 +293,7 @@ public:
         o.ref = fmt::format("memfd:{}", inode);
         o.inode = inode;
         o.name = name;
-        o.set("seals", model::Value{});
+        o.set(model::key::seals, model::Value{});
         snap.objects.push_back(std::move(o));
       }
       return snap.objects[it->second];
@@ -331,7 +331,7 @@ private:
     if (!fd) return;
     const int seals = ::fcntl(fd.get(), F_GET_SEALS);
     if (seals < 0) return;
-    o.set("seals", seal_names(static_cast<unsigned>(seals)));
+    o.set(model::key::seals, seal_names(static_cast<unsigned>(seals)));
   }
 };
 
@@ -354,7 +354,7 @@ public:
         if (info.sigmask) mask = signal_names(*info.sigmask);
       }
       o.holders.push_back(std::move(h));
-      o.set("mask", std::move(mask));
+      o.set(model::key::mask, std::move(mask));
       snap.objects.push_back(std::move(o));
     }
     return {};

@@ -190,16 +190,16 @@ Result<void> LockSource::collect(const SourceContext& ctx, const CollectOptions&
     }
     if (found.file != nullptr) o.name = found.file->target;
 
-    o.set("kind", std::string(l.kind));
-    o.set("lock_mode", std::string(l.mode));
-    o.set("start", l.start);
-    o.set("end", or_null(l.end));
-    o.set("path", or_null(o.name));
-    o.set("mandatory", l.mandatory);
-    o.set("blocked", l.depth > 0);
-    o.set("blocked_on", or_null(blocked_on));
-    o.set("pid", l.pid > 0 ? model::Value{std::int64_t{l.pid}} : model::Value{});
-    o.set("lease_state", l.lease_state.empty() ? model::Value{} : model::Value{std::string(l.lease_state)});
+    o.set(model::key::kind, std::string(l.kind));
+    o.set(model::key::lock_mode, std::string(l.mode));
+    o.set(model::key::start, l.start);
+    o.set(model::key::end, or_null(l.end));
+    o.set(model::key::path, or_null(o.name));
+    o.set(model::key::mandatory, l.mandatory);
+    o.set(model::key::lock_blocked, l.depth > 0);
+    o.set(model::key::blocked_on, or_null(blocked_on));
+    o.set(model::key::pid, l.pid > 0 ? model::Value{std::int64_t{l.pid}} : model::Value{});
+    o.set(model::key::lease_state, l.lease_state.empty() ? model::Value{} : model::Value{std::string(l.lease_state)});
     snap.objects.push_back(std::move(o));
   }
   return {};

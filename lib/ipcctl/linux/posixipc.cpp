@@ -131,14 +131,14 @@ Object file_object(Kind kind, std::string name, const Entry& e) {
   o.mode = st.st_mode & 07777;
   // The last change (a send or receive for a queue, a resize for memory):
   // what rm --older-than compares.
-  o.set("mtime", model::Time{st.st_mtim.tv_sec});
-  o.set("ctime", model::Time{st.st_ctim.tv_sec});
+  o.set(model::key::mtime, model::Time{st.st_mtim.tv_sec});
+  o.set(model::key::ctime, model::Time{st.st_ctim.tv_sec});
   // What tells this file from a later one of the same name and inode
   // number: rm compares them again before it unlinks.
-  o.set("dev", dev_text(st.st_dev));
-  o.set("ctime_nsec", static_cast<std::int64_t>(st.st_ctim.tv_nsec));
-  o.set("btime", e.btime ? model::Value{*e.btime} : model::Value{});
-  o.set("btime_nsec", e.btime ? model::Value{e.btime_nsec} : model::Value{});
+  o.set(model::key::dev, dev_text(st.st_dev));
+  o.set(model::key::ctime_nsec, static_cast<std::int64_t>(st.st_ctim.tv_nsec));
+  o.set(model::key::btime, e.btime ? model::Value{*e.btime} : model::Value{});
+  o.set(model::key::btime_nsec, e.btime ? model::Value{e.btime_nsec} : model::Value{});
   return o;
 }
 
@@ -218,12 +218,12 @@ public:
         }
       }
       if (const auto* b = std::get_if<std::int64_t>(&bytes)) o.size = *b;
-      o.set("messages", std::move(messages));
-      o.set("bytes", std::move(bytes));
-      o.set("maxmsg", std::move(maxmsg));
-      o.set("msgsize", std::move(msgsize));
-      o.set("notify_pid", std::move(notify_pid));
-      o.set("notify_signal", std::move(notify_signal));
+      o.set(model::key::messages, std::move(messages));
+      o.set(model::key::bytes, std::move(bytes));
+      o.set(model::key::maxmsg, std::move(maxmsg));
+      o.set(model::key::msgsize, std::move(msgsize));
+      o.set(model::key::notify_pid, std::move(notify_pid));
+      o.set(model::key::notify_signal, std::move(notify_signal));
       snap.objects.push_back(std::move(o));
     }
     if (unreadable > 0)
@@ -246,7 +246,7 @@ public:
       Object o = file_object(Kind::posix_shm, "/" + e.name, e);
       o.size = e.st.st_size;
       join_holders(root, snap, o, e.st);
-      o.set("blocks_bytes", static_cast<std::int64_t>(e.st.st_blocks) * 512);
+      o.set(model::key::blocks_bytes, static_cast<std::int64_t>(e.st.st_blocks) * 512);
       if (opts.keeps(o)) snap.objects.push_back(std::move(o));
     }
     return {};
@@ -284,8 +284,8 @@ public:
         ++unreadable;
         o.error = "open: Permission denied: value unknown";
       }
-      o.set("value", std::move(value));
-      o.set("waiters", std::move(waiters));
+      o.set(model::key::value, std::move(value));
+      o.set(model::key::waiters, std::move(waiters));
       snap.objects.push_back(std::move(o));
     }
     if (unreadable > 0)

@@ -70,13 +70,13 @@ public:
       o.name = p->comm;
       o.owner.uid = p->uid;
       o.owner.gid = p->gid;
-      o.set("pid", std::int64_t{p->pid});
-      o.set("pending", signal_names(m.pending | m.shared_pending));
-      o.set("pending_thread", signal_names(m.pending));
-      o.set("pending_shared", signal_names(m.shared_pending));
-      o.set("blocked", signal_names(m.blocked));
-      o.set("ignored", signal_names(m.ignored));
-      o.set("caught", signal_names(m.caught));
+      o.set(model::key::pid, std::int64_t{p->pid});
+      o.set(model::key::pending, signal_names(m.pending | m.shared_pending));
+      o.set(model::key::pending_thread, signal_names(m.pending));
+      o.set(model::key::pending_shared, signal_names(m.shared_pending));
+      o.set(model::key::blocked, signal_names(m.blocked));
+      o.set(model::key::ignored, signal_names(m.ignored));
+      o.set(model::key::caught, signal_names(m.caught));
       snap.objects.push_back(std::move(o));
     }
     return {};

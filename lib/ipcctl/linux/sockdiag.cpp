@@ -507,17 +507,17 @@ public:
       o->name = std::move(s.name);
       o->owner.uid = s.uid;
       if (s.peer != 0) o->peer = fmt::format("unix:{}", s.peer);
-      o->set("sock_type", std::string(socket_type_name(s.type)));
-      o->set("state", std::string(socket_state_name(s.state)));
-      o->set("abstract", s.abstract);
-      if (s.rqueue) o->set("rqueue", *s.rqueue);
-      if (s.wqueue) o->set("wqueue", *s.wqueue);
-      o->set("file_inode", s.file_inode ? model::Value{static_cast<std::int64_t>(*s.file_inode)} : model::Value{});
+      o->set(model::key::sock_type, std::string(socket_type_name(s.type)));
+      o->set(model::key::state, std::string(socket_state_name(s.state)));
+      o->set(model::key::abstract, s.abstract);
+      if (s.rqueue) o->set(model::key::rqueue, *s.rqueue);
+      if (s.wqueue) o->set(model::key::wqueue, *s.wqueue);
+      o->set(model::key::file_inode, s.file_inode ? model::Value{static_cast<std::int64_t>(*s.file_inode)} : model::Value{});
       // The file's device with its inode: rm removes the file only while both
       // are still these (the kernel's own encoding, major << 20 | minor).
-      o->set("dev", s.file_dev ? model::Value{dev_text(::makedev(*s.file_dev >> 20, *s.file_dev & 0xfffff))}
+      o->set(model::key::dev, s.file_dev ? model::Value{dev_text(::makedev(*s.file_dev >> 20, *s.file_dev & 0xfffff))}
                                : model::Value{});
-      o->set("stale", false);
+      o->set(model::key::stale, false);
       snap.objects.push_back(std::move(*o));
     }
     // Socket files that no socket is bound to any more are only found by
@@ -547,13 +547,13 @@ private:
       o.mode = st.st_mode & 07777;
       o.owner.uid = st.st_uid;
       o.owner.gid = st.st_gid;
-      o.set("sock_type", model::Value{});
-      o.set("state", model::Value{});
-      o.set("abstract", false);
-      o.set("file_inode", static_cast<std::int64_t>(st.st_ino));
-      o.set("dev", dev_text(st.st_dev));
-      o.set("stale", true);
-      o.set("ctime", model::Time{st.st_ctim.tv_sec});
+      o.set(model::key::sock_type, model::Value{});
+      o.set(model::key::state, model::Value{});
+      o.set(model::key::abstract, false);
+      o.set(model::key::file_inode, static_cast<std::int64_t>(st.st_ino));
+      o.set(model::key::dev, dev_text(st.st_dev));
+      o.set(model::key::stale, true);
+      o.set(model::key::ctime, model::Time{st.st_ctim.tv_sec});
       snap.objects.push_back(std::move(o));
     });
     if (!scanned) snap.warn(fmt::format("--scan {}: {}", dir, scanned.error().message()));
@@ -648,12 +648,12 @@ public:
       if (!o) continue;
       o->owner.uid = s.uid;
       if (peers[i]) o->peer = fmt::format("{}:{}", model::kind_name(m_kind), (*socks)[*peers[i]].inode);
-      o->set("local", endpoint_text(s.family, s.local));
-      o->set("remote", endpoint_text(s.family, s.remote));
-      o->set("state", std::string(socket_state_name(s.state)));
-      o->set("rqueue", s.rqueue);
-      o->set("wqueue", s.wqueue);
-      o->set("family", std::string(s.family == InetFamily::inet ? "inet" : "inet6"));
+      o->set(model::key::local, endpoint_text(s.family, s.local));
+      o->set(model::key::remote, endpoint_text(s.family, s.remote));
+      o->set(model::key::state, std::string(socket_state_name(s.state)));
+      o->set(model::key::rqueue, s.rqueue);
+      o->set(model::key::wqueue, s.wqueue);
+      o->set(model::key::family, std::string(s.family == InetFamily::inet ? "inet" : "inet6"));
       snap.objects.push_back(std::move(*o));
     }
     return {};

@@ -173,8 +173,8 @@ Object common_object(Kind kind, const SysvCommon& c) {
   o.owner.uid = c.uid;
   o.owner.gid = c.gid;
   o.mode = c.mode & 0777;
-  o.set("cuid", static_cast<std::int64_t>(c.cuid));
-  o.set("cgid", static_cast<std::int64_t>(c.cgid));
+  o.set(model::key::cuid, static_cast<std::int64_t>(c.cuid));
+  o.set(model::key::cgid, static_cast<std::int64_t>(c.cgid));
   return o;
 }
 
@@ -212,14 +212,14 @@ public:
         }
       }
       o.size = m.cbytes;
-      o.set("messages", m.qnum);
-      o.set("bytes", m.cbytes);
-      o.set("max_bytes", m.qbytes ? model::Value{*m.qbytes} : model::Value{});
-      o.set("lspid", m.lspid);
-      o.set("lrpid", m.lrpid);
-      o.set("stime", time_value(m.stime));
-      o.set("rtime", time_value(m.rtime));
-      o.set("ctime", time_value(m.ctime));
+      o.set(model::key::messages, m.qnum);
+      o.set(model::key::bytes, m.cbytes);
+      o.set(model::key::max_bytes, m.qbytes ? model::Value{*m.qbytes} : model::Value{});
+      o.set(model::key::lspid, m.lspid);
+      o.set(model::key::lrpid, m.lrpid);
+      o.set(model::key::stime, time_value(m.stime));
+      o.set(model::key::rtime, time_value(m.rtime));
+      o.set(model::key::ctime, time_value(m.ctime));
       if (opts.keeps(o, {m.lspid, m.lrpid})) snap.objects.push_back(std::move(o));
     }
     if (unreadable > 0)
@@ -262,16 +262,16 @@ public:
         // A process that attached twice shows two mappings: list it once.
         if (std::find(o.holders.begin(), o.holders.end(), h) == o.holders.end()) o.holders.push_back(std::move(h));
       }
-      o.set("nattch", s.nattch);
-      o.set("cpid", s.cpid);
-      o.set("lpid", s.lpid);
-      o.set("atime", time_value(s.atime));
-      o.set("dtime", time_value(s.dtime));
-      o.set("ctime", time_value(s.ctime));
-      o.set("rss_bytes", s.rss ? model::Value{*s.rss} : model::Value{});
-      o.set("swap_bytes", s.swap ? model::Value{*s.swap} : model::Value{});
-      o.set("dest", (s.mode & SHM_DEST) != 0);
-      o.set("locked", (s.mode & SHM_LOCKED) != 0);
+      o.set(model::key::nattch, s.nattch);
+      o.set(model::key::cpid, s.cpid);
+      o.set(model::key::lpid, s.lpid);
+      o.set(model::key::atime, time_value(s.atime));
+      o.set(model::key::dtime, time_value(s.dtime));
+      o.set(model::key::ctime, time_value(s.ctime));
+      o.set(model::key::rss_bytes, s.rss ? model::Value{*s.rss} : model::Value{});
+      o.set(model::key::swap_bytes, s.swap ? model::Value{*s.swap} : model::Value{});
+      o.set(model::key::dest, (s.mode & SHM_DEST) != 0);
+      o.set(model::key::locked, (s.mode & SHM_LOCKED) != 0);
       if (opts.keeps(o, {s.cpid, s.lpid})) snap.objects.push_back(std::move(o));
     }
     return {};
@@ -289,7 +289,7 @@ public:
     int unreadable = 0;
     for (const auto& s : *list) {
       Object o = common_object(Kind::sysv_sem, s);
-      o.set("nsems", s.nsems);
+      o.set(model::key::nsems, s.nsems);
       model::Value values, ncnt, zcnt, last_pids;
       if (root.live() && s.nsems > 0) {
         const int id = static_cast<int>(s.id);
@@ -307,12 +307,12 @@ public:
           o.error = "semctl(GETALL): Permission denied: values unknown";
         }
       }
-      o.set("values", std::move(values));
-      o.set("ncnt", std::move(ncnt));
-      o.set("zcnt", std::move(zcnt));
-      o.set("last_pids", std::move(last_pids));
-      o.set("otime", time_value(s.otime));
-      o.set("ctime", time_value(s.ctime));
+      o.set(model::key::values, std::move(values));
+      o.set(model::key::ncnt, std::move(ncnt));
+      o.set(model::key::zcnt, std::move(zcnt));
+      o.set(model::key::last_pids, std::move(last_pids));
+      o.set(model::key::otime, time_value(s.otime));
+      o.set(model::key::ctime, time_value(s.ctime));
       if (opts.keeps(o)) snap.objects.push_back(std::move(o));
     }
     if (unreadable > 0)

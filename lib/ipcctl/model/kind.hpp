@@ -1,9 +1,17 @@
 #pragma once
-// The kinds of IPC object ipcctl knows, with their user-facing names
-// ("sysv-shm") and the families a user can name instead ("sysv", "socket").
+// The registry of kinds: each kind of IPC object ipcctl knows has one
+// descriptor (kind.cpp) that says everything the rest of the library needs
+// to know about it: its name and ref syntax, its detail keys, its default
+// and summary columns, whether and how rm removes it, how the graph draws
+// it. Columns, -Q, --list-columns, --list-types, refs, rm and the graph read
+// the descriptors; adding a kind is an enum value, a descriptor and a
+// collector. (The way lsfd's anon_ops[] and ss's columns[] are tables.)
 #include <ipcctl/api.hpp>
+#include <ipcctl/model/keys.hpp>
 
 #include <array>
+#include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -25,8 +33,83 @@ enum class Kind {
 };
 inline constexpr std::size_t k_kind_count = 23;
 
-std::string_view kind_name(Kind k);              // "sysv-shm"
-std::string_view kind_help(Kind k);              // one line for --help and --list-types
+// The namespace a kind's objects live in (see object.hpp's Namespace).
+enum class NsType : std::uint8_t { ipc, net };
+
+// The form of what follows "TYPE:" in a ref, checked by query::parse_ref.
+enum class RefForm : unsigned char {
+  sysv,        // ID or key=KEY
+  posix_name,  // /NAME: one leading slash and no other
+  path,        // an absolute path
+  unix,        // an inode number or the socket file's path
+  inode,       // an inode number
+  socket,      // an inode number; on Windows LOCAL,REMOTE as ls prints it
+  eventfd,     // the eventfd-id, or PID:FD
+  pid_fd,      // PID:FD
+  lock,        // the /proc/locks number, N or N.W
+  pid,         // a process id
+  win_pipe,    // \\.\pipe\NAME
+  win_mailslot,  // \\.\mailslot\NAME
+  win_path,    // a full object manager path, \BaseNamedObjects\NAME
+};
+
+// What rm does with an object of the kind.
+enum class Removal : unsigned char {
+  none,    // it cannot be removed: it goes with its holders (descriptor kinds) or by itself
+  sysv,    // IPC_RMID, after checking the id still names the object listed
+  file,    // unlinkat on a held directory descriptor, after checking the file's identity
+  handle,  // Windows: closing the handles that keep it (rm --close-handles)
+};
+
+// How the graph draws an object of the kind between its holders. An object
+// with a peer (a socket pair, a connection) is an edge between the two ends'
+// holders whatever its kind.
+enum class GraphRole : unsigned char {
+  none,      // not drawn
+  directed,  // writers to readers, from each holder's access (pipes, FIFOs, queues)
+  shared,    // every holder with every other (shared memory, semaphores, eventfds)
+  last_ops,  // the last sender to the last receiver (lspid, lrpid of a SysV queue)
+};
+
+// Where a POSIX object's file is: the directory and the prefix of its entry
+// ("/dev/shm", "sem." for a named semaphore /NAME).
+struct PosixFile {
+  std::string_view dir;
+  std::string_view prefix;
+};
+
+struct KindDesc {
+  Kind kind;
+  std::string_view name;       // "sysv-shm": in refs, -t and JSON's "type"
+  std::string_view family;     // the -t word that selects it with its kin ("sysv"), or empty
+  std::string_view help;       // one line for --help and --list-types
+  std::string_view ref_help;   // the ref's forms, for --list-types and errors
+  RefForm ref;
+  bool windows = false;        // a kind of Windows' (tcp, udp and unix are both systems')
+  std::optional<NsType> ns;    // the namespace its objects live in, when per namespace
+  std::optional<PosixFile> file;                  // where its file is, for a POSIX object
+  std::span<const DetailKey* const> keys;         // every detail key its objects carry
+  std::span<const std::string_view> columns;      // ls's columns when only this kind is listed
+  std::span<const DetailKey* const> summary;      // the keys DETAIL shows
+  bool summary_name = false;                      // DETAIL starts with the object's name
+  Removal removal = Removal::none;
+  std::string_view not_removable;  // why rm refuses it (Removal::none); empty: the general reason
+  GraphRole graph = GraphRole::none;
+  std::string_view colour;         // its edges' colour in DOT and SVG (by family)
+};
+
+// The descriptor of a kind.
+const KindDesc& describe(Kind k);
+// Every detail key of every kind of this platform, once each (by name), in
+// listing order: the detail columns.
+std::span<const DetailKey* const> all_keys();
+// The registered key of that name, or nullptr.
+const DetailKey* find_key(std::string_view name);
+// Whether `k`'s descriptor lists a key of that name.
+bool has_key(Kind k, std::string_view name);
+
+std::string_view kind_name(Kind k);              // describe(k).name: "sysv-shm"
+std::string_view kind_help(Kind k);              // describe(k).help
 std::optional<Kind> kind_from_name(std::string_view name);
 // The kinds of this platform (Linux's, or Windows' and its sockets), in
 // listing order. Names of the other platform's kinds still parse: they
@@ -50,9 +133,8 @@ private:
   std::array<bool, k_kind_count> m_bits{};
 };
 
-// Parses "sysv-shm,posix,socket": kind names and the families sysv, posix,
-// socket (unix, tcp, udp), fd (pipe, fifo, eventfd, memfd, signalfd), win
-// (the Windows kinds), all.
+// Parses "sysv-shm,posix,socket": kind names, the families the descriptors
+// name (sysv, posix, socket, fd, win) and all.
 // Returns the first unknown word on failure.
 struct KindParse {
   KindSet kinds;

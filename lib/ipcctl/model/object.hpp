@@ -25,8 +25,9 @@ struct Time {
 using Value = std::variant<std::monostate, bool, std::int64_t, std::string, Time,
                            std::vector<std::int64_t>, std::vector<std::string>>;
 
+// One detail field: a registered key (keys.hpp) and its value.
 struct Field {
-  std::string key;  // snake_case, unit in the name where not obvious
+  const DetailKey* key = nullptr;
   Value value;
 };
 
@@ -55,9 +56,8 @@ struct Owner {
 // an IPC namespace, sockets in a network namespace (see ns_type_of). Ids and
 // names repeat across IPC namespaces, so refs of objects outside ipcctl's
 // own namespace carry "@ipc:INODE".
-enum class NsType : std::uint8_t { ipc, net };
 std::string_view ns_type_name(NsType t);         // "ipc", "net"
-std::optional<NsType> ns_type_of(Kind k);        // nullopt: the kind has no namespace
+std::optional<NsType> ns_type_of(Kind k);        // describe(k).ns; nullopt: the kind has no namespace
 // "@ipc:4026532281": the ref suffix of an object in a namespace not ipcctl's own.
 std::string ns_suffix(NsType t, std::uint64_t inode);
 
@@ -100,12 +100,17 @@ struct Object {
   std::optional<Namespace> ns;       // for the kinds ns_type_of names, when known
 
   // The detail value for `key`, or nullptr.
-  const Value* find(std::string_view key) const;
-  // The detail value for `key` if it is a number, a list of numbers, a time.
-  std::optional<std::int64_t> number(std::string_view key) const;
-  const std::vector<std::int64_t>* numbers(std::string_view key) const;
-  std::optional<Time> time(std::string_view key) const;
-  void set(std::string key, Value v);
+  const Value* find(const DetailKey& key) const;
+  // The detail value for the key of that name (a column, a -Q name), or nullptr.
+  const Value* find_named(std::string_view name) const;
+  // The detail value for `key` if it is a number, a list of numbers, a time, a flag.
+  std::optional<std::int64_t> number(const DetailKey& key) const;
+  const std::vector<std::int64_t>* numbers(const DetailKey& key) const;
+  std::optional<Time> time(const DetailKey& key) const;
+  std::optional<bool> flag(const DetailKey& key) const;
+  // Sets `key`, keeping the place of a key set before.
+  void set(const DetailKey& key, Value v);
+  void set(const DetailKey&& key, Value v) = delete;  // the field keeps a pointer to a registered key
 };
 
 } // namespace ipcctl::model

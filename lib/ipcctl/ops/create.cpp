@@ -232,8 +232,8 @@ Result<model::Object> create_sysv_sem(const CreateRequest& r) {
     return fail(std::move(e));
   }
   model::Object o = sysv_object(r, id);
-  o.set("nsems", r.nsems);
-  o.set("values", std::vector<std::int64_t>(values.begin(), values.end()));
+  o.set(model::key::nsems, r.nsems);
+  o.set(model::key::values, std::vector<std::int64_t>(values.begin(), values.end()));
   return o;
 }
 
@@ -282,9 +282,9 @@ Result<model::Object> create_posix_mq(const CreateRequest& r) {
     return fail(std::move(e));
   }
   model::Object o = file_object(r, st);
-  o.set("messages", std::int64_t{0});
-  o.set("maxmsg", static_cast<std::int64_t>(got.mq_maxmsg));
-  o.set("msgsize", static_cast<std::int64_t>(got.mq_msgsize));
+  o.set(model::key::messages, std::int64_t{0});
+  o.set(model::key::maxmsg, static_cast<std::int64_t>(got.mq_maxmsg));
+  o.set(model::key::msgsize, static_cast<std::int64_t>(got.mq_msgsize));
   return o;
 }
 
@@ -332,7 +332,7 @@ Result<model::Object> create_posix_sem(const CreateRequest& r) {
     id = *again;
   }
   model::Object o = file_object(r, id);
-  o.set("value", r.value);
+  o.set(model::key::value, r.value);
   return o;
 }
 

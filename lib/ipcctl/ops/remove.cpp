@@ -90,28 +90,18 @@ bool unix_file(const Object& o) { return o.name && !o.name->empty() && o.name->f
 } // namespace
 
 std::string not_removable(Kind k) {
-  switch (k) {
-  case Kind::lock: return "a lock cannot be removed: it goes when its holder unlocks it, closes the file or exits";
-  case Kind::signal: return "a pending signal cannot be removed: it goes when it is delivered";
-  default: break;
-  }
-  const std::string_view name = model::kind_name(k);
+  const auto& desc = model::describe(k);
+  if (!desc.not_removable.empty()) return std::string(desc.not_removable);
+  const std::string_view name = desc.name;
   const bool vowel = !name.empty() && std::string_view("aeiou").find(name.front()) != std::string_view::npos;
   return fmt::format("{} {} cannot be removed: it goes when its holders close it", vowel ? "an" : "a", name);
 }
 
+// What rm removes on this system (Windows' handle closing is its own, in
+// windows/).
 bool removable(Kind k) {
-  switch (k) {
-  case Kind::sysv_msg:
-  case Kind::sysv_shm:
-  case Kind::sysv_sem:
-  case Kind::posix_mq:
-  case Kind::posix_shm:
-  case Kind::posix_sem:
-  case Kind::fifo:
-  case Kind::unix_socket: return true;
-  default: return false;
-  }
+  const auto r = model::describe(k).removal;
+  return r == model::Removal::sysv || r == model::Removal::file;
 }
 
 model::KindSet removable_kinds() {
@@ -144,33 +134,33 @@ Result<std::int64_t> parse_duration(std::string_view text) {
 std::optional<std::string> in_use(const Object& o) {
   switch (o.kind) {
   case Kind::sysv_shm:
-    if (auto n = o.number("nattch"); n && *n > 0) {
+    if (auto n = o.number(model::key::nattch); n && *n > 0) {
       std::string why = fmt::format("attached by {}", plural(*n, "process", "processes"));
       if (!o.holders.empty()) why += fmt::format(" ({})", holder_list(o.holders));
       return why;
     }
     return std::nullopt;
   case Kind::sysv_msg:
-    if (auto n = o.number("messages"); n && *n > 0)
+    if (auto n = o.number(model::key::messages); n && *n > 0)
       return fmt::format("holds {} ({})", plural(*n, "message", "messages"),
-                         plural(o.number("bytes").value_or(0), "byte", "bytes"));
+                         plural(o.number(model::key::bytes).value_or(0), "byte", "bytes"));
     return std::nullopt;
   case Kind::sysv_sem: {
-    const auto* ncnt = o.numbers("ncnt");
-    const auto* zcnt = o.numbers("zcnt");
+    const auto* ncnt = o.numbers(model::key::ncnt);
+    const auto* zcnt = o.numbers(model::key::zcnt);
     if (ncnt == nullptr || zcnt == nullptr) {
-      if (o.number("nsems").value_or(0) > 0) return std::string("its waiters could not be read (permission denied)");
+      if (o.number(model::key::nsems).value_or(0) > 0) return std::string("its waiters could not be read (permission denied)");
       return std::nullopt;
     }
     return sem_waiters(*ncnt, *zcnt);
   }
   case Kind::posix_mq:
     if (!o.holders.empty()) return held_by(o);
-    if (auto n = o.number("messages"); n && *n > 0) return fmt::format("holds {}", plural(*n, "message", "messages"));
+    if (auto n = o.number(model::key::messages); n && *n > 0) return fmt::format("holds {}", plural(*n, "message", "messages"));
     return std::nullopt;
   case Kind::posix_sem:
     if (!o.holders.empty()) return held_by(o);
-    if (auto n = o.number("waiters"); n && *n > 0) return fmt::format("has {}", plural(*n, "waiter", "waiters"));
+    if (auto n = o.number(model::key::waiters); n && *n > 0) return fmt::format("has {}", plural(*n, "waiter", "waiters"));
     return std::nullopt;
   case Kind::posix_shm:
   case Kind::fifo:
@@ -222,18 +212,18 @@ Verdict orphaned(const Object& o, const model::Walk& walk, const Alive& alive, b
 
   switch (o.kind) {
   case Kind::sysv_shm: {
-    const auto nattch = o.number("nattch"), cpid = o.number("cpid");
+    const auto nattch = o.number(model::key::nattch), cpid = o.number(model::key::cpid);
     if (!nattch || !cpid) return {false, "its attachments are unknown"};
     if (*nattch > 0) return {false, fmt::format("attached by {}", plural(*nattch, "process", "processes"))};
     if (alive(*cpid)) return {false, fmt::format("its creator {} is alive", *cpid)};
     return {true, fmt::format("nobody is attached and its creator {} is gone", *cpid)};
   }
   case Kind::sysv_msg:
-    return users_gone({o.number("lspid").value_or(0), o.number("lrpid").value_or(0)}, "a queue");
+    return users_gone({o.number(model::key::lspid).value_or(0), o.number(model::key::lrpid).value_or(0)}, "a queue");
   case Kind::sysv_sem: {
-    const auto* last = o.numbers("last_pids");
-    const auto* ncnt = o.numbers("ncnt");
-    const auto* zcnt = o.numbers("zcnt");
+    const auto* last = o.numbers(model::key::last_pids);
+    const auto* ncnt = o.numbers(model::key::ncnt);
+    const auto* zcnt = o.numbers(model::key::zcnt);
     if (last == nullptr || ncnt == nullptr || zcnt == nullptr) return {false, "its values could not be read"};
     if (auto w = sem_waiters(*ncnt, *zcnt)) return {false, *w};
     return users_gone(*last, "a semaphore set");
@@ -244,12 +234,12 @@ Verdict orphaned(const Object& o, const model::Walk& walk, const Alive& alive, b
   case Kind::fifo: {
     if (!o.holders.empty()) return {false, held_by(o)};
     if (auto v = incomplete(o.kind == Kind::posix_shm || o.kind == Kind::posix_sem)) return *v;
-    if (auto pid = o.number("notify_pid"); pid && alive(*pid))
+    if (auto pid = o.number(model::key::notify_pid); pid && alive(*pid))
       return {false, fmt::format("process {} waits for its notification", *pid)};
     return {true, "no process holds it"};
   }
   case Kind::unix_socket: {
-    const model::Value* stale = o.find("stale");
+    const model::Value* stale = o.find(model::key::stale);
     if (stale != nullptr && *stale == model::Value{true}) return {true, "no socket is bound to this socket file"};
     return {false, o.holders.empty() ? std::string("a socket is bound to it") : held_by(o)};
   }
@@ -261,8 +251,8 @@ std::optional<std::int64_t> changed_at(const Object& o) {
   // A POSIX queue's ctime also moves with mq_notify, mq_setattr and any read
   // of its file (ls -o BYTES); its mtime only with a message sent or received.
   if (o.kind == Kind::posix_mq)
-    if (auto t = o.time("mtime")) return t->seconds;
-  if (auto t = o.time("ctime")) return t->seconds;
+    if (auto t = o.time(model::key::mtime)) return t->seconds;
+  if (auto t = o.time(model::key::ctime)) return t->seconds;
   return std::nullopt;
 }
 
@@ -273,30 +263,31 @@ std::optional<std::string> sysv_changed(const Object& o, const SysvState& now) {
   };
   if (o.key && now.key != *o.key) return another(fmt::format("key {}", model::key_text(now.key)));
   // Set once, when the object is made.
-  if (auto v = o.number("cuid"); v && *v != now.cuid) return another(fmt::format("made by uid {}", now.cuid));
-  if (auto v = o.number("cgid"); v && *v != now.cgid) return another(fmt::format("made by gid {}", now.cgid));
+  if (auto v = o.number(model::key::cuid); v && *v != now.cuid) return another(fmt::format("made by uid {}", now.cuid));
+  if (auto v = o.number(model::key::cgid); v && *v != now.cgid) return another(fmt::format("made by gid {}", now.cgid));
   if (o.kind == Kind::sysv_shm) {
-    if (auto v = o.number("cpid"); v && *v != now.cpid) return another(fmt::format("made by pid {}", now.cpid));
+    if (auto v = o.number(model::key::cpid); v && *v != now.cpid) return another(fmt::format("made by pid {}", now.cpid));
     if (o.size && *o.size != now.size) return another(fmt::format("of {} bytes", now.size));
   }
   if (o.kind == Kind::sysv_sem)
-    if (auto v = o.number("nsems"); v && *v != now.nsems) return another(fmt::format("a set of {}", now.nsems));
+    if (auto v = o.number(model::key::nsems); v && *v != now.nsems) return another(fmt::format("a set of {}", now.nsems));
   // Times of use only move forward, and a new object has none.
-  const auto earlier = [&](std::string_view key, std::int64_t t) {
+  const auto earlier = [&](const model::DetailKey& key, std::int64_t t) {
     const auto listed = o.time(key);
     return listed && (t == 0 || t < listed->seconds);
   };
   const struct {
     Kind kind;
-    std::string_view key;
+    const model::DetailKey& key;
     std::int64_t t;
-  } uses[] = {{Kind::sysv_shm, "atime", now.atime}, {Kind::sysv_shm, "dtime", now.dtime},
-              {Kind::sysv_msg, "stime", now.stime}, {Kind::sysv_msg, "rtime", now.rtime},
-              {Kind::sysv_sem, "otime", now.otime}};
+  } uses[] = {{Kind::sysv_shm, model::key::atime, now.atime}, {Kind::sysv_shm, model::key::dtime, now.dtime},
+              {Kind::sysv_msg, model::key::stime, now.stime}, {Kind::sysv_msg, model::key::rtime, now.rtime},
+              {Kind::sysv_sem, model::key::otime, now.otime}};
   for (const auto& u : uses)
     if (u.kind == o.kind && earlier(u.key, u.t))
-      return another(u.t == 0 ? fmt::format("never used: no {}", u.key) : fmt::format("an earlier {}", u.key));
-  const auto listed_ctime = o.time("ctime");
+      return another(u.t == 0 ? fmt::format("never used: no {}", u.key.name)
+                              : fmt::format("an earlier {}", u.key.name));
+  const auto listed_ctime = o.time(model::key::ctime);
   if (!listed_ctime || now.ctime != listed_ctime->seconds)
     return std::string("it changed since it was listed (its ctime moved): it was not removed; list it again");
   // Only IPC_SET changes these, and it sets ctime: changed within the second.
@@ -305,7 +296,7 @@ std::optional<std::string> sysv_changed(const Object& o, const SysvState& now) {
     return fmt::format("it changed since it was listed (owner {}:{}, mode {}): it was not removed; list it again",
                        now.uid, now.gid, model::mode_text(now.mode & 0777));
   if (o.kind == Kind::sysv_msg)
-    if (auto v = o.number("max_bytes"); v && now.qbytes && *v != *now.qbytes)
+    if (auto v = o.number(model::key::max_bytes); v && now.qbytes && *v != *now.qbytes)
       return fmt::format("it changed since it was listed (its byte limit is now {}): it was not removed; list it again",
                          *now.qbytes);
   return std::nullopt;
@@ -438,13 +429,14 @@ struct FileOf {
 };
 FileOf file_of(const Object& o) {
   const std::string& name = *o.name;
-  switch (o.kind) {
-  case Kind::posix_mq: return {"/dev/mqueue", name.substr(1), "/dev/mqueue" + name, S_IFREG};
-  case Kind::posix_shm: return {"/dev/shm", name.substr(1), "/dev/shm" + name, S_IFREG};
-  case Kind::posix_sem: return {"/dev/shm", "sem." + name.substr(1), "/dev/shm/sem." + name.substr(1), S_IFREG};
-  case Kind::fifo: return {{}, {}, name, S_IFIFO};
-  default: return {{}, {}, name, S_IFSOCK};
+  const auto& desc = model::describe(o.kind);
+  if (desc.file) {  // a POSIX object: /NAME is an entry of its directory
+    std::string entry = fmt::format("{}{}", desc.file->prefix, name.substr(1));
+    std::string path = fmt::format("{}/{}", desc.file->dir, entry);
+    return {std::string(desc.file->dir), std::move(entry), std::move(path), S_IFREG};
   }
+  if (desc.ref == model::RefForm::path) return {{}, {}, name, S_IFIFO};
+  return {{}, {}, name, S_IFSOCK};
 }
 
 std::string time_text(const FileTime& t) {
@@ -456,12 +448,13 @@ std::string time_text(const FileTime& t) {
   return fmt::format("{}.{:09}Z", buf, t.nsec);
 }
 
-// The listed time `key` ("btime", "ctime") with its nanoseconds (key_nsec),
+// The listed time `key` (btime, ctime) with its nanoseconds (`nsec_key`),
 // if listed.
-std::optional<FileTime> listed_time(const Object& o, std::string_view key, bool& with_nsec) {
+std::optional<FileTime> listed_time(const Object& o, const model::DetailKey& key, const model::DetailKey& nsec_key,
+                                    bool& with_nsec) {
   const auto t = o.time(key);
   if (!t) return std::nullopt;
-  const auto nsec = o.number(fmt::format("{}_nsec", key));
+  const auto nsec = o.number(nsec_key);
   with_nsec = nsec.has_value();
   return FileTime{t->seconds, static_cast<std::uint32_t>(nsec.value_or(0))};
 }
@@ -470,7 +463,7 @@ std::optional<FileTime> listed_time(const Object& o, std::string_view key, bool&
 std::optional<std::string> file_changed(const Object& o, const FileOf& f, std::int64_t inode, const FileId& now) {
   if ((now.mode & S_IFMT) != f.type || static_cast<std::int64_t>(now.ino) != inode)
     return fmt::format("{} now names another file (inode {}): it was not removed", f.path, now.ino);
-  if (const auto* dev = o.find("dev"); dev != nullptr && std::holds_alternative<std::string>(*dev) &&
+  if (const auto* dev = o.find(model::key::dev); dev != nullptr && std::holds_alternative<std::string>(*dev) &&
                                          std::get<std::string>(*dev) != dev_text(now.dev))
     return fmt::format("{} now names another file (on device {}, not {}): it was not removed", f.path,
                        dev_text(now.dev), std::get<std::string>(*dev));
@@ -479,7 +472,7 @@ std::optional<std::string> file_changed(const Object& o, const FileOf& f, std::i
   // that is not reused, is the mark.
   if (o.kind == Kind::posix_mq) return std::nullopt;
   bool nsec = false;
-  if (const auto born = listed_time(o, "btime", nsec)) {
+  if (const auto born = listed_time(o, model::key::btime, model::key::btime_nsec, nsec)) {
     if (!now.btime || (nsec ? *now.btime != *born : now.btime->sec != born->sec))
       return fmt::format("{} now names another file with the same inode (made {}, the listed one {}): it was not "
                          "removed",
@@ -487,7 +480,7 @@ std::optional<std::string> file_changed(const Object& o, const FileOf& f, std::i
                          time_text(*born));
     return std::nullopt;
   }
-  if (const auto changed = listed_time(o, "ctime", nsec)) {
+  if (const auto changed = listed_time(o, model::key::ctime, model::key::ctime_nsec, nsec)) {
     if (nsec ? now.ctime != *changed : now.ctime.sec != changed->sec)
       return fmt::format("{} now names another file with the same inode, or the file changed since it was listed "
                          "(its ctime moved): it was not removed; list it again",
@@ -545,11 +538,11 @@ Removal remove_file(const Object& o) {
                        ? "it has no file to remove: the socket goes when its holders close it"
                        : "it is bound to a relative path: remove the file by its absolute path");
   if (!o.name) return failed("its name is unknown");
-  if (o.kind == Kind::fifo && o.find("deleted") && *o.find("deleted") == model::Value{true})
+  if (o.kind == Kind::fifo && o.find(model::key::deleted) && *o.find(model::key::deleted) == model::Value{true})
     return failed("its file is already deleted: the FIFO goes when its holders close it");
   FileOf f = file_of(o);
   // A bound socket's listed inode is the socket's; its file's is file_inode.
-  const std::int64_t inode = o.kind == Kind::unix_socket ? o.number("file_inode").value_or(-1)
+  const std::int64_t inode = o.kind == Kind::unix_socket ? o.number(model::key::file_inode).value_or(-1)
                              : o.inode                    ? static_cast<std::int64_t>(*o.inode)
                                                           : -1;
   // The directory, reached without following a symlink, and the entry in
@@ -586,17 +579,13 @@ Removal remove_file(const Object& o) {
 }
 
 Removal remove_here(const Object& o, bool force) {
-  switch (o.kind) {
-  case Kind::sysv_msg:
-  case Kind::sysv_shm:
-  case Kind::sysv_sem: return remove_sysv(o, force);
-  case Kind::posix_mq:
-  case Kind::posix_shm:
-  case Kind::posix_sem:
-  case Kind::fifo:
-  case Kind::unix_socket: return remove_file(o);
-  default: return refused(not_removable(o.kind));
+  switch (model::describe(o.kind).removal) {
+  case model::Removal::sysv: return remove_sysv(o, force);
+  case model::Removal::file: return remove_file(o);
+  case model::Removal::none:
+  case model::Removal::handle: break;
   }
+  return refused(not_removable(o.kind));
 }
 
 } // namespace

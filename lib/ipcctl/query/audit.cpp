@@ -174,16 +174,16 @@ private:
   }
 
   void queue(const Object& o) {
-    const auto messages = o.number("messages");
+    const auto messages = o.number(model::key::messages);
     if (!messages) return;
     if (o.kind == Kind::sysv_msg) {
-      const auto bytes = o.number("bytes"), max = o.number("max_bytes");
+      const auto bytes = o.number(model::key::bytes), max = o.number(model::key::max_bytes);
       if (bytes && max && *max > 0 && *bytes >= *max)
         add("queue_full", o, fmt::format("{} of {} bytes queued ({} messages)", *bytes, *max, *messages),
             "senders block, or fail with EAGAIN",
             fmt::format("find why its readers stopped: ipcctl show {}", shell_quote(o.ref)));
     } else if (o.kind == Kind::posix_mq) {
-      const auto max = o.number("maxmsg");
+      const auto max = o.number(model::key::maxmsg);
       if (max && *max > 0 && *messages >= *max)
         add("queue_full", o, fmt::format("{} of {} messages queued", *messages, *max),
             "senders block, or fail with EAGAIN",
@@ -191,8 +191,8 @@ private:
     }
     if (*messages <= 0) return;
     // The last read (SysV), else the last change of the queue.
-    std::optional<model::Time> last = o.kind == Kind::sysv_msg ? o.time("rtime") : o.time("mtime");
-    if (!last && o.kind == Kind::sysv_msg) last = o.time("ctime");
+    std::optional<model::Time> last = o.kind == Kind::sysv_msg ? o.time(model::key::rtime) : o.time(model::key::mtime);
+    if (!last && o.kind == Kind::sysv_msg) last = o.time(model::key::ctime);
     if (!last || m_opts.now - last->seconds < m_opts.stale_after) return;
     add("queue_stale", o,
         fmt::format("{} messages, none read for {}", *messages, human_age(m_opts.now - last->seconds)),
@@ -202,7 +202,7 @@ private:
 
   void pipe(const Object& o) {
     if (o.kind != Kind::pipe && o.kind != Kind::fifo) return;
-    const auto unread = o.number("unread_bytes"), capacity = o.number("capacity_bytes");
+    const auto unread = o.number(model::key::unread_bytes), capacity = o.number(model::key::capacity_bytes);
     if (!unread || !capacity || *capacity <= 0 || *unread < *capacity) return;
     std::string readers;
     for (const auto& h : o.holders)
@@ -216,8 +216,8 @@ private:
 
   void segment(const Object& o) {
     if (o.kind != Kind::sysv_shm) return;
-    const model::Value* dest = o.find("dest");
-    const auto nattch = o.number("nattch");
+    const model::Value* dest = o.find(model::key::dest);
+    const auto nattch = o.number(model::key::nattch);
     if (dest == nullptr || *dest != model::Value{true} || !nattch || *nattch <= 0) return;
     add("destroyed_attached", o,
         fmt::format("marked for removal, still attached by {} process{}", *nattch, *nattch == 1 ? "" : "es"),
@@ -227,15 +227,15 @@ private:
 
   void socket(const Object& o) {
     if (o.kind != Kind::unix_socket) return;
-    const model::Value* state = o.find("state");
+    const model::Value* state = o.find(model::key::state);
     const bool listening = state != nullptr && *state == model::Value{std::string("LISTEN")};
     if (!listening) return;
-    const model::Value* abstract = o.find("abstract");
+    const model::Value* abstract = o.find(model::key::abstract);
     if (abstract != nullptr && *abstract == model::Value{true})
       add("abstract_socket", o, fmt::format("listens on the abstract name {}", o.name.value_or("?")),
           "abstract names have no file permissions: any process in the network namespace can connect",
           "bind to a path in a directory only its clients may enter, or check SO_PEERCRED on accept");
-    const auto rq = o.number("rqueue"), wq = o.number("wqueue");
+    const auto rq = o.number(model::key::rqueue), wq = o.number(model::key::wqueue);
     if (rq && wq && *wq > 0 && *rq >= *wq)
       add("backlog_full", o, fmt::format("{} connections wait, backlog {}", *rq, *wq),
           "new clients block or get EAGAIN: the listener is not accepting",

@@ -76,43 +76,12 @@ std::string holders_text(const std::vector<model::Holder>& hs) {
   return join(parts, " ");
 }
 
-// The few detail keys that say most about each kind, for DETAIL.
-std::vector<std::string_view> summary_keys(Kind k) {
-  switch (k) {
-  case Kind::sysv_msg: return {"messages", "bytes"};
-  case Kind::sysv_shm: return {"nattch", "dest"};
-  case Kind::sysv_sem: return {"nsems", "values"};
-  case Kind::posix_mq: return {"messages", "maxmsg", "msgsize"};
-  case Kind::posix_shm: return {};
-  case Kind::posix_sem: return {"value", "waiters"};
-  case Kind::fifo:
-  case Kind::pipe: return {"unread_bytes"};
-  case Kind::unix_socket: return {"sock_type", "state"};
-  case Kind::tcp:
-  case Kind::udp: return {"state", "local", "remote"};
-  case Kind::eventfd: return {"count"};
-  case Kind::memfd: return {"seals"};
-  case Kind::signalfd: return {"mask"};
-  case Kind::lock: return {"kind", "lock_mode", "path"};
-  case Kind::signal: return {"pending"};
-  case Kind::win_pipe: return {"instances", "server_pids", "client_pids"};
-  case Kind::win_mailslot:
-  case Kind::win_alpc: return {};
-  case Kind::win_section: return {"file_backed"};
-  case Kind::win_event: return {"event_type", "signaled"};
-  case Kind::win_mutant: return {"held", "abandoned"};
-  case Kind::win_semaphore: return {"count", "maximum"};
-  }
-  return {};
-}
-
 Cell detail_summary(const Object& o) {
   std::string out;
-  if (o.kind == Kind::unix_socket || o.kind == Kind::memfd) {
-    if (o.name) out = *o.name;
-  }
-  for (auto key : summary_keys(o.kind)) {
-    const Value* v = o.find(key);
+  const model::KindDesc& desc = model::describe(o.kind);
+  if (desc.summary_name && o.name) out = *o.name;
+  for (const model::DetailKey* key : desc.summary) {
+    const Value* v = o.find(*key);
     if (v == nullptr || std::holds_alternative<std::monostate>(*v)) continue;
     if (const bool* b = std::get_if<bool>(v)) {
       if (!*b) continue;
@@ -120,87 +89,11 @@ Cell detail_summary(const Object& o) {
     const std::string text = cell_text(to_cell(*v));
     if (text.empty()) continue;
     if (!out.empty()) out += ' ';
-    out += fmt::format("{}={}", key, text);
+    out += fmt::format("{}={}", key->name, text);
   }
   if (o.peer) out += (out.empty() ? "" : " ") + fmt::format("peer={}", *o.peer);
   return out;
 }
-
-struct DetailKey {
-  std::string_view key, help;
-  bool bytes = false;
-  bool number = false;
-};
-
-// Every detail key a collector sets, for --list-columns and -Q.
-constexpr DetailKey k_detail_keys[] = {
-    {"messages", "messages queued", false, true},
-    {"bytes", "bytes queued", true, true},
-    {"max_bytes", "queue limit in bytes (msg_qbytes)", true, true},
-    {"lspid", "pid of the last msgsnd", false, true},
-    {"lrpid", "pid of the last msgrcv", false, true},
-    {"stime", "time of the last msgsnd"},
-    {"rtime", "time of the last msgrcv"},
-    {"ctime", "time of the last change"},
-    {"nattch", "number of attaches", false, true},
-    {"cpid", "pid of the creator", false, true},
-    {"lpid", "pid of the last shmat/shmdt", false, true},
-    {"atime", "time of the last attach"},
-    {"dtime", "time of the last detach"},
-    {"rss_bytes", "resident bytes of a segment", true, true},
-    {"swap_bytes", "swapped bytes of a segment", true, true},
-    {"dest", "segment marked for removal (1/0)", false, true},
-    {"locked", "segment locked in memory (1/0)", false, true},
-    {"cuid", "creator's uid", false, true},
-    {"cgid", "creator's gid", false, true},
-    {"nsems", "semaphores in the set", false, true},
-    {"values", "semaphore values"},
-    {"ncnt", "processes waiting for increase, per semaphore"},
-    {"zcnt", "processes waiting for zero, per semaphore"},
-    {"otime", "time of the last semop"},
-    {"maxmsg", "queue capacity in messages", false, true},
-    {"msgsize", "largest message in bytes", true, true},
-    {"notify_pid", "pid registered for notification", false, true},
-    {"notify_signal", "signal sent on notification"},
-    {"value", "semaphore value", false, true},
-    {"waiters", "threads waiting on a POSIX semaphore", false, true},
-    {"blocks_bytes", "bytes allocated to a POSIX shared memory object", true, true},
-    {"unread_bytes", "bytes written and not yet read", true, true},
-    {"capacity_bytes", "pipe buffer size", true, true},
-    {"deleted", "FIFO removed from the filesystem (1/0)", false, true},
-    {"sock_type", "stream, dgram, seqpacket"},
-    {"state", "socket state, as ss prints it"},
-    {"abstract", "abstract unix socket name (1/0)", false, true},
-    {"family", "inet or inet6"},
-    {"local", "local address:port"},
-    {"remote", "remote address:port"},
-    {"rqueue", "receive queue (listening: backlog)", false, true},
-    {"wqueue", "send queue (listening: max backlog)", false, true},
-    {"eventfd_id", "eventfd identity", false, true},
-    {"count", "eventfd counter", false, true},
-    {"semaphore", "eventfd in semaphore mode (1/0)", false, true},
-    {"seals", "memfd seals"},
-    {"mask", "signals a signalfd accepts"},
-    {"kind", "lock kind: flock, posix, ofd, lease"},
-    {"lock_mode", "read or write"},
-    {"start", "first byte locked", false, true},
-    {"end", "last byte locked (empty: to end of file)", false, true},
-    {"path", "locked file"},
-    {"mandatory", "mandatory lock (1/0)", false, true},
-    {"lease_state", "state of a lease: ACTIVE, BREAKING, BREAKER"},
-    {"blocked_on", "the lock a waiter waits for"},
-    {"pid", "process id", false, true},
-    {"pending", "pending signals (thread and process)"},
-    {"pending_thread", "signals pending for the main thread (SigPnd)"},
-    {"pending_shared", "signals pending for the process (ShdPnd)"},
-    {"blocked", "blocked signals; for a lock, a waiter (1/0)"},
-    {"ignored", "ignored signals"},
-    {"caught", "signals with a handler"},
-    {"dev", "device of the file (major:minor), for rm's identity check"},
-    {"btime", "birth time of the file"},
-    {"btime_nsec", "nanoseconds of the birth time", false, true},
-    {"ctime_nsec", "nanoseconds of ctime", false, true},
-};
 
 std::vector<Column> build_columns() {
   std::vector<Column> cols;
@@ -290,14 +183,17 @@ std::vector<Column> build_columns() {
   }, true);
   add("DETAIL", "the type's main fields, in short", l, detail_summary, true);
   add("ERROR", "what could not be read", l, [](const Object& o) { return opt(o.error); }, true);
-  for (const auto& d : k_detail_keys) {
-    const std::string key(d.key);
-    add(upper(d.key), std::string(d.help), d.number ? r : l,
+  // Then one column per detail key the kinds' descriptors name.
+  for (const model::DetailKey* d : model::all_keys()) {
+    const std::string_view key = d->name;
+    const bool number = d->type == model::KeyType::number || d->type == model::KeyType::bytes ||
+                        d->type == model::KeyType::flag;
+    add(upper(key), std::string(d->help), number ? r : l,
         [key](const Object& o) -> Cell {
-          const Value* v = o.find(key);
+          const Value* v = o.find_named(key);
           return v == nullptr ? Cell{} : to_cell(*v);
         },
-        d.key == "path", d.bytes);
+        d == &model::key::path, d->type == model::KeyType::bytes);
   }
   return cols;
 }
@@ -321,32 +217,8 @@ std::vector<std::string_view> default_names(const model::KindSet& kinds) {
   return {"REF", "OWNER", "SIZE", "DETAIL", "HOLDERS"};
 #endif
   if (n != 1) return {"REF", "OWNER", "PERMS", "SIZE", "DETAIL", "HOLDERS"};
-  switch (*only) {
-  case Kind::sysv_msg: return {"REF", "KEY", "OWNER", "PERMS", "MESSAGES", "BYTES", "MAX_BYTES", "LSPID", "LRPID"};
-  case Kind::sysv_shm: return {"REF", "KEY", "OWNER", "PERMS", "SIZE", "NATTCH", "CPID", "LPID", "HOLDERS"};
-  case Kind::sysv_sem: return {"REF", "KEY", "OWNER", "PERMS", "NSEMS", "VALUES", "NCNT", "ZCNT"};
-  case Kind::posix_mq: return {"REF", "OWNER", "PERMS", "MESSAGES", "MAXMSG", "MSGSIZE", "BYTES", "HOLDERS"};
-  case Kind::posix_shm: return {"REF", "OWNER", "PERMS", "SIZE", "HOLDERS"};
-  case Kind::posix_sem: return {"REF", "OWNER", "PERMS", "VALUE", "WAITERS", "HOLDERS"};
-  case Kind::fifo: return {"REF", "OWNER", "PERMS", "UNREAD_BYTES", "CAPACITY_BYTES", "HOLDERS"};
-  case Kind::pipe: return {"REF", "UNREAD_BYTES", "CAPACITY_BYTES", "HOLDERS"};
-  case Kind::unix_socket: return {"REF", "SOCK_TYPE", "STATE", "NAME", "PEER", "RQUEUE", "WQUEUE", "HOLDERS"};
-  case Kind::tcp:
-  case Kind::udp: return {"REF", "STATE", "LOCAL", "REMOTE", "RQUEUE", "WQUEUE", "HOLDERS"};
-  case Kind::eventfd: return {"REF", "COUNT", "HOLDERS"};
-  case Kind::memfd: return {"REF", "NAME", "SIZE", "SEALS", "HOLDERS"};
-  case Kind::signalfd: return {"REF", "MASK", "HOLDERS"};
-  case Kind::lock: return {"REF", "KIND", "LOCK_MODE", "START", "END", "PATH", "HOLDERS"};
-  case Kind::signal: return {"REF", "NAME", "OWNER", "PENDING", "BLOCKED", "CAUGHT"};
-  case Kind::win_pipe:
-  case Kind::win_mailslot:
-  case Kind::win_section:
-  case Kind::win_event:
-  case Kind::win_mutant:
-  case Kind::win_semaphore:
-  case Kind::win_alpc: return {"REF", "OWNER", "SIZE", "DETAIL", "HOLDERS"};
-  }
-  return {"REF"};
+  const auto cols = model::describe(*only).columns;
+  return {cols.begin(), cols.end()};
 }
 
 } // namespace

@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#ifndef _WIN32
 #include <pwd.h>
+#endif
 
 #include <algorithm>
 #include <map>
@@ -33,7 +35,7 @@ std::vector<int> pids_of(const std::vector<model::Holder>& holders, char access 
   return out;
 }
 
-bool directed(Kind k) { return k == Kind::pipe || k == Kind::fifo || k == Kind::posix_mq; }
+bool directed(Kind k) { return model::describe(k).graph == model::GraphRole::directed; }
 
 class Builder {
 public:
@@ -48,14 +50,13 @@ public:
         if (!socket_pairs.emplace(pair.first, pair.second).second) continue;
         for (int a : pids_of(o.holders))
           for (int b : pids_of(o.peer_holders)) edge(a, b, o, Direction::both);
-      } else if (o.kind == Kind::sysv_msg) {
-        const auto s = o.number("lspid"), r = o.number("lrpid");
+      } else if (model::describe(o.kind).graph == model::GraphRole::last_ops) {
+        const auto s = o.number(model::key::lspid), r = o.number(model::key::lrpid);
         if (s && r && *s > 0 && *r > 0 && known(*s) && known(*r))
           edge(static_cast<int>(*s), static_cast<int>(*r), o, Direction::forward);
       } else if (directed(o.kind)) {
         shared(o, pids_of(o.holders, 'w'), pids_of(o.holders, 'r'));
-      } else if (o.kind == Kind::sysv_shm || o.kind == Kind::posix_shm || o.kind == Kind::posix_sem ||
-                 o.kind == Kind::memfd || o.kind == Kind::eventfd) {
+      } else if (model::describe(o.kind).graph == model::GraphRole::shared) {
         shared(o, pids_of(o.holders), pids_of(o.holders));
       }
     }
@@ -205,8 +206,10 @@ private:
 
   const std::string& user_name(std::uint32_t uid) {
     auto [it, fresh] = m_users.try_emplace(uid);
+#ifndef _WIN32  // Windows' owners are names already
     if (fresh)
       if (const passwd* pw = ::getpwuid(uid)) it->second = pw->pw_name;
+#endif
     return it->second;
   }
 

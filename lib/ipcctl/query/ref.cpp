@@ -68,7 +68,7 @@ std::optional<std::uint32_t> sysv_key(std::string_view k) {
   return static_cast<std::uint32_t>(*v);
 }
 
-bool is_sysv(Kind k) { return k == Kind::sysv_msg || k == Kind::sysv_shm || k == Kind::sysv_sem; }
+bool is_sysv(Kind k) { return model::describe(k).ref == model::RefForm::sysv; }
 
 } // namespace
 
@@ -79,7 +79,8 @@ model::KindSet RefQuery::kinds() const {
     return ks;
   }
   if (key) {  // a bare key: a segment, a queue or a semaphore set may have it
-    for (auto k : {Kind::sysv_msg, Kind::sysv_shm, Kind::sysv_sem}) ks.add(k);
+    for (auto k : model::all_kinds())
+      if (is_sysv(k)) ks.add(k);
     return ks;
   }
   return model::KindSet::all();
@@ -97,16 +98,19 @@ bool RefQuery::matches(const model::Object& o) const {
   if (ref) return o.ref == *ref || (o.ns && o.ref == *ref + model::ns_suffix(o.ns->type, o.ns->inode));
   if (key) return is_sysv(o.kind) && o.key == key;
   if (pid) {
-    if (o.kind == Kind::signal) return o.id == *pid;
+    if (model::describe(o.kind).ref == model::RefForm::pid) return o.id == *pid;
     return std::any_of(o.holders.begin(), o.holders.end(), [&](const model::Holder& h) { return h.pid == *pid; });
   }
-  if (path) return (o.kind == Kind::fifo || o.kind == Kind::unix_socket) && o.name == *path;
+  if (path) {
+    const auto form = model::describe(o.kind).ref;
+    return (form == model::RefForm::path || form == model::RefForm::unix) && o.name == *path;
+  }
   return false;
 }
 
 std::optional<std::string> RefQuery::file() const {
   if (path) return path;
-  if (kind == Kind::fifo && ref) return ref->substr(ref->find(':') + 1);
+  if (kind && model::describe(*kind).ref == model::RefForm::path && ref) return ref->substr(ref->find(':') + 1);
   return std::nullopt;
 }
 
@@ -120,17 +124,20 @@ Result<RefQuery> parse_ref(std::string_view text) {
   q.text = std::string(text);
   if (text.empty()) return fail(bad(text, "it is empty"));
   if (text.front() == '/') {
-    // /dev/shm and /dev/mqueue paths name POSIX objects; any other path a
-    // FIFO or a unix socket.
-    constexpr std::string_view k_shm = "/dev/shm/", k_mq = "/dev/mqueue/";
-    if (starts_with(text, k_mq) && text.size() > k_mq.size()) {
-      q.kind = Kind::posix_mq;
-      q.ref = fmt::format("posix-mq:/{}", text.substr(k_mq.size()));
-    } else if (starts_with(text, k_shm) && text.size() > k_shm.size()) {
-      const auto name = text.substr(k_shm.size());
-      const bool sem = starts_with(name, "sem.") && name.size() > 4;
-      q.kind = sem ? Kind::posix_sem : Kind::posix_shm;
-      q.ref = sem ? fmt::format("posix-sem:/{}", name.substr(4)) : fmt::format("posix-shm:/{}", name);
+    // A path in the directory of a kind's files (/dev/mqueue, /dev/shm)
+    // names that kind's object, the longest prefix first (sem. before the
+    // rest of /dev/shm); any other path a FIFO or a unix socket.
+    const model::KindDesc* best = nullptr;
+    for (Kind k : model::all_kinds()) {
+      const auto& d = model::describe(k);
+      if (!d.file) continue;
+      const std::string dir = fmt::format("{}/{}", d.file->dir, d.file->prefix);
+      if (!starts_with(text, dir) || text.size() == dir.size()) continue;
+      if (best == nullptr || d.file->prefix.size() > best->file->prefix.size()) best = &d;
+    }
+    if (best != nullptr) {
+      q.kind = best->kind;
+      q.ref = fmt::format("{}:/{}", best->name, text.substr(best->file->dir.size() + 1 + best->file->prefix.size()));
     } else {
       q.path = std::string(text);
     }
@@ -166,13 +173,12 @@ Result<RefQuery> parse_ref(std::string_view text) {
   q.kind = *kind;
   if (ident.empty()) return fail(bad(text, "nothing after the type"));
   std::string_view suffix;
-  if (*kind == Kind::posix_mq || *kind == Kind::posix_shm || *kind == Kind::posix_sem) {
+  const model::KindDesc& desc = model::describe(*kind);
+  if (desc.file) {
     // A POSIX name may hold '@' but would then read as a namespace: such an
     // object is named by its path. Segments and semaphores are files of the
     // mount namespace's /dev/shm: no IPC namespace holds them.
-    const std::string path = *kind == Kind::posix_mq ? fmt::format("/dev/mqueue{}", ident)
-                             : *kind == Kind::posix_sem ? fmt::format("/dev/shm/sem.{}", ident.substr(1))
-                                                        : fmt::format("/dev/shm{}", ident);
+    const std::string path = fmt::format("{}/{}{}", desc.file->dir, desc.file->prefix, ident.substr(1));
     for (const auto t : {model::NsType::ipc, model::NsType::net}) {
       if (t == model::ns_type_of(*kind) || ident.find(fmt::format("@{}:", model::ns_type_name(t))) == std::string_view::npos)
         continue;
@@ -200,10 +206,9 @@ Result<RefQuery> parse_ref(std::string_view text) {
       if (ident.empty()) return fail(bad(text, "nothing between the type and the namespace"));
     }
   }
-  switch (*kind) {
-  case Kind::sysv_msg:
-  case Kind::sysv_shm:
-  case Kind::sysv_sem:
+  using model::RefForm;
+  switch (desc.ref) {
+  case RefForm::sysv:
     if (starts_with(ident, "key=")) {
       const auto k = sysv_key(ident.substr(4));
       if (!k) return fail(bad(text, "a key is a 32-bit number, as 0x1234 or 4660"));
@@ -213,67 +218,57 @@ Result<RefQuery> parse_ref(std::string_view text) {
     if (!number_in(ident, 0, k_max_id))
       return fail(bad(text, fmt::format("a SysV id is a number from 0 to {} (or key=0x1234)", k_max_id)));
     break;
-  case Kind::posix_mq:
-  case Kind::posix_shm:
-  case Kind::posix_sem:
+  case RefForm::posix_name:
     if (ident.size() < 2 || ident.front() != '/' || ident.find('/', 1) != std::string_view::npos)
       return fail(bad(text, "a POSIX name is one leading '/' and no other slash, e.g. /orders"));
     break;
-  case Kind::fifo:
+  case RefForm::path:
     if (ident.front() != '/') return fail(bad(text, "a FIFO is named by its absolute path"));
     break;
-  case Kind::unix_socket:
+  case RefForm::unix:
     if (ident.front() == '/') {  // the socket file: a bound socket, or a stale file
       q.path = std::string(ident);
       return q;
     }
     if (!digits(ident)) return fail(bad(text, "a unix socket is named by its inode number or its path"));
     break;
+  case RefForm::socket:
 #ifdef _WIN32
-  case Kind::tcp:
-  case Kind::udp:  // "tcp:LOCAL,REMOTE", "udp:LOCAL": Windows has no socket inodes
+    // "tcp:LOCAL,REMOTE", "udp:LOCAL": Windows has no socket inodes
     if (ident.find(' ') != std::string_view::npos) return fail(bad(text, "a socket is named LOCAL,REMOTE as ls prints it"));
     break;
-  case Kind::pipe:
-  case Kind::memfd:
 #else
-  case Kind::pipe:
-  case Kind::tcp:
-  case Kind::udp:
-  case Kind::memfd:
+    [[fallthrough]];
 #endif
+  case RefForm::inode:
     if (!digits(ident)) return fail(bad(text, "this type is named by its inode number"));
     break;
-  case Kind::eventfd:
+  case RefForm::eventfd:
     if (!number_in(ident, 0, k_max_id) && !pid_fd(ident))
       return fail(bad(text, "an eventfd is named by its eventfd-id (or PID:FD where it has none)"));
     break;
-  case Kind::signalfd:
+  case RefForm::pid_fd:
     if (!pid_fd(ident)) return fail(bad(text, fmt::format("a signalfd is named PID:FD, with a PID from 1 to {}", k_max_pid)));
     break;
-  case Kind::lock: {
+  case RefForm::lock: {
     const auto dot = ident.find('.');
     if (!digits(ident.substr(0, dot)) || (dot != std::string_view::npos && !digits(ident.substr(dot + 1))))
       return fail(bad(text, "a lock is named by its /proc/locks number, N or N.W"));
     break;
   }
-  case Kind::signal:
+  case RefForm::pid:
     if (!number_in(ident, 1, k_max_pid))
       return fail(bad(text, fmt::format("a signal state is named by its process id, from 1 to {}", k_max_pid)));
     break;
-  case Kind::win_pipe:
+  case RefForm::win_pipe:
     if (!starts_with(ident, "\\\\.\\pipe\\") || ident.size() == 9)
       return fail(bad(text, "a named pipe is named \\\\.\\pipe\\NAME"));
     break;
-  case Kind::win_mailslot:
+  case RefForm::win_mailslot:
     if (!starts_with(ident, "\\\\.\\mailslot\\") || ident.size() == 13)
       return fail(bad(text, "a mailslot is named \\\\.\\mailslot\\NAME"));
     break;
-  case Kind::win_section:
-  case Kind::win_event:
-  case Kind::win_mutant:
-  case Kind::win_semaphore:
-  case Kind::win_alpc:
+  case RefForm::win_path:
     if (ident.front() != '\\' || ident.back() == '\\')
       return fail(bad(text, "a Windows object is named by its full path, e.g. \\BaseNamedObjects\\NAME"));
     break;

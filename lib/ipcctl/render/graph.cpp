@@ -51,22 +51,9 @@ std::string cluster_label(std::string_view label) {
   }
 }
 
-// A colour per family, so a picture of 200 edges still reads.
-std::string_view colour(model::Kind k) {
-  switch (k) {
-  case model::Kind::pipe:
-  case model::Kind::fifo: return "#1f77b4";
-  case model::Kind::unix_socket:
-  case model::Kind::tcp:
-  case model::Kind::udp: return "#2ca02c";
-  case model::Kind::sysv_shm:
-  case model::Kind::posix_shm:
-  case model::Kind::memfd: return "#d62728";
-  case model::Kind::sysv_msg:
-  case model::Kind::posix_mq: return "#9467bd";
-  default: return "#7f7f7f";
-  }
-}
+// A colour per family (the kinds' descriptors say which), so a picture of
+// 200 edges still reads.
+std::string_view colour(model::Kind k) { return model::describe(k).colour; }
 
 // A DOT string of safe text; a newline (ours) becomes DOT's centred line
 // break, and a backslash stays a backslash (not \l, \N or \G).

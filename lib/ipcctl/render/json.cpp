@@ -115,7 +115,7 @@ void write_object(JsonWriter& w, const model::Object& o) {
   w.key("detail");
   w.begin_object();
   for (const auto& f : o.detail) {
-    w.key(f.key);
+    w.key(f.key->name);
     write_value(w, f.value);
   }
   w.end_object();

@@ -100,11 +100,11 @@ std::string render_prometheus(const MetricsInput& in) {
     t.objects += 1;
     t.bytes += static_cast<double>(o.size.value_or(0));
     t.holders += static_cast<double>(o.holders.size());
-    if (auto m = o.number("messages")) t.messages += static_cast<double>(*m), t.queue = true;
+    if (auto m = o.number(model::key::messages)) t.messages += static_cast<double>(*m), t.queue = true;
     if (o.kind == model::Kind::sysv_msg || o.kind == model::Kind::posix_mq)
-      t.queued_bytes += static_cast<double>(o.number("bytes").value_or(0));
-    if (auto n = o.number("nattch")) t.attachments += static_cast<double>(*n), t.shm = true;
-    if (auto u = o.number("unread_bytes")) t.unread += static_cast<double>(*u), t.pipe = true;
+      t.queued_bytes += static_cast<double>(o.number(model::key::bytes).value_or(0));
+    if (auto n = o.number(model::key::nattch)) t.attachments += static_cast<double>(*n), t.shm = true;
+    if (auto u = o.number(model::key::unread_bytes)) t.unread += static_cast<double>(*u), t.pipe = true;
   }
   Exposition x;
   const auto per_type = [&](std::string_view name, std::string_view help, auto pick, auto applies) {
@@ -164,10 +164,10 @@ std::string render_prometheus(const MetricsInput& in) {
     for (const auto& o : in.objects) x.sample(labels(o), static_cast<double>(o.holders.size()));
     x.family("ipcctl_object_queued_messages", "Messages waiting in one message queue.");
     for (const auto& o : in.objects)
-      if (auto m = o.number("messages")) x.sample(labels(o), static_cast<double>(*m));
+      if (auto m = o.number(model::key::messages)) x.sample(labels(o), static_cast<double>(*m));
     x.family("ipcctl_object_attachments", "Attachments of one SysV shared memory segment.");
     for (const auto& o : in.objects)
-      if (auto n = o.number("nattch")) x.sample(labels(o), static_cast<double>(*n));
+      if (auto n = o.number(model::key::nattch)) x.sample(labels(o), static_cast<double>(*n));
   }
 
   x.family("ipcctl_labels_repaired",

@@ -177,21 +177,22 @@ std::string render_details(std::span<const model::Object> objects, const TableOp
     if (o.mode) line("mode", model::mode_text(*o.mode));
     if (o.size) line("size", size(*o.size));
     // A semaphore set's per-semaphore lists read best as one table.
-    const auto* values = o.numbers("values");
-    const auto* ncnt = o.numbers("ncnt");
-    const auto* zcnt = o.numbers("zcnt");
-    const auto* last = o.numbers("last_pids");
+    const auto* values = o.numbers(model::key::values);
+    const auto* ncnt = o.numbers(model::key::ncnt);
+    const auto* zcnt = o.numbers(model::key::zcnt);
+    const auto* last = o.numbers(model::key::last_pids);
     const bool sem_table = o.kind == model::Kind::sysv_sem && values && ncnt && zcnt && last &&
                            ncnt->size() == values->size() && zcnt->size() == values->size() &&
                            last->size() == values->size();
     for (const auto& f : o.detail) {
-      if (sem_table && (f.key == "values" || f.key == "ncnt" || f.key == "zcnt" || f.key == "last_pids")) continue;
+      if (sem_table && (f.key == &model::key::values || f.key == &model::key::ncnt || f.key == &model::key::zcnt ||
+                        f.key == &model::key::last_pids)) continue;
       if (const bool* b = std::get_if<bool>(&f.value)) {
-        line(f.key, *b ? "yes" : "no");
+        line(f.key->name, *b ? "yes" : "no");
         continue;
       }
       const std::string text = query::cell_text(query::value_cell(f.value));
-      line(f.key, text.empty() ? "-" : text);
+      line(f.key->name, text.empty() ? "-" : text);
     }
     if (sem_table) {
       out += fmt::format("  {:<14} {:>5} {:>6} {:>6} {:>6}  {}\n", "semaphores", "#", "value", "ncnt", "zcnt",
@@ -201,14 +202,14 @@ std::string render_details(std::span<const model::Object> objects, const TableOp
                            (*last)[i] == 0 ? std::string("-") : std::to_string((*last)[i]));
     }
     // How full a queue is, against its own limit.
-    const auto fill = [&](std::string_view used_key, std::string_view limit_key, std::string_view unit) {
+    const auto fill = [&](const model::DetailKey& used_key, const model::DetailKey& limit_key, std::string_view unit) {
       const auto used = o.number(used_key), limit = o.number(limit_key);
       if (!used || !limit || *limit <= 0) return;
       line("fill", fmt::format("{} of {} {} ({:.0f}%)", *used, *limit, unit, 100.0 * static_cast<double>(*used) /
                                                                               static_cast<double>(*limit)));
     };
-    if (o.kind == model::Kind::sysv_msg) fill("bytes", "max_bytes", "bytes");
-    if (o.kind == model::Kind::posix_mq) fill("messages", "maxmsg", "messages");
+    if (o.kind == model::Kind::sysv_msg) fill(model::key::bytes, model::key::max_bytes, "bytes");
+    if (o.kind == model::Kind::posix_mq) fill(model::key::messages, model::key::maxmsg, "messages");
     if (o.error) line("error", *o.error);
     if (o.kind != model::Kind::signal) holder_lines(out, "holders", o.holders);
     if (o.peer) {

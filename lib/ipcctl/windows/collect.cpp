@@ -135,23 +135,23 @@ void read_state(model::Object& o, const std::string& type) {
   if (auto owner = owner_of(h->get())) o.owner.user = *owner;
   if (type == "Event") {
     if (auto s = query_event(h->get())) {
-      o.set("event_type", std::string(s->manual_reset ? "manual-reset" : "auto-reset"));
-      o.set("signaled", s->signaled);
+      o.set(model::key::event_type, std::string(s->manual_reset ? "manual-reset" : "auto-reset"));
+      o.set(model::key::signaled, s->signaled);
     }
   } else if (type == "Mutant") {
     if (auto s = query_mutant(h->get())) {
-      o.set("held", s->count <= 0);
-      o.set("abandoned", s->abandoned);
+      o.set(model::key::held, s->count <= 0);
+      o.set(model::key::abandoned, s->abandoned);
     }
   } else if (type == "Semaphore") {
     if (auto s = query_semaphore(h->get())) {
-      o.set("count", std::int64_t{s->count});
-      o.set("maximum", std::int64_t{s->maximum});
+      o.set(model::key::count, std::int64_t{s->count});
+      o.set(model::key::maximum, std::int64_t{s->maximum});
     }
   } else if (type == "Section") {
     if (auto s = query_section(h->get())) {
       o.size = s->size;
-      o.set("file_backed", (s->attributes & 0x01000000) != 0 && (s->attributes & 0x08000000) == 0);  // SEC_FILE, SEC_COMMIT
+      o.set(model::key::file_backed, (s->attributes & 0x01000000) != 0 && (s->attributes & 0x08000000) == 0);  // SEC_FILE, SEC_COMMIT
     }
   }
 }
@@ -218,8 +218,8 @@ public:
     if (auto pipes = win::list_pipes()) {
       for (const auto& p : *pipes) {
         auto& o = objs.add(Kind::win_pipe, fmt::format("{}{}", k_pipe_root, p.name));
-        o.set("instances", p.instances);
-        o.set("max_instances", p.max_instances < 0 ? model::Value{} : model::Value{p.max_instances});
+        o.set(model::key::instances, p.instances);
+        o.set(model::key::max_instances, p.max_instances < 0 ? model::Value{} : model::Value{p.max_instances});
       }
     } else {
       snap.warn(fmt::format("named pipe listing: {}{}; only pipes some process holds are shown",
@@ -236,17 +236,17 @@ public:
       auto running = [&](std::optional<std::uint64_t> p) { return p && ctx.names.contains(*p); };
       if (running(ends.server_pid)) servers.insert(static_cast<std::int64_t>(*ends.server_pid));
       if (running(ends.client_pid)) clients.insert(static_cast<std::int64_t>(*ends.client_pid));
-      o.set("message_mode", ends.message_mode);
-      o.set("in_buffer_bytes", std::int64_t{ends.in_buffer});
-      o.set("out_buffer_bytes", std::int64_t{ends.out_buffer});
-      if (!o.find("max_instances"))
-        o.set("max_instances", ends.max_instances ? model::Value{std::int64_t{*ends.max_instances}} : model::Value{});
+      o.set(model::key::message_mode, ends.message_mode);
+      o.set(model::key::in_buffer_bytes, std::int64_t{ends.in_buffer});
+      o.set(model::key::out_buffer_bytes, std::int64_t{ends.out_buffer});
+      if (!o.find(model::key::max_instances))
+        o.set(model::key::max_instances, ends.max_instances ? model::Value{std::int64_t{*ends.max_instances}} : model::Value{});
     });
     for (auto& o : snap.objects) {
       const auto it = by_pipe.find(&o);
       if (it == by_pipe.end()) continue;
-      o.set("server_pids", std::vector<std::int64_t>(it->second.first.begin(), it->second.first.end()));
-      o.set("client_pids", std::vector<std::int64_t>(it->second.second.begin(), it->second.second.end()));
+      o.set(model::key::server_pids, std::vector<std::int64_t>(it->second.first.begin(), it->second.first.end()));
+      o.set(model::key::client_pids, std::vector<std::int64_t>(it->second.second.begin(), it->second.second.end()));
     }
     return {};
   }
@@ -289,10 +289,10 @@ public:
     for (const auto& r : *rows) {
       auto& o = objs.add(k, k == Kind::tcp ? fmt::format("{},{}", r.local, r.remote) : r.local);
       o.name.reset();
-      o.set("local", r.local);
-      o.set("remote", k == Kind::tcp ? model::Value{r.remote} : model::Value{});
-      o.set("state", std::string(k == Kind::tcp ? tcp_state_name(r.state) : "UNCONN"));
-      o.set("family", std::string(r.v6 ? "inet6" : "inet"));
+      o.set(model::key::local, r.local);
+      o.set(model::key::remote, k == Kind::tcp ? model::Value{r.remote} : model::Value{});
+      o.set(model::key::state, std::string(k == Kind::tcp ? tcp_state_name(r.state) : "UNCONN"));
+      o.set(model::key::family, std::string(r.v6 ? "inet6" : "inet"));
       if (r.pid != 0) {
         model::Holder h;
         h.pid = static_cast<int>(r.pid);
@@ -304,10 +304,10 @@ public:
       refs.insert(o.ref);
     }
     for (auto& o : snap.objects) {
-      const auto* remote = o.find("remote");
+      const auto* remote = o.find(model::key::remote);
       if (k != Kind::tcp || remote == nullptr || !std::holds_alternative<std::string>(*remote)) continue;
       const std::string back =
-          fmt::format("tcp:{},{}", std::get<std::string>(*remote), std::get<std::string>(*o.find("local")));
+          fmt::format("tcp:{},{}", std::get<std::string>(*remote), std::get<std::string>(*o.find(model::key::local)));
       if (refs.contains(back) && back != o.ref) o.peer = back;
     }
     for (const auto& use : ctx.handles) {
@@ -338,13 +338,13 @@ public:
       auto& o = objs.add(Kind::unix_socket, seen.address != 0 ? fmt::format("0x{:x}", seen.address)
                                                               : fmt::format("{}:0x{:x}", seen.first_pid, seen.first_handle));
       o.name = s.local.empty() ? std::nullopt : std::optional<std::string>(s.local);
-      o.set("local", s.local.empty() ? model::Value{} : model::Value{s.local});
-      o.set("remote", s.remote && !s.remote->empty() ? model::Value{*s.remote} : model::Value{});
-      o.set("sock_type", !s.type                    ? model::Value{}
+      o.set(model::key::local, s.local.empty() ? model::Value{} : model::Value{s.local});
+      o.set(model::key::remote, s.remote && !s.remote->empty() ? model::Value{*s.remote} : model::Value{});
+      o.set(model::key::sock_type, !s.type                    ? model::Value{}
                                    : *s.type == sock_stream ? model::Value{std::string("stream")}
                                    : *s.type == sock_dgram  ? model::Value{std::string("dgram")}
                                                             : model::Value{std::string("seqpacket")});
-      o.set("state", std::string(s.listening.value_or(false) ? "LISTEN" : s.connected ? "ESTAB" : "UNCONN"));
+      o.set(model::key::state, std::string(s.listening.value_or(false) ? "LISTEN" : s.connected ? "ESTAB" : "UNCONN"));
       add_holder(ctx, o, use);
     }
     return {};
@@ -359,6 +359,13 @@ public:
   void run() {
     m_ctx.wine = wine_version();
     m_ctx.names = process_names();
+    // The processes, as the Linux walk gives them (graph draws these).
+    for (const auto& [pid, name] : m_ctx.names) {
+      model::Process p;
+      p.pid = static_cast<int>(pid);
+      p.comm = name;
+      m_snap.walk->processes.emplace(p.pid, std::move(p));
+    }
     if (m_opts.kinds.any_of({Kind::win_section, Kind::win_event, Kind::win_mutant, Kind::win_semaphore})) {
       list_directory_tree("\\BaseNamedObjects", 0);
       if (auto sessions = list_directory("\\Sessions")) {
