@@ -96,8 +96,8 @@ constexpr std::string_view k_blue = "#1f77b4", k_green = "#2ca02c", k_red = "#d6
 
 constexpr PosixFile k_mqueue_dir{"/dev/mqueue", ""}, k_shm_dir{"/dev/shm", ""}, k_sem_file{"/dev/shm", "sem."};
 
-// In the order of Kind.
-const std::array<KindDesc, k_kind_count> k_kinds{{
+// In the order of Kind (checked below).
+constexpr std::array<KindDesc, k_kind_count> k_kinds{{
     {Kind::sysv_msg, "sysv-msg", "sysv", "System V message queue (/proc/sysvipc/msg)", "sysv-msg:ID, sysv-msg:key=KEY",
      RefForm::sysv, false, NsType::ipc, std::nullopt, k_sysv_msg_keys, k_sysv_msg_cols, k_sysv_msg_sum, false,
      Removal::sysv, {}, GraphRole::last_ops, k_purple},
@@ -166,6 +166,13 @@ const std::array<KindDesc, k_kind_count> k_kinds{{
      RefForm::win_path, true, std::nullopt, std::nullopt, {}, k_win_cols, {}, false, Removal::handle, {},
      GraphRole::none, k_grey},
 }};
+
+constexpr bool in_kind_order() {
+  for (std::size_t i = 0; i < k_kinds.size(); ++i)
+    if (static_cast<std::size_t>(k_kinds[i].kind) != i || k_kinds[i].name.empty()) return false;
+  return true;
+}
+static_assert(in_kind_order(), "k_kinds has one descriptor per Kind, in the order of the enum");
 
 // The kinds of this platform, in listing order.
 std::vector<Kind> platform_order() {

@@ -31,7 +31,7 @@ enum class Kind {
   // Windows: the object manager's named objects, and named pipes and mailslots.
   win_pipe, win_mailslot, win_section, win_event, win_mutant, win_semaphore, win_alpc,
 };
-inline constexpr std::size_t k_kind_count = 23;
+inline constexpr std::size_t k_kind_count = static_cast<std::size_t>(Kind::win_alpc) + 1;
 
 // The namespace a kind's objects live in (see object.hpp's Namespace).
 enum class NsType : std::uint8_t { ipc, net };
