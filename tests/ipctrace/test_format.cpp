@@ -1,6 +1,8 @@
 #include <ipcctl/trace/format.hpp>
 #include <ipcctl/trace/resolve.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -152,8 +154,11 @@ TEST_CASE("trace::format_text and Summary::text: names from traced programs are 
   CHECK(text.find('\x1b') == std::string::npos);
   CHECK(text.find("fifo:/tmp/" + safe) != std::string::npos);
   CHECK(text.find(safe + "[812]") != std::string::npos);
-  // JSON keeps the name as it is, escaped by JSON's rules.
-  CHECK(event_json(e)["comm"] == hostile);
+  // JSON keeps the name as it is, escaped by JSON's rules (the stray byte
+  // that is not UTF-8 becomes U+FFFD).
+  const std::string json = event_json(e);
+  CHECK(json.find('\x1b') == std::string::npos);
+  CHECK(nlohmann::json::parse(json)["comm"] == hostile.substr(0, hostile.size() - 1) + "\xef\xbf\xbd");
 }
 
 TEST_CASE("trace::event_json") {
@@ -165,7 +170,7 @@ TEST_CASE("trace::event_json") {
   e.ref = "unix:99";
   e.peers = {Peer{813, "srv"}};
   e.name = "/run/x.sock";
-  const auto j = event_json(e);
+  const auto j = nlohmann::json::parse(event_json(e));
   CHECK(j["time"] == "2026-11-18T11:06:40.123456Z");
   CHECK(j["pid"] == 812);
   CHECK(j["mechanism"] == "unix");
@@ -182,7 +187,7 @@ TEST_CASE("trace::event_json") {
   SUBCASE("the channel's namespace") {
     Event n = e;
     n.ns = std::pair{model::NsType::net, std::uint64_t{4026531840}};
-    const auto k = event_json(n);
+    const auto k = nlohmann::json::parse(event_json(n));
     CHECK(k["namespace"]["type"] == "net");
     CHECK(k["namespace"]["inode"] == 4026531840u);
   }
@@ -191,7 +196,7 @@ TEST_CASE("trace::event_json") {
     c.rec.kind = model::Kind::pipe;
     c.rec.op = Op::close;
     c.rec.flags = k_entry_only;
-    const auto k = event_json(c);
+    const auto k = nlohmann::json::parse(event_json(c));
     for (const char* key : {"time", "mono_ns", "pid", "tid", "comm", "syscall", "mechanism", "op", "ref", "fd",
                             "direction", "bytes_requested", "bytes", "exact", "result", "errno", "duration_ns",
                             "peers", "namespace", "detail", "payload_hex"})
@@ -228,7 +233,7 @@ TEST_CASE("trace::Summary") {
   CHECK(rows[1]->bytes == 50);
   CHECK(rows[1]->messages == 2);
   CHECK(rows[1]->errors == 0);
-  const auto j = s.json();
+  const auto j = nlohmann::json::parse(s.json());
   CHECK(j["schema"] == "ipctrace/1");
   CHECK(j["summary"][0]["ref"] == "pipe:7");
   CHECK(j["summary"][0]["p50_ns"] == 10);

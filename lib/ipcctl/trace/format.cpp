@@ -224,64 +224,112 @@ std::string format_text(const Event& e, const FormatOptions& opts) {
   return line;
 }
 
-nlohmann::ordered_json event_json(const Event& e) {
-  using nlohmann::ordered_json;
+namespace {
+
+// The peers of an event or a summary row: [{"pid", "comm"}].
+void write_peers(render::JsonWriter& w, const std::vector<Peer>& peers) {
+  w.begin_array();
+  for (const auto& p : peers) w.begin_object().field("pid", p.pid).field("comm", p.comm).end_object();
+  w.end_array();
+}
+
+// A string, or null when empty.
+void text_or_null(render::JsonWriter& w, std::string_view key, std::string_view s) {
+  w.key(key);
+  if (s.empty()) w.null();
+  else w.value(s);
+}
+
+} // namespace
+
+void write_event_json(render::JsonWriter& w, const Event& e) {
   const Record& r = e.rec;
   const bool exact = !(r.flags & k_entry_only);
-  ordered_json j;
-  j["time"] = rfc3339_us(r.wall_ns);
-  j["mono_ns"] = r.mono_ns;
-  j["pid"] = r.pid;
-  j["tid"] = r.tid;
-  j["comm"] = e.comm;
-  j["syscall"] = e.syscall.empty() ? ordered_json() : ordered_json(e.syscall);
-  j["mechanism"] = model::kind_name(r.kind);
-  j["op"] = op_name(r.op);
-  j["ref"] = e.ref.empty() ? ordered_json() : ordered_json(e.ref);
-  j["fd"] = r.fd >= 0 ? ordered_json(r.fd) : ordered_json();
-  j["direction"] = r.dir == Dir::none ? ordered_json() : ordered_json(dir_name(r.dir));
   const bool data = is_data(r.op);
-  j["bytes_requested"] = data ? ordered_json(r.requested) : ordered_json();
-  j["bytes"] = data ? ordered_json(r.transferred) : ordered_json();
-  j["exact"] = exact;
-  j["result"] = exact ? ordered_json(r.result) : ordered_json();
   const auto err = result_errno(r.result);
-  j["errno"] = exact && err ? ordered_json(errno_name(*err)) : ordered_json();
-  j["duration_ns"] = r.duration_ns >= 0 ? ordered_json(r.duration_ns) : ordered_json();
-  ordered_json peers = ordered_json::array();
-  for (const auto& p : e.peers) peers.push_back({{"pid", p.pid}, {"comm", p.comm}});
-  j["peers"] = std::move(peers);
-  j["namespace"] = e.ns ? ordered_json{{"type", model::ns_type_name(e.ns->first)}, {"inode", e.ns->second}}
-                        : ordered_json();
-  ordered_json d = ordered_json::object();
+  w.begin_object();
+  w.field("time", rfc3339_us(r.wall_ns));
+  w.field("mono_ns", r.mono_ns);
+  w.field("pid", r.pid);
+  w.field("tid", r.tid);
+  w.field("comm", e.comm);
+  text_or_null(w, "syscall", e.syscall);
+  w.field("mechanism", model::kind_name(r.kind));
+  w.field("op", op_name(r.op));
+  text_or_null(w, "ref", e.ref);
+  w.key("fd");
+  if (r.fd >= 0) w.value(r.fd);
+  else w.null();
+  w.key("direction");
+  if (r.dir == Dir::none) w.null();
+  else w.value(dir_name(r.dir));
+  w.key("bytes_requested");
+  if (data) w.value(r.requested);
+  else w.null();
+  w.key("bytes");
+  if (data) w.value(r.transferred);
+  else w.null();
+  w.field("exact", exact);
+  w.key("result");
+  if (exact) w.value(r.result);
+  else w.null();
+  w.key("errno");
+  if (exact && err) w.value(errno_name(*err));
+  else w.null();
+  w.key("duration_ns");
+  if (r.duration_ns >= 0) w.value(r.duration_ns);
+  else w.null();
+  w.key("peers");
+  write_peers(w, e.peers);
+  w.key("namespace");
+  if (e.ns) w.begin_object().field("type", model::ns_type_name(e.ns->first)).field("inode", e.ns->second).end_object();
+  else w.null();
+  w.key("detail").begin_object();
   if (r.kind == model::Kind::signal) {
-    d["signal"] = signal_name(r.aux);
-    d["signo"] = r.aux;
-    if (r.op == Op::signal_send) d["target"] = r.target;
-    else d["sender"] = r.channel ? ordered_json(r.channel) : ordered_json();
-    if (!e.name.empty()) d["group"] = e.name;
+    w.field("signal", signal_name(r.aux));
+    w.field("signo", r.aux);
+    if (r.op == Op::signal_send) {
+      w.field("target", r.target);
+    } else {
+      w.key("sender");
+      if (r.channel) w.value(r.channel);
+      else w.null();
+    }
+    if (!e.name.empty()) w.field("group", e.name);
   } else if (r.op == Op::fd_pass) {
-    d["fd_count"] = r.target;
-    d["fds"] = e.name;
+    w.field("fd_count", r.target);
+    w.field("fds", e.name);
   } else if (r.kind == model::Kind::sysv_sem) {
-    if (r.op == Op::sem_op) d["nsops"] = r.requested;
-    if (!e.name.empty()) d["ops"] = e.name;
+    if (r.op == Op::sem_op) w.field("nsops", r.requested);
+    if (!e.name.empty()) w.field("ops", e.name);
   } else if ((r.kind == model::Kind::unix_socket || r.kind == model::Kind::tcp || r.kind == model::Kind::udp) &&
              !e.name.empty()) {
-    d["address"] = e.name;
+    w.field("address", e.name);
   } else if (r.kind == model::Kind::memfd && !e.name.empty()) {
-    d["name"] = e.name;
+    w.field("name", e.name);
   }
   if ((r.kind == model::Kind::sysv_shm || r.kind == model::Kind::posix_shm || r.kind == model::Kind::memfd) &&
       r.op != Op::detach && r.requested)
-    d["size_bytes"] = r.requested;
+    w.field("size_bytes", r.requested);
   if (r.kind == model::Kind::unix_socket && r.sock_type) {
-    d["sock_type"] = r.sock_type == 1 ? "stream" : r.sock_type == 2 ? "dgram" : r.sock_type == 5 ? "seqpacket" : "unknown";
+    w.field("sock_type", r.sock_type == 1   ? "stream"
+                         : r.sock_type == 2 ? "dgram"
+                         : r.sock_type == 5 ? "seqpacket"
+                                            : "unknown");
   }
-  if (data && r.aux > 0) d["messages"] = r.aux;
-  j["detail"] = std::move(d);
-  j["payload_hex"] = e.payload.empty() ? ordered_json() : ordered_json(hex_text(e.payload));
-  return j;
+  if (data && r.aux > 0) w.field("messages", r.aux);
+  w.end_object();
+  w.key("payload_hex");
+  if (e.payload.empty()) w.null();
+  else w.value(hex_text(e.payload));
+  w.end_object();
+}
+
+std::string event_json(const Event& e) {
+  std::string out;
+  render::JsonWriter w(out, false, render::JsonWriter::Strings::nlohmann);
+  write_event_json(w, e);
+  return out;
 }
 
 std::int64_t percentile(std::vector<std::int64_t> values, double p) {
@@ -398,28 +446,39 @@ std::string Summary::text() const {
   return out;
 }
 
-nlohmann::ordered_json Summary::json() const {
-  using nlohmann::ordered_json;
-  ordered_json rows = ordered_json::array();
+std::string Summary::json() const {
+  std::string out;
+  render::JsonWriter w(out, false, render::JsonWriter::Strings::nlohmann);
+  w.begin_object();
+  w.field("schema", k_schema);
+  w.key("summary").begin_array();
   for (const Row* row : sorted()) {
-    ordered_json peers = ordered_json::array();
-    for (const auto& p : row->peers) peers.push_back({{"pid", p.pid}, {"comm", p.comm}});
     const auto p50 = row_percentile(*row, 50), p99 = row_percentile(*row, 99);
-    rows.push_back({{"ref", row->ref},
-                    {"mechanism", row->mechanism},
-                    {"pid", row->pid},
-                    {"comm", row->comm},
-                    {"direction", row->dir == Dir::none ? ordered_json() : ordered_json(dir_name(row->dir))},
-                    {"peers", std::move(peers)},
-                    {"messages", row->messages},
-                    {"bytes", row->bytes},
-                    {"errors", row->errors},
-                    {"p50_ns", p50 < 0 ? ordered_json() : ordered_json(p50)},
-                    {"p99_ns", p99 < 0 ? ordered_json() : ordered_json(p99)}});
+    w.begin_object();
+    w.field("ref", row->ref);
+    w.field("mechanism", row->mechanism);
+    w.field("pid", row->pid);
+    w.field("comm", row->comm);
+    w.key("direction");
+    if (row->dir == Dir::none) w.null();
+    else w.value(dir_name(row->dir));
+    w.key("peers");
+    write_peers(w, row->peers);
+    w.field("messages", row->messages);
+    w.field("bytes", row->bytes);
+    w.field("errors", row->errors);
+    w.key("p50_ns");
+    if (p50 < 0) w.null();
+    else w.value(p50);
+    w.key("p99_ns");
+    if (p99 < 0) w.null();
+    else w.value(p99);
+    w.end_object();
   }
-  return ordered_json{{"schema", k_schema},
-                      {"summary", std::move(rows)},
-                      {"lost_events", m_lost ? ordered_json(*m_lost) : ordered_json()}};
+  w.end_array();
+  w.field("lost_events", m_lost);
+  w.end_object();
+  return out;
 }
 
 } // namespace ipcctl::trace

@@ -2,9 +2,8 @@
 // Turning resolved Events into text: one aligned line per event for people,
 // one JSON object per line for programs (the "ipctrace/1" schema documented
 // in ipctrace(1)), and the per-channel summary table. Never collects.
+#include <ipcctl/render/json_writer.hpp>
 #include <ipcctl/trace/event.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <map>
@@ -39,8 +38,12 @@ std::string who(const std::string& comm, int pid);
 std::string format_text(const Event& e, const FormatOptions& opts);
 // A hex+ASCII dump of bytes, 16 per line, each line indented and ending in '\n'.
 std::string hex_dump(std::string_view bytes, std::string_view indent);
-// The JSON object of one event (see ipctrace(1), JSON EVENTS).
-nlohmann::ordered_json event_json(const Event& e);
+// The JSON object of one event (see ipctrace(1), JSON EVENTS), written to `w`.
+// Strings are escaped as ipctrace has always written them (JsonWriter's
+// Strings::nlohmann): writers of its JSON Lines make `w` so.
+void write_event_json(render::JsonWriter& w, const Event& e);
+// The same object as one compact line, without the '\n'.
+std::string event_json(const Event& e);
 
 // -c: totals per channel, process and direction.
 class Summary {
@@ -64,7 +67,8 @@ public:
   // The table, sorted by bytes (most first): CHANNEL SIDE (send, recv) FROM -> TO
   // MSGS BYTES ERRORS P50 P99, one row per channel, process and direction.
   std::string text() const;
-  nlohmann::ordered_json json() const;
+  // { "schema", "summary": [ rows ], "lost_events" } on one line, without the '\n'.
+  std::string json() const;
 
   struct Row {
     std::string ref, mechanism;

@@ -36,6 +36,7 @@ bool Output::selects(const Event& e) const {
 
 void Output::batch(Batch& b) {
   m_buf.clear();
+  render::JsonWriter json(m_buf, false, render::JsonWriter::Strings::nlohmann);
   for (const Record& r : b.records) {
     Event e = m_resolver.resolve(b, r);
     if (!selects(e)) continue;
@@ -43,8 +44,8 @@ void Output::batch(Batch& b) {
     if (m_opts.summary) {
       m_summary.add(e);
     } else if (m_opts.json) {
-      m_buf += event_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      m_buf += '\n';
+      write_event_json(json, e);
+      json.end_line();
     } else {
       m_buf += format_text(e, m_opts.format);
       m_buf += '\n';
@@ -79,7 +80,7 @@ void Output::tick() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   ::localtime_r(&now, &tm);
-  if (m_opts.json) write(m_summary.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  if (m_opts.json) write(m_summary.json() + "\n");
   else write(fmt::format("--- {:02}:{:02}:{:02}\n{}", tm.tm_hour, tm.tm_min, tm.tm_sec, m_summary.text()));
   flush();
 }
@@ -99,7 +100,7 @@ void Output::finish() {
         return std::vector<Peer>{};
       }
     });
-    if (m_opts.json) write(m_summary.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    if (m_opts.json) write(m_summary.json() + "\n");
     else write(m_summary.text());
   }
   flush();
