@@ -27,7 +27,7 @@ std::vector<Object> objects() {
   shm.mode = 0600;
   shm.size = 4096;
   shm.holders = {{812, "postgres", std::nullopt, "rw", model::Via::map, 1000}};
-  shm.set("nattch", std::int64_t{1});
+  shm.set(model::key::nattch, std::int64_t{1});
   out.push_back(shm);
 
   Object big;
@@ -38,9 +38,9 @@ std::vector<Object> objects() {
   big.owner = {0, 0, "root", "root"};
   big.mode = 0644;
   big.size = std::int64_t{3} << 20;
-  big.set("nattch", std::int64_t{0});
-  big.set("dest", true);
-  big.set("rss_bytes", std::int64_t{8192});
+  big.set(model::key::nattch, std::int64_t{0});
+  big.set(model::key::dest, true);
+  big.set(model::key::rss_bytes, std::int64_t{8192});
   out.push_back(big);
 
   Object mq;
@@ -51,7 +51,7 @@ std::vector<Object> objects() {
   mq.owner = {1000, 1000, "ana", "ana"};
   mq.mode = 0600;
   mq.size = 80;
-  mq.set("messages", std::int64_t{3});
+  mq.set(model::key::messages, std::int64_t{3});
   out.push_back(mq);
 
   Object pipe;
@@ -68,7 +68,7 @@ std::vector<Object> objects() {
   sock.name = "/run/app.sock";
   sock.owner = {0, 0, "root", "root"};
   sock.holders = {{1, "systemd", 12, "rw", model::Via::fd, 0}};
-  sock.set("state", std::string("LISTEN"));
+  sock.set(model::key::state, std::string("LISTEN"));
   out.push_back(sock);
   return out;
 }
