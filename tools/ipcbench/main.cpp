@@ -253,7 +253,7 @@ int run_bench(const Options& o) {
   rep.wall_s = static_cast<double>(monotonic_ns() - start) / 1e9;
 
   if (o.json)
-    tools::write_stdout(render_json(rep).dump(2) + "\n");
+    tools::write_stdout(render_json(rep));
   else if (o.csv)
     tools::write_stdout(render_csv(rep));
   else

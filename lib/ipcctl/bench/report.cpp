@@ -4,6 +4,8 @@
 // listed with their reason rather than dropped.
 #include <ipcctl/bench/report.hpp>
 
+#include <ipcctl/render/json_writer.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -51,28 +53,101 @@ std::string placement_cell(const RunResult& r) {
   return fmt::format("{} {}", r.spec.placement.label(), r.spec.placement.kind());
 }
 
-nlohmann::json common_json(const Row& row, const RunResult& r) {
-  nlohmann::json j;
-  j["mechanism"] = r.spec.transport->name;
-  j["family"] = r.spec.transport->family;
-  j["test"] = test_name(r.spec.test);
-  j["size_bytes"] = r.size;
-  j["requested_size_bytes"] = r.spec.size;
-  j["placement"] = r.spec.placement.label();
-  j["placement_kind"] = r.spec.placement.kind();
-  j["cpu_a"] = r.spec.placement.cpu_a < 0 ? nlohmann::json(nullptr) : nlohmann::json(r.spec.placement.cpu_a);
-  j["cpu_b"] = r.spec.placement.cpu_b < 0 ? nlohmann::json(nullptr) : nlohmann::json(r.spec.placement.cpu_b);
-  j["poll"] = poll_name(r.spec.poll);
-  j["sides"] = sides_name(r.spec.threads);
-  const Status s = row.status();
-  j["status"] = s == Status::ok ? "ok" : s == Status::skipped ? "skipped" : "failed";
-  std::string reason;
+// A key and a value that is null when absent.
+template <class T>
+void field_or_null(render::JsonWriter& w, std::string_view key, bool present, const T& v) {
+  w.key(key);
+  if (present) w.value(v);
+  else w.null();
+}
+
+std::string_view status_name(Status s) { return s == Status::ok ? "ok" : s == Status::skipped ? "skipped" : "failed"; }
+
+// The first reason a run of the row was not measured.
+std::string row_reason(const Row& row) {
   for (const auto& run : row.runs)
-    if (run.status != Status::ok && reason.empty()) reason = run.reason;
-  j["reason"] = reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(reason);
-  j["note"] = r.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.note);
-  j["runs"] = row.runs.size();
-  return j;
+    if (run.status != Status::ok) return run.reason;
+  return {};
+}
+
+// One latency row. Keys in sorted order, as the document has always had
+// them (nlohmann::json's objects sort theirs).
+void latency_json(render::JsonWriter& w, const Row& row, const RunResult& r) {
+  const Histogram& h = r.round_trip;
+  const bool ok = row.status() == Status::ok;
+  auto ns = [&](std::string_view key, double v) { field_or_null(w, key, ok, v); };
+  const std::string reason = row_reason(row);
+  w.begin_object();
+  field_or_null(w, "cpu_a", r.spec.placement.cpu_a >= 0, r.spec.placement.cpu_a);
+  field_or_null(w, "cpu_b", r.spec.placement.cpu_b >= 0, r.spec.placement.cpu_b);
+  w.field("family", r.spec.transport->family);
+  w.key("histogram_ns").begin_array();  // [low, high, count]: values low..high inclusive
+  for (const auto& b : h.buckets()) w.begin_array().value(b.low).value(b.high).value(b.count).end_array();
+  w.end_array();
+  ns("max_ns", static_cast<double>(h.max()));
+  ns("mean_ns", h.mean());
+  w.field("mechanism", r.spec.transport->name);
+  ns("min_ns", static_cast<double>(h.min()));
+  field_or_null(w, "note", !r.note.empty(), r.note);
+  ns("p50_ns", static_cast<double>(h.percentile(50)));
+  w.key("p50_ns_per_run").begin_array();
+  for (const auto& run : row.runs)
+    if (run.status == Status::ok) w.value(static_cast<double>(run.round_trip.percentile(50)));
+  w.end_array();
+  ns("p90_ns", static_cast<double>(h.percentile(90)));
+  ns("p999_ns", static_cast<double>(h.percentile(99.9)));
+  ns("p99_ns", static_cast<double>(h.percentile(99)));
+  w.field("placement", r.spec.placement.label());
+  w.field("placement_kind", r.spec.placement.kind());
+  w.field("poll", poll_name(r.spec.poll));
+  field_or_null(w, "reason", !reason.empty(), reason);
+  w.field("requested_size_bytes", r.spec.size);
+  w.field("round_trip", true);
+  w.field("runs", row.runs.size());
+  w.field("samples", h.count());
+  w.field("sides", sides_name(r.spec.threads));
+  w.field("size_bytes", r.size);
+  w.field("status", status_name(row.status()));
+  ns("stddev_ns", h.stddev());
+  w.field("test", test_name(r.spec.test));
+  w.end_object();
+}
+
+// One throughput row, keys sorted likewise.
+void throughput_json(render::JsonWriter& w, const Row& row, const RunResult& r) {
+  const bool ok = row.status() == Status::ok;
+  const std::string reason = row_reason(row);
+  w.begin_object();
+  w.field("corrupted", r.corrupted);
+  field_or_null(w, "cpu_a", r.spec.placement.cpu_a >= 0, r.spec.placement.cpu_a);
+  field_or_null(w, "cpu_b", r.spec.placement.cpu_b >= 0, r.spec.placement.cpu_b);
+  w.field("family", r.spec.transport->family);
+  w.field("lost", r.lost);
+  field_or_null(w, "mb_per_s", ok, r.mb_per_s);
+  w.key("mb_per_s_per_run").begin_array();
+  for (const auto& run : row.runs)
+    if (run.status == Status::ok) w.value(run.mb_per_s);
+  w.end_array();
+  w.field("measured_msgs", r.measured_msgs);
+  w.field("measured_s", r.measured_s);
+  w.field("mechanism", r.spec.transport->name);
+  field_or_null(w, "msgs_per_s", ok, r.msgs_per_s);
+  field_or_null(w, "note", !r.note.empty(), r.note);
+  w.field("out_of_order", r.out_of_order);
+  w.field("payloads_checked", r.checked);
+  w.field("placement", r.spec.placement.label());
+  w.field("placement_kind", r.spec.placement.kind());
+  w.field("poll", poll_name(r.spec.poll));
+  field_or_null(w, "reason", !reason.empty(), reason);
+  w.field("received", r.received);
+  w.field("requested_size_bytes", r.spec.size);
+  w.field("runs", row.runs.size());
+  w.field("sent", r.sent);
+  w.field("sides", sides_name(r.spec.threads));
+  w.field("size_bytes", r.size);
+  w.field("status", status_name(row.status()));
+  w.field("test", test_name(r.spec.test));
+  w.end_object();
 }
 
 } // namespace
@@ -200,81 +275,50 @@ std::string render_text(const Report& rep) {
   return out;
 }
 
-nlohmann::json render_json(const Report& rep) {
-  using nlohmann::json;
+std::string render_json(const Report& rep) {
   const auto& m = rep.machine;
-  json doc;
-  doc["schema"] = "ipcbench/1";
-  doc["machine"] = {{"cpu_model", m.cpu_model},
-                    {"cpus", m.cpus},
-                    {"kernel", m.kernel},
-                    {"clocksource", m.clocksource},
-                    {"cpuidle_governor", m.cpuidle_governor.empty() ? json(nullptr) : json(m.cpuidle_governor)},
-                    {"cpuidle_driver", m.cpuidle_driver.empty() ? json(nullptr) : json(m.cpuidle_driver)},
-                    {"hypervisor", m.hypervisor},
-                    {"load_average", {m.load1, m.load5, m.load15}},
-                    {"steal_pct", m.steal_pct},
-                    {"busy_pct", m.busy_pct},
-                    {"noisy", !m.noise.empty()},
-                    {"noise", m.noise}};
-  if (!m.note.empty()) doc["machine"]["note"] = m.note;  // Windows under Wine
-  doc["settings"] = {{"timer", rep.clock},
-                     {"duration_s", rep.iterations ? json(nullptr) : json(rep.duration_s)},
-                     {"iterations", rep.iterations ? json(rep.iterations) : json(nullptr)},
-                     {"warmup", rep.warmup},
-                     {"repeat", rep.repeat},
-                     {"poll", poll_name(rep.poll)},
-                     {"sides", sides_name(rep.threads)},
-                     {"open_loop_rate_per_s", rep.rate > 0 ? json(rep.rate) : json(nullptr)}};
-  json lat = json::array(), thr = json::array();
-  for (const auto& row : rep.rows) {
-    const RunResult& r = row.median();
-    json j = common_json(row, r);
-    if (r.spec.test == Test::latency) {
-      const Histogram& h = r.round_trip;
-      const bool ok = row.status() == Status::ok;
-      auto ns = [&](double v) { return ok ? json(v) : json(nullptr); };
-      j["round_trip"] = true;
-      j["samples"] = h.count();
-      j["min_ns"] = ns(static_cast<double>(h.min()));
-      j["p50_ns"] = ns(static_cast<double>(h.percentile(50)));
-      j["p90_ns"] = ns(static_cast<double>(h.percentile(90)));
-      j["p99_ns"] = ns(static_cast<double>(h.percentile(99)));
-      j["p999_ns"] = ns(static_cast<double>(h.percentile(99.9)));
-      j["max_ns"] = ns(static_cast<double>(h.max()));
-      j["mean_ns"] = ns(h.mean());
-      j["stddev_ns"] = ns(h.stddev());
-      json runs = json::array();
-      for (const auto& run : row.runs)
-        if (run.status == Status::ok) runs.push_back(static_cast<double>(run.round_trip.percentile(50)));
-      j["p50_ns_per_run"] = runs;
-      json buckets = json::array();
-      for (const auto& b : h.buckets()) buckets.push_back({b.low, b.high, b.count});
-      j["histogram_ns"] = buckets;  // [low, high, count]: values low..high inclusive
-      lat.push_back(std::move(j));
-    } else {
-      const bool ok = row.status() == Status::ok;
-      j["msgs_per_s"] = ok ? json(r.msgs_per_s) : json(nullptr);
-      j["mb_per_s"] = ok ? json(r.mb_per_s) : json(nullptr);
-      j["sent"] = r.sent;
-      j["received"] = r.received;
-      j["lost"] = r.lost;
-      j["measured_msgs"] = r.measured_msgs;
-      j["measured_s"] = r.measured_s;
-      j["out_of_order"] = r.out_of_order;
-      j["corrupted"] = r.corrupted;
-      j["payloads_checked"] = r.checked;
-      json runs = json::array();
-      for (const auto& run : row.runs)
-        if (run.status == Status::ok) runs.push_back(run.mb_per_s);
-      j["mb_per_s_per_run"] = runs;
-      thr.push_back(std::move(j));
-    }
-  }
-  doc["latency"] = lat;
-  doc["throughput"] = thr;
-  doc["wall_s"] = rep.wall_s;
-  return doc;
+  std::string out;
+  render::JsonWriter w(out, true, render::JsonWriter::Strings::nlohmann);
+  w.begin_object();
+  w.key("latency").begin_array();
+  for (const auto& row : rep.rows)
+    if (row.median().spec.test == Test::latency) latency_json(w, row, row.median());
+  w.end_array();
+  w.key("machine").begin_object();
+  w.field("busy_pct", m.busy_pct);
+  w.field("clocksource", m.clocksource);
+  w.field("cpu_model", m.cpu_model);
+  field_or_null(w, "cpuidle_driver", !m.cpuidle_driver.empty(), m.cpuidle_driver);
+  field_or_null(w, "cpuidle_governor", !m.cpuidle_governor.empty(), m.cpuidle_governor);
+  w.field("cpus", m.cpus);
+  w.field("hypervisor", m.hypervisor);
+  w.field("kernel", m.kernel);
+  w.key("load_average").begin_array().value(m.load1).value(m.load5).value(m.load15).end_array();
+  w.key("noise").begin_array();
+  for (const auto& n : m.noise) w.value(n);
+  w.end_array();
+  w.field("noisy", !m.noise.empty());
+  if (!m.note.empty()) w.field("note", m.note);  // Windows under Wine
+  w.field("steal_pct", m.steal_pct);
+  w.end_object();
+  w.field("schema", "ipcbench/1");
+  w.key("settings").begin_object();
+  field_or_null(w, "duration_s", rep.iterations == 0, rep.duration_s);
+  field_or_null(w, "iterations", rep.iterations != 0, rep.iterations);
+  field_or_null(w, "open_loop_rate_per_s", rep.rate > 0, rep.rate);
+  w.field("poll", poll_name(rep.poll));
+  w.field("repeat", rep.repeat);
+  w.field("sides", sides_name(rep.threads));
+  w.field("timer", rep.clock);
+  w.field("warmup", rep.warmup);
+  w.end_object();
+  w.key("throughput").begin_array();
+  for (const auto& row : rep.rows)
+    if (row.median().spec.test == Test::throughput) throughput_json(w, row, row.median());
+  w.end_array();
+  w.field("wall_s", rep.wall_s);
+  w.end_object().end_line();
+  return out;
 }
 
 std::string render_csv(const Report& rep) {

@@ -5,8 +5,6 @@
 #include <ipcctl/bench/machine.hpp>
 #include <ipcctl/bench/runner.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -38,7 +36,9 @@ std::string format_ns(double ns);
 std::string format_count(double n);
 
 std::string render_text(const Report& r);
-nlohmann::json render_json(const Report& r);
+// The ipcbench/1 document, pretty, ending in a newline; written by render's
+// one JsonWriter (keys sorted, as the document has always had them).
+std::string render_json(const Report& r);
 std::string render_csv(const Report& r);
 // A self-contained SVG chart: latency percentiles per mechanism on a log axis,
 // and throughput against message size (svg.cpp).
