@@ -1,5 +1,6 @@
 // query::audit on made-up snapshots and limits: each check fires on its
 // case and stays quiet on the clean one; findings come most severe first.
+#include <ipcctl/ops/audit_inputs.hpp>
 #include <ipcctl/query/audit.hpp>
 #include <ipcctl/util/escape.hpp>
 
@@ -40,11 +41,11 @@ std::vector<std::string> checks_of(const std::vector<query::Finding>& found) {
   return out;
 }
 
-query::AuditOptions options() {
+// Every process alive, no file looked at (the objects are made up).
+query::AuditOptions options(const model::Snapshot& snap) {
   query::AuditOptions o;
   o.now = 1'800'000'000;
-  o.alive = [](std::int64_t) { return true; };
-  o.stat_files = false;
+  o.inputs = ops::audit_inputs(snap, [](std::int64_t) { return true; }, false, false);
   return o;
 }
 
@@ -53,7 +54,7 @@ query::AuditOptions options() {
 TEST_CASE("query::audit: permissions and owners") {
   model::Snapshot snap;
   snap.objects.push_back(sysv(Kind::sysv_shm, 0666, {{"nattch", std::int64_t{1}}, {"cpid", std::int64_t{5}}}));
-  auto found = query::audit(snap, options());
+  auto found = query::audit(snap, options(snap));
   CHECK(checks_of(found) == std::vector<std::string>{"world_writable", "world_readable"});
   CHECK(found[0].severity == query::Severity::high);
   CHECK(found[0].summary == "mode 0666: any user may write sysv-shm:7");
@@ -61,7 +62,7 @@ TEST_CASE("query::audit: permissions and owners") {
 
   snap.objects[0].mode = 0600;
   snap.objects[0].owner.user.clear();  // no account for uid 1000
-  found = query::audit(snap, options());
+  found = query::audit(snap, options(snap));
   CHECK(checks_of(found) == std::vector<std::string>{"unknown_owner"});
   CHECK(found[0].summary == "owned by uid 1000, which has no account");
 }
@@ -84,7 +85,7 @@ TEST_CASE("query::audit: every name in a fix is one shell word") {
   snap.objects.push_back(fifo("/tmp/d/a;touch PWNED;b"));
   snap.objects.push_back(fifo("/tmp/d/it's $(id)"));
   snap.objects.push_back(fifo("/tmp/d/n\nl\x1b[2J\xe2\x80\xae\xff"));
-  const auto found = query::audit(snap, options());
+  const auto found = query::audit(snap, options(snap));
   const auto fix_of = [&](std::string_view check, std::string_view ref) {
     for (const auto& f : found)
       if (f.check == check && f.ref == ref) return f.fix;
@@ -111,10 +112,10 @@ TEST_CASE("query::audit: queues") {
                               {{"messages", std::int64_t{16}}, {"bytes", std::int64_t{16384}},
                                {"max_bytes", std::int64_t{16384}}, {"lspid", std::int64_t{5}},
                                {"lrpid", std::int64_t{0}}, {"rtime", model::Time{1'800'000'000 - 7200}}}));
-  auto found = query::audit(snap, options());
+  auto found = query::audit(snap, options(snap));
   CHECK(checks_of(found) == std::vector<std::string>{"queue_full", "queue_stale"});
   CHECK(found[1].summary == "16 messages, none read for 2h0m");
-  auto opts = options();
+  auto opts = options(snap);
   opts.stale_after = 3 * 3600;
   CHECK(checks_of(query::audit(snap, opts)) == std::vector<std::string>{"queue_full"});
   opts.checks = {"queue_stale"};
@@ -127,7 +128,7 @@ TEST_CASE("query::audit: near_limit from the limits") {
   limits[0] = {"semmni", "sysv-sem", "kernel.sem", 100, 81, "sets", "semaphore sets"};
   limits[1] = {"msgmni", "sysv-msg", "kernel.msgmni", 100, 97, "queues", "message queues"};
   limits[2] = {"shmmni", "sysv-shm", "kernel.shmmni", 100, 10, "segments", "segments"};
-  auto opts = options();
+  auto opts = options(snap);
   opts.limits = &limits;
   const auto found = query::audit(snap, opts);
   REQUIRE(found.size() == 2);
@@ -143,9 +144,9 @@ TEST_CASE("query::audit: orphaned follows rm --orphaned") {
   model::Snapshot snap;
   snap.objects.push_back(sysv(Kind::sysv_shm, 0600, {{"nattch", std::int64_t{0}}, {"cpid", std::int64_t{5}},
                                                      {"ctime", model::Time{1'800'000'000 - 90}}}));
-  auto opts = options();
+  auto opts = options(snap);
   CHECK(query::audit(snap, opts).empty());  // its creator is alive
-  opts.alive = [](std::int64_t) { return false; };
+  opts.inputs = ops::audit_inputs(snap, [](std::int64_t) { return false; }, false, false);
   const auto found = query::audit(snap, opts);
   REQUIRE(found.size() == 1);
   CHECK(found[0].check == "orphaned");

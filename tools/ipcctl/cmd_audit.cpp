@@ -7,6 +7,7 @@
 
 #include <ipcctl/collect.hpp>
 #include <ipcctl/linux/limits.hpp>
+#include <ipcctl/ops/audit_inputs.hpp>
 #include <ipcctl/ops/remove.hpp>
 #include <ipcctl/query/audit.hpp>
 #include <ipcctl/query/filter.hpp>
@@ -84,7 +85,6 @@ int run_audit(const AuditCliOptions& o) {
   auto stale = ops::parse_duration(o.stale);
   if (!stale) throw UsageError(fmt::format("audit: --stale: {}", stale.error().detail));
   aopts.stale_after = *stale;
-  aopts.ignore_unreadable = o.ignore_unreadable;
   aopts.now = std::time(nullptr);
 
   CollectOptions copts;
@@ -105,6 +105,7 @@ int run_audit(const AuditCliOptions& o) {
     limits = sys::read_limits(root, sys::host_facts(root));
     aopts.limits = &limits.limits;
   }
+  aopts.inputs = ops::audit_inputs(*snap, ops::process_alive, o.ignore_unreadable);
   const auto findings = query::audit(*snap, aopts);
 
   if (o.json) {

@@ -8,6 +8,7 @@
 
 #include <ipcctl/collect.hpp>
 #include <ipcctl/linux/limits.hpp>
+#include <ipcctl/ops/audit_inputs.hpp>
 #include <ipcctl/query/audit.hpp>
 #include <ipcctl/render/prometheus.hpp>
 #include <ipcctl/util/error.hpp>
@@ -66,6 +67,7 @@ int run_export(const ExportOptions& o) {
   query::AuditOptions aopts;
   aopts.now = std::time(nullptr);
   aopts.limits = &limits.limits;
+  aopts.inputs = ops::audit_inputs(*snap);
   const auto findings = query::audit(*snap, aopts);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -13,8 +13,6 @@
 
 #include <fmt/format.h>
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <array>
 
@@ -106,11 +104,12 @@ private:
   // Permission bits: the object's, or for a bound socket its file's.
   std::optional<std::uint32_t> mode_of(const Object& o) const {
     if (o.mode) return o.mode;
-    if (o.kind != Kind::unix_socket || !m_opts.stat_files) return std::nullopt;
+    if (o.kind != Kind::unix_socket || !m_opts.inputs.stat_file) return std::nullopt;
     const auto file = file_of(o);
-    struct stat st {};
-    if (!file || ::lstat(file->c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return std::nullopt;
-    return st.st_mode & 07777;
+    if (!file) return std::nullopt;
+    const auto st = m_opts.inputs.stat_file(*file, false);
+    if (!st || !st->socket) return std::nullopt;
+    return st->mode & 07777;
   }
 
   void permissions(const Object& o) {
@@ -143,14 +142,15 @@ private:
   }
 
   void directory(const Object& o) {
-    if ((o.kind != Kind::fifo && o.kind != Kind::unix_socket) || !m_opts.stat_files) return;
+    if ((o.kind != Kind::fifo && o.kind != Kind::unix_socket) || !m_opts.inputs.stat_file) return;
     const auto file = file_of(o);
     if (!file) return;
     const std::string dir = file->substr(0, std::max<std::size_t>(1, file->rfind('/')));
-    struct stat st {};
-    if (::stat(dir.c_str(), &st) != 0 || !(st.st_mode & S_IWOTH) || (st.st_mode & S_ISVTX)) return;
+    const auto st = m_opts.inputs.stat_file(dir, true);
+    // Written by others (o+w), without the sticky bit.
+    if (!st || !(st->mode & 0002) || (st->mode & 01000)) return;
     add("dir_writable", o, fmt::format("{} is in {}, which any user may write (mode {})", *file, dir,
-                                       model::mode_text(st.st_mode & 07777)),
+                                       model::mode_text(st->mode & 07777)),
         "anyone can remove it and put their own in its place, and catch what its clients send",
         fmt::format("chmod o-w {0}  # or: chmod +t {0}", shell_quote(dir)));
   }
@@ -163,11 +163,11 @@ private:
   }
 
   void orphan(const Object& o) {
-    if (!on("orphaned") || !ops::removable(o.kind)) return;
-    const auto v = ops::orphaned(o, *m_snap.walk, m_opts.alive, m_opts.ignore_unreadable);
-    if (!v.yes) return;
-    std::string summary = v.why;
-    if (const auto changed = ops::changed_at(o)) summary += fmt::format(", unchanged for {}", human_age(m_opts.now - *changed));
+    if (!on("orphaned") || !m_opts.inputs.orphaned) return;
+    const auto v = m_opts.inputs.orphaned(o);
+    if (!v) return;
+    std::string summary = v->why;
+    if (v->changed_at) summary += fmt::format(", unchanged for {}", human_age(m_opts.now - *v->changed_at));
     if (o.size && *o.size > 0) summary += fmt::format(", {} bytes", *o.size);
     add("orphaned", o, std::move(summary), "leaked objects count against the system's limits and keep memory",
         fmt::format("ipcctl rm {}", shell_quote(o.ref)));
