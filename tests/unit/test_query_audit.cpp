@@ -4,6 +4,10 @@
 #include <ipcctl/query/audit.hpp>
 #include <ipcctl/util/escape.hpp>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include <doctest/doctest.h>
 
 using namespace ipcctl;
@@ -65,6 +69,53 @@ TEST_CASE("query::audit: permissions and owners") {
   found = query::audit(snap, options(snap));
   CHECK(checks_of(found) == std::vector<std::string>{"unknown_owner"});
   CHECK(found[0].summary == "owned by uid 1000, which has no account");
+}
+
+TEST_CASE("query::audit: files are looked at only through its inputs") {
+  model::Snapshot snap;
+  Object sock;
+  sock.kind = Kind::unix_socket;
+  sock.ref = "unix:42";
+  sock.name = "/srv/pub/app.sock";
+  sock.set(model::key::state, std::string("LISTEN"));
+  snap.objects.push_back(sock);
+  auto opts = options(snap);
+  CHECK(query::audit(snap, opts).empty());  // no stat_file: nothing is known of the file
+  std::vector<std::pair<std::string, bool>> asked;
+  opts.inputs.stat_file = [&](const std::string& path, bool follow) -> std::optional<query::FileFacts> {
+    asked.emplace_back(path, follow);
+    if (path == "/srv/pub/app.sock") return query::FileFacts{0777, true};
+    if (path == "/srv/pub") return query::FileFacts{0777, false};  // o+w, no sticky bit
+    return std::nullopt;
+  };
+  const auto found = query::audit(snap, opts);
+  CHECK(checks_of(found) == std::vector<std::string>{"world_writable", "dir_writable"});
+  CHECK(found[0].summary == "mode 0777: any user may write /srv/pub/app.sock");
+  CHECK(found[1].summary == "/srv/pub/app.sock is in /srv/pub, which any user may write (mode 0777)");
+  // The socket file by lstat (its own mode), its directory by stat.
+  CHECK(std::count(asked.begin(), asked.end(), std::pair<std::string, bool>{"/srv/pub/app.sock", false}) > 0);
+  CHECK(std::count(asked.begin(), asked.end(), std::pair<std::string, bool>{"/srv/pub", true}) > 0);
+
+  // The sticky bit protects the directory; a file that is not a socket has no mode here.
+  opts.inputs.stat_file = [](const std::string& path, bool) -> std::optional<query::FileFacts> {
+    if (path == "/srv/pub") return query::FileFacts{01777, false};
+    return query::FileFacts{0777, false};
+  };
+  CHECK(query::audit(snap, opts).empty());
+}
+
+TEST_CASE("query::audit: orphaned takes the verdict it is given") {
+  model::Snapshot snap;
+  snap.objects.push_back(sysv(Kind::sysv_shm, 0600, {{"nattch", std::int64_t{2}}}));
+  auto opts = options(snap);
+  opts.inputs.orphaned = [](const Object&) -> std::optional<query::Orphan> {
+    return query::Orphan{"given", std::int64_t{1'800'000'000 - 7200}};
+  };
+  auto found = query::audit(snap, opts);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].summary == "given, unchanged for 2h0m");
+  opts.inputs.orphaned = nullptr;  // no verdict: the check does not run
+  CHECK(query::audit(snap, opts).empty());
 }
 
 TEST_CASE("query::audit: every name in a fix is one shell word") {
