@@ -1,6 +1,7 @@
 // Windows collection against objects this test makes: each is listed with
 // its type, its state and this process as its holder. Runs on Windows (Wine).
 #include <ipcctl/collect.hpp>
+#include <ipcctl/model/keys.hpp>
 #include <ipcctl/windows/collect.hpp>
 #include <ipcctl/windows/create.hpp>
 #include <ipcctl/windows/nt.hpp>
@@ -67,14 +68,14 @@ TEST_CASE("win::create and collect(): every kind mk makes is listed, held by its
   REQUIRE(e != nullptr);
   CHECK(e->ref == event->ref);
   CHECK(held_by_me(*e));
-  CHECK(e->find("event_type") != nullptr);
-  CHECK(std::get<std::string>(*e->find("event_type")) == "manual-reset");
-  CHECK(std::get<bool>(*e->find("signaled")));
+  CHECK(e->find(model::key::event_type) != nullptr);
+  CHECK(std::get<std::string>(*e->find(model::key::event_type)) == "manual-reset");
+  CHECK(std::get<bool>(*e->find(model::key::signaled)));
 
   const auto* s = find_named(*snap, Kind::win_semaphore, sem.name);
   REQUIRE(s != nullptr);
-  CHECK(s->number("count") == 3);
-  CHECK(s->number("maximum") == 7);
+  CHECK(s->number(model::key::count) == 3);
+  CHECK(s->number(model::key::maximum) == 7);
   CHECK(held_by_me(*s));
 
   const auto* m = find_named(*snap, Kind::win_section, sec.name);
@@ -89,7 +90,7 @@ TEST_CASE("win::create and collect(): every kind mk makes is listed, held by its
   const auto* p = find_named(*snap, Kind::win_pipe, unique("pipe"));
   REQUIRE(p != nullptr);
   CHECK(held_by_me(*p));
-  const auto* servers = p->numbers("server_pids");
+  const auto* servers = p->numbers(model::key::server_pids);
   REQUIRE(servers != nullptr);
   CHECK(*servers == std::vector<std::int64_t>{static_cast<std::int64_t>(::GetCurrentProcessId())});
 
@@ -162,8 +163,8 @@ TEST_CASE("collect(): an AF_UNIX socket, by its path, held by its handle") {
   REQUIRE_MESSAGE(o != nullptr, "no unix object named " << path);
   CHECK(o->ref.starts_with("unix:"));
   CHECK(held_by_me(*o));
-  CHECK(o->find("local") != nullptr);
-  const auto* state = o->find("state");
+  CHECK(o->find(model::key::local) != nullptr);
+  const auto* state = o->find(model::key::state);
   REQUIRE(state != nullptr);
   CHECK(std::get<std::string>(*state) == "LISTEN");
 }

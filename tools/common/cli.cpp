@@ -7,11 +7,13 @@
 
 #include <cerrno>
 #include <cstring>
+#ifndef _WIN32
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 namespace ipcctl::tools {
 
@@ -33,7 +35,9 @@ void add_select_options(CLI::App& cmd, SelectOptions& o) {
       ->type_name("TYPES")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd.add_option("-p,--pid", o.pids, "only objects these processes hold (scans only them)")->type_name("PIDS");
+#ifndef _WIN32  // Windows has no uids to select by, nor namespaces
   cmd.add_option("-u,--user", o.user, "only objects owned by USER or held by its processes")->type_name("USER");
+#endif
   cmd.add_option(
          "-Q,--filter",
          [&o](const CLI::results_t& exprs) {
@@ -48,9 +52,12 @@ void add_select_options(CLI::App& cmd, SelectOptions& o) {
          "filter expression, e.g. 'type == \"sysv-shm\" and nattch == 0'; repeated -Q must all match")
       ->type_name("EXPR")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+#ifndef _WIN32
   add_namespace_options(cmd, o);
+#endif
 }
 
+#ifndef _WIN32
 void check_scan_dirs(const sys::ProcRoot& root, const std::vector<std::string>& dirs, std::string_view prefix) {
   for (const auto& dir : dirs) {
     struct stat st {};
@@ -82,10 +89,12 @@ std::vector<sys::NsTarget> parse_namespace(const std::string& spec) {
   }
   return std::move(*found);
 }
+#endif
 
 Selector::Selector(const SelectOptions& o, CollectOptions& copts, std::string_view prefix) {
   if (!o.types.empty()) copts.kinds = parse_type_list(o.types);
   if (!o.pids.empty()) copts.pids = parse_pid_list(o.pids);
+#ifndef _WIN32
   for (int pid : copts.pids)
     if (::kill(pid, 0) != 0 && errno == ESRCH) throw Fatal(fmt::format("{}-p: no process {}", prefix, pid));
   copts.all_namespaces = o.all_namespaces;
@@ -97,6 +106,7 @@ Selector::Selector(const SelectOptions& o, CollectOptions& copts, std::string_vi
       throw UsageError(fmt::format("{}-N: none of these types lives in a namespace (sysv, posix-mq and socket do)", prefix));
   }
   if (!o.user.empty()) m_sel.uid = parse_user(o.user);
+#endif
   if (o.filters.size() > 1) {  // each alone first, for an error in its own positions
     for (std::size_t i = 0; i < o.filters.size(); ++i)
       if (auto f = query::parse_filter(o.filters[i]); !f)
@@ -110,6 +120,7 @@ Selector::Selector(const SelectOptions& o, CollectOptions& copts, std::string_vi
   }
 }
 
+#ifndef _WIN32
 void add_ref_namespaces(std::vector<query::RefQuery>& queries, CollectOptions& copts) {
   const sys::ProcRoot root("/");
   const std::vector<sys::NsTarget> chosen = copts.namespaces;
@@ -178,5 +189,7 @@ std::uint32_t parse_user(const std::string& text) {
   if (auto uid = to_u64(text); uid && *uid <= 0xffffffffu) return static_cast<std::uint32_t>(*uid);
   throw UsageError(fmt::format("-u: no such user '{}'", text));
 }
+
+#endif
 
 } // namespace ipcctl::tools

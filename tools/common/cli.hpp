@@ -7,13 +7,17 @@
 #include "common/output.hpp"
 
 #include <ipcctl/collect.hpp>
+#ifndef _WIN32
 #include <ipcctl/linux/namespaces.hpp>
 #include <ipcctl/linux/source.hpp>
+#endif
 #include <ipcctl/model/kind.hpp>
 #include <ipcctl/query/filter.hpp>
 #include <ipcctl/query/ref.hpp>
 #include <ipcctl/query/select.hpp>
+#ifndef _WIN32
 #include <ipcctl/util/output_file.hpp>
+#endif
 
 #include <string>
 #include <vector>
@@ -55,6 +59,10 @@ private:
   query::Selection m_sel;
 };
 
+#ifndef _WIN32
+// Linux alone has what follows: --scan, namespaces, and output files
+// opened by util/output_file.hpp's rules.
+
 // --scan's directories must be directories (UsageError).
 void check_scan_dirs(const sys::ProcRoot& root, const std::vector<std::string>& dirs, std::string_view prefix = {});
 
@@ -81,5 +89,7 @@ void close_output(OutputFile& out, std::string_view option, const std::string& p
 
 // A user name or a numeric uid; throws UsageError when unknown.
 std::uint32_t parse_user(const std::string& text);
+
+#endif
 
 } // namespace ipcctl::tools

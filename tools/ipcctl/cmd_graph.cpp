@@ -1,5 +1,6 @@
 // ipcctl graph: collect and select as ls does, build the graph, print it as
-// DOT, Mermaid or JSON, or render it to SVG through Graphviz's dot.
+// DOT, Mermaid or JSON, or (on Linux) render it to SVG through Graphviz's
+// dot. The same file on Linux and Windows.
 #include "common/cli.hpp"
 #include "common/run.hpp"
 #include "ipcctl/commands.hpp"
@@ -10,19 +11,24 @@
 #include <ipcctl/query/select.hpp>
 #include <ipcctl/render/graph.hpp>
 #include <ipcctl/util/error.hpp>
-#include <ipcctl/util/fd.hpp>
 
 #include <fmt/format.h>
+
+#ifndef _WIN32
+#include <ipcctl/util/fd.hpp>
 
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include <cstring>
 
+#ifndef _WIN32
 extern char** environ;
+#endif
 
 namespace ipcctl::tools {
 
@@ -33,6 +39,8 @@ struct GraphCliOptions {
   std::string format = "dot", svg;
   int around = 0, depth = 1;
 };
+
+#ifndef _WIN32
 
 // dot -Tsvg, fed the DOT text from a memfd and read back through a pipe:
 // the file is opened by ipcctl (util/output_file.hpp: no planted symlink is
@@ -72,6 +80,7 @@ void write_svg(const std::string& dot_text, OutputFile& out, const std::string& 
   write_output(out, svg, "graph: --svg", file);
   close_output(out, "graph: --svg", file);
 }
+#endif
 
 int run_graph(const GraphCliOptions& o, bool around_given) {
   if (o.format != "dot" && o.format != "mermaid" && o.format != "json")
@@ -79,11 +88,13 @@ int run_graph(const GraphCliOptions& o, bool around_given) {
   if (o.depth < 1) throw UsageError("graph: --depth: at least 1");
   CollectOptions copts;
   const Selector selector(o.select, copts, "graph: ");
+#ifndef _WIN32
   // Opened first: a collection is not wasted on a path that cannot be written.
   OutputFile svg;
   if (!o.svg.empty()) svg = open_output("graph: --svg", o.svg);
+#endif
   copts.probe_pipes = false;
-  auto snap = collect(sys::ProcRoot("/"), copts);
+  auto snap = collect(copts);
   if (!snap) throw Fatal(snap.error().message());
   selector.apply(snap->objects);
   query::GraphOptions gopts;
@@ -95,9 +106,14 @@ int run_graph(const GraphCliOptions& o, bool around_given) {
   gopts.depth = o.depth;
   const auto g = query::build_graph(*snap, gopts);
 
+#ifndef _WIN32
   if (!o.svg.empty()) {
     write_svg(render::render_dot(g), svg, o.svg);
-  } else if (o.format == "json") {
+    print_warnings(snap->warnings);
+    return 0;
+  }
+#endif
+  if (o.format == "json") {
     write_stdout(render::render_graph_json(g, snap->warnings));
     return 0;
   } else {
@@ -116,7 +132,9 @@ void setup_graph(CLI::App& app, Action& action) {
   auto* around = graph->add_option("--around", o.around, "only PID and its neighbours (see --depth)")->type_name("PID");
   graph->add_option("--depth", o.depth, "with --around: how many hops (default 1)")->type_name("N");
   graph->add_option("-F,--format", o.format, "dot (default), mermaid or json")->type_name("FORMAT");
+#ifndef _WIN32
   graph->add_option("--svg", o.svg, "render to FILE as SVG with Graphviz's dot")->type_name("FILE");
+#endif
   graph->footer(
       "Examples:\n"
       "  ipcctl graph --svg ipc.svg                   the whole machine, drawn\n"

@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
              "Exit status: 0 done, 1 failed, 2 bad usage.");
 
   // The command table. ls, mk and rm are each system's own (cmd_*.cpp on
-  // Linux, windows.cpp on Windows); the rest are the same files on both.
+  // Linux, windows.cpp on Windows); the rest are the same files on both,
+  // but limits, which reads Linux's limits.
   Action action;
   setup_ls(app, action);
   setup_show(app, action);
@@ -61,7 +62,9 @@ int main(int argc, char** argv) {
 #ifndef _WIN32
   setup_limits(app, action);
   setup_audit(app, action);
+#endif
   setup_graph(app, action);
+#ifndef _WIN32
   setup_export(app, action);
 #endif
 

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# ipcctl.exe's reports against real Windows objects, under Wine: win_holder
+# makes an event, a mutex, a semaphore, a section and a named pipe, a second
+# win_holder opens the pipe as its client, and `graph -F json` (and dot)
+# must join the two processes by the pipe, naming it; the commands'
+# Linux-only options are refused as unknown.
+# shellcheck disable=SC2016  # '$x' in single quotes is jq's
+set -uo pipefail
+: "${IPCCTL_EXE:?}" "${WIN_HOLDER:?}"
+
+WORK=$(mktemp -d /tmp/ipcctl-win-reports.XXXXXX)
+FAILS=0
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+check() {  # check WHAT JQ-EXPRESSION FILE
+  if jq -e "$2" "$3" >/dev/null 2>&1; then ok "$1"; else fail "$1 ($2)"; fi
+}
+ipcctl() { wine "$IPCCTL_EXE" "$@"; }
+
+# start NAME ARGS...: a win_holder in the background; waits for its "ready".
+start() {
+  local name=$1 i
+  shift
+  wine "$WIN_HOLDER" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  PIDS+=($!)
+  for ((i = 0; i < 200; i++)); do
+    grep -q '^ready' "$WORK/$name.out" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "FAIL: $name did not start: $(cat "$WORK/$name.err")" >&2
+  exit 1
+}
+winpid() { awk '$1 == "pid" {print $2}' "$WORK/$1.out" | tr -d '\r'; }
+
+tag=$$
+start server server "$tag" 120
+start client client "$tag" 120
+server=$(winpid server)
+client=$(winpid client)
+prefix="ipcctl-test-$tag-"
+pipe_ref="win-pipe:\\\\.\\pipe\\${prefix}pipe"
+echo "server pid $server, client pid $client (Windows pids)"
+
+# graph: the two processes, joined by the pipe.
+ipcctl graph -F json >"$WORK/graph.json" 2>"$WORK/graph.err" || fail "graph -F json exits 0 ($(cat "$WORK/graph.err"))"
+check "graph -F json is the ipcctl/1 graph document" \
+  '.schema == "ipcctl/1" and (.nodes | type) == "array" and (.edges | type) == "array"' "$WORK/graph.json"
+for p in "$server" "$client"; do
+  check "graph has process $p, win_holder.exe" \
+    "[.nodes[] | select(.kind == \"process\" and .pid == $p and .comm == \"win_holder.exe\")] | length == 1" "$WORK/graph.json"
+done
+check "graph joins server $server and client $client by the pipe, named by its ref" \
+  "[.edges[] | select(([.from, .to] | sort) == ([\"p$server\", \"p$client\"] | sort) and .type == \"win-pipe\" and (.refs | index($(jq -Rn --arg r "$pipe_ref" '$r'))))] | length == 1" \
+  "$WORK/graph.json"
+ipcctl graph -F json -t win-event >"$WORK/graph-event.json" 2>/dev/null
+check "graph -t win-event has no pipe edge" '[.edges[] | select(.type == "win-pipe")] | length == 0' "$WORK/graph-event.json"
+ipcctl graph -t win-pipe >"$WORK/graph.dot" 2>/dev/null
+if grep -q '^digraph ipc {' "$WORK/graph.dot" && grep -q "p$server" "$WORK/graph.dot" && grep -q "p$client" "$WORK/graph.dot"; then
+  ok "graph prints DOT with both processes"
+else
+  fail "graph DOT: $(head -c 400 "$WORK/graph.dot")"
+fi
+ipcctl graph -F json -p "$client" >"$WORK/graph-p.json" 2>/dev/null
+check "graph -p CLIENT keeps the pipe's edge" \
+  "[.edges[] | select(.type == \"win-pipe\")] | length >= 1" "$WORK/graph-p.json"
+for bad in "graph --svg x.svg" "graph -F nope" "graph -u root" "graph -A"; do
+  # shellcheck disable=SC2086  # the words are the arguments
+  ipcctl $bad >/dev/null 2>"$WORK/bad.err"
+  rc=$?
+  lines=$(tr -d '\r' <"$WORK/bad.err" | grep -c .)
+  [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && ok "bad input '$bad': exit 2, one line" ||
+    fail "bad input '$bad': exit $rc, $lines lines: $(cat "$WORK/bad.err")"
+done
+
+if [ $FAILS -gt 0 ]; then
+  echo "$FAILS check(s) failed" >&2
+  exit 1
+fi
+echo "all checks passed"
