@@ -41,22 +41,16 @@ constexpr std::array k_checks{
     Check{"backlog_full", Severity::high, "a unix listener's backlog is full: it is not accepting"},
 };
 
-bool is_sysv(Kind k) { return k == Kind::sysv_msg || k == Kind::sysv_shm || k == Kind::sysv_sem; }
+bool is_sysv(Kind k) { return model::describe(k).ref == model::RefForm::sysv; }
 
 // The file behind an object, where it has one.
 std::optional<std::string> file_of(const Object& o) {
   if (!o.name) return std::nullopt;
   const std::string& n = *o.name;
-  switch (o.kind) {
-  case Kind::posix_mq: return "/dev/mqueue" + n;
-  case Kind::posix_shm: return "/dev/shm" + n;
-  case Kind::posix_sem: return "/dev/shm/sem." + n.substr(std::min<std::size_t>(1, n.size()));
-  case Kind::fifo:
-  case Kind::unix_socket:
-    if (!n.empty() && n.front() == '/') return n;
-    return std::nullopt;
-  default: return std::nullopt;
-  }
+  const auto& desc = model::describe(o.kind);
+  if (desc.file) return fmt::format("{}/{}{}", desc.file->dir, desc.file->prefix, n.substr(std::min<std::size_t>(1, n.size())));
+  if ((desc.ref == model::RefForm::path || desc.ref == model::RefForm::unix) && !n.empty() && n.front() == '/') return n;
+  return std::nullopt;
 }
 
 // "3d4h", "2h5m", "40s"
