@@ -9,6 +9,7 @@
 #else
 #include <ipcctl/linux/fds.hpp>
 #include <ipcctl/linux/locks.hpp>
+#include <ipcctl/linux/mappings.hpp>
 #include <ipcctl/linux/posixipc.hpp>
 #include <ipcctl/linux/signals.hpp>
 #include <ipcctl/linux/sockdiag.hpp>
@@ -51,7 +52,8 @@ std::span<const Source* const> all_sources() {
       &sys::sysv_msg_source(),  &sys::sysv_shm_source(), &sys::sysv_sem_source(),    &sys::posix_mq_source(),
       &sys::posix_shm_source(), &sys::posix_sem_source(), &sys::fifo_source(),        &sys::pipe_source(),
       &sys::unix_socket_source(), &sys::tcp_source(),     &sys::udp_source(),         &sys::eventfd_source(),
-      &sys::memfd_source(),     &sys::signalfd_source(), &sys::lock_source(),        &sys::signal_source(),
+      &sys::memfd_source(),     &sys::anon_shm_source(), &sys::mapped_file_source(),
+      &sys::signalfd_source(),  &sys::lock_source(),     &sys::signal_source(),
   };
 #endif
   return k_sources;

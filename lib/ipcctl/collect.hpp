@@ -37,6 +37,9 @@ struct CollectOptions {
   // only the running machine.
   std::string root = "/";
   model::KindSet kinds = model::KindSet::all();
+  // The kinds the user named (ls -t, a ref of show): some list more when
+  // named, as anon-shm and mapped-file list what a single process maps.
+  model::KindSet explicit_kinds = model::KindSet::none();
   std::vector<int> pids;               // only objects these processes hold; empty: all
   std::vector<std::string> scan_dirs;  // also list the FIFOs and stale socket files under these paths
   bool all_signals = false;            // every process's signal state, not only pending ones

@@ -51,7 +51,7 @@ for ref in "memfd:$(fx mfd inode)" "signalfd:$(fx sfd pid):$(fx sfd fd)"; do
   obj "$ref" >/dev/null && ok "full listing has $ref"
 done
 expect_true "full listing: every type is a known kind" "$LS" \
-  '[.objects[].type] | unique - ["sysv-msg","sysv-shm","sysv-sem","posix-mq","posix-shm","posix-sem","fifo","pipe","unix","tcp","udp","eventfd","memfd","signalfd","lock","signal"] == []' \
+  '[.objects[].type] | unique - ["sysv-msg","sysv-shm","sysv-sem","posix-mq","posix-shm","posix-sem","fifo","pipe","unix","tcp","udp","eventfd","memfd","anon-shm","mapped-file","signalfd","lock","signal"] == []' \
   '[.objects[].type] | unique'
 expect_true "full listing: refs are unique" "$LS" '[.objects[].ref] | length == (unique | length)' \
   '[.objects[].ref] | group_by(.) | map(select(length > 1) | .[0]) | .[:5]'

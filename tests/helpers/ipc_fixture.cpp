@@ -40,6 +40,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -89,7 +91,7 @@ void made(const std::string& line) {
              "ipc_fixture: {}\n"
              "usage: ipc_fixture KIND [key=value...]\n"
              "kinds: sysv-msg sysv-shm sysv-sem posix-mq posix-shm posix-sem fifo pipe\n"
-             "       socketpair unix-listen tcp udp eventfd memfd signalfd\n"
+             "       socketpair unix-listen tcp udp eventfd memfd anon-shm mapped-file signalfd\n"
              "       lock-posix lock-ofd lock-flock signal-pending\n",
              why);
   std::exit(2);
@@ -642,6 +644,70 @@ void make_memfd(const Args& args, Facts& f) {
   f.add("fd", fd);
 }
 
+// The inode column of this process's maps line for the mapping at `addr`:
+// the shmem inode of anonymous shared memory.
+std::string map_inode(const void* addr) {
+  FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (maps == nullptr) die("open /proc/self/maps");
+  const std::string want = fmt::format("{:x}-", reinterpret_cast<std::uintptr_t>(addr));
+  char line[4096];
+  std::string inode;
+  while (inode.empty() && std::fgets(line, sizeof line, maps) != nullptr) {
+    if (std::string_view(line).substr(0, want.size()) != want) continue;
+    char perms[8], offset[32], dev[32], ino[32];
+    if (std::sscanf(line, "%*s %7s %31s %31s %31s", perms, offset, dev, ino) == 4) inode = ino;
+  }
+  std::fclose(maps);
+  if (inode.empty()) die("mapping not in /proc/self/maps", 0);
+  return inode;
+}
+
+// A shared mapping `addr` of `len` bytes, held by this process and, with
+// holders=2, by a child that inherits it (mprotect'ed read-only with access2=r).
+void share_mapping(const Args& args, void* addr, std::size_t len, Facts& f) {
+  f.add("pid", ::getpid());
+  if (num(args, "holders", 2) < 2) return;
+  const bool read_only = str(args, "access2", "rw") == "r";
+  pid_t child = 0;
+  spawn(
+      [&] {
+        keep_only({});
+        if (read_only) check(::mprotect(addr, len, PROT_READ), "mprotect");
+        return std::string();
+      },
+      child);
+  f.add("pid2", child);
+}
+
+void make_anon_shm(const Args& args, Facts& f) {
+  const auto size = static_cast<std::size_t>(num(args, "size", 8192));
+  void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (addr == MAP_FAILED) die("mmap");
+  std::memset(addr, 'a', size);
+  f.add("inode", map_inode(addr));
+  f.add("size", size);
+  share_mapping(args, addr, size, f);
+}
+
+// A file of size= bytes in the fixture's directory, of which the first
+// map= bytes are mapped MAP_SHARED; its descriptor is closed after mmap.
+void make_mapped_file(const Args& args, Facts& f) {
+  const std::string path = temp_path(str(args, "name", "mapped.db-shm"));
+  const long size = num(args, "size", 12288);
+  const auto len = static_cast<std::size_t>(num(args, "map", 4096));
+  const int fd = static_cast<int>(check(::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600), "open"));
+  check(::ftruncate(fd, size), "ftruncate");
+  void* addr = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) die("mmap");
+  std::memset(addr, 'm', len);
+  f.add("path", path);
+  f.add("inode", inode_of(fd));
+  f.add("size", size);
+  f.add("map", len);
+  ::close(fd);
+  share_mapping(args, addr, len, f);
+}
+
 void make_signalfd(const Args&, Facts& f) {
   sigset_t mask;
   sigemptyset(&mask);
@@ -733,6 +799,8 @@ int main(int argc, char** argv) {
       {"udp", make_udp},
       {"eventfd", make_eventfd},
       {"memfd", make_memfd},
+      {"anon-shm", make_anon_shm},
+      {"mapped-file", make_mapped_file},
       {"signalfd", make_signalfd},
       {"lock-posix", [](const Args& a, Facts& f) { make_lock(LockKind::posix, a, f); }},
       {"lock-ofd", [](const Args& a, Facts& f) { make_lock(LockKind::ofd, a, f); }},

@@ -94,3 +94,40 @@ TEST_CASE("collect runs only the selected sources") {
   for (const auto& o : snap.objects) CHECK(o.kind == model::Kind::pipe);
   CHECK_FALSE(snap.walk->maps_read);  // pipes need no maps
 }
+
+TEST_CASE("anon-shm and mapped-file on a captured tree: shared by two by default, all when named") {
+  using model::Kind;
+  auto has = [](const model::Snapshot& snap, std::string_view ref) {
+    return std::any_of(snap.objects.begin(), snap.objects.end(), [&](const model::Object& o) { return o.ref == ref; });
+  };
+  model::KindSet kinds;
+  kinds.add(Kind::anon_shm);
+  kinds.add(Kind::mapped_file);
+  const auto snap = collect_tree(kinds);
+  const auto& region = find(snap, "anon-shm:40001");
+  CHECK(pids(region) == std::vector<int>{100, 101});
+  CHECK(region.holders[0].access == "rw");
+  CHECK(region.holders[1].access == "r");
+  CHECK(region.holders[1].via == model::Via::map);
+  CHECK(region.size == 8192);
+  CHECK(std::get<std::int64_t>(*region.find(model::key::mapped_bytes)) == 8192);
+  CHECK_FALSE(has(snap, "anon-shm:40002"));  // one process maps it
+  const auto& file = find(snap, "mapped-file:/var/lib/app/state.db-shm");
+  CHECK(pids(file) == std::vector<int>{100, 101});
+  CHECK(file.name == "/var/lib/app/state.db-shm");
+  CHECK(file.size == 4096);  // a captured tree's file is not looked at: the mapped length
+  CHECK(std::get<std::string>(*file.find(model::key::dev)) == "254:1");
+  // Read-only by every holder: a cache, not IPC.
+  CHECK_FALSE(has(snap, "mapped-file:/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache"));
+  CHECK_FALSE(has(snap, "sysv-shm:0"));
+
+  CollectOptions opts;
+  opts.kinds = kinds;
+  opts.explicit_kinds = kinds;
+  opts.root = test::data_path("proc/tree");
+  const auto all = collect(opts);
+  REQUIRE(all.has_value());
+  CHECK(pids(find(*all, "anon-shm:40002")) == std::vector<int>{100});
+  CHECK(has(*all, "mapped-file:/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache"));
+  CHECK(all->objects.size() == 4);
+}

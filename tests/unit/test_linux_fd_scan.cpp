@@ -61,7 +61,7 @@ TEST_CASE("sys::parse_maps") {
   SUBCASE("captured") {
     std::vector<model::MapEntry> maps;
     sys::parse_maps(1234, data("proc/basic/1234/maps"), maps);
-    REQUIRE(maps.size() == 3);
+    REQUIRE(maps.size() == 4);
     CHECK(maps[0].path == "/memfd:cap buf");
     CHECK(maps[0].deleted);
     CHECK(maps[1].path == "/dev/shm/cap test");
@@ -70,6 +70,35 @@ TEST_CASE("sys::parse_maps") {
     CHECK(maps[2].path.rfind("/SYSV", 0) == 0);
     CHECK(maps[2].inode == 229377);
     CHECK(maps[2].access == "rw");
+    CHECK(maps[2].length == 0x2000);
+    CHECK(maps[3].path == "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache");  // a shared file: mapped-file
+    CHECK(maps[3].access == "r");
+  }
+  SUBCASE("anonymous shared memory and shared files kept; devices, private and pathless mappings skipped") {
+    std::vector<model::MapEntry> maps;
+    sys::parse_maps(7, data("proc/mappings/maps"), maps);
+    REQUIRE(maps.size() == 8);
+    CHECK(maps[0].path == "/dev/zero");
+    CHECK(maps[0].deleted);
+    CHECK(maps[0].inode == 2058);
+    CHECK(maps[0].access == "rw");
+    CHECK(maps[0].length == 0x108a2000);
+    CHECK(maps[0].pid == 7);
+    CHECK(maps[1].inode == 2059);
+    CHECK(maps[1].access == "r");
+    CHECK(maps[1].length == 4096);
+    CHECK(maps[2].path == "/anon_hugepage");
+    CHECK(maps[2].length == 0x200000);
+    CHECK(maps[3].path == "/var/lib/app/main.db-shm");
+    CHECK_FALSE(maps[3].deleted);
+    CHECK(maps[3].dev == makedev(0xfe, 1));
+    CHECK(maps[3].inode == 2883590);
+    CHECK(maps[3].length == 0x8000);
+    CHECK(maps[4].path == "/var/log/journal/x/system journal.journal");
+    CHECK(maps[4].deleted);
+    CHECK(maps[5].path == "/SYSV00000000");
+    CHECK(maps[6].path == "/dev/shm/PostgreSQL.1804289383");
+    CHECK(maps[7].path == "/memfd:wayland");
   }
   SUBCASE("edge cases: private mappings skipped, names with spaces and (deleted) inside") {
     std::vector<model::MapEntry> maps;

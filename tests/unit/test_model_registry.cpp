@@ -145,6 +145,7 @@ TEST_CASE("every key set on a captured tree is registered") {
     const std::string dir = e.path().parent_path().string();
     CollectOptions opts;
     opts.all_signals = true;
+    opts.explicit_kinds = model::KindSet::all();  // every mapping, a single process's too
     auto snap = collect(sys::ProcRoot(dir), opts);
     REQUIRE_MESSAGE(snap.has_value(), dir);
     ++trees;
@@ -157,8 +158,8 @@ TEST_CASE("every key set on a captured tree is registered") {
 TEST_CASE("every key set on live objects of every kind is registered") {
   std::vector<std::unique_ptr<Fixture>> held;
   for (const char* kind : {"sysv-msg", "sysv-shm", "sysv-sem", "posix-mq", "posix-shm", "posix-sem", "fifo", "pipe",
-                           "socketpair", "unix-listen", "tcp", "udp", "eventfd", "memfd", "signalfd", "lock-posix",
-                           "lock-ofd", "lock-flock", "signal-pending"})
+                           "socketpair", "unix-listen", "tcp", "udp", "eventfd", "memfd", "anon-shm", "mapped-file",
+                           "signalfd", "lock-posix", "lock-ofd", "lock-flock", "signal-pending"})
     held.push_back(std::make_unique<Fixture>(std::vector<std::string>{kind}));
   CollectOptions opts;
   opts.queue_status = true;  // the queue's bytes and notification too

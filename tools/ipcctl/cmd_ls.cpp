@@ -58,6 +58,8 @@ int run_ls(const LsOptions& o) {
   const Selector selector(o.select, copts);
   // Signals are listed by default only where one is pending; -t signal shows every process.
   copts.all_signals = !o.select.types.empty() && copts.kinds.has(model::Kind::signal);
+  // Likewise anon-shm and mapped-file list what one process maps only with -t.
+  if (!o.select.types.empty()) copts.explicit_kinds = copts.kinds;
   check_scan_dirs(sys::ProcRoot(o.proc_root), o.scan);
   copts.scan_dirs = o.scan;
   copts.probe_pipes = !o.no_probe;

@@ -55,6 +55,7 @@ int run_show(const ShowOptions& o) {
     if (q.pid || q.kind == model::Kind::signal) copts.all_signals = true;
     if (auto file = q.file()) copts.scan_dirs.push_back(*file);
   }
+  copts.explicit_kinds = copts.kinds;  // a ref names its object, as -t does its kind
   copts.probe_pipes = !o.no_probe;
 #ifndef _WIN32
   copts.all_namespaces = o.select.all_namespaces;

@@ -122,14 +122,20 @@ std::string access_from_link_mode(unsigned mode) {
 }
 
 void parse_maps(int pid, std::string_view text, std::vector<MapEntry>& out) {
-  // address perms offset dev inode path; only shared mappings of IPC files.
+  // address perms offset dev inode path. Only shared mappings ('s', the
+  // fourth permission character) of a path are kept, so most lines of a
+  // big process are passed over on one character. Devices (a GPU's, a
+  // frame buffer) are not IPC; /dev/shm files and "/dev/zero (deleted)",
+  // anonymous shared memory, are.
   for_each_line(text, [&](std::string_view line) {
-    const auto slash = line.find('/');
+    const auto space = line.find(' ');
+    if (space == std::string_view::npos || line.size() < space + 5 || line[space + 4] != 's') return;
+    const auto slash = line.find('/', space);
     if (slash == std::string_view::npos) return;
     std::string_view path = line.substr(slash);
-    if (!starts_with(path, "/SYSV") && !starts_with(path, "/dev/shm/") && !starts_with(path, "/memfd:")) return;
+    if (starts_with(path, "/dev/") && !starts_with(path, "/dev/shm/") && !starts_with(path, "/dev/zero")) return;
     const auto f = split_ws(line.substr(0, slash));
-    if (f.size() < 5 || f[1].size() < 4 || f[1][3] != 's') return;
+    if (f.size() < 5 || f[1].size() < 4) return;
     MapEntry m;
     m.pid = pid;
     constexpr std::string_view k_deleted = " (deleted)";
@@ -144,6 +150,10 @@ void parse_maps(int pid, std::string_view text, std::vector<MapEntry>& out) {
       const auto major = to_u64(f[3].substr(0, colon), 16).value_or(0);
       const auto minor = to_u64(f[3].substr(colon + 1), 16).value_or(0);
       m.dev = makedev(major, minor);
+    }
+    if (const auto dash = f[0].find('-'); dash != std::string_view::npos) {
+      const auto start = to_u64(f[0].substr(0, dash), 16), end = to_u64(f[0].substr(dash + 1), 16);
+      if (start && end && *end > *start) m.length = *end - *start;
     }
     if (f[1][0] == 'r') m.access += 'r';
     if (f[1][1] == 'w') m.access += 'w';

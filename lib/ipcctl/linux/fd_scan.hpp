@@ -13,7 +13,7 @@ namespace ipcctl::sys {
 
 struct WalkOptions {
   std::vector<int> pids;  // only these processes; empty: all
-  bool maps = false;      // read /proc/PID/maps for /SYSV, /dev/shm and memfd mappings
+  bool maps = false;      // read /proc/PID/maps for its shared mappings
   bool fds = true;        // read /proc/PID/fd
 };
 
@@ -27,7 +27,8 @@ Result<void> walk_processes(const ProcRoot& root, const WalkOptions& opts, model
 model::Process parse_status(int pid, std::string_view text);
 // A descriptor's link text: its type and, for pipe:[N] and socket:[N], N.
 model::FdType classify_fd_link(std::string_view target, std::uint64_t& inode);
-// /proc/PID/maps: the shared mappings of /SYSV*, /dev/shm/*, /memfd:* only.
+// /proc/PID/maps: the shared mappings of a path (/SYSV*, /dev/shm/*, /memfd:*,
+// "/dev/zero (deleted)", files), devices under /dev excepted.
 void parse_maps(int pid, std::string_view text, std::vector<model::MapEntry>& out);
 // "rw" from the permission bits of a /proc/PID/fd/N link.
 std::string access_from_link_mode(unsigned mode);

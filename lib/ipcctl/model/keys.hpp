@@ -84,7 +84,7 @@ inline constexpr DetailKey blocks_bytes{"blocks_bytes", KeyType::bytes,
 // Pipes and FIFOs.
 inline constexpr DetailKey unread_bytes{"unread_bytes", KeyType::bytes, "bytes written and not yet read"};
 inline constexpr DetailKey capacity_bytes{"capacity_bytes", KeyType::bytes, "pipe buffer size"};
-inline constexpr DetailKey deleted{"deleted", KeyType::flag, "FIFO removed from the filesystem (1/0)"};
+inline constexpr DetailKey deleted{"deleted", KeyType::flag, "FIFO or mapped file removed from the filesystem (1/0)"};
 
 // Sockets.
 inline constexpr DetailKey sock_type{"sock_type", KeyType::text, "stream, dgram, seqpacket"};
@@ -103,6 +103,10 @@ inline constexpr DetailKey eventfd_id{"eventfd_id", KeyType::number, "eventfd id
 inline constexpr DetailKey semaphore{"semaphore", KeyType::flag, "eventfd in semaphore mode (1/0)"};
 inline constexpr DetailKey seals{"seals", KeyType::texts, "memfd seals"};
 inline constexpr DetailKey mask{"mask", KeyType::texts, "signals a signalfd accepts"};
+
+// Shared mappings (anon-shm, mapped-file).
+inline constexpr DetailKey mapped_bytes{"mapped_bytes", KeyType::bytes,
+                                        "the longest shared mapping of it among its holders"};
 
 // File locks.
 inline constexpr DetailKey kind{"kind", KeyType::text, "lock kind: flock, posix, ofd, lease"};

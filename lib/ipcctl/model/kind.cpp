@@ -69,6 +69,13 @@ constexpr std::string_view k_eventfd_cols[] = {"REF", "COUNT", "HOLDERS"};
 constexpr const K* k_eventfd_sum[] = {&k::count};
 constexpr const K* k_memfd_keys[] = {&k::seals};
 constexpr std::string_view k_memfd_cols[] = {"REF", "NAME", "SIZE", "SEALS", "HOLDERS"};
+// Shared mappings. SIZE is the mapping's length (anon-shm) or the file's
+// size where a holder also has it open, else the longest mapping (mapped-file).
+constexpr const K* k_anon_shm_keys[] = {&k::mapped_bytes};
+constexpr std::string_view k_anon_shm_cols[] = {"REF", "SIZE", "NHOLDERS", "HOLDERS"};
+constexpr const K* k_mapped_file_keys[] = {&k::mapped_bytes, &k::deleted, &k::dev};
+constexpr std::string_view k_mapped_file_cols[] = {"REF", "SIZE", "MAPPED_BYTES", "NHOLDERS", "HOLDERS"};
+constexpr const K* k_mapped_file_sum[] = {&k::deleted};
 constexpr const K* k_signalfd_keys[] = {&k::mask};
 constexpr std::string_view k_signalfd_cols[] = {"REF", "MASK", "HOLDERS"};
 
@@ -134,6 +141,16 @@ constexpr std::array<KindDesc, k_kind_count> k_kinds{{
     {Kind::memfd, "memfd", "fd", "anonymous memory file (memfd_create)", "memfd:INODE", RefForm::inode, false,
      std::nullopt, std::nullopt, k_memfd_keys, k_memfd_cols, k_memfd_keys, true, Removal::none, {},
      GraphRole::shared, k_red},
+    {Kind::anon_shm, "anon-shm", "", "anonymous shared memory (mmap MAP_SHARED|MAP_ANONYMOUS), by shmem inode",
+     "anon-shm:INODE", RefForm::inode, false, std::nullopt, std::nullopt, k_anon_shm_keys, k_anon_shm_cols,
+     k_anon_shm_keys, false, Removal::none,
+     "anonymous shared memory cannot be removed: it goes when the last process that maps it unmaps it or exits",
+     GraphRole::shared, k_red},
+    {Kind::mapped_file, "mapped-file", "", "regular file mapped MAP_SHARED (SQLite -shm, LMDB); SIZE: the file's, or the longest mapping "
+     "where the file cannot be seen",
+     "mapped-file:PATH", RefForm::path, false, std::nullopt, std::nullopt, k_mapped_file_keys, k_mapped_file_cols,
+     k_mapped_file_sum, true, Removal::none,
+     "a mapped file is not removed by ipcctl: it is an ordinary file of its application", GraphRole::shared, k_red},
     {Kind::signalfd, "signalfd", "fd", "signalfd descriptor, per holder and fd", "signalfd:PID:FD", RefForm::pid_fd,
      false, std::nullopt, std::nullopt, k_signalfd_keys, k_signalfd_cols, k_signalfd_keys, false, Removal::none, {},
      GraphRole::none, k_grey},

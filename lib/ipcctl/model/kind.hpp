@@ -26,7 +26,7 @@ enum class Kind {
   posix_mq, posix_shm, posix_sem,
   fifo, pipe,
   unix_socket, tcp, udp,
-  eventfd, memfd, signalfd,
+  eventfd, memfd, anon_shm, mapped_file, signalfd,
   lock, signal,
   // Windows: the object manager's named objects, and named pipes and mailslots.
   win_pipe, win_mailslot, win_section, win_event, win_mutant, win_semaphore, win_alpc,

@@ -56,6 +56,7 @@ struct MapEntry {
   std::uint64_t inode = 0;   // for /SYSV mappings this is the shmid
   std::uint64_t dev = 0;     // makedev(major, minor) of the maps line
   std::string access;        // "r", "rw"
+  std::uint64_t length = 0;  // end - start: the mapping's length in bytes
 };
 
 // What the one walk of /proc saw: read-only once built, shared by every
