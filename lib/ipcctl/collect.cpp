@@ -51,7 +51,8 @@ std::span<const Source* const> all_sources() {
   static const std::array k_sources{
       &sys::sysv_msg_source(),  &sys::sysv_shm_source(), &sys::sysv_sem_source(),    &sys::posix_mq_source(),
       &sys::posix_shm_source(), &sys::posix_sem_source(), &sys::fifo_source(),        &sys::pipe_source(),
-      &sys::unix_socket_source(), &sys::tcp_source(),     &sys::udp_source(),         &sys::eventfd_source(),
+      &sys::unix_socket_source(), &sys::tcp_source(),     &sys::udp_source(),         &sys::netlink_source(),
+      &sys::eventfd_source(),
       &sys::memfd_source(),     &sys::anon_shm_source(), &sys::mapped_file_source(),
       &sys::signalfd_source(),  &sys::lock_source(),     &sys::signal_source(),
   };

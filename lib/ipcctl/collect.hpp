@@ -36,7 +36,7 @@ struct CollectOptions {
   // tests point Linux at a captured tree (tests/data/proc/). Windows reads
   // only the running machine.
   std::string root = "/";
-  model::KindSet kinds = model::KindSet::all();
+  model::KindSet kinds = model::KindSet::defaults();
   // The kinds the user named (ls -t, a ref of show): some list more when
   // named, as anon-shm and mapped-file list what a single process maps.
   model::KindSet explicit_kinds = model::KindSet::none();

@@ -18,6 +18,8 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <mqueue.h>
 #include <netinet/in.h>
 #include <semaphore.h>
@@ -91,7 +93,7 @@ void made(const std::string& line) {
              "ipc_fixture: {}\n"
              "usage: ipc_fixture KIND [key=value...]\n"
              "kinds: sysv-msg sysv-shm sysv-sem posix-mq posix-shm posix-sem fifo pipe\n"
-             "       socketpair unix-listen tcp udp eventfd memfd anon-shm mapped-file signalfd\n"
+             "       socketpair unix-listen tcp udp netlink eventfd memfd anon-shm mapped-file signalfd\n"
              "       lock-posix lock-ofd lock-flock signal-pending\n",
              why);
   std::exit(2);
@@ -598,6 +600,71 @@ void make_udp(const Args& args, Facts& f) {
   f.add("bytes", bytes);
 }
 
+// A netlink socket of `protocol` bound to `groups` (the port the kernel
+// chooses: the process's pid for its first socket of the protocol), or -1
+// with errno when the bind is refused.
+int netlink_bound(int protocol, unsigned groups) {
+  const int fd = static_cast<int>(check(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol), "socket(AF_NETLINK)"));
+  sockaddr_nl sa{};
+  sa.nl_family = AF_NETLINK;
+  sa.nl_groups = groups;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+unsigned netlink_port(int fd) {
+  sockaddr_nl sa{};
+  socklen_t len = sizeof sa;
+  check(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len), "getsockname(AF_NETLINK)");
+  return sa.nl_pid;
+}
+
+// A NETLINK_ROUTE socket receiving link changes (RTMGRP_LINK), a
+// NETLINK_KOBJECT_UEVENT socket (receiving the kernel's uevents where
+// allowed), and a child whose NETLINK_ROUTE socket is connected to the
+// first one's port: its peer.
+void make_netlink(const Args&, Facts& f) {
+  const int fd = netlink_bound(NETLINK_ROUTE, RTMGRP_LINK);
+  if (fd < 0) die("bind(NETLINK_ROUTE)");
+  const unsigned port = netlink_port(fd);
+  int ufd = netlink_bound(NETLINK_KOBJECT_UEVENT, 1);
+  unsigned ugroups = 1;
+  if (ufd < 0) {
+    ufd = netlink_bound(NETLINK_KOBJECT_UEVENT, 0);
+    ugroups = 0;
+  }
+  if (ufd < 0) die("bind(NETLINK_KOBJECT_UEVENT)");
+  pid_t child = 0;
+  const std::string cfacts = spawn(
+      [&] {
+        keep_only({});
+        const int cfd = netlink_bound(NETLINK_ROUTE, 0);
+        if (cfd < 0) die("bind(NETLINK_ROUTE)");
+        sockaddr_nl to{};
+        to.nl_family = AF_NETLINK;
+        to.nl_pid = port;
+        check(::connect(cfd, reinterpret_cast<sockaddr*>(&to), sizeof to), "connect(AF_NETLINK)");
+        return fmt::format("cfd={} cinode={} cportid={}", cfd, inode_of(cfd), netlink_port(cfd));
+      },
+      child);
+  f.add("pid", ::getpid());
+  f.add("fd", fd);
+  f.add("inode", inode_of(fd));
+  f.add("portid", port);
+  f.add("groups", 1);
+  f.add("ufd", ufd);
+  f.add("uinode", inode_of(ufd));
+  f.add("uportid", netlink_port(ufd));
+  f.add("ugroups", ugroups);
+  f.add("cpid", child);
+  f.add_raw(cfacts);
+}
+
 // The eventfd-id line of /proc/self/fdinfo/FD (Linux 5.13+), or -1.
 long eventfd_id(int fd) {
   FILE* fp = std::fopen(fmt::format("/proc/self/fdinfo/{}", fd).c_str(), "r");
@@ -797,6 +864,7 @@ int main(int argc, char** argv) {
       {"unix-listen", make_unix_listen},
       {"tcp", make_tcp},
       {"udp", make_udp},
+      {"netlink", make_netlink},
       {"eventfd", make_eventfd},
       {"memfd", make_memfd},
       {"anon-shm", make_anon_shm},

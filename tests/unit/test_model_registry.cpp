@@ -144,6 +144,7 @@ TEST_CASE("every key set on a captured tree is registered") {
     if (!e.is_directory() || e.path().filename() != "proc") continue;
     const std::string dir = e.path().parent_path().string();
     CollectOptions opts;
+    opts.kinds = model::KindSet::all();  // netlink too, which ls lists only when named
     opts.all_signals = true;
     opts.explicit_kinds = model::KindSet::all();  // every mapping, a single process's too
     auto snap = collect(sys::ProcRoot(dir), opts);
@@ -158,11 +159,12 @@ TEST_CASE("every key set on a captured tree is registered") {
 TEST_CASE("every key set on live objects of every kind is registered") {
   std::vector<std::unique_ptr<Fixture>> held;
   for (const char* kind : {"sysv-msg", "sysv-shm", "sysv-sem", "posix-mq", "posix-shm", "posix-sem", "fifo", "pipe",
-                           "socketpair", "unix-listen", "tcp", "udp", "eventfd", "memfd", "anon-shm", "mapped-file",
+                           "socketpair", "unix-listen", "tcp", "udp", "netlink", "eventfd", "memfd", "anon-shm", "mapped-file",
                            "signalfd", "lock-posix", "lock-ofd", "lock-flock", "signal-pending"})
     held.push_back(std::make_unique<Fixture>(std::vector<std::string>{kind}));
   CollectOptions opts;
   opts.queue_status = true;  // the queue's bytes and notification too
+  opts.kinds = model::KindSet::all();  // netlink too, which ls lists only when named
   opts.all_signals = true;
   opts.scan_dirs = {"/tmp"};
   auto snap = collect(opts);

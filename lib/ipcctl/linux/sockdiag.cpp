@@ -6,6 +6,11 @@
 // or netlink is filtered. Only the unix fallback loses information (peers,
 // queues, uids), so only it warns.
 //
+// A netlink socket's peer is where it sends: the socket bound to its
+// destination port id in the same protocol, which is the kernel's own socket
+// (port 0) unless it was connected to a process's port. Multicast (udev's
+// monitor sockets, which send to a group) has no one peer.
+//
 // A tcp or udp socket's peer is found by matching endpoints: another listed
 // socket whose local end is our remote end and whose remote end is our
 // local end. IPv4 is compared in its IPv6-mapped form, so a v4 client and
@@ -24,6 +29,7 @@
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/netlink_diag.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
@@ -36,7 +42,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -83,6 +91,18 @@ std::string_view socket_type_name(int type) {
   case SOCK_SEQPACKET: return "seqpacket";
   default: return "unknown";
   }
+}
+
+std::string netlink_protocol_name(int protocol) {
+  // The NETLINK_* constants of linux/netlink.h, lower case.
+  static constexpr std::string_view k_names[] = {
+      "route",   "unused",     "usersock",  "firewall", "sock_diag",      "nflog",   "xfrm",
+      "selinux", "iscsi",      "audit",     "fib_lookup", "connector",    "netfilter", "ip6_fw",
+      "dnrtmsg", "kobject_uevent", "generic", "",       "scsitransport", "ecryptfs", "rdma",
+      "crypto",  "smc"};
+  if (protocol >= 0 && static_cast<std::size_t>(protocol) < std::size(k_names) && !k_names[protocol].empty())
+    return std::string(k_names[protocol]);
+  return std::to_string(protocol);
 }
 
 // ---------------------------------------------------------------- /proc/net
@@ -181,6 +201,34 @@ std::vector<InetSocket> parse_proc_net_inet(std::string_view text, InetFamily fa
     s.uid = static_cast<std::uint32_t>(*uid);
     s.inode = *inode;
     out.push_back(s);
+  });
+  return out;
+}
+
+std::vector<NetlinkSocket> parse_proc_net_netlink(std::string_view text) {
+  // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+  std::vector<NetlinkSocket> out;
+  for_each_line(text, [&](std::string_view line) {
+    const auto f = split_ws(line);
+    if (f.size() < 10) return;
+    const auto protocol = to_u64(f[1]);
+    const auto portid = to_u64(f[2]);
+    const auto groups = to_u64(f[3], 16);
+    const auto rmem = to_i64(f[4]);
+    const auto wmem = to_i64(f[5]);
+    const auto inode = to_u64(f[9]);
+    if (!protocol || *protocol > 255 || !portid || *portid > 0xffffffff || !groups || *groups > 0xffffffff ||
+        !rmem || !wmem || !inode)
+      return;
+    NetlinkSocket s;
+    s.inode = *inode;
+    s.protocol = static_cast<int>(*protocol);
+    s.portid = static_cast<std::uint32_t>(*portid);
+    for (int bit = 0; bit < 32; ++bit)
+      if (*groups >> bit & 1) s.groups.push_back(bit + 1);
+    s.rqueue = *rmem;
+    s.wqueue = *wmem;
+    out.push_back(std::move(s));
   });
   return out;
 }
@@ -328,6 +376,42 @@ Result<DumpStatus> decode_inet_diag(std::string_view buf, std::vector<InetSocket
   });
 }
 
+Result<DumpStatus> decode_netlink_diag(std::string_view buf, std::vector<NetlinkSocket>& out) {
+  return for_each_diag_message(buf, [&](std::string_view p) {
+    if (p.size() < sizeof(netlink_diag_msg)) return;
+    const auto m = load<netlink_diag_msg>(p);
+    if (m.ndiag_family != AF_NETLINK) return;
+    NetlinkSocket s;
+    s.inode = m.ndiag_ino;
+    s.protocol = m.ndiag_protocol;
+    s.portid = m.ndiag_portid;
+    s.connected = m.ndiag_state == 1;  // NETLINK_CONNECTED
+    s.dst_portid = m.ndiag_dst_portid;
+    s.dst_group = m.ndiag_dst_group;
+    for_each_attr(p.substr(align4(sizeof(netlink_diag_msg))), [&](unsigned type, std::string_view data) {
+      switch (type) {
+      case NETLINK_DIAG_MEMINFO:  // u32 SK_MEMINFO_* values: RMEM_ALLOC is 0, WMEM_ALLOC 2
+        if (data.size() >= 3 * sizeof(std::uint32_t)) {
+          s.rqueue = load<std::uint32_t>(data);
+          s.wqueue = load<std::uint32_t>(data.substr(2 * sizeof(std::uint32_t)));
+        }
+        break;
+      case NETLINK_DIAG_GROUPS: {  // the group bitmap, in unsigned longs
+        constexpr std::size_t word = sizeof(unsigned long);
+        for (std::size_t i = 0; i + word <= data.size(); i += word) {
+          const auto bits = load<unsigned long>(data.substr(i));
+          for (std::size_t bit = 0; bit < word * CHAR_BIT; ++bit)
+            if (bits >> bit & 1) s.groups.push_back(static_cast<std::int64_t>(i * CHAR_BIT + bit + 1));
+        }
+        break;
+      }
+      default: break;
+      }
+    });
+    out.push_back(std::move(s));
+  });
+}
+
 // ---------------------------------------------------------------- netlink I/O
 
 namespace {
@@ -411,6 +495,21 @@ Result<std::vector<InetSocket>> dump_inet_sockets(InetFamily family, int protoco
   std::vector<InetSocket> out;
   auto r = sock_diag_dump(req, what, [&](std::string_view buf) { return decode_inet_diag(buf, out); });
   if (!r) return fail(r.error());
+  return out;
+}
+
+Result<std::vector<NetlinkSocket>> dump_netlink_sockets() {
+  netlink_diag_req req{};
+  req.sdiag_family = AF_NETLINK;
+  req.sdiag_protocol = NDIAG_PROTO_ALL;
+  req.ndiag_show = NDIAG_SHOW_GROUPS | NDIAG_SHOW_MEMINFO;
+  std::vector<NetlinkSocket> out;
+  auto r = sock_diag_dump(req, "netlink sockets", [&](std::string_view buf) { return decode_netlink_diag(buf, out); });
+  if (!r) return fail(r.error());
+  // A socket bound to multicast groups can come twice (from the table of
+  // bound ports and from its protocol's multicast list): keep the first.
+  std::set<std::uint64_t> seen;
+  std::erase_if(out, [&](const NetlinkSocket& s) { return !seen.insert(s.inode).second; });
   return out;
 }
 
@@ -664,6 +763,55 @@ private:
   int m_protocol;
 };
 
+Result<std::vector<NetlinkSocket>> read_netlink_sockets(const ProcRoot& root, model::Snapshot& snap) {
+  std::optional<Error> netlink_error;
+  if (root.live()) {
+    auto r = dump_netlink_sockets();
+    if (r) return r;
+    netlink_error = r.error();
+  }
+  auto text = read_file(proc_net(root, "netlink"));
+  if (!text) return fail(netlink_error ? *netlink_error : text.error());
+  if (netlink_error)
+    snap.warn(fmt::format("netlink sockets' peers and states are not shown: {}", netlink_error->message()));
+  return parse_proc_net_netlink(*text);
+}
+
+class NetlinkSource final : public Source {
+public:
+  Kind kind() const override { return Kind::netlink; }
+  Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
+    auto socks = read_netlink_sockets(ctx.root(), snap);
+    if (!socks) return fail(socks.error());
+    // (protocol, port id) names one socket of a namespace: the kernel's at 0.
+    std::map<std::pair<int, std::uint32_t>, std::uint64_t> by_port;
+    for (const NetlinkSocket& s : *socks)
+      if (s.inode != 0) by_port.emplace(std::pair{s.protocol, s.portid}, s.inode);
+    for (const NetlinkSocket& s : *socks) {
+      if (s.inode == 0) continue;
+      auto o = socket_object(Kind::netlink, s.inode, opts, snap);
+      if (!o) continue;
+      // A socket sends to its destination port unless it sends to a group;
+      // the kernel's own socket sends to no one in particular.
+      if (s.dst_portid && s.dst_group == 0u && s.portid != 0) {
+        const auto it = by_port.find({s.protocol, *s.dst_portid});
+        if (it != by_port.end() && it->second != s.inode) o->peer = fmt::format("netlink:{}", it->second);
+      }
+      o->set(model::key::protocol, netlink_protocol_name(s.protocol));
+      o->set(model::key::portid, static_cast<std::int64_t>(s.portid));
+      o->set(model::key::dst_portid, s.dst_portid ? model::Value{static_cast<std::int64_t>(*s.dst_portid)} : model::Value{});
+      o->set(model::key::dst_group, s.dst_group ? model::Value{static_cast<std::int64_t>(*s.dst_group)} : model::Value{});
+      o->set(model::key::groups, s.groups);
+      o->set(model::key::state, s.connected ? model::Value{std::string(socket_state_name(*s.connected ? TCP_ESTABLISHED : TCP_CLOSE))}
+                                            : model::Value{});
+      o->set(model::key::rqueue, s.rqueue);
+      o->set(model::key::wqueue, s.wqueue);
+      snap.objects.push_back(std::move(*o));
+    }
+    return {};
+  }
+};
+
 } // namespace
 
 const Source& unix_socket_source() {
@@ -678,6 +826,11 @@ const Source& tcp_source() {
 
 const Source& udp_source() {
   static const InetSource s(Kind::udp, IPPROTO_UDP);
+  return s;
+}
+
+const Source& netlink_source() {
+  static const NetlinkSource s;
   return s;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// Sockets: unix, tcp and udp. On the running kernel they come from sock_diag
-// netlink (as `ss` reads them); on a captured tree, or when netlink fails,
-// from /proc/net/{unix,tcp,tcp6,udp,udp6}. The parsers and the netlink reply
+// Sockets: unix, tcp, udp and netlink. On the running kernel they come from
+// sock_diag netlink (as `ss` reads them); on a captured tree, or when netlink
+// fails, from /proc/net/{unix,tcp,tcp6,udp,udp6,netlink}. The parsers and the netlink reply
 // decoders are pure and exposed for tests and fuzzing.
 #include <ipcctl/linux/source.hpp>
 
@@ -17,6 +17,7 @@ namespace ipcctl::sys {
 const Source& unix_socket_source();
 const Source& tcp_source();
 const Source& udp_source();
+const Source& netlink_source();
 
 // One unix socket as the kernel reports it.
 struct UnixSocket {
@@ -54,6 +55,23 @@ struct InetSocket {
   bool operator==(const InetSocket&) const = default;
 };
 
+// One netlink socket as the kernel reports it. Port ids are per protocol
+// (and network namespace); the kernel's own socket of a protocol has port 0.
+struct NetlinkSocket {
+  std::uint64_t inode = 0;
+  int protocol = 0;          // NETLINK_ROUTE, NETLINK_KOBJECT_UEVENT...
+  std::uint32_t portid = 0;  // the port it is bound to (the first socket a process binds gets its pid)
+  std::vector<std::int64_t> groups;  // multicast groups it receives, numbered from 1 (/proc: the first 32 only)
+  std::optional<bool> connected;                         // sock_diag only
+  std::optional<std::uint32_t> dst_portid, dst_group;    // sock_diag only: where it sends
+  std::int64_t rqueue = 0, wqueue = 0;                   // bytes allocated to its queues
+  bool operator==(const NetlinkSocket&) const = default;
+};
+
+// The lower-case name of a NETLINK_* protocol ("route", "kobject_uevent",
+// "generic"), or its number for one this list does not know.
+std::string netlink_protocol_name(int protocol);
+
 // "127.0.0.1:80", "[::1]:80", "0.0.0.0:0": the address as the kernel has it.
 std::string endpoint_text(InetFamily family, const InetEndpoint& e);
 // ss's name for a TCP_* state: "ESTAB", "LISTEN", "UNCONN" (TCP_CLOSE), "TIME-WAIT"...
@@ -74,6 +92,12 @@ std::vector<UnixSocket> parse_proc_net_unix(std::string_view text);
 // are skipped.
 std::vector<InetSocket> parse_proc_net_inet(std::string_view text, InetFamily family);
 
+// /proc/net/netlink, header included: "sk Eth Pid Groups Rmem Wmem Dump
+// Locks Drops Inode". Groups is the first 32 bits of the group mask; where
+// the socket sends and whether it is connected are unknown here. Lines that
+// do not parse are skipped.
+std::vector<NetlinkSocket> parse_proc_net_netlink(std::string_view text);
+
 // Decoders for the replies to a SOCK_DIAG_BY_FAMILY dump: `buf` holds one or
 // more whole netlink messages (one datagram, or several concatenated). Each
 // socket message is appended to `out`. Returns done at NLMSG_DONE (or an
@@ -83,6 +107,7 @@ std::vector<InetSocket> parse_proc_net_inet(std::string_view text, InetFamily fa
 enum class DumpStatus { more, done };
 Result<DumpStatus> decode_unix_diag(std::string_view buf, std::vector<UnixSocket>& out);
 Result<DumpStatus> decode_inet_diag(std::string_view buf, std::vector<InetSocket>& out);
+Result<DumpStatus> decode_netlink_diag(std::string_view buf, std::vector<NetlinkSocket>& out);
 
 // Dumps from the running kernel over NETLINK_SOCK_DIAG: every unix socket
 // (name, peer, queues, uid), or every socket of one family and protocol
@@ -92,5 +117,7 @@ Result<DumpStatus> decode_inet_diag(std::string_view buf, std::vector<InetSocket
 // a reply, EMSGSIZE for a truncated datagram.
 Result<std::vector<UnixSocket>> dump_unix_sockets();
 Result<std::vector<InetSocket>> dump_inet_sockets(InetFamily family, int protocol);
+// Every netlink socket of every protocol, with its groups and queues.
+Result<std::vector<NetlinkSocket>> dump_netlink_sockets();
 
 } // namespace ipcctl::sys

@@ -97,6 +97,13 @@ inline constexpr DetailKey local{"local", KeyType::text, "local address:port"};
 inline constexpr DetailKey remote{"remote", KeyType::text, "remote address:port"};
 inline constexpr DetailKey rqueue{"rqueue", KeyType::number, "receive queue (listening: backlog)"};
 inline constexpr DetailKey wqueue{"wqueue", KeyType::number, "send queue (listening: max backlog)"};
+inline constexpr DetailKey protocol{"protocol", KeyType::text,
+                                    "netlink protocol: route, kobject_uevent, generic, sock_diag..."};
+inline constexpr DetailKey portid{"portid", KeyType::number, "netlink port id the socket is bound to"};
+inline constexpr DetailKey dst_portid{"dst_portid", KeyType::number,
+                                      "netlink port id the socket sends to (0: the kernel)"};
+inline constexpr DetailKey dst_group{"dst_group", KeyType::number, "netlink multicast group the socket sends to"};
+inline constexpr DetailKey groups{"groups", KeyType::numbers, "netlink multicast groups the socket receives"};
 
 // eventfd, memfd, signalfd.
 inline constexpr DetailKey eventfd_id{"eventfd_id", KeyType::number, "eventfd identity"};

@@ -63,6 +63,11 @@ constexpr const K* k_unix_sum[] = {&k::sock_type, &k::state};
 constexpr const K* k_inet_keys[] = {&k::local, &k::remote, &k::state, &k::rqueue, &k::wqueue, &k::family};
 constexpr std::string_view k_inet_cols[] = {"REF", "STATE", "LOCAL", "REMOTE", "RQUEUE", "WQUEUE", "HOLDERS"};
 constexpr const K* k_inet_sum[] = {&k::state, &k::local, &k::remote};
+constexpr const K* k_netlink_keys[] = {&k::protocol, &k::portid, &k::dst_portid, &k::dst_group,
+                                       &k::groups,   &k::state,  &k::rqueue,     &k::wqueue};
+constexpr std::string_view k_netlink_cols[] = {"REF",    "PROTOCOL", "PORTID", "GROUPS", "PEER",
+                                               "RQUEUE", "WQUEUE",   "HOLDERS"};
+constexpr const K* k_netlink_sum[] = {&k::protocol, &k::portid, &k::groups};
 
 constexpr const K* k_eventfd_keys[] = {&k::eventfd_id, &k::count, &k::semaphore};
 constexpr std::string_view k_eventfd_cols[] = {"REF", "COUNT", "HOLDERS"};
@@ -135,6 +140,9 @@ constexpr std::array<KindDesc, k_kind_count> k_kinds{{
      std::nullopt, k_inet_keys, k_inet_cols, k_inet_sum, false, Removal::none, {}, GraphRole::none, k_green},
     {Kind::udp, "udp", "socket", "UDP socket, IPv4 or IPv6", "udp:INODE", RefForm::socket, false, NsType::net,
      std::nullopt, k_inet_keys, k_inet_cols, k_inet_sum, false, Removal::none, {}, GraphRole::none, k_green},
+    {Kind::netlink, "netlink", "", "netlink socket (route, kobject_uevent, generic...), listed only with -t netlink",
+     "netlink:INODE", RefForm::socket, false, NsType::net, std::nullopt, k_netlink_keys, k_netlink_cols,
+     k_netlink_sum, false, Removal::none, {}, GraphRole::none, k_green, false},
     {Kind::eventfd, "eventfd", "fd", "eventfd counter, by eventfd-id", "eventfd:ID, eventfd:PID:FD", RefForm::eventfd,
      false, std::nullopt, std::nullopt, k_eventfd_keys, k_eventfd_cols, k_eventfd_sum, false, Removal::none, {},
      GraphRole::shared, k_grey},
@@ -263,6 +271,13 @@ bool is_windows_kind(Kind k) { return describe(k).windows; }
 KindSet KindSet::all() {
   KindSet s;
   for (Kind k : order()) s.add(k);
+  return s;
+}
+
+KindSet KindSet::defaults() {
+  KindSet s;
+  for (Kind k : order())
+    if (describe(k).listed_by_default) s.add(k);
   return s;
 }
 

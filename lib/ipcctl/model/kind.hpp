@@ -25,7 +25,7 @@ enum class Kind {
   sysv_msg, sysv_shm, sysv_sem,
   posix_mq, posix_shm, posix_sem,
   fifo, pipe,
-  unix_socket, tcp, udp,
+  unix_socket, tcp, udp, netlink,
   eventfd, memfd, anon_shm, mapped_file, signalfd,
   lock, signal,
   // Windows: the object manager's named objects, and named pipes and mailslots.
@@ -96,6 +96,9 @@ struct KindDesc {
   std::string_view not_removable;  // why rm refuses it (Removal::none); empty: the general reason
   GraphRole graph = GraphRole::none;
   std::string_view colour;         // its edges' colour in DOT and SVG (by family)
+  // Whether ls lists it when no -t is given (KindSet::defaults()); a kind a
+  // machine holds by the hundred (netlink) is listed only when named.
+  bool listed_by_default = true;
 };
 
 // The descriptor of a kind.
@@ -121,6 +124,9 @@ bool is_windows_kind(Kind k);
 class KindSet {
 public:
   static KindSet all();
+  // The kinds listed when none is named: all() but those whose descriptor
+  // says listed_by_default = false.
+  static KindSet defaults();
   static KindSet none() { return {}; }
   void add(Kind k) { m_bits[static_cast<std::size_t>(k)] = true; }
   void remove(Kind k) { m_bits[static_cast<std::size_t>(k)] = false; }

@@ -34,7 +34,7 @@ struct ipt_sys {
 enum ipt_kind {
 	IPT_K_SYSV_MSG = 0, IPT_K_SYSV_SHM = 1, IPT_K_SYSV_SEM = 2,
 	IPT_K_POSIX_MQ = 3, IPT_K_FIFO = 6, IPT_K_PIPE = 7,
-	IPT_K_UNIX = 8, IPT_K_TCP = 9, IPT_K_UDP = 10, IPT_K_EVENTFD = 11, IPT_K_SIGNAL = 17,
+	IPT_K_UNIX = 8, IPT_K_TCP = 9, IPT_K_UDP = 10, IPT_K_EVENTFD = 12, IPT_K_SIGNAL = 18,
 	IPT_K_NONE = 255, /* not a Kind: the call's row names none */
 };
 /* trace::Op */
