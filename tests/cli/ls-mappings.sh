@@ -81,6 +81,21 @@ for ref in "$anon2" "$anon1" "$file2" "$file1"; do
   fi
 done
 
+# --- without root: the fixtures' maps (root's) cannot be read, and ls says so
+if ((EUID == 0)) && command -v setpriv >/dev/null &&
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$IPCCTL" --version >/dev/null 2>&1; then
+  RC=0
+  ERR=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$IPCCTL" ls -t anon-shm 2>&1 >/dev/null) || RC=$?
+  ((RC == 0)) || fail "ls -t anon-shm as nobody: exit $RC: $ERR"
+  if [[ $ERR == *"anon-shm and mapped-file leave out the mappings of"*"whose maps were not readable"* ]]; then
+    ok "ls -t anon-shm as nobody says what it could not see"
+  else
+    fail "ls -t anon-shm as nobody: no warning of unreadable maps: $ERR"
+  fi
+else
+  echo "skipped: the unprivileged check (needs root, setpriv and a binary nobody can run)"
+fi
+
 # --- neither can be removed, and rm says why
 run_ipcctl rm "$anon2"
 ((RC != 0)) && ok "rm $anon2 refused (exit $RC)" || fail "rm $anon2 succeeded"

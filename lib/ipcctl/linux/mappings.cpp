@@ -82,10 +82,11 @@ bool listed(const CollectOptions& opts, Kind kind, const Object& o, bool writabl
   });
 }
 
-// What a run that could not read some processes' maps misses.
-void warn_denied(model::Snapshot& snap) {
+// What a run that could not read some processes' maps misses, when the
+// kind was named (the walk's own warning says it on every run).
+void warn_denied(const CollectOptions& opts, Kind kind, model::Snapshot& snap) {
   const auto n = snap.walk->maps_denied.size();
-  if (n == 0) return;
+  if (n == 0 || !opts.explicit_kinds.has(kind)) return;
   snap.warn(fmt::format("anon-shm and mapped-file leave out the mappings of {} process{} whose maps were not "
                         "readable: a region only they map is missing, and a shared one may show too few holders",
                         n, n == 1 ? "" : "es"));
@@ -107,7 +108,7 @@ public:
       o.set(model::key::mapped_bytes, static_cast<std::int64_t>(length));
       if (listed(opts, kind(), o, false)) snap.objects.push_back(std::move(o));
     }
-    warn_denied(snap);
+    warn_denied(opts, kind(), snap);
     return {};
   }
 };
@@ -135,7 +136,7 @@ public:
       if (!first.deleted && root.live()) add_file(first, o);
       snap.objects.push_back(std::move(o));
     }
-    warn_denied(snap);
+    warn_denied(opts, kind(), snap);
     return {};
   }
 
