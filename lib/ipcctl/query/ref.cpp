@@ -110,7 +110,10 @@ bool RefQuery::matches(const model::Object& o) const {
 
 std::optional<std::string> RefQuery::file() const {
   if (path) return path;
-  if (kind && model::describe(*kind).ref == model::RefForm::path && ref) return ref->substr(ref->find(':') + 1);
+  // A FIFO's file, which --scan finds where no process holds it open.
+  if (kind && model::describe(*kind).ref == model::RefForm::path &&
+      model::describe(*kind).removal == model::Removal::file && ref)
+    return ref->substr(ref->find(':') + 1);
   return std::nullopt;
 }
 
@@ -223,7 +226,7 @@ Result<RefQuery> parse_ref(std::string_view text) {
       return fail(bad(text, "a POSIX name is one leading '/' and no other slash, e.g. /orders"));
     break;
   case RefForm::path:
-    if (ident.front() != '/') return fail(bad(text, "a FIFO is named by its absolute path"));
+    if (ident.front() != '/') return fail(bad(text, fmt::format("a {} is named by its absolute path", *kind == Kind::fifo ? "FIFO" : type)));
     break;
   case RefForm::unix:
     if (ident.front() == '/') {  // the socket file: a bound socket, or a stale file
