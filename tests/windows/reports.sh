@@ -2,8 +2,9 @@
 # ipcctl.exe's reports against real Windows objects, under Wine: win_holder
 # makes an event, a mutex, a semaphore, a section and a named pipe, a second
 # win_holder opens the pipe as its client, and `graph -F json` (and dot)
-# must join the two processes by the pipe, naming it; the commands'
-# Linux-only options are refused as unknown.
+# must join the two processes by the pipe, naming it; `audit --json` must be
+# the findings document with the documented exit status, and name no orphan;
+# the commands' Linux-only options are refused as unknown.
 # shellcheck disable=SC2016  # '$x' in single quotes is jq's
 set -uo pipefail
 : "${IPCCTL_EXE:?}" "${WIN_HOLDER:?}"
@@ -72,6 +73,39 @@ ipcctl graph -F json -p "$client" >"$WORK/graph-p.json" 2>/dev/null
 check "graph -p CLIENT keeps the pipe's edge" \
   "[.edges[] | select(.type == \"win-pipe\")] | length >= 1" "$WORK/graph-p.json"
 for bad in "graph --svg x.svg" "graph -F nope" "graph -u root" "graph -A"; do
+  # shellcheck disable=SC2086  # the words are the arguments
+  ipcctl $bad >/dev/null 2>"$WORK/bad.err"
+  rc=$?
+  lines=$(tr -d '\r' <"$WORK/bad.err" | grep -c .)
+  [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && ok "bad input '$bad': exit 2, one line" ||
+    fail "bad input '$bad': exit $rc, $lines lines: $(cat "$WORK/bad.err")"
+done
+
+# audit: the same checks; --fail-on none exits 0, and otherwise the exit
+# status is 1 exactly when a finding is low or worse (the default --fail-on).
+ipcctl audit --json --fail-on none >"$WORK/audit.json" 2>"$WORK/audit.err"
+rc=$?
+[ $rc -eq 0 ] && ok "audit --json --fail-on none exits 0" || fail "audit --json --fail-on none exits $rc ($(cat "$WORK/audit.err"))"
+check "audit --json is the ipcctl/1 findings document" \
+  '.schema == "ipcctl/1" and (.findings | type) == "array" and all(.findings[]; (.check | type) == "string" and (.severity | IN("info", "low", "medium", "high")) and (.ref | type) == "string")' \
+  "$WORK/audit.json"
+check "audit finds no orphan on Windows (an object goes with its last handle)" \
+  '[.findings[] | select(.check == "orphaned")] | length == 0' "$WORK/audit.json"
+ipcctl audit --json >"$WORK/audit2.json" 2>/dev/null
+rc=$?
+want=$(jq '[.findings[] | select(.severity != "info")] | if length > 0 then 1 else 0 end' "$WORK/audit2.json" 2>/dev/null)
+[ -n "$want" ] && [ "$rc" -eq "$want" ] && ok "audit --json exits $rc: 1 exactly when a finding is low or worse" ||
+  fail "audit --json exits $rc, expected ${want:-valid JSON}"
+ipcctl audit --json --fail-on info -t win-pipe >"$WORK/audit3.json" 2>/dev/null
+rc=$?
+want=$(jq '.findings | if length > 0 then 1 else 0 end' "$WORK/audit3.json" 2>/dev/null)
+[ -n "$want" ] && [ "$rc" -eq "$want" ] && ok "audit --fail-on info -t win-pipe exits $rc" ||
+  fail "audit --fail-on info -t win-pipe exits $rc, expected ${want:-valid JSON}"
+check "audit -t win-pipe reports only pipes" 'all(.findings[]; .type == "win-pipe")' "$WORK/audit3.json"
+ipcctl audit --list-checks >"$WORK/checks.txt" 2>/dev/null
+grep -q '^orphaned ' "$WORK/checks.txt" && ok "audit --list-checks lists the checks" ||
+  fail "audit --list-checks: $(head -c 300 "$WORK/checks.txt")"
+for bad in "audit --scan C:\\" "audit --fail-on nope" "audit --check nope" "audit --stale 5x"; do
   # shellcheck disable=SC2086  # the words are the arguments
   ipcctl $bad >/dev/null 2>"$WORK/bad.err"
   rc=$?

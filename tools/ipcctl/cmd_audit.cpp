@@ -1,12 +1,16 @@
 // ipcctl audit: collect, select as ls does, run the checks, print the
 // findings most severe first. The exit status is for cron and CI: 1 when a
-// finding reaches --fail-on.
+// finding reaches --fail-on. On Windows the same file runs the checks that
+// hold there: no --scan, no limits, and no orphans (a named object goes
+// with its last handle).
 #include "common/cli.hpp"
 #include "common/run.hpp"
 #include "ipcctl/commands.hpp"
 
 #include <ipcctl/collect.hpp>
+#ifndef _WIN32
 #include <ipcctl/linux/limits.hpp>
+#endif
 #include <ipcctl/ops/audit_inputs.hpp>
 #include <ipcctl/ops/remove.hpp>
 #include <ipcctl/query/audit.hpp>
@@ -92,6 +96,11 @@ int run_audit(const AuditCliOptions& o) {
   for (auto k : model::all_kinds())
     if (k != Kind::signal && k != Kind::lock && k != Kind::tcp && k != Kind::udp) copts.kinds.add(k);
   const Selector selector(o.select, copts, "audit: ");
+#ifdef _WIN32
+  auto snap = collect(copts);
+  if (!snap) throw Fatal(snap.error().message());
+  selector.apply(snap->objects);
+#else
   check_scan_dirs(sys::ProcRoot("/"), o.scan, "audit: ");
   copts.scan_dirs = o.scan;
 
@@ -105,6 +114,7 @@ int run_audit(const AuditCliOptions& o) {
     limits = sys::read_limits(root, sys::host_facts(root));
     aopts.limits = &limits.limits;
   }
+#endif
   aopts.inputs = ops::audit_inputs(*snap, ops::process_alive, o.ignore_unreadable);
   const auto findings = query::audit(*snap, aopts);
 
@@ -144,8 +154,10 @@ void setup_audit(CLI::App& app, Action& action) {
   static AuditCliOptions o;
   auto* audit = app.add_subcommand("audit", "find what is wrong: open permissions, leaks, stuck channels, limits");
   add_select_options(*audit, o.select);
+#ifndef _WIN32
   audit->add_option("--scan", o.scan, "also audit the FIFOs and stale socket files under DIR (repeatable)")
       ->type_name("DIR");
+#endif
   audit->add_option("--check", o.checks, "run only these checks, comma separated (see --list-checks)")
       ->type_name("CHECKS");
   audit->add_option("--skip", o.skip, "do not run these checks")->type_name("CHECKS");
@@ -162,7 +174,10 @@ void setup_audit(CLI::App& app, Action& action) {
       "Examples:\n"
       "  ipcctl audit                                  everything, most severe first\n"
       "  ipcctl audit --fail-on high --json            for CI and cron\n"
-      "  ipcctl audit --check world_writable,dir_writable --scan /run\n");
+#ifndef _WIN32
+      "  ipcctl audit --check world_writable,dir_writable --scan /run\n"
+#endif
+      );
   audit->callback([&action] { action = [] { return run_audit(o); }; });
 }
 

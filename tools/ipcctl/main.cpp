@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
   setup_rm(app, action);
 #ifndef _WIN32
   setup_limits(app, action);
-  setup_audit(app, action);
 #endif
+  setup_audit(app, action);
   setup_graph(app, action);
 #ifndef _WIN32
   setup_export(app, action);

@@ -4,6 +4,8 @@
 // handles in the processes that hold them (as Process Explorer's "Close
 // Handle" does), each only while it still refers to the object; the object
 // then goes with the last one, and a fresh look says whether it went.
+// For the same reason no Windows object is ever orphaned: one nobody holds
+// is already gone (audit's orphaned check and rm --orphaned find nothing).
 #include <ipcctl/ops/remove.hpp>
 
 #include <ipcctl/collect.hpp>
@@ -11,6 +13,8 @@
 #include <ipcctl/windows/nt.hpp>
 
 #include <fmt/format.h>
+
+#include <windows.h>
 
 #include <algorithm>
 
@@ -44,6 +48,24 @@ std::optional<std::string> in_use(const model::Object& o) {
   if (o.holders.empty()) return std::nullopt;
   return holders_text(o);
 }
+
+Verdict orphaned(const model::Object&, const model::Walk&, const Alive&, bool) {
+  return Verdict{false, "Windows removes a named object with its last handle: a listed one is held", false};
+}
+
+// The process can be opened and has not exited; one we may not open exists.
+bool process_alive(std::int64_t pid) {
+  if (pid <= 0 || pid > 0xffffffffLL) return false;
+  HANDLE h = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(pid));
+  if (h == nullptr) return ::GetLastError() == ERROR_ACCESS_DENIED;
+  DWORD code = 0;
+  const bool alive = ::GetExitCodeProcess(h, &code) != 0 && code == STILL_ACTIVE;
+  ::CloseHandle(h);
+  return alive;
+}
+
+// Windows keeps no change time for a named object.
+std::optional<std::int64_t> changed_at(const model::Object&) { return std::nullopt; }
 
 Removal remove(const model::Object& o, bool force) {
   Removal r;
