@@ -4,6 +4,7 @@
 # win_holder opens the pipe as its client, and `graph -F json` (and dot)
 # must join the two processes by the pipe, naming it; `audit --json` must be
 # the findings document with the documented exit status, and name no orphan;
+# `export` must count the pipe in Prometheus text, and -o replace a file;
 # the commands' Linux-only options are refused as unknown.
 # shellcheck disable=SC2016  # '$x' in single quotes is jq's
 set -uo pipefail
@@ -111,6 +112,42 @@ for bad in "audit --scan C:\\" "audit --fail-on nope" "audit --check nope" "audi
   rc=$?
   lines=$(tr -d '\r' <"$WORK/bad.err" | grep -c .)
   [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && ok "bad input '$bad': exit 2, one line" ||
+    fail "bad input '$bad': exit $rc, $lines lines: $(cat "$WORK/bad.err")"
+done
+
+# export: Prometheus text with the pipe among the objects; -o replaces the
+# file whole; no Linux limits.
+ipcctl export >"$WORK/export.prom" 2>"$WORK/export.err" || fail "export exits 0 ($(cat "$WORK/export.err"))"
+tr -d '\r' <"$WORK/export.prom" >"$WORK/export.txt"
+if grep -Eq '^ipcctl_objects\{[^}]*type="win-pipe"[^}]*\} [1-9]' "$WORK/export.txt" &&
+   grep -q '^# TYPE ipcctl_objects gauge' "$WORK/export.txt" && grep -q '^ipcctl_build_info{' "$WORK/export.txt"; then
+  ok "export counts the win-pipe objects in ipcctl_objects"
+else
+  fail "export: $(grep win-pipe "$WORK/export.txt" | head -3)"
+fi
+if grep -q '^ipcctl_limit' "$WORK/export.txt"; then fail "export on Windows has Linux's limits"; else ok "export has no limits"; fi
+if grep -vq '^#' "$WORK/export.txt" && ! grep -v '^#' "$WORK/export.txt" | grep -vEq '^ipcctl_[a-z_]+(\{[^}]*\})? [-0-9.e+]+$'; then
+  ok "every export sample is an ipcctl_ metric"
+else
+  fail "export: a line is not a sample: $(grep -v '^#' "$WORK/export.txt" | grep -vE '^ipcctl_[a-z_]+(\{[^}]*\})? [-0-9.e+]+$' | head -2)"
+fi
+ipcctl export -t win-pipe --per-object >"$WORK/export-p.prom" 2>/dev/null
+if tr -d '\r' <"$WORK/export-p.prom" | grep -F "ref=\"$(printf '%s' "$pipe_ref" | sed 's/\\/\\\\/g')\"" | grep -q '^ipcctl_object_'; then
+  ok "export --per-object has a series for the test's pipe"
+else
+  fail "export --per-object: no series for $pipe_ref: $(grep -m2 win-pipe "$WORK/export-p.prom")"
+fi
+echo old-content-of-out.prom >"$WORK/out.prom"
+ipcctl export -t win-pipe -o "Z:$WORK/out.prom" 2>"$WORK/export-o.err" || fail "export -o exits 0 ($(cat "$WORK/export-o.err"))"
+tr -d '\r' <"$WORK/out.prom" | grep -Eq '^ipcctl_objects\{[^}]*type="win-pipe"' && ! grep -q old-content-of "$WORK/out.prom" &&
+  [ -z "$(find "$WORK" -name 'out.prom.tmp-*')" ] && ok "export -o replaces the file, leaving no temporary file" ||
+  fail "export -o: $(head -c 300 "$WORK/out.prom")"
+for bad in "export -F json" "export -o Z:$WORK/nodir/x.prom" "export -t nope" "export --bogus"; do
+  # shellcheck disable=SC2086  # the words are the arguments
+  ipcctl $bad >/dev/null 2>"$WORK/bad.err"
+  rc=$?
+  lines=$(tr -d '\r' <"$WORK/bad.err" | grep -c .)
+  [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && ! grep -q 'unknown command' "$WORK/bad.err" && ok "bad input '$bad': exit 2, one line" ||
     fail "bad input '$bad': exit $rc, $lines lines: $(cat "$WORK/bad.err")"
 done
 

@@ -64,9 +64,7 @@ int main(int argc, char** argv) {
 #endif
   setup_audit(app, action);
   setup_graph(app, action);
-#ifndef _WIN32
   setup_export(app, action);
-#endif
 
   auto commands = [&] {
     std::vector<std::string> names;
