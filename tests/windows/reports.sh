@@ -142,6 +142,13 @@ ipcctl export -t win-pipe -o "Z:$WORK/out.prom" 2>"$WORK/export-o.err" || fail "
 tr -d '\r' <"$WORK/out.prom" | grep -Eq '^ipcctl_objects\{[^}]*type="win-pipe"' && ! grep -q old-content-of "$WORK/out.prom" &&
   [ -z "$(find "$WORK" -name 'out.prom.tmp-*')" ] && ok "export -o replaces the file, leaving no temporary file" ||
   fail "export -o: $(head -c 300 "$WORK/out.prom")"
+mkdir "$WORK/adir"
+ipcctl export -t win-pipe -o "Z:$WORK/adir" >/dev/null 2>"$WORK/export-dir.err"
+rc=$?
+lines=$(tr -d '\r' <"$WORK/export-dir.err" | grep -c .)
+[ $rc -eq 1 ] && [ "$lines" -eq 1 ] && [ -d "$WORK/adir" ] && [ -z "$(find "$WORK" -name 'adir.tmp-*')" ] &&
+  ok "export -o DIRECTORY fails (exit 1, one line), leaving no temporary file" ||
+  fail "export -o DIRECTORY: exit $rc, $lines lines: $(cat "$WORK/export-dir.err")"
 for bad in "export -F json" "export -o Z:$WORK/nodir/x.prom" "export -t nope" "export --bogus"; do
   # shellcheck disable=SC2086  # the words are the arguments
   ipcctl $bad >/dev/null 2>"$WORK/bad.err"

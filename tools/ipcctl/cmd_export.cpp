@@ -65,33 +65,37 @@ std::string dir_of(const std::string& path) {
 void write_output_file(const std::string& path, std::string_view text) {
   const std::wstring target = wide(path);
   const std::wstring temp = target + L".tmp-" + std::to_wstring(::GetCurrentProcessId());
-  auto failed = [&](const char* op) {
-    const auto err = win::win_error(::GetLastError(), op, path);
-    ::DeleteFileW(temp.c_str());
-    return Fatal(fmt::format("export: -o {}", err.message()));
+  auto failed = [&](const char* op, DWORD code) {
+    return Fatal(fmt::format("export: -o {}", win::win_error(code, op, path).message()));
   };
   HANDLE h = ::CreateFileW(temp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
-  if (h == INVALID_HANDLE_VALUE) throw Fatal(fmt::format("export: -o {}", win::win_error(::GetLastError(), "CreateFile", path).message()));
-  while (!text.empty()) {
+  if (h == INVALID_HANDLE_VALUE) throw failed("CreateFile", ::GetLastError());
+  const char* op = nullptr;  // the call that failed, if one did
+  DWORD code = 0;
+  while (!text.empty() && op == nullptr) {
     DWORD wrote = 0;
     const auto chunk = static_cast<DWORD>(std::min<std::size_t>(text.size(), 1U << 20));
     if (::WriteFile(h, text.data(), chunk, &wrote, nullptr) == 0 || wrote == 0) {
-      auto e = failed("WriteFile");
-      ::CloseHandle(h);
-      ::DeleteFileW(temp.c_str());
-      throw e;
+      op = "WriteFile";
+      code = ::GetLastError();
+    } else {
+      text.remove_prefix(wrote);
     }
-    text.remove_prefix(wrote);
   }
-  const bool flushed = ::FlushFileBuffers(h) != 0;
-  const DWORD flush_error = ::GetLastError();
+  if (op == nullptr && ::FlushFileBuffers(h) == 0) {
+    op = "FlushFileBuffers";
+    code = ::GetLastError();
+  }
   ::CloseHandle(h);
-  if (!flushed) {
-    ::SetLastError(flush_error);
-    throw failed("FlushFileBuffers");
+  if (op == nullptr &&
+      ::MoveFileExW(temp.c_str(), target.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) == 0) {
+    op = "MoveFileEx";
+    code = ::GetLastError();
   }
-  if (::MoveFileExW(temp.c_str(), target.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) == 0)
-    throw failed("MoveFileEx");
+  if (op != nullptr) {
+    ::DeleteFileW(temp.c_str());
+    throw failed(op, code);
+  }
 }
 
 #else
