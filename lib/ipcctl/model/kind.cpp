@@ -219,12 +219,18 @@ const std::vector<Kind>& order() {
   return k_order;
 }
 
+// This platform's kinds' keys first, then the other's: a column of the
+// other platform's (NATTCH on Windows) parses and is null, as the other
+// platform's type names select nothing.
 std::vector<const DetailKey*> collect_keys() {
   std::vector<const DetailKey*> out;
-  for (Kind kind : order())
+  const auto add = [&](Kind kind) {
     for (const DetailKey* key : describe(kind).keys)
       if (std::none_of(out.begin(), out.end(), [&](const DetailKey* k) { return k->name == key->name; }))
         out.push_back(key);
+  };
+  for (Kind kind : order()) add(kind);
+  for (const auto& d : k_kinds) add(d.kind);
   return out;
 }
 
@@ -238,6 +244,8 @@ std::string_view family_word(std::string_view word) {
 } // namespace
 
 const KindDesc& describe(Kind k) { return k_kinds[static_cast<std::size_t>(k)]; }
+
+std::span<const KindDesc> descriptors() { return k_kinds; }
 
 std::span<const DetailKey* const> all_keys() {
   static const std::vector<const DetailKey*> k_all = collect_keys();

@@ -103,8 +103,11 @@ struct KindDesc {
 
 // The descriptor of a kind.
 const KindDesc& describe(Kind k);
-// Every detail key of every kind of this platform, once each (by name), in
-// listing order: the detail columns.
+// Every kind's descriptor, of both platforms, in the order of Kind: what
+// parses (a /dev/shm path, a SysV key) whatever the platform lists.
+std::span<const KindDesc> descriptors();
+// Every detail key of every kind, once each (by name), this platform's
+// first, in listing order: the detail columns.
 std::span<const DetailKey* const> all_keys();
 // The registered key of that name, or nullptr.
 const DetailKey* find_key(std::string_view name);

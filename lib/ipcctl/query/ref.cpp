@@ -79,8 +79,8 @@ model::KindSet RefQuery::kinds() const {
     return ks;
   }
   if (key) {  // a bare key: a segment, a queue or a semaphore set may have it
-    for (auto k : model::all_kinds())
-      if (is_sysv(k)) ks.add(k);
+    for (const auto& d : model::descriptors())
+      if (d.ref == model::RefForm::sysv) ks.add(d.kind);
     return ks;
   }
   return model::KindSet::all();
@@ -131,8 +131,7 @@ Result<RefQuery> parse_ref(std::string_view text) {
     // names that kind's object, the longest prefix first (sem. before the
     // rest of /dev/shm); any other path a FIFO or a unix socket.
     const model::KindDesc* best = nullptr;
-    for (Kind k : model::all_kinds()) {
-      const auto& d = model::describe(k);
+    for (const auto& d : model::descriptors()) {
       if (!d.file) continue;
       const std::string dir = fmt::format("{}/{}", d.file->dir, d.file->prefix);
       if (!starts_with(text, dir) || text.size() == dir.size()) continue;
