@@ -13,7 +13,8 @@ namespace ipcctl::ops {
 
 // The inputs for auditing `snap` (which must outlive them): orphaned() as
 // rm --orphaned judges (with `alive` and `ignore_unreadable`), and, when
-// `stat_files` (a live system), stat_file() by lstat and stat.
+// `stat_files` (a live Linux system), stat_file() by lstat and stat. On
+// Windows no file is looked at, and no object is orphaned (windows/remove.cpp).
 query::AuditInputs audit_inputs(const model::Snapshot& snap, Alive alive = process_alive,
                                 bool ignore_unreadable = false, bool stat_files = true);
 

@@ -54,7 +54,8 @@ std::optional<std::string> in_use(const model::Object& o);
 // "Nobody holds it" needs a complete walk: while processes could not be
 // read (walk.fds_denied, walk.maps_denied), holder-based kinds are not
 // orphaned, unless `ignore_unreadable`. `alive(pid)` says whether a
-// process exists.
+// process exists. On Windows nothing is orphaned: a named object goes with
+// its last handle, so a listed one is held.
 struct Verdict {
   bool yes = false;
   std::string why;
