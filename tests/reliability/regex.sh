@@ -79,7 +79,7 @@ run_case() {
 run_case none 'holders =~ "(.?){999}#"'
 run_case none 'name =~ "(.?){999}#"'
 run_case held 'holders =~ "(.?){999}:209,rw"'
-run_case none 'name =~ "(a*)*b"'
+run_case none 'name =~ "(a*)*b$"'
 run_case none 'name =~ "(a|a)*c$"'
 run_case none 'name =~ "(a|aa)*c$"'
 run_case none 'holders =~ "(.*){20}x"'
