@@ -10,46 +10,10 @@
 set -uo pipefail
 : "${IPCCTL_EXE:?}" "${WIN_HOLDER:?}"
 
-WORK=$(mktemp -d /tmp/ipcctl-win-reports.XXXXXX)
-FAILS=0
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
-check() {  # check WHAT JQ-EXPRESSION FILE
-  if jq -e "$2" "$3" >/dev/null 2>&1; then ok "$1"; else fail "$1 ($2)"; fi
-}
-ipcctl() { wine "$IPCCTL_EXE" "$@"; }
-
-# start NAME ARGS...: a win_holder in the background; waits for its "ready".
-start() {
-  local name=$1 i
-  shift
-  wine "$WIN_HOLDER" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  PIDS+=($!)
-  for ((i = 0; i < 200; i++)); do
-    grep -q '^ready' "$WORK/$name.out" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "FAIL: $name did not start: $(cat "$WORK/$name.err")" >&2
-  exit 1
-}
-winpid() { awk '$1 == "pid" {print $2}' "$WORK/$1.out" | tr -d '\r'; }
-
-tag=$$
-start server server "$tag" 120
-start client client "$tag" 120
-server=$(winpid server)
-client=$(winpid client)
-prefix="ipcctl-test-$tag-"
+WORK_NAME=reports
+source "$(dirname "$0")/lib.sh"
+start_holders
 pipe_ref="win-pipe:\\\\.\\pipe\\${prefix}pipe"
-echo "server pid $server, client pid $client (Windows pids)"
 
 # graph: the two processes, joined by the pipe.
 ipcctl graph -F json >"$WORK/graph.json" 2>"$WORK/graph.err" || fail "graph -F json exits 0 ($(cat "$WORK/graph.err"))"
