@@ -12,6 +12,7 @@
 #include <ipcctl/bench/message.hpp>
 #include <ipcctl/bench/report.hpp>
 #include <ipcctl/bench/runner.hpp>
+#include <ipcctl/util/cpus.hpp>
 #include <ipcctl/util/error.hpp>
 #include <ipcctl/util/parse.hpp>
 
@@ -78,27 +79,6 @@ std::vector<const TransportInfo*> select_mechanisms(const std::string& text) {
   return out;
 }
 
-// "A,B": two CPU numbers in decimal, spaces around each allowed; nullopt for
-// anything else (signs, "0x1", an empty element, 1 << 20 or more).
-std::optional<std::vector<int>> parse_cpu_pair(std::string_view text) {
-  std::vector<int> out;
-  for (;;) {
-    const auto comma = text.find(',');
-    std::string_view word = text.substr(0, comma);
-    while (!word.empty() && word.front() == ' ') word.remove_prefix(1);
-    while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
-    if (word.empty() || word.size() > 7 || !std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return std::nullopt;
-    const int n = std::stoi(std::string(word));
-    if (n >= 1 << 20) return std::nullopt;
-    out.push_back(n);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  if (out.size() != 2) return std::nullopt;
-  return out;
-}
-
 std::vector<Placement> select_placements(const std::string& text) {
   const std::vector<int> allowed = usable_cpus();
   if (allowed.empty()) throw Fatal("sched_getaffinity: cannot read the CPUs this process may use");
@@ -107,8 +87,8 @@ std::vector<Placement> select_placements(const std::string& text) {
     return {{allowed[0], allowed[0]}};
   }
   if (text == "none") return {{-1, -1}};
-  const auto cpus = parse_cpu_pair(text);
-  if (!cpus)
+  const auto cpus = parse_cpu_list(text);
+  if (!cpus || cpus->size() != 2)
     throw UsageError(fmt::format("--cpus '{}': expected two CPUs, A,B (or none)", text));
   for (const int cpu : *cpus)
     if (std::find(allowed.begin(), allowed.end(), cpu) == allowed.end())

@@ -1,9 +1,12 @@
 #include <ipcctl/util/cpus.hpp>
 
+#ifndef _WIN32
 #include <sched.h>
+#endif
 
 namespace ipcctl {
 
+#ifndef _WIN32
 std::vector<int> allowed_cpus() {
   cpu_set_t set;
   std::vector<int> out;
@@ -12,6 +15,7 @@ std::vector<int> allowed_cpus() {
     if (CPU_ISSET(c, &set)) out.push_back(c);
   return out;
 }
+#endif
 
 std::optional<std::vector<int>> parse_cpu_list(std::string_view text) {
   constexpr int k_limit = 1 << 20;

@@ -8,8 +8,10 @@
 
 namespace ipcctl {
 
-// In order; empty when the mask cannot be read.
+#ifndef _WIN32
+// In order; empty when the mask cannot be read. (Windows: bench's usable_cpus.)
 std::vector<int> allowed_cpus();
+#endif
 
 // "0,3" -> {0, 3}: CPU numbers in decimal, comma-separated, spaces around
 // each allowed. nullopt for an empty list or element ("0,1,", "0,,1"),
