@@ -13,16 +13,25 @@
 // Every child holds the read end of one control pipe and blocks reading it: when this
 // process ends, however it ends, the children see end-of-file and exit.
 //
-// Everything named is written to <dir>/manifest as it is created, so that the script can
-// still remove it if this process is killed before it cleans up.
+// The IPC-heavy shape (--shape ipc-heavy) is a machine that does a lot of IPC: every
+// process owns a private set (a pipe, a FIFO, a unix socketpair, both ends of a TCP
+// loopback connection, a UDP socket, an eventfd, a memfd, a POSIX queue, shm object and
+// named semaphore, an flock and a POSIX lock on a private file, an attached SysV segment
+// while there are segments enough), and --sysv is the count of each SysV kind. The
+// children make their own objects, in parallel, and report readiness through a pipe.
 //
-// Usage: landscape --dir DIR --tag TAG [--procs N] [--fds-per-proc N] [--sysv N]
-//                  [--posix N] [--tcp N]
-// Prints "ready procs=N fds=N pid=N" on stdout once every child is in place.
+// Everything named is written to <dir>/manifest as it is created (in the IPC-heavy shape,
+// just before the child that creates it is forked), so that the script can still remove
+// it if this process is killed before it cleans up.
+//
+// Usage: landscape --dir DIR --tag TAG [--shape default|ipc-heavy] [--procs N]
+//                  [--fds-per-proc N] [--sysv N] [--posix N] [--tcp N]
+// Prints "ready procs=N fds=N ... pid=N" on stdout once every child is in place.
 
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <mqueue.h>
 #include <netinet/in.h>
 #include <semaphore.h>
@@ -32,6 +41,7 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -55,6 +65,7 @@ struct Options {
   int sysv = 3000;
   int posix = 64;
   int tcp = 16;
+  bool heavy = false;  // --shape ipc-heavy
   std::string dir;
   std::string tag;
 };
@@ -91,10 +102,12 @@ void teardown() {
   for (int id : state.shm_ids) failed += ::shmctl(id, IPC_RMID, nullptr) == -1;
   for (int id : state.sem_ids) failed += ::semctl(id, 0, IPC_RMID) == -1;
   for (mqd_t q : state.mqds) ::mq_close(q);
-  for (auto& n : state.mq_names) failed += ::mq_unlink(n.c_str()) == -1;
-  for (auto& n : state.pshm_names) failed += ::shm_unlink(n.c_str()) == -1;
-  for (auto& n : state.psem_names) failed += ::sem_unlink(n.c_str()) == -1;
-  for (auto& p : state.paths) failed += ::unlink(p.c_str()) == -1;
+  // A name that is absent was never made: a child that failed stopped short of it.
+  const auto gone = [](int r) { return r == -1 && errno != ENOENT; };
+  for (auto& n : state.mq_names) failed += gone(::mq_unlink(n.c_str()));
+  for (auto& n : state.pshm_names) failed += gone(::shm_unlink(n.c_str()));
+  for (auto& n : state.psem_names) failed += gone(::sem_unlink(n.c_str()));
+  for (auto& p : state.paths) failed += gone(::unlink(p.c_str()));
   if (failed) std::fprintf(stderr, "landscape: %d objects could not be removed\n", failed);
   FILE* manifest = state.manifest;
   state = State{};
@@ -129,8 +142,7 @@ int sysv_create(int i, Get get) {
   return get(IPC_PRIVATE, IPC_CREAT | 0600);
 }
 
-void create_sysv(const Options& o) {
-  const int nmsg = o.sysv / 3, nshm = o.sysv / 3, nsem = o.sysv - nmsg - nshm;
+void create_sysv(int nmsg, int nshm, int nsem) {
   for (int i = 0; i < nmsg; ++i) {
     const int id = checked(sysv_create(i, [](key_t k, int f) { return ::msgget(k, f); }), "msgget");
     state.msg_ids.push_back(id);
@@ -277,6 +289,201 @@ int count_fds(pid_t pid) {
   return n;
 }
 
+// --- the IPC-heavy shape ------------------------------------------------------------
+
+// The names holder i gives its objects. The parent knows them too: it records them
+// before the child exists and removes them (absent or not) when it tears down.
+struct HeavyNames {
+  std::string mq, pshm, psem, fifo, file;
+};
+
+HeavyNames heavy_names(const Options& o, int i) {
+  const std::string base = "/" + o.tag + "-" + std::to_string(i);
+  const std::string path = o.dir + "/h" + std::to_string(i);
+  return {base + ".mq", base + ".shm", base + ".sem", path + ".fifo", path + ".lock"};
+}
+
+constexpr uid_t spare_uid = 4000000;  // the first of the ids POSIX queues are charged to
+
+[[noreturn]] void holder_fail(int i, const char* what) {
+  std::fprintf(stderr, "landscape: holder %d: %s: %s\n", i, what, std::strerror(errno));
+  ::_exit(1);
+}
+
+// One holder: keeps stdio, the control pipe's read end and the ready pipe's write end,
+// makes its private set, says ready, and blocks until the control pipe reaches
+// end-of-file. Its objects are named; its descriptors and maps go when it exits.
+[[noreturn]] void run_holder(const Options& o, int i, int ctl, int ready, int shm_id) {
+  ::sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  const auto ok = [i](long r, const char* what) {
+    if (r == -1) holder_fail(i, what);
+    return int(r);
+  };
+  // Control pipe to 3, ready pipe to 4, nothing else of the parent's.
+  const int c = ok(::fcntl(ctl, F_DUPFD, 64), "dup(ctl)");
+  const int r = ok(::fcntl(ready, F_DUPFD, 64), "dup(ready)");
+  ::close_range(3, 63, 0);
+  ok(::dup2(c, 3), "dup2(ctl)");
+  ok(::dup2(r, 4), "dup2(ready)");
+  ::close_range(5, ~0u, 0);
+  const HeavyNames n = heavy_names(o, i);
+  constexpr char text[] = "landscape";
+
+  int p[2];
+  ok(::pipe(p), "pipe");
+  if (i % 2 == 0) ok(::write(p[1], text, 9), "write(pipe)");  // unread bytes in half of them
+
+  ok(::mkfifo(n.fifo.c_str(), 0600), "mkfifo");
+  ok(::open(n.fifo.c_str(), O_RDONLY | O_NONBLOCK), "open(fifo, r)");
+  const int fifo_w = ok(::open(n.fifo.c_str(), O_WRONLY | O_NONBLOCK), "open(fifo, w)");
+  if (i % 2 == 1) ok(::write(fifo_w, text, 9), "write(fifo)");
+
+  ok(::socketpair(AF_UNIX, SOCK_STREAM, 0, p), "socketpair");
+
+  // Both ends of a TCP loopback connection, through a listener of its own that goes
+  // once accepted. Linger 0: ending the holder resets the connection, so no port is
+  // left in TIME_WAIT for the next, larger landscape.
+  const int listener = ok(::socket(AF_INET, SOCK_STREAM, 0), "socket(tcp listener)");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ok(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), "bind(tcp)");
+  ok(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), "getsockname");
+  ok(::listen(listener, 1), "listen");
+  const int client = ok(::socket(AF_INET, SOCK_STREAM, 0), "socket(tcp)");
+  ok(::connect(client, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), "connect");
+  const int server = ok(::accept(listener, nullptr, nullptr), "accept");
+  ::close(listener);
+  const linger no_wait{1, 0};
+  for (int fd : {client, server}) ok(::setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_wait, sizeof no_wait), "SO_LINGER");
+  if (i % 2 == 0) ok(::write(client, text, 9), "write(tcp)");
+
+  const int udp = ok(::socket(AF_INET, SOCK_DGRAM, 0), "socket(udp)");
+  addr.sin_port = 0;
+  ok(::bind(udp, reinterpret_cast<sockaddr*>(&addr), sizeof addr), "bind(udp)");
+
+  ok(::eventfd(unsigned(i), 0), "eventfd");
+  const int memfd = ok(::memfd_create((o.tag + "-" + std::to_string(i)).c_str(), 0), "memfd_create");
+  ok(::write(memfd, text, 9), "write(memfd)");
+
+  // A user's queues may take RLIMIT_MSGQUEUE bytes (800 KiB by default, about 2,500 of
+  // these), and lifting that needs CAP_SYS_RESOURCE, which a container may not have. So
+  // each queue is charged to one of 64 spare real user ids while it is created (the
+  // charge follows the real uid); its owner is the effective uid, root, as before.
+  mq_attr attr{};
+  attr.mq_maxmsg = 2;
+  attr.mq_msgsize = 64;
+  const uid_t uid = ::getuid();
+  const bool charged_apart = ::setresuid(spare_uid + uid_t(i % 64), uid_t(-1), uid_t(-1)) == 0;
+  const mqd_t q = ::mq_open(n.mq.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+  if (q == mqd_t(-1)) holder_fail(i, "mq_open");
+  if (charged_apart) ok(::setresuid(uid, uid_t(-1), uid_t(-1)), "setresuid");
+  if (i % 2 == 0) ok(::mq_send(q, text, 9, 1), "mq_send");
+
+  const int shm = ok(::shm_open(n.pshm.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600), "shm_open");
+  ok(::ftruncate(shm, 4096), "ftruncate(shm)");
+  void* map = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
+  if (map == MAP_FAILED) holder_fail(i, "mmap(shm)");
+  static_cast<char*>(map)[0] = 'l';
+
+  if (::sem_open(n.psem.c_str(), O_CREAT | O_EXCL, 0600, unsigned(i % 5)) == SEM_FAILED)
+    holder_fail(i, "sem_open");  // stays mapped; sem_open closed its descriptor
+
+  const int file = ok(::open(n.file.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600), "open(lock file)");
+  ok(::write(file, "landscape\n", 10), "write(lock file)");
+  ok(::flock(file, LOCK_EX), "flock");
+  struct flock lk{};
+  lk.l_type = F_WRLCK;
+  lk.l_whence = SEEK_SET;
+  lk.l_start = 0;
+  lk.l_len = 4;
+  ok(::fcntl(file, F_SETLK, &lk), "fcntl(F_SETLK)");
+
+  if (shm_id != -1 && ::shmat(shm_id, nullptr, 0) == reinterpret_cast<void*>(-1)) holder_fail(i, "shmat");
+
+  if (::write(4, "r", 1) != 1) holder_fail(i, "write(ready)");
+  ::close(4);
+  char ch;
+  while (::read(3, &ch, 1) == -1 && errno == EINTR) {}
+  ::_exit(0);
+}
+
+int run_heavy(const Options& o) {
+  // Thousands of small queues pass the default per-user byte limit; root may lift it.
+  const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+  ::setrlimit(RLIMIT_MSGQUEUE, &unlimited);
+
+  create_sysv(o.sysv, o.sysv, o.sysv);
+
+  int ctl[2], ready[2];
+  checked(::pipe2(ctl, O_CLOEXEC), "pipe");
+  checked(::pipe2(ready, O_CLOEXEC), "pipe");
+  state.ctl_write = ctl[1];
+
+  // Names first, in the manifest and in the teardown lists; then the child.
+  for (int i = 0; i < o.procs; ++i) {
+    if (stop_requested()) {
+      teardown();
+      return 1;
+    }
+    const HeavyNames n = heavy_names(o, i);
+    state.mq_names.push_back(n.mq);
+    state.pshm_names.push_back(n.pshm);
+    state.psem_names.push_back(n.psem);
+    state.paths.push_back(n.fifo);
+    state.paths.push_back(n.file);
+    std::fprintf(state.manifest, "mq %s\npshm %s\npsem %s\n", n.mq.c_str(), n.pshm.c_str(), n.psem.c_str());
+    std::fflush(state.manifest);
+    const int shm_id = std::size_t(i) < state.shm_ids.size() ? state.shm_ids[std::size_t(i)] : -1;
+    const pid_t pid = ::fork();
+    if (pid == -1) die("fork");
+    if (pid == 0) run_holder(o, i, ctl[0], ready[1], shm_id);
+    state.children.push_back(pid);
+  }
+  ::close(ctl[0]);
+  ::close(ready[1]);
+
+  // Every holder writes one byte once its set is in place. One that exits instead
+  // failed (it said why on stderr).
+  std::size_t got = 0;
+  char buf[4096];
+  pollfd pfd{ready[0], POLLIN, 0};
+  while (got < state.children.size()) {
+    if (::poll(&pfd, 1, 200) > 0) {
+      const ssize_t n = ::read(ready[0], buf, sizeof buf);
+      if (n > 0) got += std::size_t(n);
+      else if (n < 0 && errno != EINTR) die("read(ready)");
+    }
+    if (stop_requested()) {
+      teardown();
+      return 1;
+    }
+    int status = 0;
+    const pid_t dead = ::waitpid(-1, &status, WNOHANG);
+    if (dead > 0) {
+      std::erase(state.children, dead);
+      errno = ECHILD;
+      die("a holder exited during setup");
+    }
+  }
+  ::close(ready[0]);
+
+  long fds = 0;
+  for (pid_t pid : state.children) fds += count_fds(pid);
+  std::printf("ready procs=%zu fds=%ld msg=%zu shm=%zu sem=%zu posix_mq=%zu posix_shm=%zu "
+              "posix_sem=%zu pid=%d\n",
+              state.children.size(), fds, state.msg_ids.size(), state.shm_ids.size(),
+              state.sem_ids.size(), state.mq_names.size(), state.pshm_names.size(),
+              state.psem_names.size(), int(::getpid()));
+  std::fflush(stdout);
+
+  int sig = 0;
+  ::sigwait(&stop_signals, &sig);
+  teardown();
+  return 0;
+}
+
 int parse_int(const char* s, const char* opt) {
   char* end = nullptr;
   const long v = std::strtol(s, &end, 10);
@@ -297,6 +504,8 @@ Options parse_options(int argc, char** argv) {
     else if (opt == "--sysv") o.sysv = parse_int(val, "--sysv");
     else if (opt == "--posix") o.posix = parse_int(val, "--posix");
     else if (opt == "--tcp") o.tcp = parse_int(val, "--tcp");
+    else if (opt == "--shape" && (std::strcmp(val, "default") == 0 || std::strcmp(val, "ipc-heavy") == 0))
+      o.heavy = std::strcmp(val, "ipc-heavy") == 0;
     else if (opt == "--dir") o.dir = val;
     else if (opt == "--tag") o.tag = val;
     else {
@@ -305,8 +514,8 @@ Options parse_options(int argc, char** argv) {
     }
   }
   if (argc % 2 == 0 || o.dir.empty() || o.tag.empty() || o.procs < 2) {
-    std::fprintf(stderr, "usage: landscape --dir DIR --tag TAG [--procs N>=2] [--fds-per-proc N]"
-                         " [--sysv N] [--posix N] [--tcp N]\n");
+    std::fprintf(stderr, "usage: landscape --dir DIR --tag TAG [--shape default|ipc-heavy]"
+                         " [--procs N>=2] [--fds-per-proc N] [--sysv N] [--posix N] [--tcp N]\n");
     std::exit(2);
   }
   return o;
@@ -324,7 +533,8 @@ int main(int argc, char** argv) {
   state.manifest = std::fopen((o.dir + "/manifest").c_str(), "we");
   if (!state.manifest) die("open manifest");
 
-  create_sysv(o);
+  if (o.heavy) return run_heavy(o);
+  create_sysv(o.sysv / 3, o.sysv / 3, o.sysv - 2 * (o.sysv / 3));
   create_posix(o);
 
   int ctl[2], ready[2];
