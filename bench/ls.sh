@@ -102,13 +102,13 @@ tag=ipcctl-bench-$$
 land_dir=$tmp  # where the landscape writes its manifest (one directory per scale if several)
 landscape_pid='' job_pid='' mounted_mq='' made_mq_dir='' restore=()
 
-# Ends the landscape, giving it 10 s to take down what it made; if it had to be killed,
-# removes the objects its manifest names.
+# Ends the landscape, giving it $1 seconds (default 10) to take down what it made; if it
+# had to be killed, removes the objects its manifest names.
 take_down() {
   [[ -n $landscape_pid ]] || return 0
   local i rc=0
   kill -TERM "$landscape_pid" 2>/dev/null
-  for ((i = 0; i < 100; i++)); do kill -0 "$landscape_pid" 2>/dev/null || break; sleep 0.1; done
+  for ((i = 0; i < ${1:-10} * 10; i++)); do kill -0 "$landscape_pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$landscape_pid" 2>/dev/null || true
   wait "$landscape_pid" 2>/dev/null || rc=$?
   landscape_pid=''
@@ -298,8 +298,12 @@ if [[ $shape == ipc-heavy ]]; then
       fi
     fi
 
+    # Thousands of holders ending and tens of thousands of objects removed take a while
+    # on a busy machine: a minute per x1.
     echo "ls.sh: x$s: taking the landscape down..." >&2
-    take_down
+    start=${EPOCHREALTIME//[!0-9]/}
+    take_down $((60 * s))
+    R[$s,down_ms]=$(((${EPOCHREALTIME//[!0-9]/} - start) / 1000))
     left=$(find /dev/mqueue /dev/shm -maxdepth 1 -name "*$stag-*" 2>/dev/null | wc -l)
     if ((left)); then
       echo "ls.sh: x$s: $left named objects were left behind; removing them" >&2
@@ -314,7 +318,7 @@ if [[ $shape == ipc-heavy ]]; then
     "eventfd, memfd, POSIX queue, shm, semaphore, flock and POSIX lock) and $sysv SysV objects of each kind"
   for s in "${scale_list[@]}"; do
     echo "x$s: ${R[$s,procs]} holders with ${R[$s,fds]} descriptors, SysV ${R[$s,msg]}/${R[$s,shm]}/${R[$s,sem]}" \
-      "(built in $(calc %.1f "${R[$s,setup_ms]} / 1000") s); machine ${R[$s,machine_procs]} processes," \
+      "(built in $(calc %.1f "${R[$s,setup_ms]} / 1000") s, taken down in $(calc %.1f "${R[$s,down_ms]} / 1000") s); machine ${R[$s,machine_procs]} processes," \
       "${R[$s,machine_fds]} descriptors, load ${R[$s,load]}; listed: ipcctl ${R[$s,objects]} objects," \
       "${R[$s,holders]} holders (--jsonl ${R[$s,lines]} lines), lsfd ${R[$s,lsfd_rows]} rows"
   done
