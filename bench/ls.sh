@@ -101,14 +101,15 @@ tmp=$(mktemp -d /tmp/ipcctl-bench.XXXXXX)
 tag=ipcctl-bench-$$
 land_dir=$tmp  # where the landscape writes its manifest (one directory per scale if several)
 landscape_pid='' job_pid='' mounted_mq='' made_mq_dir='' restore=()
+down_wait=10  # seconds the landscape gets to take itself down
 
-# Ends the landscape, giving it $1 seconds (default 10) to take down what it made; if it
-# had to be killed, removes the objects its manifest names.
+# Ends the landscape, giving it down_wait seconds to take down what it made; if it had to
+# be killed, removes the objects its manifest names.
 take_down() {
   [[ -n $landscape_pid ]] || return 0
   local i rc=0
   kill -TERM "$landscape_pid" 2>/dev/null
-  for ((i = 0; i < ${1:-10} * 10; i++)); do kill -0 "$landscape_pid" 2>/dev/null || break; sleep 0.1; done
+  for ((i = 0; i < down_wait * 10; i++)); do kill -0 "$landscape_pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$landscape_pid" 2>/dev/null || true
   wait "$landscape_pid" 2>/dev/null || rc=$?
   landscape_pid=''
@@ -252,6 +253,9 @@ if [[ $shape == ipc-heavy ]]; then
     land_dir=$tmp/x$s
     mkdir "$land_dir"
     stag=$tag-x$s
+    # Thousands of holders ending and tens of thousands of objects removed take a while
+    # on a busy machine: a minute per x1.
+    down_wait=$((60 * s))
     echo "ls.sh: x$s: building $((procs * s)) holders and $((sysv * s)) SysV objects of each kind..." >&2
     start=${EPOCHREALTIME//[!0-9]/}
     "$tmp/landscape" --shape ipc-heavy --dir "$land_dir" --tag "$stag" --procs $((procs * s)) \
@@ -298,11 +302,9 @@ if [[ $shape == ipc-heavy ]]; then
       fi
     fi
 
-    # Thousands of holders ending and tens of thousands of objects removed take a while
-    # on a busy machine: a minute per x1.
     echo "ls.sh: x$s: taking the landscape down..." >&2
     start=${EPOCHREALTIME//[!0-9]/}
-    take_down $((60 * s))
+    take_down
     R[$s,down_ms]=$(((${EPOCHREALTIME//[!0-9]/} - start) / 1000))
     left=$(find /dev/mqueue /dev/shm -maxdepth 1 -name "*$stag-*" 2>/dev/null | wc -l)
     if ((left)); then
