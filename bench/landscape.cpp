@@ -31,9 +31,9 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <mqueue.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -103,11 +103,11 @@ void teardown() {
   for (int id : state.sem_ids) failed += ::semctl(id, 0, IPC_RMID) == -1;
   for (mqd_t q : state.mqds) ::mq_close(q);
   // A name that is absent was never made: a child that failed stopped short of it.
-  const auto gone = [](int r) { return r == -1 && errno != ENOENT; };
-  for (auto& n : state.mq_names) failed += gone(::mq_unlink(n.c_str()));
-  for (auto& n : state.pshm_names) failed += gone(::shm_unlink(n.c_str()));
-  for (auto& n : state.psem_names) failed += gone(::sem_unlink(n.c_str()));
-  for (auto& p : state.paths) failed += gone(::unlink(p.c_str()));
+  const auto refused = [](int r) { return r == -1 && errno != ENOENT; };
+  for (auto& n : state.mq_names) failed += refused(::mq_unlink(n.c_str()));
+  for (auto& n : state.pshm_names) failed += refused(::shm_unlink(n.c_str()));
+  for (auto& n : state.psem_names) failed += refused(::sem_unlink(n.c_str()));
+  for (auto& p : state.paths) failed += refused(::unlink(p.c_str()));
   if (failed) std::fprintf(stderr, "landscape: %d objects could not be removed\n", failed);
   FILE* manifest = state.manifest;
   state = State{};
