@@ -247,6 +247,10 @@ if [[ $shape == ipc-heavy ]]; then
   }
   median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+  # The machine as found: ipcctl lists all of it, not only the landscape.
+  base_objects=$("$IPCCTL" ls --json 2>/dev/null | jq '.objects | length')
+  base_walk=$("$tmp/readlink_walk")
+
   declare -A R  # R[scale,field]
   perf_out=''
   for s in "${scale_list[@]}"; do
@@ -318,6 +322,9 @@ if [[ $shape == ipc-heavy ]]; then
   echo
   echo "ipc-heavy shape, x1 = $procs holders (each: pipe, FIFO, socketpair, TCP pair, UDP," \
     "eventfd, memfd, POSIX queue, shm, semaphore, flock and POSIX lock) and $sysv SysV objects of each kind"
+  base_procs=${base_walk#processes=} base_procs=${base_procs%% *}
+  echo "before the landscape: machine $base_procs processes, ${base_walk##*descriptors=} descriptors;" \
+    "ipcctl listed $base_objects objects"
   for s in "${scale_list[@]}"; do
     echo "x$s: ${R[$s,procs]} holders with ${R[$s,fds]} descriptors, SysV ${R[$s,msg]}/${R[$s,shm]}/${R[$s,sem]}" \
       "(built in $(calc %.1f "${R[$s,setup_ms]} / 1000") s, taken down in $(calc %.1f "${R[$s,down_ms]} / 1000") s); machine ${R[$s,machine_procs]} processes," \
