@@ -4,13 +4,22 @@
 #include "common/run.hpp"
 
 #include <ipcctl/query/select.hpp>
+#include <ipcctl/render/csv.hpp>
 #include <ipcctl/render/json.hpp>
 #include <ipcctl/render/text.hpp>
 #include <ipcctl/util/error.hpp>
 
 #include <fmt/format.h>
 
+#ifdef _WIN32
+#include <io.h>
+#else
+#include <unistd.h>
+#endif
+
 #include <algorithm>
+#include <cstdlib>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,7 +39,14 @@ std::string column_hint(std::string_view name) {
 void add_output_options(CLI::App& cmd, OutputOptions& out) {
   cmd.add_flag("-J,--json", out.json, "print JSON (the ipcctl-json(7) contract)");
   cmd.add_flag("--jsonl", out.jsonl, "print one JSON object per line");
+  cmd.add_flag("--csv", out.csv, "print CSV (RFC 4180): a line of headings, then one per object");
   cmd.add_flag("-r,--raw", out.raw, "print cells separated by one space, unaligned");
+  cmd.add_flag("-W,--wrap", out.wrap, "wrap wide cells onto continuation lines rather than cut them");
+  cmd.add_flag("--no-truncate", out.no_truncate, "neither cut nor wrap: one line per object, however long");
+  cmd.add_option("--color", out.color, "colour types, socket states, errors and warnings: auto (a terminal, "
+                                       "without NO_COLOR), always, never")
+      ->type_name("WHEN")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd.add_flag("-n,--noheadings", out.noheadings, "do not print headings");
   cmd.add_flag("-b,--bytes", out.bytes, "print sizes in bytes, not 4K/1M");
   cmd.add_option("-o,--output", out.output, "columns to print, comma separated; +COL,... adds to the defaults")
@@ -60,9 +76,26 @@ std::vector<const query::Column*> pick_columns(const std::string& spec, const mo
   return cols;
 }
 
+bool use_color(const std::string& when, int fd) {
+  if (when == "always") return true;
+  if (when == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color != nullptr && *no_color != '\0') return false;
+  const char* term = std::getenv("TERM");
+  if (term == nullptr || std::string_view(term).empty() || std::string_view(term) == "dumb") return false;
+#ifdef _WIN32
+  return ::_isatty(fd) != 0;
+#else
+  return ::isatty(fd) == 1;
+#endif
+}
+
 Listing::Listing(const OutputOptions& out, const model::KindSet& kinds, bool namespaces)
     : m_out(out), m_columns(pick_columns(out.output, kinds, namespaces)) {
   if (out.json && out.jsonl) throw UsageError("--json and --jsonl exclude each other");
+  if (out.csv && (out.json || out.jsonl || out.raw))
+    throw UsageError(fmt::format("--csv and {} exclude each other", out.json ? "--json" : out.jsonl ? "--jsonl" : "--raw"));
+  if (out.wrap && out.no_truncate) throw UsageError("-W (--wrap) and --no-truncate exclude each other");
   if (out.sort.empty()) return;
   std::string_view name = out.sort;
   if (name.front() == '-') {
@@ -83,15 +116,31 @@ void Listing::print(std::vector<model::Object>& objects, const std::vector<std::
   topts.headings = !m_out.noheadings;
   topts.exact_bytes = m_out.bytes || m_out.raw;
   topts.width = m_out.raw ? 0 : terminal_width();
+  topts.overflow = m_out.wrap ? render::Overflow::wrap
+                   : m_out.no_truncate ? render::Overflow::keep
+                                       : render::Overflow::fit;
+  // JSON and CSV are for programs: never coloured.
+  topts.color = !m_out.raw && !m_out.csv && !m_out.jsonl && use_color(m_out.color, 1);
 
   if (m_out.json) {
     render::write_json(objects, warnings, write_stdout);
     return;
   }
+  if (m_out.csv && summary) throw UsageError("--csv and --summary exclude each other");
   if (m_out.jsonl) render::write_jsonl(objects, write_stdout);
+  else if (m_out.csv) write_stdout(render::render_csv(objects, m_columns, {.headings = !m_out.noheadings}));
   else if (summary) write_stdout(render::render_summary(objects, topts));
   else write_stdout(render::render_table(objects, m_columns, topts));
-  print_warnings(warnings);
+  if (!use_color(m_out.color, 2)) {
+    print_warnings(warnings);
+    return;
+  }
+  flush_stdout();
+  for (const auto& w : warnings) {
+    write_stderr("\033[33m");
+    eprint("ipcctl: warning: {}", w);
+    write_stderr("\033[0m\n");
+  }
 }
 
 namespace {

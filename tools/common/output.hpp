@@ -1,7 +1,7 @@
 #pragma once
 // How listings are printed, on every platform: util-linux's -o, --json,
-// --jsonl, --raw, --noheadings, --sort, --bytes, and the list of columns
-// and types.
+// --jsonl, --raw, --noheadings, --sort, --bytes, -W (--wrap),
+// --no-truncate, --color, and --csv; and the list of columns and types.
 #include <CLI/CLI.hpp>
 
 #include <ipcctl/model/object.hpp>
@@ -15,7 +15,11 @@ namespace ipcctl::tools {
 struct OutputOptions {
   bool json = false;
   bool jsonl = false;
+  bool csv = false;
   bool raw = false;
+  bool wrap = false;         // -W: wrap every wide column, cut none
+  bool no_truncate = false;  // neither cut nor wrap
+  std::string color = "auto";  // --color: auto, always, never
   bool noheadings = false;
   bool bytes = false;
   std::string output;  // -o: "COL,COL" or "+COL,COL" to add to the defaults
@@ -28,6 +32,11 @@ void add_output_options(CLI::App& cmd, OutputOptions& out);
 // namespace columns where namespaces are listed). UsageError on an unknown name.
 std::vector<const query::Column*> pick_columns(const std::string& spec, const model::KindSet& kinds,
                                                bool namespaces);
+
+// Whether to colour what goes to standard output (fd 1) or standard error
+// (fd 2): --color=always or never says so; auto colours a terminal whose
+// TERM is set and not "dumb", unless NO_COLOR is set and not empty.
+bool use_color(const std::string& when, int fd);
 
 // Checks --json against --jsonl and the -o and --sort names (UsageError),
 // then sorts and prints `objects` as the options say, and the warnings.

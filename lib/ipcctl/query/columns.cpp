@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <ctime>
 #include <set>
 
@@ -34,13 +35,20 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
   return out;
 }
 
+// Local time with its offset from UTC, as ls --full-time prints it
+// ("2026-12-08 03:14:15 +0100"): a time without its zone is ambiguous once
+// pasted elsewhere. TZ=UTC gives UTC ("+0000"). The offset is the
+// difference of the local and UTC broken-down times (tm_gmtoff is glibc's).
 std::string local_time(std::int64_t t) {
   const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
+  std::tm tm{}, utc{};
   ::localtime_r(&tt, &tm);
+  ::gmtime_r(&tt, &utc);
+  const long days = tm.tm_year != utc.tm_year ? (tm.tm_year > utc.tm_year ? 1 : -1) : tm.tm_yday - utc.tm_yday;
+  const long offset = ((days * 24 + tm.tm_hour - utc.tm_hour) * 60 + tm.tm_min - utc.tm_min);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
+  return fmt::format("{} {}{:02}{:02}", buf, offset < 0 ? '-' : '+', std::labs(offset) / 60, std::labs(offset) % 60);
 }
 
 Cell to_cell(const Value& v) {

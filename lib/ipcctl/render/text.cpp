@@ -1,7 +1,10 @@
-// Tables as util-linux prints them: headings, numbers right-aligned, the
-// wide columns (HOLDERS, NAME, DETAIL) cut to fit the terminal so that a row
-// stays one line; --raw for scripts separates cells by one space and escapes
-// what would break that. Every cell, heading and name goes through
+// Tables as util-linux prints them: headings, numbers right-aligned, rows
+// fitted to the terminal as ps, ss and lsblk do: the wide columns (NAME,
+// DETAIL) cut first, to a width that still says something; the holder
+// lists, the reason to use ipcctl, wrapped onto continuation lines rather
+// than cut (-W wraps every wide column, --no-truncate neither cuts nor
+// wraps); --raw for scripts separates cells by one space and escapes what
+// would break that. Every cell, heading and name goes through
 // terminal_safe: a FIFO named "a\nb" must not forge a row, nor one named
 // "\x1b[2J" clear the screen.
 #include <ipcctl/render/text.hpp>
@@ -14,6 +17,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <utility>
 
 namespace ipcctl::render {
 
@@ -67,17 +71,129 @@ std::string cell_string(const query::Column& col, const query::Cell& cell, const
 
 } // namespace
 
+std::vector<std::string> wrap_text(std::string_view text, std::size_t width) {
+  std::vector<std::string> lines;
+  if (width == 0 || display_width(text) <= width) {
+    lines.emplace_back(text);
+    return lines;
+  }
+  std::string line;
+  std::size_t line_width = 0;
+  std::size_t i = 0;
+  bool after_space = false;
+  while (i <= text.size()) {
+    // A piece runs to a space (not taken) or through a comma or a ']' (a
+    // holder breaks after its pid: "cat[812]" ":3,r").
+    std::size_t j = i;
+    while (j < text.size() && text[j] != ' ' && text[j] != ',' && text[j] != ']') ++j;
+    if (j < text.size() && text[j] != ' ') ++j;
+    std::string_view piece = text.substr(i, j - i);
+    std::size_t piece_width = display_width(piece);
+    const std::size_t sep = after_space && !line.empty() ? 1 : 0;
+    if (line_width + sep + piece_width <= width) {
+      if (sep) line += ' ';
+      line += piece;
+      line_width += sep + piece_width;
+    } else {
+      if (!line.empty()) lines.push_back(std::exchange(line, {}));
+      // Longer than a line: broken within, `width` characters at a time.
+      while (piece_width > width) {
+        std::size_t n = 0, k = 0;
+        for (; k < piece.size(); ++k) {
+          const bool starts = (static_cast<unsigned char>(piece[k]) & 0xc0) != 0x80;
+          if (starts && n++ == width) break;
+        }
+        lines.emplace_back(piece.substr(0, k));
+        piece.remove_prefix(k);
+        piece_width -= width;
+      }
+      line = piece;
+      line_width = piece_width;
+    }
+    if (j >= text.size()) break;
+    after_space = text[j] == ' ';
+    i = after_space ? j + 1 : j;
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(std::move(line));
+  return lines;
+}
+
+namespace {
+
+// The terminal colour of a kind: its graph colour's nearest of the eight
+// ANSI ones, so that ls and graph agree; grey stays uncoloured.
+std::string_view kind_color(model::Kind k) {
+  const std::string_view hex = model::describe(k).colour;
+  if (hex == "#1f77b4") return "34";
+  if (hex == "#2ca02c") return "32";
+  if (hex == "#d62728") return "31";
+  if (hex == "#9467bd") return "35";
+  return {};
+}
+
+// A socket state as ss names it: listening green, closing and half-open
+// ones yellow, the rest as they are.
+std::string_view state_color(std::string_view state) {
+  if (state == "LISTEN") return "32";
+  for (std::string_view s : {"SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSE-WAIT", "LAST-ACK",
+                             "CLOSING", "NEW-SYN-RECV"})
+    if (state == s) return "33";
+  return {};
+}
+
+// Columns the table treats apart, found once by name.
+struct Special {
+  const query::Column* ref = query::find_column("REF");
+  const query::Column* type = query::find_column("TYPE");
+  const query::Column* error = query::find_column("ERROR");
+  const query::Column* state = query::find_column(model::key::state.name);
+  // Lists of holders: the reason to use ipcctl, so wrapped rather than cut.
+  const query::Column* holders = query::find_column("HOLDERS");
+  const query::Column* peer_holders = query::find_column("PEER_HOLDERS");
+  const query::Column* comms = query::find_column("COMMS");
+
+  bool holder_list(const query::Column* c) const { return c == holders || c == peer_holders || c == comms; }
+  std::string_view color(const query::Column* c, const model::Object& o, const std::string& text) const {
+    if (c == ref || c == type) return kind_color(o.kind);
+    if (c == error) return "31";
+    if (c == state) return state_color(text);
+    return {};
+  }
+};
+
+const Special& special() {
+  static const Special k_special;
+  return k_special;
+}
+
+// The widest word of a cell (a holder, a key=value): the width at which
+// wrapping it breaks none.
+std::size_t longest_word(std::string_view text) {
+  std::size_t best = 0;
+  while (!text.empty()) {
+    const std::size_t j = std::min(text.find(' '), text.size());
+    best = std::max(best, display_width(text.substr(0, j)));
+    text.remove_prefix(std::min(j + 1, text.size()));
+  }
+  return best;
+}
+
+} // namespace
+
 std::string render_table(std::span<const model::Object> objects, std::span<const query::Column* const> columns,
                          const TableOptions& opts) {
   std::vector<std::vector<std::string>> rows;
+  std::vector<const model::Object*> row_objects;  // null for the headings
   rows.reserve(objects.size() + 1);
   if (opts.headings) {
     auto& head = rows.emplace_back();
     for (const auto* c : columns) head.push_back(c->name);
+    row_objects.push_back(nullptr);
   }
   for (const auto& o : objects) {
     auto& row = rows.emplace_back();
     for (const auto* c : columns) row.push_back(cell_string(*c, c->get(o), opts));
+    row_objects.push_back(&o);
   }
 
   std::string out;
@@ -92,37 +208,75 @@ std::string render_table(std::span<const model::Object> objects, std::span<const
     return out;
   }
 
-  std::vector<std::size_t> widths(columns.size(), 0);
+  const Special& sp = special();
+  const std::size_t n = columns.size();
+  std::vector<std::size_t> widths(n, 0), longest(n, 0);
   for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
-  // Too wide for the terminal: shrink the wide columns, the widest first.
-  if (opts.width > 0) {
-    auto total = [&] { return std::accumulate(widths.begin(), widths.end(), std::size_t{0}) + widths.size() - 1; };
-    while (total() > opts.width) {
-      std::size_t widest = columns.size();
-      for (std::size_t i = 0; i < columns.size(); ++i)
-        if (columns[i]->wide && widths[i] > 8 && (widest == columns.size() || widths[i] > widths[widest]))
-          widest = i;
-      if (widest == columns.size()) break;
-      widths[widest] -= std::min(widths[widest] - 8, total() - opts.width);
+    for (std::size_t i = 0; i < n; ++i) {
+      widths[i] = std::max(widths[i], display_width(row[i]));
+      if (columns[i]->wide) longest[i] = std::max(longest[i], longest_word(row[i]));
     }
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      const std::string text = cut(row[i], widths[i]);
-      const std::size_t pad = widths[i] - display_width(text);
-      const bool last = i + 1 == row.size();
-      if (i > 0) line += ' ';
-      if (columns[i]->align == query::Align::right) line.append(pad, ' ') += text;
-      else {
-        line += text;
-        if (!last) line.append(pad, ' ');
+  // A wide column wraps (-W, and the holder lists always) or is cut.
+  std::vector<bool> wraps(n, false);
+  for (std::size_t i = 0; i < n; ++i)
+    wraps[i] = columns[i]->wide && (opts.overflow == Overflow::wrap || sp.holder_list(columns[i]));
+
+  // Too wide for the terminal: shrink wide columns, the widest first, in
+  // rounds: the cut ones to 16 characters, then the wrapped ones to their
+  // longest word (a holder, up to 32), then each to 8 (a wrapped cell
+  // loses nothing: its holders break after their pids). What is still too
+  // wide stays so: a cell cut shorter says nothing.
+  if (opts.width > 0 && opts.overflow != Overflow::keep) {
+    auto total = [&] { return std::accumulate(widths.begin(), widths.end(), std::size_t{0}) + n - 1; };
+    auto shrink = [&](bool wrapped, auto floor) {
+      while (total() > opts.width) {
+        std::size_t widest = n;
+        for (std::size_t i = 0; i < n; ++i)
+          if (columns[i]->wide && wraps[i] == wrapped && widths[i] > floor(i) &&
+              (widest == n || widths[i] > widths[widest]))
+            widest = i;
+        if (widest == n) return;
+        widths[widest] -= std::min(widths[widest] - floor(widest), total() - opts.width);
       }
+    };
+    auto heading = [&](std::size_t i) { return display_width(columns[i]->name); };
+    shrink(false, [&](std::size_t i) { return std::max<std::size_t>(heading(i), 16); });
+    shrink(true, [&](std::size_t i) { return std::max({heading(i), std::min<std::size_t>(longest[i], 32), std::size_t{8}}); });
+    shrink(false, [&](std::size_t i) { return std::max<std::size_t>(heading(i), 8); });
+    shrink(true, [&](std::size_t i) { return std::max<std::size_t>(heading(i), 8); });
+  }
+
+  std::vector<std::vector<std::string>> cells(n);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    std::size_t height = 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      cells[i].clear();
+      if (display_width(row[i]) <= widths[i]) cells[i].push_back(row[i]);
+      else if (wraps[i]) cells[i] = wrap_text(row[i], widths[i]);
+      else cells[i].push_back(cut(row[i], widths[i]));
+      height = std::max(height, cells[i].size());
     }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line;
-    out += '\n';
+    for (std::size_t k = 0; k < height; ++k) {
+      std::string line;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::string text = k < cells[i].size() ? cells[i][k] : std::string();
+        const std::size_t pad = widths[i] - std::min(widths[i], display_width(text));
+        const std::string_view color =
+            opts.color && row_objects[r] != nullptr && !text.empty() ? sp.color(columns[i], *row_objects[r], row[i])
+                                                                     : std::string_view();
+        const std::string shown = color.empty() ? text : fmt::format("\033[{}m{}\033[0m", color, text);
+        if (i > 0) line += ' ';
+        if (columns[i]->align == query::Align::right) line.append(pad, ' ') += shown;
+        else {
+          line += shown;
+          if (i + 1 < n) line.append(pad, ' ');
+        }
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out += line;
+      out += '\n';
+    }
   }
   return out;
 }
