@@ -69,6 +69,17 @@ std::string cell_string(const query::Column& col, const query::Cell& cell, const
   return text;
 }
 
+// `s` cut after each `c`: "a]b]c" -> "a]", "b]", "c".
+std::vector<std::string_view> split_after(std::string_view s, char c) {
+  std::vector<std::string_view> parts;
+  while (!s.empty()) {
+    const std::size_t j = std::min(s.find(c), s.size() - 1) + 1;
+    parts.push_back(s.substr(0, j));
+    s.remove_prefix(j);
+  }
+  return parts;
+}
+
 } // namespace
 
 std::vector<std::string> wrap_text(std::string_view text, std::size_t width) {
@@ -79,40 +90,57 @@ std::vector<std::string> wrap_text(std::string_view text, std::size_t width) {
   }
   std::string line;
   std::size_t line_width = 0;
-  std::size_t i = 0;
-  bool after_space = false;
-  while (i <= text.size()) {
-    // A piece runs to a space (not taken) or through a comma or a ']' (a
-    // holder breaks after its pid: "cat[812]" ":3,r").
-    std::size_t j = i;
-    while (j < text.size() && text[j] != ' ' && text[j] != ',' && text[j] != ']') ++j;
-    if (j < text.size() && text[j] != ' ') ++j;
-    std::string_view piece = text.substr(i, j - i);
-    std::size_t piece_width = display_width(piece);
-    const std::size_t sep = after_space && !line.empty() ? 1 : 0;
-    if (line_width + sep + piece_width <= width) {
-      if (sep) line += ' ';
-      line += piece;
-      line_width += sep + piece_width;
-    } else {
-      if (!line.empty()) lines.push_back(std::exchange(line, {}));
-      // Longer than a line: broken within, `width` characters at a time.
-      while (piece_width > width) {
-        std::size_t n = 0, k = 0;
-        for (; k < piece.size(); ++k) {
-          const bool starts = (static_cast<unsigned char>(piece[k]) & 0xc0) != 0x80;
-          if (starts && n++ == width) break;
-        }
-        lines.emplace_back(piece.substr(0, k));
-        piece.remove_prefix(k);
-        piece_width -= width;
-      }
-      line = piece;
-      line_width = piece_width;
+  auto put = [&](std::string_view piece, std::size_t piece_width, bool space) {
+    if (line_width + (space ? 1 : 0) + piece_width > width && !line.empty()) {
+      lines.push_back(std::exchange(line, {}));
+      line_width = 0;
+      space = false;
     }
-    if (j >= text.size()) break;
-    after_space = text[j] == ' ';
-    i = after_space ? j + 1 : j;
+    if (space && !line.empty()) {
+      line += ' ';
+      ++line_width;
+    }
+    line += piece;
+    line_width += piece_width;
+  };
+  // Word by word (a holder, a key=value).
+  bool space = false;
+  while (true) {
+    const std::size_t end = std::min(text.find(' '), text.size());
+    std::string_view word = text.substr(0, end);
+    const std::size_t word_width = display_width(word);
+    if (word_width <= width) {
+      put(word, word_width, space);
+    } else {
+      // A word wider than a line starts one, and breaks after its ']'
+      // (a holder after its pid), else after its commas, else anywhere.
+      if (!line.empty()) {
+        lines.push_back(std::exchange(line, {}));
+        line_width = 0;
+      }
+      for (std::string_view part : split_after(word, ']'))
+        for (std::string_view piece : display_width(part) <= width ? std::vector{part} : split_after(part, ',')) {
+          std::size_t piece_width = display_width(piece);
+          while (piece_width > width) {
+            if (!line.empty()) {
+              lines.push_back(std::exchange(line, {}));
+              line_width = 0;
+            }
+            std::size_t n = 0, k = 0;
+            for (; k < piece.size(); ++k) {
+              const bool starts = (static_cast<unsigned char>(piece[k]) & 0xc0) != 0x80;
+              if (starts && n++ == width) break;
+            }
+            lines.emplace_back(piece.substr(0, k));
+            piece.remove_prefix(k);
+            piece_width = display_width(piece);
+          }
+          if (!piece.empty()) put(piece, piece_width, false);
+        }
+    }
+    if (end >= text.size()) break;
+    text.remove_prefix(end + 1);
+    space = true;
   }
   if (!line.empty() || lines.empty()) lines.push_back(std::move(line));
   return lines;
@@ -222,28 +250,32 @@ std::string render_table(std::span<const model::Object> objects, std::span<const
     wraps[i] = columns[i]->wide && (opts.overflow == Overflow::wrap || sp.holder_list(columns[i]));
 
   // Too wide for the terminal: shrink wide columns, the widest first, in
-  // rounds: the cut ones to 16 characters, then the wrapped ones to their
-  // longest word (a holder, up to 32), then each to 8 (a wrapped cell
-  // loses nothing: its holders break after their pids). What is still too
-  // wide stays so: a cell cut shorter says nothing.
+  // rounds: the wrapped ones to their longest word (a holder, up to 32),
+  // which loses nothing, then the cut ones to 16 characters, then all of
+  // them together to 8 (a wrapped holder still loses nothing: it breaks
+  // after its pid). What is still too wide stays so: a cell cut shorter
+  // says nothing.
   if (opts.width > 0 && opts.overflow != Overflow::keep) {
     auto total = [&] { return std::accumulate(widths.begin(), widths.end(), std::size_t{0}) + n - 1; };
-    auto shrink = [&](bool wrapped, auto floor) {
+    // One character at a time from the widest of `which` columns, down to
+    // `floor` each.
+    auto shrink = [&](auto which, auto floor) {
       while (total() > opts.width) {
         std::size_t widest = n;
         for (std::size_t i = 0; i < n; ++i)
-          if (columns[i]->wide && wraps[i] == wrapped && widths[i] > floor(i) &&
-              (widest == n || widths[i] > widths[widest]))
+          if (columns[i]->wide && which(i) && widths[i] > floor(i) && (widest == n || widths[i] > widths[widest]))
             widest = i;
         if (widest == n) return;
-        widths[widest] -= std::min(widths[widest] - floor(widest), total() - opts.width);
+        --widths[widest];
       }
     };
     auto heading = [&](std::size_t i) { return display_width(columns[i]->name); };
-    shrink(false, [&](std::size_t i) { return std::max<std::size_t>(heading(i), 16); });
-    shrink(true, [&](std::size_t i) { return std::max({heading(i), std::min<std::size_t>(longest[i], 32), std::size_t{8}}); });
-    shrink(false, [&](std::size_t i) { return std::max<std::size_t>(heading(i), 8); });
-    shrink(true, [&](std::size_t i) { return std::max<std::size_t>(heading(i), 8); });
+    auto wrapped = [&](std::size_t i) { return wraps[i]; };
+    auto cut_ones = [&](std::size_t i) { return !wraps[i]; };
+    auto any = [](std::size_t) { return true; };
+    shrink(wrapped, [&](std::size_t i) { return std::max({heading(i), std::min<std::size_t>(longest[i], 32), std::size_t{8}}); });
+    shrink(cut_ones, [&](std::size_t i) { return std::max<std::size_t>(heading(i), 16); });
+    shrink(any, [&](std::size_t i) { return std::max<std::size_t>(heading(i), 8); });
   }
 
   std::vector<std::vector<std::string>> cells(n);
