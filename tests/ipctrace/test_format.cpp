@@ -87,7 +87,7 @@ TEST_CASE("trace::format_text") {
     CHECK(line.find("-> reader[813]") != std::string::npos);
     CHECK(line.find("pipe:4567") != std::string::npos);
     CHECK(line.find(" 5B") != std::string::npos);
-    CHECK(line.find("(1500ns)") != std::string::npos);
+    CHECK(line.find("(1.5µs)") != std::string::npos);
   }
   SUBCASE("a receive points back; unknown peers are ?") {
     e.rec.dir = Dir::in;
@@ -106,7 +106,7 @@ TEST_CASE("trace::format_text") {
     // command name pads to 22 columns, the ref to 24, the syscall to 10, and
     // the size is right-aligned in 7.
     CHECK(format_text(e, o) == "11:06:40.123456 writer[812]            -> reader[813]            pipe:4567                "
-                               "write           5B (1500ns)");
+                               "write           5B (1.5µs)");
     // A name in UTF-8 pads by the columns it takes, not by its bytes.
     e.comm = "écrivain";
     const std::string line = format_text(e, o);
@@ -150,7 +150,9 @@ TEST_CASE("trace::format_text and Summary::text: names from traced programs are 
   Summary s;
   s.add(e);
   const std::string text = s.text();
-  CHECK(std::count(text.begin(), text.end(), '\n') == 2);  // the heading and one row
+  // Who talked to whom (heading, one pair, the total), a blank line, the
+  // channels (heading, one row).
+  CHECK(std::count(text.begin(), text.end(), '\n') == 6);
   CHECK(text.find('\x1b') == std::string::npos);
   CHECK(text.find("fifo:/tmp/" + safe) != std::string::npos);
   CHECK(text.find(safe + "[812]") != std::string::npos);
@@ -239,8 +241,69 @@ TEST_CASE("trace::Summary") {
   CHECK(j["summary"][0]["p50_ns"] == 10);
   CHECK(j["summary"][0]["p99_ns"] == 30);
   const std::string text = s.text();
-  CHECK(text.find("CHANNEL") == 0);
-  CHECK(text.find("w[1]") < text.find("r[2]"));
+  CHECK(text.find("FROM") == 0);
+  // Each message once, at its sender: 2 messages, 400 bytes, not 4 and 450.
+  CHECK(text.find("w[1]   ->  r[2]           1     2    400\n") != std::string::npos);
+  CHECK(text.find("total      1 pair         1     2    400\n") != std::string::npos);
+  CHECK(text.find("\nCHANNEL") > text.find("total"));
+  CHECK(text.find("w[1]", text.find("CHANNEL")) < text.find("r[2]", text.find("CHANNEL")));
+  SUBCASE("a process under every name it had") {
+    const std::string named = s.text([](int pid, const std::string& comm) { return pid == 2 ? "sh→cat" : comm; });
+    CHECK(named.find("w[1]   ->  sh→cat[2]") != std::string::npos);
+    CHECK(named.find("r[2]") == std::string::npos);
+  }
+}
+
+TEST_CASE("trace::duration_text: one family of units, two or three figures") {
+  CHECK(duration_text(850) == "850ns");
+  CHECK(duration_text(1500) == "1.5µs");
+  CHECK(duration_text(9'960) == "10µs");
+  CHECK(duration_text(31'000) == "31µs");
+  CHECK(duration_text(2'100'000) == "2.1ms");
+  CHECK(duration_text(13'000'000) == "13ms");
+  CHECK(duration_text(1'200'000'000) == "1.2s");
+  CHECK(duration_text(-1) == "");
+  CHECK(duration_range_text(4096, 8192) == "4.1-8.2µs");
+  CHECK(duration_range_text(512, 1024) == "512ns-1.0µs");
+}
+
+TEST_CASE("trace::Summary: durations counted in buckets are shown as their range") {
+  // --system: the kernel counts each duration in its power-of-two bucket;
+  // three in [4096, 8192) ns.
+  Summary s;
+  Event e;
+  e.rec = data_record(model::Kind::pipe, 7, 1, Dir::out, 1);
+  e.comm = "w";
+  e.ref = "pipe:7";
+  s.add_totals(e, 3, 3, 0, {{4096, 3}});
+  const std::string text = s.text();
+  CHECK(text.find("4.1-8.2µs  4.1-8.2µs\n") != std::string::npos);
+  CHECK(text.find("6144") == std::string::npos);
+  // The JSON keeps the bucket's middle, as it always had.
+  CHECK(nlohmann::json::parse(s.json())["summary"][0]["p50_ns"] == 6144);
+  SUBCASE("the last bucket has no end") {
+    Summary t;
+    t.add_totals(e, 1, 1, 0, {{k_last_bucket_low, 1}});
+    CHECK(t.text().find(">2.1s") != std::string::npos);
+  }
+}
+
+TEST_CASE("trace::text_header: its columns over format_text's") {
+  Event e;
+  e.rec = data_record(model::Kind::pipe, 4567, 812, Dir::out, 5);
+  e.comm = "writer";
+  e.syscall = "write";
+  e.ref = "pipe:4567";
+  e.peers = {Peer{813, "reader"}};
+  FormatOptions o;
+  o.utc = true;
+  const std::string header = text_header(), line = format_text(e, o);
+  CHECK(header.find("TIME") == 0);
+  CHECK(header.find("PROCESS") == line.find("writer"));
+  CHECK(header.find("PEER") == line.find("reader"));
+  CHECK(header.find("CHANNEL") == line.find("pipe:4567"));
+  CHECK(header.find("CALL") == line.find("write "));
+  CHECK(header.find("SIZE") + 4 == line.find("5B") + 2);  // right-aligned
 }
 
 TEST_CASE("trace::Resolver without a live system") {

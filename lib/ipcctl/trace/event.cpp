@@ -58,6 +58,7 @@ void Batch::clear() {
   records.clear();
   strings.clear();
   payloads.resize(1);
+  in_flight_since = 0;
 }
 
 std::string channel_ref(const Record& r, std::string_view name) {

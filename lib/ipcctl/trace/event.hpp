@@ -82,6 +82,12 @@ struct Batch {
   std::vector<Record> records;
   StringTable strings;
   std::vector<std::string> payloads{std::string()};  // index 0: none
+  // The entry time (as Record::mono_ns) of the oldest call still in flight,
+  // whose record comes in a later batch: the output stage holds back the
+  // records that entered after it, to write every record in entry order.
+  // INT64_MAX: nothing is in flight; 0: the backend cannot tell (the output
+  // stage then waits a fixed window, OutputOptions::reorder_window_ns).
+  std::int64_t in_flight_since = 0;
   std::uint32_t add_payload(std::string bytes);
   void clear();
 };

@@ -20,6 +20,8 @@
 #include <ctime>
 #include <iterator>
 #include <optional>
+#include <set>
+#include <tuple>
 
 namespace ipcctl::trace {
 
@@ -41,6 +43,26 @@ namespace {
 std::optional<int> result_errno(std::int64_t result) {
   if (result < 0 && result >= -4095) return static_cast<int>(-result);
   return std::nullopt;
+}
+
+// The columns `text` takes on a terminal: its code points (names are
+// terminal_safe, so none is a control or a combining one).
+std::size_t columns(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
+// A duration as a number and its unit, to two or three figures.
+std::pair<std::string, std::string_view> duration_parts(std::int64_t ns) {
+  const double v = static_cast<double>(ns);
+  // Each unit up to where its rounded figure would reach the next one.
+  if (ns < 1000) return {fmt::format("{}", ns), "ns"};
+  if (v < 9'950) return {fmt::format("{:.1f}", v / 1e3), "µs"};
+  if (v < 999'500) return {fmt::format("{:.0f}", v / 1e3), "µs"};
+  if (v < 9'950'000) return {fmt::format("{:.1f}", v / 1e6), "ms"};
+  if (v < 999'500'000) return {fmt::format("{:.0f}", v / 1e6), "ms"};
+  if (v < 9'950'000'000) return {fmt::format("{:.1f}", v / 1e9), "s"};
+  return {fmt::format("{:.0f}", v / 1e9), "s"};
 }
 
 } // namespace
@@ -73,6 +95,19 @@ std::string who(const std::string& comm, int pid) {
   return out;
 }
 
+std::string duration_text(std::int64_t ns) {
+  if (ns < 0) return "";
+  auto [number, unit] = duration_parts(ns);
+  return number.append(unit);
+}
+
+std::string duration_range_text(std::int64_t low, std::int64_t high) {
+  auto [lo, lo_unit] = duration_parts(low);
+  auto [hi, hi_unit] = duration_parts(high);
+  if (lo_unit == hi_unit) return fmt::format("{}-{}{}", lo, hi, hi_unit);
+  return fmt::format("{}{}-{}{}", lo, lo_unit, hi, hi_unit);
+}
+
 namespace {
 
 std::string clock_text(std::int64_t wall_ns, bool utc) {
@@ -90,14 +125,6 @@ std::string clock_text(std::int64_t wall_ns, bool utc) {
     last_utc = utc;
   }
   return fmt::format(FMT_COMPILE("{}.{:06}"), last_hms, (wall_ns % 1'000'000'000) / 1000);
-}
-
-std::string duration_text(std::int64_t ns) {
-  if (ns < 0) return "";
-  if (ns < 10'000) return fmt::format(FMT_COMPILE("{}ns"), ns);
-  if (ns < 10'000'000) return fmt::format(FMT_COMPILE("{}us"), ns / 1000);
-  if (ns < 10'000'000'000) return fmt::format(FMT_COMPILE("{}ms"), ns / 1'000'000);
-  return fmt::format(FMT_COMPILE("{}s"), ns / 1'000'000'000);
 }
 
 // Appends `text` padded with spaces to `width` columns (on the left when
@@ -221,6 +248,23 @@ std::string format_text(const Event& e, const FormatOptions& opts) {
     line += "\n" + hex_dump(e.payload, "    ");
     line.pop_back();
   }
+  return line;
+}
+
+std::string text_header() {
+  std::string line;
+  const auto column = [&line](std::string_view text, std::size_t width, bool right = false) {
+    if (!line.empty()) line += ' ';
+    pad(line, text, width, right);
+  };
+  column("TIME", 15);  // HH:MM:SS.uuuuuu
+  column("PROCESS", 22);
+  column("", 2);  // the arrow
+  column("PEER", 22);
+  column("CHANNEL", 24);
+  column("CALL", 10);
+  column("SIZE", 7, true);
+  line += " DETAIL";
   return line;
 }
 
@@ -388,23 +432,60 @@ void Summary::add_totals(const Event& e, std::uint64_t messages, std::uint64_t b
   row->duration_counts.insert(row->duration_counts.end(), durations.begin(), durations.end());
 }
 
-std::int64_t Summary::row_percentile(const Row& row, double p) {
-  if (row.duration_counts.empty()) return percentile(row.durations_ns, p);
-  auto counts = row.duration_counts;
-  for (auto d : row.durations_ns) counts.emplace_back(d, 1);
+Summary::Quantile Summary::row_percentile(const Row& row, double p) {
+  if (row.duration_counts.empty()) return {percentile(row.durations_ns, p), false};
+  // (value, count, whether the value is a bucket's low end)
+  std::vector<std::tuple<std::int64_t, std::uint64_t, bool>> counts;
+  for (const auto& [low, n] : row.duration_counts) counts.emplace_back(low, n, true);
+  for (auto d : row.durations_ns) counts.emplace_back(d, 1, false);
   std::sort(counts.begin(), counts.end());
   std::uint64_t total = 0;
-  for (const auto& c : counts) total += c.second;
-  if (total == 0) return -1;
+  for (const auto& c : counts) total += std::get<1>(c);
+  if (total == 0) return {};
   const auto rank = std::max<std::uint64_t>(
       1, static_cast<std::uint64_t>(p / 100.0 * static_cast<double>(total) + 0.999999));
   std::uint64_t seen = 0;
-  for (const auto& [value, n] : counts) {
+  for (const auto& [value, n, bucket] : counts) {
     seen += n;
-    if (seen >= rank) return value;
+    if (seen >= rank) return {value, bucket};
   }
-  return counts.back().first;
+  return {std::get<0>(counts.back()), std::get<2>(counts.back())};
 }
+
+namespace {
+
+// A percentile as the table shows it: a bucket as the range it stands for.
+std::string quantile_text(std::int64_t ns, bool bucket) {
+  if (ns < 0) return "-";
+  if (bucket && ns >= k_last_bucket_low) return ">" + duration_text(ns);  // the last bucket has no end
+  return bucket ? duration_range_text(ns, 2 * ns) : duration_text(ns);
+}
+
+// As the JSON has it: a bucket by its middle.
+std::int64_t quantile_ns(std::int64_t ns, bool bucket) { return bucket && ns > 0 ? ns * 3 / 2 : ns; }
+
+// Cells in aligned columns, two spaces apart; `right` from column `first_right` on.
+std::string aligned(const std::vector<std::vector<std::string>>& cells, std::size_t first_right) {
+  std::vector<std::size_t> width;
+  for (const auto& c : cells)
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], columns(c[i]));
+    }
+  std::string out;
+  for (const auto& c : cells) {
+    std::string line;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      pad(line, c[i], width[i], i >= first_right);
+      if (i + 1 < c.size()) line += "  ";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+} // namespace
 
 std::vector<const Summary::Row*> Summary::sorted() const {
   std::vector<const Row*> rows;
@@ -416,34 +497,66 @@ std::vector<const Summary::Row*> Summary::sorted() const {
   return rows;
 }
 
-std::string Summary::text() const {
-  std::vector<std::array<std::string, 10>> cells;
+std::string Summary::text(const Namer& name) const {
+  const auto who_is = [&](int pid, const std::string& comm) { return who(name ? name(pid, comm) : comm, pid); };
+  const auto peers_named = [&](const std::vector<Peer>& peers) {
+    if (peers.empty()) return std::string("?");
+    std::string out;
+    for (const auto& p : peers) out += (out.empty() ? "" : ",") + who_is(p.pid, p.comm);
+    return out;
+  };
+  const std::vector<const Row*> rows = sorted();
+
+  // Who talked to whom: each message once, at its sender where the sender
+  // was traced (a channel with send rows), else at its receiver.
+  std::set<std::string> sent_on;
+  for (const Row* row : rows)
+    if (row->dir == Dir::out) sent_on.insert(row->ref);
+  struct Pair {
+    std::string from, to;
+    std::set<std::string> channels;
+    std::uint64_t messages = 0, bytes = 0;
+  };
+  std::vector<Pair> pairs;
+  std::set<std::string> all_channels;
+  std::uint64_t all_messages = 0, all_bytes = 0;
+  for (const Row* row : rows) {
+    if (row->dir == Dir::in && sent_on.count(row->ref)) continue;
+    const std::string self = who_is(row->pid, row->comm), other = peers_named(row->peers);
+    const bool in = row->dir == Dir::in;
+    std::string from = in ? other : self, to = in ? self : other;
+    auto it = std::find_if(pairs.begin(), pairs.end(), [&](const Pair& p) { return p.from == from && p.to == to; });
+    if (it == pairs.end()) it = pairs.insert(pairs.end(), Pair{std::move(from), std::move(to), {}, 0, 0});
+    it->channels.insert(row->ref);
+    it->messages += row->messages;
+    it->bytes += row->bytes;
+    all_channels.insert(row->ref);
+    all_messages += row->messages;
+    all_bytes += row->bytes;
+  }
+  std::stable_sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
+    if (a.bytes != b.bytes) return a.bytes > b.bytes;
+    return a.messages > b.messages;
+  });
+  std::vector<std::vector<std::string>> talk{{"FROM", "", "TO", "CHANNELS", "MSGS", "BYTES"}};
+  for (const Pair& p : pairs)
+    talk.push_back({p.from, "->", p.to, std::to_string(p.channels.size()), std::to_string(p.messages), std::to_string(p.bytes)});
+  talk.push_back({"total", "", fmt::format("{} pair{}", pairs.size(), pairs.size() == 1 ? "" : "s"),
+                  std::to_string(all_channels.size()), std::to_string(all_messages), std::to_string(all_bytes)});
+
+  std::vector<std::vector<std::string>> cells;
   cells.push_back({"CHANNEL", "SIDE", "FROM", "", "TO", "MSGS", "BYTES", "ERRORS", "P50", "P99"});
-  for (const Row* row : sorted()) {
-    const std::string self = who(row->comm, row->pid);
-    const std::string other = peers_text(row->peers);
+  for (const Row* row : rows) {
+    const std::string self = who_is(row->pid, row->comm);
+    const std::string other = peers_named(row->peers);
     const bool in = row->dir == Dir::in;
     const auto p50 = row_percentile(*row, 50), p99 = row_percentile(*row, 99);
     const std::string side = row->dir == Dir::out ? "send" : in ? "recv" : "-";
     cells.push_back({terminal_safe(row->ref), side, in ? other : self, "->", in ? self : other,
-                     std::to_string(row->messages), std::to_string(row->bytes), std::to_string(row->errors), p50 < 0 ? "-" : duration_text(p50),
-                     p99 < 0 ? "-" : duration_text(p99)});
+                     std::to_string(row->messages), std::to_string(row->bytes), std::to_string(row->errors),
+                     quantile_text(p50.ns, p50.bucket), quantile_text(p99.ns, p99.bucket)});
   }
-  std::array<std::size_t, 10> width{};
-  for (const auto& c : cells)
-    for (std::size_t i = 0; i < c.size(); ++i) width[i] = std::max(width[i], c[i].size());
-  std::string out;
-  for (const auto& c : cells) {
-    std::string line;
-    for (std::size_t i = 0; i < c.size(); ++i) {
-      const bool right = i >= 5;
-      line += right ? fmt::format("{:>{}}", c[i], width[i]) : fmt::format("{:<{}}", c[i], width[i]);
-      if (i + 1 < c.size()) line += "  ";
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
+  return aligned(talk, 3) + "\n" + aligned(cells, 5);
 }
 
 std::string Summary::json() const {
@@ -453,7 +566,8 @@ std::string Summary::json() const {
   w.field("schema", k_schema);
   w.key("summary").begin_array();
   for (const Row* row : sorted()) {
-    const auto p50 = row_percentile(*row, 50), p99 = row_percentile(*row, 99);
+    const auto q50 = row_percentile(*row, 50), q99 = row_percentile(*row, 99);
+    const std::int64_t p50 = quantile_ns(q50.ns, q50.bucket), p99 = quantile_ns(q99.ns, q99.bucket);
     w.begin_object();
     w.field("ref", row->ref);
     w.field("mechanism", row->mechanism);

@@ -45,6 +45,10 @@ constexpr std::size_t k_comm_history = 64;
 } // namespace
 
 void Resolver::note_process(int pid, const std::string& comm, std::int64_t since_ns) {
+  if (auto& all = m_all_comms[pid]; !comm.empty() && (all.empty() || all.back() != comm)) {
+    if (all.size() >= k_comm_history) all.erase(all.begin() + 1);  // the first name stays
+    all.push_back(comm);
+  }
   auto [it, fresh] = m_comms.try_emplace(pid, comm);
   if (!fresh && it->second != comm) {
     if (since_ns > 0) {
@@ -97,6 +101,17 @@ std::string Resolver::comm(int pid, std::int64_t at_ns) {
   return text;
 }
 
+std::string Resolver::names(int pid) const {
+  auto it = m_all_comms.find(pid);
+  if (it == m_all_comms.end() || it->second.empty()) return {};
+  const auto& all = it->second;
+  // Many names (threads named apart, seen by --system): the first and the last two.
+  if (all.size() > 4) return fmt::format("{}→…→{}→{}", all.front(), all[all.size() - 2], all.back());
+  std::string out;
+  for (const auto& name : all) out += (out.empty() ? "" : "→") + name;
+  return out;
+}
+
 void Resolver::refresh(bool all) {
   m_holders.clear();
   m_seen = m_generation;
@@ -135,6 +150,15 @@ std::vector<int> Resolver::holders_of(std::uint64_t inode, char access, int self
       if (pid != self && (access == 0 || acc.empty() || acc.find(access) != std::string::npos)) out.push_back(pid);
   }
   return out;
+}
+
+bool Resolver::holds(std::uint64_t inode, char access, int pid) {
+  if (m_seen != m_generation) refresh(false);
+  auto it = m_holders.find(inode);
+  if (it == m_holders.end()) return false;
+  return std::any_of(it->second.begin(), it->second.end(), [&](const auto& h) {
+    return h.first == pid && (access == 0 || h.second.empty() || h.second.find(access) != std::string::npos);
+  });
 }
 
 std::uint64_t Resolver::unix_peer(std::uint64_t inode, const std::string& addr) {
@@ -232,6 +256,10 @@ std::vector<Peer> Resolver::peers_of(const Record& r, const std::string& name) {
     const char access = r.dir == Dir::out ? 'r' : r.dir == Dir::in ? 'w' : 0;
     for (int pid : holders_of(r.channel, access, r.pid)) pids.insert(pid);
     add_opposite(users(r.kind, r.channel));
+    // No other process at the other end, but the process itself (a pipe to
+    // itself, as a self-pipe wake-up): its own peer.
+    pids.erase(r.pid);
+    if (pids.empty() && holds(r.channel, access, r.pid)) return {Peer{r.pid, comm(r.pid)}};
     break;
   }
   case Kind::unix_socket:

@@ -80,6 +80,9 @@ public:
 
   // The name of `pid` now, or at `at_ns` (CLOCK_MONOTONIC) as far as noted.
   std::string comm(int pid, std::int64_t at_ns = INT64_MAX);
+  // Every name a traced process had, in order, joined by arrows: "sh→cat"
+  // (an exec); "" for a process not traced.
+  std::string names(int pid) const;
 
 private:
   // (kind, channel, IPC namespace): SysV ids and queue inodes repeat across
@@ -91,6 +94,8 @@ private:
 
   void refresh(bool all);
   std::vector<int> holders_of(std::uint64_t inode, char access, int self);
+  // Whether `pid` holds `inode` open for `access` ('r', 'w'; 0: either).
+  bool holds(std::uint64_t inode, char access, int pid);
   std::uint64_t unix_peer(std::uint64_t inode, const std::string& addr);
   // The peer socket's inode (0: none found); `own` gets the socket itself.
   std::uint64_t inet_peer(std::uint64_t inode, model::Kind kind, const std::string& addr,
@@ -107,6 +112,7 @@ private:
   std::unordered_map<std::uint64_t, std::size_t> m_inet_by_inode;
   std::uint64_t m_sockets_seen = 0;
   std::unordered_map<int, std::string> m_comms;   // traced processes, alive or not
+  std::unordered_map<int, std::vector<std::string>> m_all_comms;  // each one's names, first seen first
   // Their former names, oldest first: (until_ns, comm), the name of the
   // records made before until_ns; a few per process (k_comm_history).
   std::unordered_map<int, std::vector<std::pair<std::int64_t, std::string>>> m_former_comms;

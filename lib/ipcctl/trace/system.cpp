@@ -506,7 +506,9 @@ void SystemTracer::State::flush() {
     if (r.op == Op::send && !name.empty() && (r.kind == model::Kind::udp || r.kind == model::Kind::unix_socket))
       out.user(r.kind, r.channel, r.pid, Dir::out, name);
   }
-  if (!pending.records.empty()) out.batch(pending);
+  // Also when empty: the output stage writes the records it held back for
+  // their order once their window has passed.
+  out.batch(pending);
   pending.clear();
   std::swap(pending, batch);
   for (int pid : pending_exits) out.process_exit(pid);
@@ -594,7 +596,7 @@ void SystemTracer::State::totals() {
     const Event e = out.resolver().resolve(b, record_of(row));
     std::vector<std::pair<std::int64_t, std::uint64_t>> durations;
     for (int i = 0; i < IPT_HIST_BUCKETS; ++i)
-      if (row.sum.hist[i]) durations.emplace_back((std::int64_t{1} << i) * 3 / 2, row.sum.hist[i]);
+      if (row.sum.hist[i]) durations.emplace_back(std::int64_t{1} << i, row.sum.hist[i]);
     s.add_totals(e, row.sum.messages, row.sum.bytes, row.sum.errors, durations);
   }
   const auto c = counters();

@@ -12,6 +12,10 @@
 // - Records go into a batch handed to the Sink when the tracer has nothing
 //   else to do, and always before a stop that changes descriptors (an IPC
 //   close, an exec, an exit), so the output stage sees holders as they were.
+// - A record is stamped at its call's entry but made at its exit: a read
+//   that blocks until a write comes enters first and is made last. So each
+//   batch says when the oldest call still in flight entered, and the output
+//   stage holds back what entered after it, to write in entry order.
 // - A call is decoded by its family's pair of handlers (handlers()), which
 //   read its row of the syscall table (which argument is the descriptor, the
 //   buffer, the address...), never its name: a call of a known family is one
@@ -180,14 +184,21 @@ struct Tracer::State {
       it->second.tgid = tgid ? tgid : read_tgid(tid);
       if (it->second.tgid == tid) {
         processes.try_emplace(tid);
-        sink.process(tid, read_comm(tid));
+        // The launched command is named at its exec: before, it is ipctrace.
+        if (tid != root || root_execed) sink.process(tid, read_comm(tid));
       }
     }
     return it->second;
   }
 
-  void flush() {
-    if (batch.records.empty()) return;
+  // Hands the batch over; on the heartbeat (`beat`) also an empty one, so
+  // that records held back for their order (Batch::in_flight_since) are
+  // written once the calls they waited for have come.
+  void flush(bool beat = false) {
+    if (batch.records.empty() && !beat) return;
+    batch.in_flight_since = INT64_MAX;
+    for (const auto& [tid, t] : threads)
+      if (t.pending.active && !t.pending.rename) batch.in_flight_since = std::min(batch.in_flight_since, t.pending.rec.mono_ns);
     sink.batch(batch);
     batch.clear();
   }
@@ -1071,7 +1082,7 @@ Result<ExitStatus> Tracer::run() {
     }
     if (g_tick) {
       g_tick = 0;
-      s.flush();
+      s.flush(true);
       if (beats_per_tick && ++beats % beats_per_tick == 0) s.sink.tick();
     }
     int status = 0;
