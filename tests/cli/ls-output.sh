@@ -180,4 +180,23 @@ if [[ -r /proc/sysvipc/msg ]]; then
   expect_true "--json keeps RFC 3339 UTC" "$LS" '.objects[0].detail.ctime | test("^[0-9-]{10}T[0-9:]{8}Z$")' .objects[0].detail
 fi
 
+# --- the README's JSON example is what ipcctl prints today --------------------
+# Its keys, in order, at every level, are those of a real queue's object.
+readme=$TESTS_DIR/../README.md
+if [[ -r $readme && -d /dev/mqueue ]] && grep -q ' mqueue ' /proc/mounts; then
+  example=$(grep -A1 -- "--jsonl\$" "$readme" | grep '^{"ref":"posix-mq:' | head -n1 || true)
+  [[ -n $example ]] || fail "README.md: no '--jsonl' example of a posix-mq object after its command"
+  fixture mq posix-mq
+  run_ipcctl ls -t posix-mq -Q "name == \"$(fx mq name)\" and bytes >= 0" --jsonl
+  shape='[paths | map(if type == "number" then "[]" else . end) | join(".")] | unique'
+  if [[ -n $example ]]; then
+    want=$(jq -c "$shape" <<<"$OUT" 2>&1) got=$(jq -c "$shape" <<<"$example" 2>&1)
+    [[ $got == "$want" ]] && ok "README.md's --jsonl example has the keys ipcctl prints" ||
+      fail "README.md's --jsonl example is stale: its keys $got, ipcctl's $want"
+    want=$(jq -c '[.. | objects | keys_unsorted]' <<<"$OUT") got=$(jq -c '[.. | objects | keys_unsorted]' <<<"$example")
+    [[ $got == "$want" ]] && ok "README.md's --jsonl example has them in ipcctl's order" ||
+      fail "README.md's --jsonl example has its keys in another order: $got, ipcctl's $want"
+  fi
+fi
+
 finish
