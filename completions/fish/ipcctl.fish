@@ -121,6 +121,7 @@ complete -c ipcctl -n "__fish_seen_subcommand_from audit" -l check -x -a '(__ipc
 complete -c ipcctl -n "__fish_seen_subcommand_from audit" -l skip -x -a '(__ipcctl_checks)' -d 'do not run these checks'
 complete -c ipcctl -n "__fish_seen_subcommand_from audit" -l fail-on -x -a 'info low medium high none' -d 'exit 1 at this severity or more'
 complete -c ipcctl -n "__fish_seen_subcommand_from audit" -l stale -x -d 'how long without a read makes a queue stale'
+complete -c ipcctl -n "__fish_seen_subcommand_from audit" -l lock-wait -x -d 'how long a lock waiter must have waited'
 complete -c ipcctl -n "__fish_seen_subcommand_from audit" -l list-checks -d 'describe every check and exit'
 
 # graph

@@ -42,7 +42,7 @@ CLEANUP+=("exec $pyfd>&-; wait $py")
 for _ in $(seq 100); do [[ -s $WORK/py.out ]] && break; sleep 0.05; done
 
 # --- one case of every finding
-mk sysv-shm "$(k 1)" --size 4K --mode 0666; world=$REF                 # world_writable, world_readable, orphaned
+mk sysv-shm "$(k 1)" --size 4K --mode 0666; world=$REF                 # world_writable (and readable), orphaned
 mk posix-shm "/$tag-group" --size 1K --mode 0620; group=$REF           # group_writable
 mk sysv-msg "$(k 2)" --mode 0604; readable=$REF                        # world_readable
 mkdir -m 0777 "$WORK/open"
@@ -70,7 +70,16 @@ has() {
   [[ $n == 1 ]] && ok "$1: $2" || fail "$1: $2: expected one finding, found $n; findings: $(jq -c '[.findings[] | [.check, .ref]]' <<<"$AUDIT")"
 }
 has world_writable "$world"
-has world_readable "$world"
+# One finding per object and permission problem: the higher severity, the
+# other named in it.
+n=$(jq --arg r "$world" '[.findings[] | select(.ref == $r and (.check | test("_writable$|_readable$")))] | length' <<<"$AUDIT")
+[[ $n == 1 ]] && ok "a 0666 segment: one permission finding" || fail "a 0666 segment: $n permission findings"
+expect "a 0666 segment: world_readable is in world_writable's finding" "$AUDIT" \
+  "[.findings[] | select(.ref == \"$world\" and .check == \"world_writable\") | [.also, (.summary | test(\"read\"))]]" \
+  '[[["world_readable"],true]]'
+run_ipcctl audit --json --check world_readable -Q "$ours"
+expect "--check world_readable alone reports the 0666 segment" "$OUT" \
+  "[.findings[] | select(.ref == \"$world\") | .check]" '["world_readable"]'
 has orphaned "$world"
 has group_writable "$group"
 has world_readable "$readable"

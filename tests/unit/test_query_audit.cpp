@@ -59,10 +59,23 @@ TEST_CASE("query::audit: permissions and owners") {
   model::Snapshot snap;
   snap.objects.push_back(sysv(Kind::sysv_shm, 0666, {{"nattch", std::int64_t{1}}, {"cpid", std::int64_t{5}}}));
   auto found = query::audit(snap, options(snap));
-  CHECK(checks_of(found) == std::vector<std::string>{"world_writable", "world_readable"});
+  // One finding per object and permission problem: world_readable is said
+  // in world_writable's finding, not apart.
+  CHECK(checks_of(found) == std::vector<std::string>{"world_writable"});
   CHECK(found[0].severity == query::Severity::high);
-  CHECK(found[0].summary == "mode 0666: any user may write sysv-shm:7");
+  CHECK(found[0].summary == "mode 0666: any user may write and read sysv-shm:7");
+  CHECK(found[0].also == std::vector<std::string>{"world_readable"});
   CHECK(found[0].fix.find("ipcctl mk sysv-shm --mode 0600") != std::string::npos);
+  // Asked for alone, world_readable is reported.
+  auto only = options(snap);
+  only.checks = {"world_readable"};
+  CHECK(checks_of(query::audit(snap, only)) == std::vector<std::string>{"world_readable"});
+  // 0664: group_writable, and readable by all said in it.
+  snap.objects[0].mode = 0664;
+  found = query::audit(snap, options(snap));
+  CHECK(checks_of(found) == std::vector<std::string>{"group_writable"});
+  CHECK(found[0].also == std::vector<std::string>{"world_readable"});
+  CHECK(found[0].fix.find("ipcctl mk") != std::string::npos);
 
   snap.objects[0].mode = 0600;
   snap.objects[0].owner.user.clear();  // no account for uid 1000

@@ -33,7 +33,7 @@ using model::Kind;
 
 struct AuditCliOptions {
   SelectOptions select;
-  std::string checks, skip, fail_on = "low", stale = "1h";
+  std::string checks, skip, fail_on = "low", stale = "1h", lock_wait = "1m";
   std::vector<std::string> scan;
   bool json = false, list_checks = false, ignore_unreadable = false;
 };
@@ -89,12 +89,17 @@ int run_audit(const AuditCliOptions& o) {
   auto stale = ops::parse_duration(o.stale);
   if (!stale) throw UsageError(fmt::format("audit: --stale: {}", stale.error().detail));
   aopts.stale_after = *stale;
+  auto lock_wait = ops::parse_duration(o.lock_wait);
+  if (!lock_wait) throw UsageError(fmt::format("audit: --lock-wait: {}", lock_wait.error().detail));
+  aopts.lock_wait_after = *lock_wait;
   aopts.now = std::time(nullptr);
 
   CollectOptions copts;
   copts.kinds = model::KindSet::none();
   for (auto k : model::all_kinds())
     if (k != Kind::signal && k != Kind::lock && k != Kind::tcp && k != Kind::udp) copts.kinds.add(k);
+  // Locks only for lock_contention, the one check that judges them.
+  if (aopts.checks.empty() || aopts.checks.contains("lock_contention")) copts.kinds.add(Kind::lock);
   const Selector selector(o.select, copts, "audit: ");
 #ifdef _WIN32
   auto snap = collect(copts);
@@ -130,6 +135,7 @@ int run_audit(const AuditCliOptions& o) {
       out += fmt::format("{:<8}{}\n", "", terminal_safe(f.summary));
       out += fmt::format("{:<8}why: {}\n", "", terminal_safe(f.why));
       if (!f.holders.empty()) out += fmt::format("{:<8}holders: {}\n", "", holder_text(f.holders));
+      if (!f.also.empty()) out += fmt::format("{:<8}also: {}\n", "", fmt::join(f.also, ", "));
       out += fmt::format("{:<8}fix: {}\n", "", terminal_safe(f.fix));
     }
     if (findings.empty()) {
@@ -165,6 +171,9 @@ void setup_audit(CLI::App& app, Action& action) {
                                             "medium, high, or none")
       ->type_name("SEVERITY");
   audit->add_option("--stale", o.stale, "queue_stale: how long without a read makes a queue stale (default 1h)")
+      ->type_name("DURATION");
+  audit->add_option("--lock-wait", o.lock_wait,
+                    "lock_contention: how long a waiter must have slept for a lock to be reported (default 1m)")
       ->type_name("DURATION");
   audit->add_flag("--ignore-unreadable", o.ignore_unreadable,
                   "orphaned: count processes that cannot be read as holding nothing");

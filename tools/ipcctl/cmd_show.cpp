@@ -20,6 +20,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <span>
 
 namespace ipcctl::tools {
 
@@ -33,6 +35,34 @@ struct ShowOptions {
   SelectOptions select;  // only -A and -N
 #endif
 };
+
+// A path names the locks on its file as well: a locked regular file is no
+// object of its own, and its locks are what there is to show of it. A lock's
+// name is its file's path as the kernel gives it in a holder's descriptor
+// link, so the path typed is matched as typed and with its symbolic links
+// resolved.
+void add_locks(std::span<const query::RefQuery> queries, std::span<const model::Object> objects,
+               query::RefMatches& named) {
+  for (const auto& q : queries) {
+    if (!q.path) continue;
+    std::vector<std::string> paths{*q.path};
+#ifndef _WIN32
+    if (char* real = ::realpath(q.path->c_str(), nullptr)) {
+      paths.emplace_back(real);
+      std::free(real);
+    }
+#endif
+    bool any = false;
+    for (const auto& obj : objects) {
+      if (obj.kind != model::Kind::lock || !obj.name) continue;
+      if (std::find(paths.begin(), paths.end(), *obj.name) == paths.end()) continue;
+      any = true;
+      if (std::find(named.objects.begin(), named.objects.end(), &obj) == named.objects.end())
+        named.objects.push_back(&obj);
+    }
+    if (any) std::erase(named.missing, q.text);
+  }
+}
 
 int run_show(const ShowOptions& o) {
   std::vector<query::RefQuery> queries;
@@ -70,7 +100,8 @@ int run_show(const ShowOptions& o) {
   if (!snap) throw Fatal(snap.error().message());
   query::sort_default(snap->objects);
 
-  const auto named = query::match_refs(queries, snap->objects);
+  auto named = query::match_refs(queries, snap->objects);
+  add_locks(queries, snap->objects, named);
   std::vector<model::Object> found;
   for (const auto* obj : named.objects) found.push_back(*obj);
 
@@ -98,7 +129,7 @@ void setup_show(CLI::App& app, Action& action) {
                    "objects to show: a ref (sysv-shm:32769, sysv-shm:key=0x1234, posix-mq:/orders, pipe:48213, "
                    "0x1234 for every SysV object with that key, "
                    "sysv-shm:0@ipc:4026532281 in another namespace), "
-                   "a path (/dev/shm/x, a FIFO or a unix socket), or pid:N for all a process holds")
+                   "a path (/dev/shm/x, a FIFO, a unix socket, or a locked file: its locks), or pid:N for all a process holds")
 #endif
       ->required()
       ->type_name("REF");

@@ -12,6 +12,20 @@
 // holder but gets no path. Two identical lines (one process taking a shared
 // flock twice through two opens of a file) cannot be told apart: both get
 // the holders of both.
+// A waiter's wait has no start time in the kernel: /proc/locks lists it and
+// nothing more. What can be read is where its thread sleeps (wchan, the
+// kernel's lock wait when it is blocked on the lock) and, from the
+// scheduler's debug file /proc/PID/sched, se.exec_start: when it last ran,
+// on the clock of the CPU it ran on (which leaves out interrupt and steal
+// time, so it is compared with ipcctl's own thread's, not with the time of
+// day). Each CPU's clock lags the time of day by its own interrupt and
+// steal time (seconds apart on a virtual machine), so the reading to compare
+// with is taken on the CPU the waiter last ran on (/proc/PID/stat's
+// processor field), by a short-lived thread of ipcctl's moved there; where
+// it cannot move, on whichever CPU it runs, and the estimate may be off by
+// those seconds. The difference is how long the waiter has slept, which is
+// how long it has waited unless it woke and slept again (a lock it waited
+// behind went, and another took its place). Only waiters are looked at.
 #include <ipcctl/linux/locks.hpp>
 
 #include <ipcctl/util/fd.hpp>
@@ -20,11 +34,15 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
+#include <map>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 namespace ipcctl::sys {
@@ -146,6 +164,111 @@ Found find_holders(const model::Snapshot& snap, FdinfoLocks& fdinfo, const LockL
   return found;
 }
 
+// se.exec_start of a /proc/PID/sched text, in milliseconds (its unit).
+std::optional<double> exec_start_ms(std::string_view text) {
+  std::optional<double> out;
+  for_each_line(text, [&](std::string_view line) {
+    if (out || !starts_with(line, "se.exec_start")) return;
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) return;
+    const std::string number(trim(line.substr(colon + 1)));
+    char* end = nullptr;
+    const double v = std::strtod(number.c_str(), &end);
+    if (end != number.c_str() && *end == '\0' && v >= 0) out = v;
+  });
+  return out;
+}
+
+// Whether a wchan is a wait for a file lock or lease: locks_lock_inode_wait,
+// flock_lock_inode_wait, do_lock_file_wait, fcntl_setlk, __break_lease...
+bool lock_wait(std::string_view wchan) {
+  return wchan.find("lock") != std::string_view::npos || wchan.find("setlk") != std::string_view::npos ||
+         wchan.find("lease") != std::string_view::npos;
+}
+
+// The CPU a thread last ran on: field 39 of a /proc/PID/stat text.
+std::optional<int> last_cpu(std::string_view stat) {
+  const auto paren = stat.rfind(')');
+  if (paren == std::string_view::npos) return std::nullopt;
+  const auto f = split_ws(stat.substr(paren + 1));  // f[0] is field 3, the state
+  if (f.size() <= 36) return std::nullopt;
+  const auto cpu = to_i64(f[36]);
+  if (!cpu || *cpu < 0 || *cpu >= CPU_SETSIZE) return std::nullopt;
+  return static_cast<int>(*cpu);
+}
+
+// ipcctl's own se.exec_start on `cpu` (any CPU when nullopt or when the
+// thread cannot be moved there), read by a thread that runs there: the
+// reading of that CPU's scheduler clock to compare a waiter's with.
+class SchedClock {
+public:
+  explicit SchedClock(const ProcRoot& root) : m_root(root) {}
+
+  std::optional<double> now_on(std::optional<int> cpu) {
+    const int at = cpu.value_or(-1);
+    if (auto it = m_cache.find(at); it != m_cache.end()) return it->second;
+    std::optional<double> out;
+    std::thread([&] {
+      if (cpu) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(*cpu, &set);
+        if (::sched_setaffinity(0, sizeof set, &set) == 0) ::sched_yield();
+      }
+      std::string buf;
+      if (read_file_at(m_root.proc_fd(), "thread-self/sched", buf)) out = exec_start_ms(buf);
+    }).join();
+    m_cache[at] = out;
+    return out;
+  }
+
+private:
+  const ProcRoot& m_root;
+  std::map<int, std::optional<double>> m_cache;
+};
+
+struct Wait {
+  std::optional<std::string> wchan;
+  std::optional<std::int64_t> ms;
+};
+
+// Where the waiter `pid` sleeps and for how long: of its threads (at most
+// the first 256), the first that sleeps in a lock wait, else the main one.
+Wait waiter_wait(const ProcRoot& root, SchedClock& clock, int pid, std::string& buf) {
+  Wait w;
+  const std::string task = fmt::format("{}/task", pid);
+  std::vector<std::string> tids;
+  if (UniqueFd dir(::openat(root.proc_fd(), task.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dir) {
+    (void)for_each_entry(dir.get(), [&](const char* name) {
+      if (tids.size() < 256) tids.emplace_back(name);
+    });
+  }
+  std::sort(tids.begin(), tids.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;  // the main thread (lowest tid) first
+  });
+  std::string chosen = std::to_string(pid);
+  for (const std::string& tid : tids) {
+    const std::string path = fmt::format("{}/{}/wchan", task, tid);
+    if (!read_file_at(root.proc_fd(), path.c_str(), buf, Read::once)) continue;
+    const std::string_view wchan = trim(buf);
+    if (wchan.empty() || wchan == "0") continue;
+    if (!w.wchan || (lock_wait(wchan) && !lock_wait(*w.wchan))) {
+      w.wchan = std::string(wchan);
+      chosen = tid;
+    }
+    if (lock_wait(*w.wchan)) break;
+  }
+  const std::string sched = fmt::format("{}/{}/sched", task, chosen);
+  if (!read_file_at(root.proc_fd(), sched.c_str(), buf)) return w;
+  const auto theirs = exec_start_ms(buf);
+  if (!theirs) return w;
+  const std::string stat = fmt::format("{}/{}/stat", task, chosen);
+  std::optional<int> cpu;
+  if (read_file_at(root.proc_fd(), stat.c_str(), buf, Read::once)) cpu = last_cpu(buf);
+  if (const auto mine = clock.now_on(cpu)) w.ms = static_cast<std::int64_t>(std::max(0.0, *mine - *theirs));
+  return w;
+}
+
 model::Value or_null(const auto& v) {
   if (v) return *v;
   return std::monostate{};
@@ -157,6 +280,8 @@ Result<void> LockSource::collect(const SourceContext& ctx, const CollectOptions&
   if (!text) return fail(text.error());
   FdinfoLocks fdinfo(root, snap);
 
+  std::string buf;
+  SchedClock clock(root);
   std::int64_t number = -1;
   int waiters = 0;
   std::vector<std::string> chain;  // chain[d]: the ref of the latest entry at depth d
@@ -200,6 +325,10 @@ Result<void> LockSource::collect(const SourceContext& ctx, const CollectOptions&
     o.set(model::key::blocked_on, or_null(blocked_on));
     o.set(model::key::pid, l.pid > 0 ? model::Value{std::int64_t{l.pid}} : model::Value{});
     o.set(model::key::lease_state, l.lease_state.empty() ? model::Value{} : model::Value{std::string(l.lease_state)});
+    Wait wait;
+    if (l.depth > 0 && l.pid > 0) wait = waiter_wait(root, clock, l.pid, buf);
+    o.set(model::key::wchan, or_null(wait.wchan));
+    o.set(model::key::waiting_ms, or_null(wait.ms));
     snap.objects.push_back(std::move(o));
   }
   return {};

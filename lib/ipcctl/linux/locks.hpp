@@ -49,7 +49,11 @@ bool same_lock(const LockLine& a, const LockLine& b);
 // detail: kind, lock_mode, start, end (null: to end of file), path (null
 // when no descriptor of the walk has the file open), mandatory, blocked,
 // blocked_on (the ref of the lock or waiter it waits behind; waiters only),
-// pid (as /proc/locks gives it; null when not visible), lease_state (leases).
+// pid (as /proc/locks gives it; null when not visible), lease_state (leases),
+// and for a waiter, wchan (the kernel function its thread sleeps in) and
+// waiting_ms (how long since it last ran, from /proc/PID/sched; null where
+// that file is missing or unreadable). The kernel keeps no time of when a
+// wait began: waiting_ms is an estimate (see locks.cpp).
 // With opts.pids, only locks held or awaited by those processes.
 // Fails only when /proc/locks cannot be read (a kernel without file locking).
 const Source& lock_source();

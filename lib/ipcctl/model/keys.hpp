@@ -125,6 +125,10 @@ inline constexpr DetailKey mandatory{"mandatory", KeyType::flag, "mandatory lock
 inline constexpr DetailKey lease_state{"lease_state", KeyType::text, "state of a lease: ACTIVE, BREAKING, BREAKER"};
 inline constexpr DetailKey blocked_on{"blocked_on", KeyType::text, "the lock a waiter waits for"};
 inline constexpr DetailKey lock_blocked{"blocked", KeyType::flag, "blocked signals; for a lock, a waiter (1/0)"};
+inline constexpr DetailKey wchan{"wchan", KeyType::text,
+                                 "a lock waiter: the kernel function its thread sleeps in (/proc/PID/wchan)"};
+inline constexpr DetailKey waiting_ms{"waiting_ms", KeyType::number,
+                                      "a lock waiter: about how long it has slept, by the scheduler (/proc/PID/sched)"};
 
 // Signal state.
 inline constexpr DetailKey pending{"pending", KeyType::texts, "pending signals (thread and process)"};

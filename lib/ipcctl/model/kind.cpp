@@ -85,8 +85,10 @@ constexpr const K* k_signalfd_keys[] = {&k::mask};
 constexpr std::string_view k_signalfd_cols[] = {"REF", "MASK", "HOLDERS"};
 
 constexpr const K* k_lock_keys[] = {&k::kind,         &k::lock_mode,  &k::start, &k::end,        &k::path,
-                                    &k::mandatory,    &k::lock_blocked, &k::blocked_on, &k::pid, &k::lease_state};
-constexpr std::string_view k_lock_cols[] = {"REF", "KIND", "LOCK_MODE", "START", "END", "PATH", "HOLDERS"};
+                                    &k::mandatory,    &k::lock_blocked, &k::blocked_on, &k::pid, &k::lease_state,
+                                    &k::wchan,        &k::waiting_ms};
+// BLOCKED_ON marks a waiter, as lslocks' BLOCKER does: the lock it waits behind.
+constexpr std::string_view k_lock_cols[] = {"REF", "KIND", "LOCK_MODE", "START", "END", "BLOCKED_ON", "PATH", "HOLDERS"};
 constexpr const K* k_lock_sum[] = {&k::kind, &k::lock_mode, &k::path};
 
 constexpr const K* k_signal_keys[] = {&k::pid,     &k::pending, &k::pending_thread, &k::pending_shared,
@@ -166,7 +168,7 @@ constexpr std::array<KindDesc, k_kind_count> k_kinds{{
      std::nullopt, std::nullopt, k_lock_keys, k_lock_cols, k_lock_sum, false, Removal::none,
      "a lock cannot be removed: it goes when its holder unlocks it, closes the file or exits", GraphRole::none,
      k_grey},
-    {Kind::signal, "signal", "", "a process's signal state (pending by default)", "signal:PID", RefForm::pid, false,
+    {Kind::signal, "signal", "", "a process's signal state: listed where a signal is pending, every process's with -t signal", "signal:PID", RefForm::pid, false,
      std::nullopt, std::nullopt, k_signal_keys, k_signal_cols, k_signal_sum, false, Removal::none,
      "a pending signal cannot be removed: it goes when it is delivered", GraphRole::none, k_grey},
     {Kind::win_pipe, "win-pipe", "win", "Windows named pipe (\\\\.\\pipe\\NAME)", "win-pipe:\\\\.\\pipe\\NAME",

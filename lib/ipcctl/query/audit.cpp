@@ -7,6 +7,13 @@
 // People paste those commands as root, and the names in them are chosen by
 // other users ("a;touch PWNED;b"): every path and ref in a fix is one
 // shell word (shell_quote), and the whole fix stays on one line.
+// One problem is one finding: a 0666 segment is world_writable, and its
+// being readable too is said in that finding (and in its "also"), not in a
+// second one a reader has to match with the first.
+// The kernel keeps no start time for a lock wait: lock_contention judges the
+// waiter's waiting_ms, the time since it last ran (see linux/locks.cpp), and
+// says so; where that is unknown it reports the waiter at info severity,
+// without a duration, rather than guess.
 #include <ipcctl/query/audit.hpp>
 
 #include <ipcctl/util/escape.hpp>
@@ -39,6 +46,8 @@ constexpr std::array k_checks{
     Check{"abstract_socket", Severity::low,
           "an abstract unix socket listens: any process in the network namespace may connect"},
     Check{"backlog_full", Severity::high, "a unix listener's backlog is full: it is not accepting"},
+    Check{"lock_contention", Severity::medium,
+          "a process has waited for a file lock longer than --lock-wait (info: for how long is unknown)"},
 };
 
 bool is_sysv(Kind k) { return model::describe(k).ref == model::RefForm::sysv; }
@@ -61,6 +70,13 @@ std::string human_age(std::int64_t s) {
   return fmt::format("{}s", s);
 }
 
+// A text detail, or "?".
+std::string text_of(const Object& o, const model::DetailKey& key) {
+  const model::Value* v = o.find(key);
+  if (v == nullptr || !std::holds_alternative<std::string>(*v)) return "?";
+  return std::get<std::string>(*v);
+}
+
 class Auditor {
 public:
   Auditor(const model::Snapshot& snap, const AuditOptions& opts) : m_snap(snap), m_opts(opts) {}
@@ -81,7 +97,7 @@ private:
   bool on(std::string_view check) const { return m_opts.checks.empty() || m_opts.checks.contains(std::string(check)); }
 
   void add(std::string_view check, const Object& o, std::string summary, std::string why, std::string fix,
-           std::optional<Severity> severity = std::nullopt) {
+           std::optional<Severity> severity = std::nullopt, std::vector<std::string> also = {}) {
     if (!on(check)) return;
     Finding f;
     f.check = std::string(check);
@@ -92,6 +108,7 @@ private:
     f.why = std::move(why);
     f.fix = std::move(fix);
     f.holders = o.holders;
+    f.also = std::move(also);
     m_found.push_back(std::move(f));
   }
 
@@ -121,18 +138,70 @@ private:
     };
     const bool data = o.kind == Kind::sysv_shm || o.kind == Kind::sysv_msg || o.kind == Kind::posix_shm ||
                       o.kind == Kind::posix_mq;
-    if (*mode & 0002) {
-      add("world_writable", o, fmt::format("mode {}: any user may write {}", mode_text, target),
-          "any local user can corrupt, inject or (for sockets and FIFOs) talk to what uses it",
-          remake("o-w"));
-    } else if (*mode & 0020) {
-      add("group_writable", o, fmt::format("mode {}: group {} may write {}", mode_text,
-                                           o.owner.group.empty() ? std::string("?") : o.owner.group, target),
-          "every member of the group can write to it", remake("g-w"));
-    }
-    if (data && (*mode & 0004))
+    const bool readable = data && (*mode & 0004) && on("world_readable");
+    // The most severe problem is the finding; world_readable under a
+    // writable one is mentioned in it, and its fix takes both bits away.
+    const std::string group = o.owner.group.empty() ? std::string("?") : o.owner.group;
+    if ((*mode & 0002) && on("world_writable")) {
+      add("world_writable", o,
+          fmt::format("mode {}: any user may write{} {}", mode_text, readable ? " and read" : "", target),
+          readable ? "any local user can corrupt, inject or read what it holds"
+                   : "any local user can corrupt, inject or (for sockets and FIFOs) talk to what uses it",
+          remake(readable ? "o-rw" : "o-w"), std::nullopt, also_of(readable));
+    } else if ((*mode & 0020) && on("group_writable")) {
+      add("group_writable", o,
+          fmt::format("mode {}: group {} may write {}{}", mode_text, group, target,
+                      readable ? ", and any user may read it" : ""),
+          readable ? "every member of the group can write to it, and every local user can read it"
+                   : "every member of the group can write to it",
+          remake(readable ? "g-w,o-r" : "g-w"), std::nullopt, also_of(readable));
+    } else if (readable) {
       add("world_readable", o, fmt::format("mode {}: any user may read it", mode_text),
           "its contents (shared memory, queued messages) are visible to every local user", remake("o-r"));
+    }
+  }
+
+  static std::vector<std::string> also_of(bool readable) {
+    if (!readable) return {};
+    return {"world_readable"};
+  }
+
+  // A waiter for a file lock (a lock object with blocked set), judged by how
+  // long it has slept as the scheduler tells (waiting_ms).
+  void lock(const Object& o) {
+    if (o.kind != Kind::lock || !on("lock_contention")) return;
+    if (o.flag(model::key::lock_blocked) != true) return;
+    const std::string behind = text_of(o, model::key::blocked_on);
+    std::string who = o.holders.empty() ? std::string("a process")
+                                        : fmt::format("{}[{}]", o.holders.front().comm, o.holders.front().pid);
+    std::string held_by;
+    for (const auto& other : m_snap.objects) {
+      if (other.ref != behind) continue;
+      for (const auto& h : other.holders) {
+        if (held_by.find(fmt::format("[{}]", h.pid)) != std::string::npos) continue;
+        held_by += fmt::format("{}{}[{}]", held_by.empty() ? "" : ", ", h.comm, h.pid);
+      }
+    }
+    const std::string what = fmt::format("{} {} lock on {}", text_of(o, model::key::kind),
+                                         text_of(o, model::key::lock_mode), o.name.value_or("?"));
+    const std::string holder_part = held_by.empty() ? "" : fmt::format(", held by {}", held_by);
+    const std::string fix = fmt::format("see what holds it: ipcctl show {}", shell_quote(behind));
+    const auto ms = o.number(model::key::waiting_ms);
+    if (!ms) {
+      add("lock_contention", o,
+          fmt::format("{} waits behind {} ({}{}) for an unknown time: the kernel does not say since when, "
+                      "and /proc/PID/sched could not be read",
+                      who, behind, what, holder_part),
+          "a waiter is stuck until the holder unlocks, closes the file or exits", fix, Severity::info);
+      return;
+    }
+    if (*ms < m_opts.lock_wait_after * 1000) return;
+    add("lock_contention", o,
+        fmt::format("{} has waited about {} behind {} ({}{}), by the time since it last ran", who,
+                    human_age(*ms / 1000), behind, what, holder_part),
+        "the waiter is stuck until the holder unlocks, closes the file or exits: a holder that hangs stalls "
+        "everyone behind it",
+        fix);
   }
 
   void directory(const Object& o) {
@@ -237,6 +306,10 @@ private:
   }
 
   void object(const Object& o) {
+    if (o.kind == Kind::lock) {  // a lock has no mode, owner or file of its own to judge
+      lock(o);
+      return;
+    }
     permissions(o);
     directory(o);
     owner(o);

@@ -58,6 +58,7 @@ struct AuditOptions {
   std::set<std::string> checks;             // the checks to run; empty: all
   std::int64_t now = 0;                     // seconds since the epoch
   std::int64_t stale_after = 3600;          // queue_stale: seconds without a read
+  std::int64_t lock_wait_after = 60;        // lock_contention: seconds a waiter has slept
   const std::vector<model::Limit>* limits = nullptr;  // near_limit; null: skipped
   AuditInputs inputs;                       // orphaned, and the file probes
 };

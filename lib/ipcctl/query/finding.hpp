@@ -26,6 +26,9 @@ struct Finding {
   std::string why;      // why that matters
   std::string fix;      // a command, or what to do: one line, each name in it one shell word (shell_quote)
   std::vector<model::Holder> holders;
+  // Other checks this finding covers, said in its summary rather than
+  // reported apart: "world_readable" in a 0666 segment's world_writable.
+  std::vector<std::string> also;
 };
 
 } // namespace ipcctl::query

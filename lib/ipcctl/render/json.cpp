@@ -195,6 +195,9 @@ void write_findings(std::span<const query::Finding> findings, std::span<const st
         w.key("why"), w.value(f.why);
         w.key("fix"), w.value(f.fix);
         w.key("holders"), write_holders(w, f.holders);
+        w.key("also").begin_array();
+        for (const auto& check : f.also) w.value(check);
+        w.end_array();
         w.end_object();
       },
       warnings, sink);
