@@ -1,4 +1,5 @@
 #include <ipcctl/query/column.hpp>
+#include <ipcctl/render/csv.hpp>
 #include <ipcctl/render/graph.hpp>
 #include <ipcctl/render/json.hpp>
 #include <ipcctl/render/prometheus.hpp>
@@ -307,4 +308,51 @@ TEST_CASE("render::render_prometheus: labels are valid UTF-8, the invalid names 
   const std::vector<model::Object> clean{fifo()};
   in.objects = clean;
   CHECK(render::render_prometheus(in).find("ipcctl_labels_repaired 0\n") != std::string::npos);
+}
+
+TEST_CASE("render::wrap_text loses nothing but the spaces it breaks at") {
+  using V = std::vector<std::string>;
+  CHECK(render::wrap_text("short", 10) == V{"short"});
+  CHECK(render::wrap_text("cat[812]:3,r sed[813]:4,w", 16) == V{"cat[812]:3,r", "sed[813]:4,w"});
+  // A holder moves whole to the next line; one wider than a line breaks after its pid.
+  CHECK(render::wrap_text("a[1]:4,r worker[1638]:5,w", 20) == V{"a[1]:4,r", "worker[1638]:5,w"});
+  CHECK(render::wrap_text("broker[51602]:map,rw", 14) == V{"broker[51602]", ":map,rw"});
+  // Then after commas, then anywhere, counting characters, not bytes.
+  CHECK(render::wrap_text("aaaaaa,bbbbbb", 8) == V{"aaaaaa,", "bbbbbb"});
+  CHECK(render::wrap_text("ééééééé", 3) == V{"ééé", "ééé", "é"});
+}
+
+TEST_CASE("render::render_table: holders wrap, DETAIL is cut, colour only when asked") {
+  model::Object o = fifo();
+  o.holders.push_back(model::Holder{813, "orders-ingestor", 4, "w", model::Via::fd, 0u});
+  o.peer = "fifo:/run/a-rather-long-name-for-the-other-end";  // in DETAIL
+  const std::vector<model::Object> objs{o};
+  std::vector<const query::Column*> cols{query::find_column("INODE"), query::find_column("DETAIL"),
+                                         query::find_column("HOLDERS")};
+  render::TableOptions opts;
+  opts.width = 50;
+  const std::string text = render::render_table(objs, cols, opts);
+  CHECK(text.find("orders-ingestor[813]:4,w") != std::string::npos);
+  CHECK(text.find("cat[812]:3,r") != std::string::npos);
+  CHECK(text.find("…") != std::string::npos);  // DETAIL, cut
+  CHECK(text.find("\033[") == std::string::npos);
+  opts.overflow = render::Overflow::keep;
+  const std::string kept = render::render_table(objs, cols, opts);
+  CHECK(std::count(kept.begin(), kept.end(), '\n') == 2);
+  opts.color = true;
+  cols.insert(cols.begin(), query::find_column("REF"));
+  CHECK(render::render_table(objs, cols, opts).find("\033[34mfifo:/run/a\\x0ab\033[0m") != std::string::npos);
+}
+
+TEST_CASE("render::render_csv is RFC 4180 with the table's columns") {
+  CHECK(render::csv_field("plain") == "plain");
+  CHECK(render::csv_field("a,b") == "\"a,b\"");
+  CHECK(render::csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(render::csv_field(" lead") == "\" lead\"");
+  CHECK(render::csv_field("=1+1") == "=1+1");
+  const std::vector<model::Object> objs{fifo()};
+  std::vector<const query::Column*> cols{query::find_column("NAME"), query::find_column("SIZE"),
+                                         query::find_column("KEY"), query::find_column("HOLDERS")};
+  CHECK(render::render_csv(objs, cols, {}) == "NAME,SIZE,KEY,HOLDERS\n/run/a\\x0ab,2048,,\"cat[812]:3,r\"\n");
+  CHECK(render::render_csv(objs, cols, {.headings = false}) == "/run/a\\x0ab,2048,,\"cat[812]:3,r\"\n");
 }
