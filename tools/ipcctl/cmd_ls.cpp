@@ -97,7 +97,10 @@ void setup_ls(CLI::App& app, Action& action) {
       "Examples:\n"
       "  ipcctl ls -t sysv-shm -Q 'nattch == 0'     segments nobody is attached to\n"
       "  ipcctl ls -t pipe,fifo -Q 'unread_bytes > 0'   stuck pipes\n"
-      "  ipcctl ls -p 812 --json                     everything process 812 holds\n");
+      "  ipcctl ls -p 812 --json                     everything process 812 holds\n"
+      "  ipcctl ls -t pipe --csv -o REF,HOLDERS      for a spreadsheet\n"
+      "On a terminal the holder lists wrap and DETAIL is cut; -W wraps every wide column,\n"
+      "--no-truncate keeps one line per object. Times are local with their UTC offset.\n");
   ls->callback([&action] { action = [] { return run_ls(o); }; });
 }
 
