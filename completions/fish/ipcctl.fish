@@ -60,6 +60,7 @@ complete -c ipcctl -n "__fish_seen_subcommand_from help" -a "$commands"
 
 # Options every subcommand has, and those the listing ones share.
 complete -c ipcctl -n "__fish_seen_subcommand_from $commands" -s h -l help -d 'print help and exit'
+complete -c ipcctl -n "__fish_seen_subcommand_from $commands; and not __fish_seen_subcommand_from help" -s q -l quiet -d 'do not print warnings on stderr'
 set -l select ls list rm remove audit graph
 complete -c ipcctl -n "__fish_seen_subcommand_from ls list audit graph export" -s t -l type -x -a '(__ipcctl_types)' -d 'only these types'
 complete -c ipcctl -n "__fish_seen_subcommand_from $select" -s p -l pid -x -a '(__ipcctl_pids)' -d 'only objects these processes hold'

@@ -107,7 +107,7 @@ Listing::Listing(const OutputOptions& out, const model::KindSet& kinds, bool nam
 }
 
 void Listing::print(std::vector<model::Object>& objects, const std::vector<std::string>& warnings,
-                    bool summary) const {
+                    bool summary, std::span<const model::WarningSubjects> about) const {
   query::sort_default(objects);
   if (m_sort != nullptr) query::sort_by(objects, *m_sort, m_descending);
 
@@ -123,7 +123,7 @@ void Listing::print(std::vector<model::Object>& objects, const std::vector<std::
   topts.color = !m_out.raw && !m_out.csv && !m_out.jsonl && use_color(m_out.color, 1);
 
   if (m_out.json) {
-    render::write_json(objects, warnings, write_stdout);
+    render::write_json(objects, warnings, write_stdout, about);
     return;
   }
   if (m_out.csv && summary) throw UsageError("--csv and --summary exclude each other");
@@ -136,6 +136,7 @@ void Listing::print(std::vector<model::Object>& objects, const std::vector<std::
     return;
   }
   flush_stdout();
+  if (quiet()) return;
   for (const auto& w : warnings) {
     write_stderr("\033[33m");
     eprint("ipcctl: warning: {}", w);

@@ -5,8 +5,10 @@
 #include <CLI/CLI.hpp>
 
 #include <ipcctl/model/object.hpp>
+#include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/query/column.hpp>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,7 +45,9 @@ bool use_color(const std::string& when, int fd);
 class Listing {
 public:
   Listing(const OutputOptions& out, const model::KindSet& kinds, bool namespaces);
-  void print(std::vector<model::Object>& objects, const std::vector<std::string>& warnings, bool summary) const;
+  // `about`: what each warning counts, for JSON (see render::write_json).
+  void print(std::vector<model::Object>& objects, const std::vector<std::string>& warnings, bool summary,
+             std::span<const model::WarningSubjects> about = {}) const;
   // The --sort column, or null.
   const query::Column* sort_column() const { return m_sort; }
 

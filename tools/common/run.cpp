@@ -208,10 +208,58 @@ void write_message(std::string_view text) noexcept {
   }
 }
 
+namespace {
+bool g_quiet = false;
+constexpr std::size_t k_named = 5;  // subjects a warning names before "and N more"
+} // namespace
+
+void add_quiet_option(CLI::App& cmd) {
+  cmd.add_flag("-q,--quiet", g_quiet, "do not print warnings on stderr (JSON keeps them)");
+}
+
+bool quiet() { return g_quiet; }
+
+std::vector<std::string> warning_texts(const model::Snapshot& snap) {
+  std::vector<std::string> out;
+  for (const auto& text : snap.warnings) {
+    const auto it = snap.subjects.find(text);
+    if (it == snap.subjects.end() || (it->second.pids.empty() && it->second.refs.empty())) {
+      out.push_back(text);
+      continue;
+    }
+    std::vector<std::string> names;
+    for (int pid : it->second.pids) {
+      const model::Process* p = snap.process(pid);
+      names.push_back(p != nullptr && !p->comm.empty() ? fmt::format("{}[{}]", p->comm, pid) : std::to_string(pid));
+    }
+    names.insert(names.end(), it->second.refs.begin(), it->second.refs.end());
+    std::string list;
+    for (std::size_t i = 0; i < names.size() && i < k_named; ++i)
+      list += fmt::format("{}{}", i == 0 ? "" : ", ", names[i]);
+    if (names.size() > k_named) list += fmt::format(" and {} more", names.size() - k_named);
+    const bool processes = !it->second.pids.empty() && it->second.refs.empty();
+    out.push_back(fmt::format("{} ({}{})", text, processes ? (names.size() == 1 ? "process " : "processes ") : "",
+                              list));
+  }
+  return out;
+}
+
+std::vector<model::WarningSubjects> warning_subjects(const model::Snapshot& snap) {
+  std::vector<model::WarningSubjects> out;
+  for (const auto& text : snap.warnings) {
+    const auto it = snap.subjects.find(text);
+    out.push_back(it == snap.subjects.end() ? model::WarningSubjects{} : it->second);
+  }
+  return out;
+}
+
 void print_warnings(const std::vector<std::string>& warnings) {
   flush_stdout();
+  if (g_quiet) return;
   for (const auto& w : warnings) eprint("ipcctl: warning: {}\n", w);
 }
+
+void print_warnings(const model::Snapshot& snap) { print_warnings(warning_texts(snap)); }
 
 #ifdef _WIN32
 bool stdout_is_tty() { return ::_isatty(1) != 0; }

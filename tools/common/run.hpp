@@ -53,8 +53,19 @@ void eprint(fmt::format_string<T...> format, T&&... args) noexcept {
   }
 }
 
-// Flushes stdout, then prints the warnings to stderr.
+// -q, --quiet on a command: its warnings are not printed on stderr (its
+// JSON keeps them). quiet() says whether it was given.
+void add_quiet_option(CLI::App& cmd);
+bool quiet();
+// The warnings of `snap` as they are printed: one that counts processes or
+// objects ("2 processes were not readable") names the first few of them,
+// "(processes sshd[812], cron[990] and 3 more)"; and, in the same order,
+// what each counts, all of it (for JSON's warning_details).
+std::vector<std::string> warning_texts(const model::Snapshot& snap);
+std::vector<model::WarningSubjects> warning_subjects(const model::Snapshot& snap);
+// Flushes stdout, then prints the warnings to stderr (unless quiet()).
 void print_warnings(const std::vector<std::string>& warnings);
+void print_warnings(const model::Snapshot& snap);
 // "ipcctl: CMD: REF: no such object", for each ref that named nothing; when
 // the walk could not read some processes, says that they may hold it.
 void print_missing(std::string_view cmd, const std::vector<std::string>& refs, const model::Snapshot& snap);

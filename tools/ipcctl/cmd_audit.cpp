@@ -124,7 +124,7 @@ int run_audit(const AuditCliOptions& o) {
   const auto findings = query::audit(*snap, aopts);
 
   if (o.json) {
-    render::write_findings(findings, snap->warnings, write_stdout);
+    render::write_findings(findings, warning_texts(*snap), write_stdout, warning_subjects(*snap));
   } else {
     std::map<query::Severity, int> count;
     std::string out;
@@ -147,7 +147,7 @@ int run_audit(const AuditCliOptions& o) {
       out += fmt::format("{} finding{}: {}\n", findings.size(), findings.size() == 1 ? "" : "s", parts);
     }
     write_stdout(out);
-    print_warnings(snap->warnings);
+    print_warnings(*snap);
   }
   for (const auto& f : findings)
     if (fail_on && f.severity >= *fail_on) return 1;

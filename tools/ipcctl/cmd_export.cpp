@@ -176,10 +176,10 @@ int run_export(const ExportOptions& o) {
   if (o.output.empty()) write_stdout(text);
 #ifdef _WIN32
   else write_output_file(o.output, text);
-  print_warnings(snap->warnings);
+  print_warnings(*snap);
 #else
   else write_output_file(file, o.output, text);
-  print_warnings(snap->warnings);
+  print_warnings(*snap);
   print_warnings(limits.warnings);
 #endif
   return 0;

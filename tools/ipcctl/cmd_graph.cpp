@@ -109,17 +109,17 @@ int run_graph(const GraphCliOptions& o, bool around_given) {
 #ifndef _WIN32
   if (!o.svg.empty()) {
     write_svg(render::render_dot(g), svg, o.svg);
-    print_warnings(snap->warnings);
+    print_warnings(*snap);
     return 0;
   }
 #endif
   if (o.format == "json") {
-    write_stdout(render::render_graph_json(g, snap->warnings));
+    write_stdout(render::render_graph_json(g, warning_texts(*snap)));
     return 0;
   } else {
     write_stdout(o.format == "dot" ? render::render_dot(g) : render::render_mermaid(g));
   }
-  print_warnings(snap->warnings);
+  print_warnings(*snap);
   return 0;
 }
 

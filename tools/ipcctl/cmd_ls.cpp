@@ -73,7 +73,7 @@ int run_ls(const LsOptions& o) {
   auto snap = collect(sys::ProcRoot(o.proc_root), copts);
   if (!snap) throw Fatal(snap.error().message());
   selector.apply(snap->objects);
-  listing.print(snap->objects, snap->warnings, o.summary);
+  listing.print(snap->objects, warning_texts(*snap), o.summary, warning_subjects(*snap));
   return 0;
 }
 

@@ -110,7 +110,7 @@ int run_rm(const RmOptions& o) {
   const auto& missing = matches.missing;
   const std::time_t now = std::time(nullptr);
   std::vector<Target> targets;
-  int kept_by_unreadable = 0;
+  std::vector<std::string> kept_by_unreadable;  // refs
   for (auto& obj : snap->objects) {
     if (!queries.empty() && !named.contains(obj.ref)) continue;
     if (!ops::removable(obj.kind)) continue;
@@ -118,7 +118,7 @@ int run_rm(const RmOptions& o) {
     if (o.orphaned) {
       auto v = ops::orphaned(t.object, *snap->walk, ops::process_alive, o.ignore_unreadable);
       if (!v.yes) {
-        kept_by_unreadable += v.unreadable ? 1 : 0;
+        if (v.unreadable) kept_by_unreadable.push_back(t.object.ref);
         continue;
       }
       t.qualifies = std::move(v.why);
@@ -132,11 +132,13 @@ int run_rm(const RmOptions& o) {
     targets.push_back(std::move(t));
   }
 
-  if (o.orphaned && !o.ignore_unreadable && kept_by_unreadable > 0)
+  if (o.orphaned && !o.ignore_unreadable && !kept_by_unreadable.empty()) {
+    const std::size_t n = kept_by_unreadable.size();
     snap->warn(fmt::format("--orphaned: {} not called orphaned because processes that could hold {} could not be "
                            "read; --ignore-unreadable counts them as holding nothing",
-                           kept_by_unreadable == 1 ? "1 object was" : fmt::format("{} objects were", kept_by_unreadable),
-                           kept_by_unreadable == 1 ? "it" : "them"));
+                           n == 1 ? "1 object was" : fmt::format("{} objects were", n), n == 1 ? "it" : "them"),
+               {{}, std::move(kept_by_unreadable)});
+  }
 
   std::vector<render::Outcome> outcomes;
   int bad = 0;
@@ -159,7 +161,7 @@ int run_rm(const RmOptions& o) {
   }
 
   if (o.json) {
-    render::write_outcomes(outcomes, snap->warnings, write_stdout);
+    render::write_outcomes(outcomes, warning_texts(*snap), write_stdout, warning_subjects(*snap));
   } else {
     for (const auto& out : outcomes) {
       // Refs and reasons carry names other users chose: shown as ls shows them.
@@ -171,7 +173,7 @@ int run_rm(const RmOptions& o) {
       else eprint("ipcctl: rm: {}: {}{}\n", ref, out.status, why);
     }
     if (targets.empty() && queries.empty()) eprint("ipcctl: rm: no object matches: nothing removed\n");
-    print_warnings(snap->warnings);
+    print_warnings(*snap);
   }
   print_missing("rm", missing, *snap);
   return bad == 0 && missing.empty() ? 0 : 1;

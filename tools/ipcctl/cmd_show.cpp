@@ -106,12 +106,12 @@ int run_show(const ShowOptions& o) {
   for (const auto* obj : named.objects) found.push_back(*obj);
 
   if (o.json) {
-    render::write_json(found, snap->warnings, write_stdout);
+    render::write_json(found, warning_texts(*snap), write_stdout, warning_subjects(*snap));
   } else {
     render::TableOptions topts;
     topts.exact_bytes = o.bytes;
     write_stdout(render::render_details(found, topts));
-    print_warnings(snap->warnings);
+    print_warnings(*snap);
   }
   print_missing("show", named.missing, *snap);
   return named.missing.empty() ? 0 : 1;

@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
   setup_audit(app, action);
   setup_graph(app, action);
   setup_export(app, action);
+  // -q on every command: its warnings off stderr.
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) add_quiet_option(*sub);
 
   auto commands = [&] {
     std::vector<std::string> names;

@@ -78,7 +78,7 @@ int run_ls(const LsOptions& o) {
   const Listing listing(o.out, copts.kinds, false);
   auto snap = collect_or_fail(copts);
   query::select(snap.objects, sel);
-  listing.print(snap.objects, snap.warnings, o.summary);
+  listing.print(snap.objects, warning_texts(snap), o.summary, warning_subjects(snap));
   return 0;
 }
 

@@ -319,11 +319,13 @@ Result<void> walk_processes(const ProcRoot& root, const WalkOptions& opts, model
     snap.warn(fmt::format("{} {} not readable: their descriptors and holders are missing; {}",
                           processes(counts.fd_denied.size()), counts.fd_denied.size() == 1 ? "was" : "were",
                           root_user ? "they are guarded even from root (another user namespace or a ptrace policy)"
-                                    : "run as root to see them"));
+                                    : "run as root to see them"),
+              {counts.fd_denied, {}});
   if (!counts.maps_denied.empty())
     snap.warn(fmt::format("the memory maps of {} were not readable: shared memory they attach is not "
                           "attributed to them{}",
-                          processes(counts.maps_denied.size()), root_user ? "" : "; run as root to see it"));
+                          processes(counts.maps_denied.size()), root_user ? "" : "; run as root to see it"),
+              {counts.maps_denied, {}});
   return {};
 }
 

@@ -1,6 +1,7 @@
 #include <ipcctl/model/snapshot.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace ipcctl::model {
 
@@ -13,6 +14,11 @@ void Walk::index() {
 
 void Snapshot::warn(std::string text) {
   if (std::find(warnings.begin(), warnings.end(), text) == warnings.end()) warnings.push_back(std::move(text));
+}
+
+void Snapshot::warn(std::string text, WarningSubjects about) {
+  subjects[text] = std::move(about);
+  warn(std::move(text));
 }
 
 const Process* Snapshot::process(int pid) const {

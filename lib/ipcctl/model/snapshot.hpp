@@ -74,9 +74,19 @@ struct Walk {
   void index();
 };
 
+// The processes (sorted pids) and objects (refs) a warning counts ("2
+// processes were not readable"), so that a front end can name them and JSON
+// list them.
+struct WarningSubjects {
+  std::vector<int> pids;
+  std::vector<std::string> refs;
+};
+
 struct Snapshot {
   std::vector<Object> objects;
   std::vector<std::string> warnings;
+  // What some of the warnings count, by their text.
+  std::map<std::string, WarningSubjects> subjects;
   std::shared_ptr<Walk> walk = std::make_shared<Walk>();
   // The namespaces read, ipcctl's own first; empty when only its own were
   // (the default).
@@ -85,6 +95,7 @@ struct Snapshot {
   std::map<std::string, std::string> unentered;
 
   void warn(std::string text);
+  void warn(std::string text, WarningSubjects about);
   const Process* process(int pid) const;
   Holder holder(const FdEntry& e) const;
   Holder holder(const MapEntry& m) const;

@@ -139,7 +139,8 @@ namespace {
 // print, written in pieces to `sink` as it grows.
 template <class T, class WriteItem>
 void write_document(std::string_view list_key, std::span<const T> items, WriteItem write_item,
-                    std::span<const std::string> warnings, const Sink& sink) {
+                    std::span<const std::string> warnings, const Sink& sink,
+                    std::span<const model::WarningSubjects> about) {
   JsonWriter w(sink, true);
   w.close_document_inline();
   w.begin_object();
@@ -152,6 +153,22 @@ void write_document(std::string_view list_key, std::span<const T> items, WriteIt
   w.begin_array();
   for (const auto& text : warnings) w.value(text);
   w.end_array();
+  w.key("warning_details");
+  w.begin_array();
+  for (std::size_t i = 0; i < warnings.size(); ++i) {
+    w.begin_object(JsonWriter::Layout::spaced);
+    w.key("text"), w.value(warnings[i]);
+    w.key("pids").begin_array();
+    if (i < about.size())
+      for (int pid : about[i].pids) w.value(pid);
+    w.end_array();
+    w.key("refs").begin_array();
+    if (i < about.size())
+      for (const auto& ref : about[i].refs) w.value(ref);
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
   w.end_object();
   w.end_line();
   w.flush();
@@ -159,11 +176,13 @@ void write_document(std::string_view list_key, std::span<const T> items, WriteIt
 
 } // namespace
 
-void write_json(std::span<const model::Object> objects, std::span<const std::string> warnings, const Sink& sink) {
-  write_document("objects", objects, write_object, warnings, sink);
+void write_json(std::span<const model::Object> objects, std::span<const std::string> warnings, const Sink& sink,
+                std::span<const model::WarningSubjects> about) {
+  write_document("objects", objects, write_object, warnings, sink, about);
 }
 
-void write_outcomes(std::span<const Outcome> results, std::span<const std::string> warnings, const Sink& sink) {
+void write_outcomes(std::span<const Outcome> results, std::span<const std::string> warnings, const Sink& sink,
+                    std::span<const model::WarningSubjects> about) {
   write_document(
       "results", results,
       [](JsonWriter& w, const Outcome& r) {
@@ -178,11 +197,11 @@ void write_outcomes(std::span<const Outcome> results, std::span<const std::strin
         write_object(w, *r.object);
         w.end_object();
       },
-      warnings, sink);
+      warnings, sink, about);
 }
 
 void write_findings(std::span<const query::Finding> findings, std::span<const std::string> warnings,
-                    const Sink& sink) {
+                    const Sink& sink, std::span<const model::WarningSubjects> about) {
   write_document(
       "findings", findings,
       [](JsonWriter& w, const query::Finding& f) {
@@ -200,7 +219,7 @@ void write_findings(std::span<const query::Finding> findings, std::span<const st
         w.end_array();
         w.end_object();
       },
-      warnings, sink);
+      warnings, sink, about);
 }
 
 void write_limits(std::span<const model::Limit> limits, std::span<const std::string> warnings, const Sink& sink) {

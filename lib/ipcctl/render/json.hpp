@@ -7,6 +7,7 @@
 #include <ipcctl/api.hpp>
 #include <ipcctl/model/limit.hpp>
 #include <ipcctl/model/object.hpp>
+#include <ipcctl/model/snapshot.hpp>
 #include <ipcctl/query/finding.hpp>
 #include <ipcctl/render/json_writer.hpp>
 
@@ -22,8 +23,14 @@ inline constexpr std::string_view k_schema = "ipcctl/1";
 
 // One object; pretty (indented as inside "objects") or compact.
 std::string object_json(const model::Object& o, bool pretty = false);
-// { "schema", "objects", "warnings" }, pretty-printed, written in pieces to `sink`.
-void write_json(std::span<const model::Object> objects, std::span<const std::string> warnings, const Sink& sink);
+// The documents of ls, show, rm and audit end with "warnings" (the texts)
+// and "warning_details": one {"text", "pids", "refs"} per warning, in the
+// same order, with what `about` (parallel to the warnings; shorter: the rest
+// count nothing) says it counts.
+//
+// { "schema", "objects", "warnings", "warning_details" }, pretty-printed, written in pieces to `sink`.
+void write_json(std::span<const model::Object> objects, std::span<const std::string> warnings, const Sink& sink,
+                std::span<const model::WarningSubjects> about = {});
 // One compact object per line.
 void write_jsonl(std::span<const model::Object> objects, const Sink& sink);
 
@@ -35,12 +42,13 @@ struct Outcome {
   std::string reason;
 };
 // { "schema", "results": [ {"ref", "type", "status", "reason", "object"} ], "warnings" }
-void write_outcomes(std::span<const Outcome> results, std::span<const std::string> warnings, const Sink& sink);
+void write_outcomes(std::span<const Outcome> results, std::span<const std::string> warnings, const Sink& sink,
+                    std::span<const model::WarningSubjects> about = {});
 
 // { "schema", "findings": [ {"check", "severity", "ref", "type", "summary",
 // "why", "fix", "holders"} ], "warnings" } (ipcctl audit)
 void write_findings(std::span<const query::Finding> findings, std::span<const std::string> warnings,
-                    const Sink& sink);
+                    const Sink& sink, std::span<const model::WarningSubjects> about = {});
 
 // { "schema", "limits": [ {"name", "group", "sysctl", "limit", "unlimited",
 // "used", "percent", "unit", "description"} ], "warnings" } (ipcctl limits):
