@@ -128,4 +128,111 @@ TEST_CASE("bench::render_json writes the ipcbench/1 document byte for byte") {
   }
 }
 
+namespace {
+
+// The columns a line takes (its code points).
+std::size_t widest_line(const std::string& text) {
+  std::size_t widest = 0, n = 0;
+  for (char c : text) {
+    if (c == '\n') {
+      widest = std::max(widest, n);
+      n = 0;
+    } else if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) {
+      ++n;
+    }
+  }
+  return std::max(widest, n);
+}
+
+} // namespace
+
+TEST_CASE("bench::render_text within a width") {
+  const Report rep = fixed_report();
+  const std::string wide = render_text(rep), narrow = render_text(rep, 80);
+  CHECK(widest_line(wide) > 80);
+  CHECK(widest_line(narrow) <= 80);
+  SUBCASE("the least read columns go first, and the text says which") {
+    CHECK(wide.find("STDDEV") != std::string::npos);
+    CHECK(narrow.find("STDDEV  ") == std::string::npos);
+    CHECK(narrow.find("P50") != std::string::npos);
+    CHECK(narrow.find("P99") != std::string::npos);
+    CHECK(narrow.find("left out to fit 80 columns") != std::string::npos);
+    CHECK(wide.find("left out") == std::string::npos);
+  }
+  SUBCASE("notes numbered below their table") {
+    CHECK(narrow.find("[1]\n") != std::string::npos);
+    CHECK(narrow.find("\n[1] capped at 65507B (the UDP datagram limit over IPv4 is 65507 bytes)\n") != std::string::npos);
+  }
+  SUBCASE("long lines wrap, continued with an indent") {
+    CHECK(narrow.find("\n  ") != std::string::npos);
+    CHECK(narrow.find("round-trip latency (a -> b -> a,") != std::string::npos);
+  }
+  SUBCASE("counts agree with their noun") {
+    CHECK(wide.find("\n4 measurements in 12.5 s\n") != std::string::npos);
+    Report one = rep;
+    one.rows.resize(1);
+    CHECK(render_text(one).find("\n1 measurement in 12.5 s\n") != std::string::npos);
+  }
+  SUBCASE("an unpinned placement is named once") {
+    Report unpinned = rep;
+    for (auto& run : unpinned.rows.front().runs) run.spec.placement = {-1, -1};
+    const std::string text = render_text(unpinned);
+    CHECK(text.find("unpinned unpinned") == std::string::npos);
+    CHECK(text.find("  unpinned  ") != std::string::npos);
+  }
+}
+
+TEST_CASE("bench::spread_labels") {
+  // Three names wanting one place: stacked downwards from it, 11 apart.
+  CHECK(spread_labels({100, 100, 100}, 11, 0, 500) == std::vector<double>{100, 111, 122});
+  // Apart already: left where they are, in the order given.
+  CHECK(spread_labels({300, 100}, 11, 0, 500) == std::vector<double>{300, 100});
+  // At the bottom: pushed back up.
+  CHECK(spread_labels({500, 500}, 11, 0, 500) == std::vector<double>{489, 500});
+}
+
+TEST_CASE("bench::render_svg") {
+  const TransportInfo names[] = {
+      {"pipe", "pipe", "", "", false, true, nullptr},        {"fifo", "pipe", "", "", false, true, nullptr},
+      {"unix-stream", "socket", "", "", false, true, nullptr}, {"tcp4", "socket", "", "", false, true, nullptr},
+      {"posix-mq", "mq", "", "", false, true, nullptr},       {"sysv-msg", "mq", "", "", false, true, nullptr}};
+  Report rep;
+  rep.machine.cpu_model = "cpu";
+  for (const auto& t : names)
+    for (std::size_t size : {64u, 4096u, 65536u}) {
+      // Every line ends at the same rate: their names would sit on each other.
+      RunResult r = result(t, Test::throughput, size, {0, 1});
+      r.mb_per_s = size == 65536 ? 1000 : 100.0 * static_cast<double>(size) / 64;
+      Row row;
+      row.runs.push_back(r);
+      rep.rows.push_back(row);
+    }
+  const std::string svg = render_svg(rep);
+  SUBCASE("axes in their units") {
+    CHECK(svg.find(">1 GB/s</text>") != std::string::npos);
+    CHECK(svg.find(">100 MB/s</text>") != std::string::npos);
+    CHECK(svg.find(">64K</text>") != std::string::npos);
+    CHECK(svg.find(".0K</text>") == std::string::npos);
+  }
+  SUBCASE("the line names apart") {
+    std::vector<double> ys;
+    for (std::size_t at = svg.find("font-size=\"9\""); at != std::string::npos; at = svg.find("font-size=\"9\"", at + 1)) {
+      const std::size_t y = svg.rfind(" y=\"", at);
+      ys.push_back(std::stod(svg.substr(y + 4)));
+    }
+    REQUIRE(ys.size() == 6);
+    std::sort(ys.begin(), ys.end());
+    for (std::size_t i = 1; i < ys.size(); ++i) CHECK(ys[i] - ys[i - 1] >= 9);
+  }
+  SUBCASE("as tall as what is drawn") {
+    const std::size_t h = svg.find("height=\"");
+    const int height = std::stoi(svg.substr(h + 8));
+    double lowest = 0;
+    for (std::size_t at = svg.find(" y=\""); at != std::string::npos; at = svg.find(" y=\"", at + 1))
+      lowest = std::max(lowest, std::stod(svg.substr(at + 4)));
+    CHECK(height >= lowest);
+    CHECK(height - lowest <= 30);
+  }
+}
+
 } // namespace ipcctl::bench

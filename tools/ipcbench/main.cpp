@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 
@@ -110,6 +111,16 @@ void refuse_junk_values(const CLI::App& app) {
       if (control) throw UsageError(fmt::format("{}: the value has control characters", opt->get_name()));
     }
   }
+}
+
+// The width the text is written for: the terminal's, or COLUMNS when the
+// output is not a terminal (as ps does); no limit when neither says.
+std::size_t text_width() {
+  if (const std::size_t w = tools::terminal_width()) return w;
+  if (const char* cols = std::getenv("COLUMNS")) {
+    if (const auto n = to_u64(cols); n && *n > 0 && *n < 100000) return static_cast<std::size_t>(*n);
+  }
+  return 0;
 }
 
 int list_mechanisms() {
@@ -237,7 +248,7 @@ int run_bench(const Options& o) {
   else if (o.csv)
     tools::write_stdout(render_csv(rep));
   else
-    tools::write_stdout(render_text(rep));
+    tools::write_stdout(render_text(rep, text_width()));
   tools::flush_stdout();
   if (svg.is_open()) svg.write(render_svg(rep));
   int failed = 0;

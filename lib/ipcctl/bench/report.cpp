@@ -24,33 +24,113 @@ double key_of(const RunResult& r) {
   return r.spec.test == Test::latency ? static_cast<double>(r.round_trip.percentile(50)) : r.mb_per_s;
 }
 
-// Left-aligned first column(s), right-aligned figures.
-std::string table(const std::vector<std::vector<std::string>>& cells, std::size_t left_cols) {
-  std::vector<std::size_t> width;
-  for (const auto& row : cells)
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], row[i].size());
+// The columns `text` takes: its code points (the table's cells are ASCII
+// but for names the system gave).
+std::size_t columns(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
+// `text` broken at spaces into lines of at most `width` columns (0: one
+// line), the lines after the first indented by `indent` spaces; a word
+// longer than a line stays whole. Each line ends in a newline.
+std::string wrap(std::string_view text, std::size_t width, std::size_t indent = 2) {
+  if (width == 0 || columns(text) <= width) return std::string(text) + '\n';
+  std::string out;
+  std::size_t pos = text.find_first_not_of(' ');  // the first line keeps its indent
+  if (pos == std::string_view::npos) pos = text.size();
+  std::string line(pos, ' ');
+  indent += pos;
+  while (pos < text.size()) {
+    const std::size_t space = text.find(' ', pos);
+    const std::string_view word = text.substr(pos, space == std::string_view::npos ? std::string_view::npos : space - pos);
+    pos = space == std::string_view::npos ? text.size() : space + 1;
+    if (word.empty()) continue;
+    bool words = line.find_first_not_of(' ') != std::string::npos;
+    if (words && columns(line) + 1 + columns(word) > width) {
+      out += line + '\n';
+      line.assign(indent, ' ');
+      words = false;
     }
+    if (words) line += ' ';
+    line += word;
+  }
+  if (!line.empty()) out += line + '\n';
+  return out;
+}
+
+// A table: the first `left_cols` columns left-aligned, the figures right-
+// aligned, the last column (the note's mark) left-aligned. Within `width`
+// columns (0: no limit), the columns listed in `drop` go first, in that
+// order, until the table fits; the line after the table names them.
+std::string table(std::vector<std::vector<std::string>> cells, std::size_t left_cols, std::size_t width,
+                  const std::vector<std::string_view>& drop = {}) {
+  auto widths = [&] {
+    std::vector<std::size_t> w;
+    for (const auto& row : cells)
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        if (w.size() <= i) w.push_back(0);
+        w[i] = std::max(w[i], columns(row[i]));
+      }
+    return w;
+  };
+  auto line_width = [](const std::vector<std::size_t>& w) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < w.size(); ++i) n += w[i] + (i ? 2 : 0);
+    return n;
+  };
+  std::vector<std::string_view> dropped;
+  for (std::string_view name : drop) {
+    if (width == 0 || line_width(widths()) <= width) break;
+    const auto col = std::find(cells.front().begin(), cells.front().end(), name) - cells.front().begin();
+    if (static_cast<std::size_t>(col) >= cells.front().size()) continue;
+    for (auto& row : cells) row.erase(row.begin() + col);
+    dropped.push_back(name);
+  }
+  const std::vector<std::size_t> width_of = widths();
   std::string out;
   for (const auto& row : cells) {
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
       if (i) line += "  ";
       const bool last = i + 1 == row.size();
-      if (i < left_cols || last)
-        line += last ? row[i] : fmt::format("{:<{}}", row[i], width[i]);
-      else
-        line += fmt::format("{:>{}}", row[i], width[i]);
+      const std::size_t fill = width_of[i] - columns(row[i]);
+      if (i < left_cols || last) line += row[i] + (last ? "" : std::string(fill, ' '));
+      else line += std::string(fill, ' ') + row[i];
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + '\n';
   }
+  if (!dropped.empty()) {
+    std::string names;
+    for (auto d : dropped) names += fmt::format("{}{}", names.empty() ? "" : ", ", d);
+    out += wrap(fmt::format("({} left out to fit {} columns; --json and --csv have every figure)", names, width), width);
+  }
   return out;
 }
 
+// Notes, numbered once each and listed below a table: a note is long, and
+// in a column it would widen every row.
+struct Notes {
+  std::vector<std::string> texts;
+  // "[1]" for the note (the same number for the same text), "" for none.
+  std::string mark(const std::string& note) {
+    if (note.empty()) return {};
+    auto it = std::find(texts.begin(), texts.end(), note);
+    if (it == texts.end()) it = texts.insert(texts.end(), note);
+    return fmt::format("[{}]", it - texts.begin() + 1);
+  }
+  std::string text(std::size_t width) const {
+    std::string out;
+    for (std::size_t i = 0; i < texts.size(); ++i) out += wrap(fmt::format("[{}] {}", i + 1, texts[i]), width, 4);
+    return out;
+  }
+};
+
+// "0<->1 cross-core"; "unpinned" once, where label and kind are both that.
 std::string placement_cell(const RunResult& r) {
-  return fmt::format("{} {}", r.spec.placement.label(), r.spec.placement.kind());
+  const std::string label = r.spec.placement.label(), kind = r.spec.placement.kind();
+  return label == kind ? label : fmt::format("{} {}", label, kind);
 }
 
 // A key and a value that is null when absent.
@@ -185,21 +265,21 @@ std::string format_count(double n) {
   return fmt::format("{:.0f}", n);
 }
 
-std::string render_text(const Report& rep) {
+std::string render_text(const Report& rep, std::size_t width) {
   std::string out;
   const auto& m = rep.machine;
-  out += fmt::format("machine: {}, {} CPUs{}, kernel {}, clocksource {}, cpuidle {}{}; timing: {}\n", m.cpu_model, m.cpus,
+  out += wrap(fmt::format("machine: {}, {} CPUs{}, kernel {}, clocksource {}, cpuidle {}{}; timing: {}", m.cpu_model, m.cpus,
                      m.hypervisor ? " (virtual machine)" : "", m.kernel, m.clocksource,
                      m.cpuidle_governor.empty() ? "none" : m.cpuidle_governor,
-                     m.cpuidle_driver.empty() ? "" : fmt::format(" ({})", m.cpuidle_driver), rep.clock);
-  out += fmt::format("load average before {:.2f} {:.2f} {:.2f}; during the run: {:.1f}% steal, CPUs {:.0f}% busy\n",
-                     m.load1, m.load5, m.load15, m.steal_pct, m.busy_pct);
+                     m.cpuidle_driver.empty() ? "" : fmt::format(" ({})", m.cpuidle_driver), rep.clock), width);
+  out += wrap(fmt::format("load average before {:.2f} {:.2f} {:.2f}; during the run: {:.1f}% steal, CPUs {:.0f}% busy",
+                          m.load1, m.load5, m.load15, m.steal_pct, m.busy_pct), width);
   if (!m.noise.empty()) {
-    out += "NOISY RUN:";
-    for (std::size_t i = 0; i < m.noise.size(); ++i) out += (i ? "; " : " ") + m.noise[i];
-    out += ": compare figures from a quiet machine only\n";
+    std::string noisy = "NOISY RUN:";
+    for (std::size_t i = 0; i < m.noise.size(); ++i) noisy += (i ? "; " : " ") + m.noise[i];
+    out += wrap(noisy + ": compare figures from a quiet machine only", width);
   }
-  if (!m.note.empty()) out += fmt::format("note: {}\n", m.note);
+  if (!m.note.empty()) out += wrap(fmt::format("note: {}", m.note), width);
 
   std::vector<const Row*> lat, thr, other;
   for (const auto& row : rep.rows) {
@@ -210,10 +290,11 @@ std::string render_text(const Report& rep) {
   const bool many = rep.repeat > 1;
   if (!lat.empty()) {
     std::stable_sort(lat.begin(), lat.end(), [](auto* a, auto* b) { return key_of(a->median()) < key_of(b->median()); });
-    out += fmt::format("\nround-trip latency (a -> b -> a, the same payload both ways; {}, {}, {}), sorted by p50{}\n",
+    out += "\n" + wrap(fmt::format("round-trip latency (a -> b -> a, the same payload both ways; {}, {}, {}), sorted by p50{}",
                        rep.rate > 0 ? fmt::format("open loop at {:.0f}/s, from the intended send time", rep.rate) : "closed loop",
                        rep.poll == Poll::spin ? "busy-poll receive" : "blocking receive", sides_text(rep.threads),
-                       many ? fmt::format("; median of {} runs, p50 range in brackets", rep.repeat) : "");
+                       many ? fmt::format("; median of {} runs, p50 range in brackets", rep.repeat) : ""), width);
+    Notes notes;
     std::vector<std::vector<std::string>> cells{
         {"MECHANISM", "SIZE", "PLACEMENT", "P50", "MIN", "P90", "P99", "P99.9", "MAX", "MEAN", "STDDEV", "SAMPLES", "NOTE"}};
     for (const Row* row : lat) {
@@ -232,14 +313,16 @@ std::string render_text(const Report& rep) {
                        format_ns(static_cast<double>(h.min())), format_ns(static_cast<double>(h.percentile(90))),
                        format_ns(static_cast<double>(h.percentile(99))), format_ns(static_cast<double>(h.percentile(99.9))),
                        format_ns(static_cast<double>(h.max())), format_ns(h.mean()), format_ns(h.stddev()),
-                       format_count(static_cast<double>(h.count())), r.note});
+                       format_count(static_cast<double>(h.count())), notes.mark(r.note)});
     }
-    out += table(cells, 3);
+    out += table(std::move(cells), 3, width, {"STDDEV", "MEAN", "P90", "MIN", "SAMPLES", "P99.9", "MAX"});
+    out += notes.text(width);
   }
   if (!thr.empty()) {
     std::stable_sort(thr.begin(), thr.end(), [](auto* a, auto* b) { return key_of(a->median()) > key_of(b->median()); });
-    out += fmt::format("\nthroughput (one way a -> b, delivered rate at the receiver, payloads verified; {}), sorted by MB/s{}\n",
-                       sides_text(rep.threads), many ? fmt::format("; median of {} runs", rep.repeat) : "");
+    out += "\n" + wrap(fmt::format("throughput (one way a -> b, delivered rate at the receiver, payloads verified; {}), sorted by MB/s{}",
+                                   sides_text(rep.threads), many ? fmt::format("; median of {} runs", rep.repeat) : ""), width);
+    Notes notes;
     std::vector<std::vector<std::string>> cells{{"MECHANISM", "SIZE", "PLACEMENT", "MB/S", "MSGS/S", "LOST", "CHECKED", "NOTE"}};
     for (const Row* row : thr) {
       const RunResult& r = row->median();
@@ -256,9 +339,10 @@ std::string render_text(const Report& rep) {
                                    ? fmt::format("{} ({:.2f}%)", r.lost, r.sent ? 100.0 * static_cast<double>(r.lost) / static_cast<double>(r.sent) : 0.0)
                                    : "0";
       cells.push_back({std::string(r.spec.transport->name), format_size(r.size), placement_cell(r), mb,
-                       format_count(r.msgs_per_s), lost, fmt::format("{}", r.checked), r.note});
+                       format_count(r.msgs_per_s), lost, fmt::format("{}", r.checked), notes.mark(r.note)});
     }
-    out += table(cells, 3);
+    out += table(std::move(cells), 3, width, {"CHECKED", "MSGS/S"});
+    out += notes.text(width);
   }
   if (!other.empty()) {
     out += "\nnot measured\n";
@@ -266,12 +350,12 @@ std::string render_text(const Report& rep) {
       const RunResult* bad = &row->runs.front();
       for (const auto& run : row->runs)
         if (run.status == Status::failed) bad = &run;
-      out += fmt::format("  {} {} {} {}: {}: {}\n", bad->spec.transport->name, test_name(bad->spec.test),
-                         format_size(bad->spec.size), bad->spec.placement.label(),
-                         bad->status == Status::failed ? "FAILED" : "skipped", bad->reason);
+      out += wrap(fmt::format("  {} {} {} {}: {}: {}", bad->spec.transport->name, test_name(bad->spec.test),
+                              format_size(bad->spec.size), bad->spec.placement.label(),
+                              bad->status == Status::failed ? "FAILED" : "skipped", bad->reason), width, 4);
     }
   }
-  out += fmt::format("\n{} measurements in {:.1f} s\n", rep.rows.size(), rep.wall_s);
+  out += fmt::format("\n{} measurement{} in {:.1f} s\n", rep.rows.size(), rep.rows.size() == 1 ? "" : "s", rep.wall_s);
   return out;
 }
 

@@ -35,7 +35,10 @@ std::string format_ns(double ns);
 // "1.23M", "456K", "789".
 std::string format_count(double n);
 
-std::string render_text(const Report& r);
+// The tables within `width` columns (0: no limit): long lines wrap, and the
+// latency and throughput tables leave out their least read columns (and say
+// which) until they fit; notes are numbered below each table.
+std::string render_text(const Report& r, std::size_t width = 0);
 // The ipcbench/1 document, pretty, ending in a newline; written by render's
 // one JsonWriter (keys sorted, as the document has always had them).
 std::string render_json(const Report& r);
@@ -43,5 +46,9 @@ std::string render_csv(const Report& r);
 // A self-contained SVG chart: latency percentiles per mechanism on a log axis,
 // and throughput against message size (svg.cpp).
 std::string render_svg(const Report& r);
+// Baselines for labels that want to sit at `want`, at least `gap` apart,
+// within [top, bottom] (as far as they fit), each moved as little as the
+// others allow; in the order of `want`. For the chart, and its tests.
+std::vector<double> spread_labels(const std::vector<double>& want, double gap, double top, double bottom);
 
 } // namespace ipcctl::bench
