@@ -41,7 +41,8 @@ expect "-c: the pairs' header first" "$(head -n1 "$OUT" | tr -s ' ')" "FROM TO C
 expect "-c: sh wrote 3 bytes to the child that ran sh, then cat" \
   "$(awk '$2 == "->" && $1 ~ /^sh\[[0-9]+\]$/ && $3 ~ /(^|,)sh→cat\[[0-9]+\]/ {print $4, $5, $6}' "$OUT")" "1 1 3"
 expect "-c: the total" "$(sed -n 's/^total *//p' "$OUT" | tr -s ' ')" "1 pair 1 1 3"
-if grep -q '^CHANNEL' "$OUT" && (($(grep -n '^CHANNEL' "$OUT" | cut -d: -f1) > $(grep -n '^total' "$OUT" | cut -d: -f1))); then
+channel_at=$(grep -n '^CHANNEL' "$OUT" | cut -d: -f1 || true) total_at=$(grep -n '^total' "$OUT" | cut -d: -f1 || true)
+if [[ -n $channel_at && -n $total_at ]] && ((channel_at > total_at)); then
   ok "-c: the channel rows below the total"
 else
   fail "-c: no channel table below the total: $(cat "$OUT")"
