@@ -88,6 +88,7 @@ model::Snapshot run_sources(std::span<const Source* const> sources, const Source
   out.walk = walk;
   for (std::size_t i = 0; i < sources.size(); ++i) {
     std::move(parts[i].objects.begin(), parts[i].objects.end(), std::back_inserter(out.objects));
+    out.subjects.merge(parts[i].subjects);
     for (auto& w : parts[i].warnings) out.warn(std::move(w));
     if (const auto& e = errors[i])
       out.warn(e->code == 0 ? e->detail : fmt::format("{}: {}", model::kind_name(sources[i]->kind()), e->message()));

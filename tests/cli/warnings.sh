@@ -45,6 +45,12 @@ expect_true "the warning's text counts them" "$w" ".text | startswith(\"$n proce
 expect_true "the text names the first pid and says how many more" "$w" \
   ".text | test(\"\\\\[$first\\\\]\") and test(\" and $((n - 5)) more\\\\)$\")" .text
 
+# A source's warning keeps its pids too (through the merge of the sources' parts).
+as_nobody ls -t anon-shm --json
+expect_true "anon-shm's unreadable-maps warning has its pids" "$OUT" \
+  "[(.warning_details // [])[] | select(.text | test(\"^anon-shm and mapped-file leave out\")) | .pids | index(${sleepers[0]}) != null] == [true]" \
+  '.warning_details'
+
 # --- on stderr: named; -q: nothing
 as_nobody ls -t pipe
 line=$(grep -E "not readable" <<<"$ERR" || true)

@@ -150,6 +150,7 @@ Result<model::Snapshot> collect_on(const sys::ProcRoot& root, std::span<const So
       o.ref += model::ns_suffix(*t, o.ns->inode);
   }
   snap.objects = std::move(part.objects);
+  snap.subjects.merge(part.subjects);
   for (auto& w : part.warnings) snap.warn(std::move(w));
   for (const auto& target : targets) {
     snap.namespaces.push_back(target.ns);

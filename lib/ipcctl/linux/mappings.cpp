@@ -89,7 +89,8 @@ void warn_denied(const CollectOptions& opts, Kind kind, model::Snapshot& snap) {
   if (n == 0 || !opts.explicit_kinds.has(kind)) return;
   snap.warn(fmt::format("anon-shm and mapped-file leave out the mappings of {} process{} whose maps were not "
                         "readable: a region only they map is missing, and a shared one may show too few holders",
-                        n, n == 1 ? "" : "es"));
+                        n, n == 1 ? "" : "es"),
+            {snap.walk->maps_denied, {}});
 }
 
 class AnonShmSource final : public Source {
