@@ -103,6 +103,12 @@ row=$(grep -E "^${wref:-none} " <<<"$OUT" || true)
 [[ -n ${href:-} && $row == *" $href "* ]] && ok "ls -t lock: the waiter's row names $href" ||
   fail "ls -t lock: waiter row: $row"
 
+# ... and in the mixed default table, its DETAIL says what it waits behind.
+run_ipcctl ls -p "$holder,$waiter" -o REF,DETAIL
+row=$(grep -E "^${wref:-none} " <<<"$OUT" || true)
+[[ -n ${href:-} && $row == *"blocked_on=$href"* ]] && ok "ls: the waiter's DETAIL has blocked_on=$href" ||
+  fail "ls: waiter DETAIL: $row"
+
 # show PATH: the locks on the file (it was "no such object").
 run_ipcctl show --json "$lockfile"
 expect "show PATH of a locked file: exit 0" "{\"rc\":$RC}" .rc 0

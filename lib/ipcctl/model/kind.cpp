@@ -89,7 +89,7 @@ constexpr const K* k_lock_keys[] = {&k::kind,         &k::lock_mode,  &k::start,
                                     &k::wchan,        &k::waiting_ms};
 // BLOCKED_ON marks a waiter, as lslocks' BLOCKER does: the lock it waits behind.
 constexpr std::string_view k_lock_cols[] = {"REF", "KIND", "LOCK_MODE", "START", "END", "BLOCKED_ON", "PATH", "HOLDERS"};
-constexpr const K* k_lock_sum[] = {&k::kind, &k::lock_mode, &k::path};
+constexpr const K* k_lock_sum[] = {&k::kind, &k::lock_mode, &k::blocked_on, &k::path};
 
 constexpr const K* k_signal_keys[] = {&k::pid,     &k::pending, &k::pending_thread, &k::pending_shared,
                                       &k::blocked, &k::ignored, &k::caught};
