@@ -158,8 +158,10 @@ void join_holders(const ProcRoot& root, const model::Snapshot& snap, Object& o, 
       h.access = access_from_link_mode(link.st_mode);
     o.holders.push_back(std::move(h));
   }
-  for (const auto& m : snap.walk->maps) {
-    if (m.inode != st.st_ino || m.dev != st.st_dev) continue;
+  const auto [mlo, mhi] = snap.walk->maps_by_inode.equal_range(st.st_ino);
+  for (auto it = mlo; it != mhi; ++it) {
+    const auto& m = snap.walk->maps[it->second];
+    if (m.dev != st.st_dev) continue;
     model::Holder h = snap.holder(m);
     if (std::find(o.holders.begin(), o.holders.end(), h) == o.holders.end()) o.holders.push_back(std::move(h));
   }

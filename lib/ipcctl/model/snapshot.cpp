@@ -10,6 +10,9 @@ void Walk::index() {
   fds_by_inode.reserve(fds.size());
   for (std::size_t i = 0; i < fds.size(); ++i)
     if (fds[i].inode != 0) fds_by_inode.emplace(fds[i].inode, i);
+  maps_by_inode.clear();
+  maps_by_inode.reserve(maps.size());
+  for (std::size_t i = 0; i < maps.size(); ++i) maps_by_inode.emplace(maps[i].inode, i);
 }
 
 void Snapshot::warn(std::string text) {

@@ -69,8 +69,11 @@ struct Walk {
   // Processes whose descriptors, or maps, could not be read (sorted pids):
   // while one is, "nobody holds it" cannot be known.
   std::vector<int> fds_denied, maps_denied;
-  // fd positions by inode (pipe, socket, path); built by index().
+  // fd positions by inode (pipe, socket, path), and map positions by
+  // inode (the shmid for /SYSV): built by index(), so that joining an
+  // object to its holders costs its holders, not the machine's descriptors.
   std::unordered_multimap<std::uint64_t, std::size_t> fds_by_inode;
+  std::unordered_multimap<std::uint64_t, std::size_t> maps_by_inode;
   void index();
 };
 
