@@ -20,8 +20,9 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
+#include <condition_variable>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -62,37 +63,92 @@ std::span<const Source* const> all_sources() {
 
 namespace collecting {
 
-// Runs `sources` into one part sharing `walk`: a source that fails becomes
-// a warning. Sources only read the walk and add objects of their own kind,
-// so with `threads` > 1 they run on several threads, each into a part of
-// its own; the parts are joined in the table's order, so the output does
-// not depend on which thread finished first.
+// Each source fills a part of its own sharing `walk`; sources only read the
+// walk and add objects of their own kind, so several may run at once. The
+// parts are handed over in the table's order, so the output does not depend
+// on which thread finished first; a source that fails becomes a warning.
+void run_sources_each(std::span<const Source* const> sources, const SourceContext& ctx, const CollectOptions& opts,
+                      const std::shared_ptr<model::Walk>& walk, std::size_t threads,
+                      const std::function<void(model::Snapshot& part)>& each) {
+  const std::size_t n = sources.size();
+  std::vector<model::Snapshot> parts(n);
+  auto run = [&](std::size_t i) {
+    parts[i].walk = walk;
+    if (auto r = sources[i]->collect(ctx, opts, parts[i]); !r) {
+      const Error& e = r.error();
+      parts[i].warn(e.code == 0 ? e.detail : fmt::format("{}: {}", model::kind_name(sources[i]->kind()), e.message()));
+    }
+  };
+  auto hand_over = [&](std::size_t i) {
+    each(parts[i]);
+    std::vector<model::Object>().swap(parts[i].objects);
+  };
+  if (threads <= 1 || n <= 1) {
+    for (std::size_t i = 0; i < n; ++i) run(i), hand_over(i);
+    return;
+  }
+  // Workers take the sources in order, at most `ahead` parts beyond the
+  // last one handed over, so finished parts waiting for a slow one before
+  // them do not pile up.
+  const std::size_t ahead = 2 * threads;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<char> done(n, 0);
+  std::size_t next = 0, handed = 0;
+  bool stop = false;
+  auto work = [&] {
+    for (;;) {
+      std::size_t i = 0;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return stop || next >= n || next < handed + ahead; });
+        if (stop || next >= n) return;
+        i = next++;
+      }
+      run(i);
+      {
+        std::lock_guard lock(mutex);
+        done[i] = 1;
+      }
+      changed.notify_all();
+    }
+  };
+  std::vector<std::jthread> workers;
+  for (std::size_t t = 0; t < std::min(threads, n); ++t) workers.emplace_back(work);
+  try {
+    for (std::size_t i = 0; i < n; ++i) {
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return done[i] != 0; });
+      }
+      hand_over(i);
+      {
+        std::lock_guard lock(mutex);
+        ++handed;
+      }
+      changed.notify_all();
+    }
+  } catch (...) {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+    }
+    changed.notify_all();
+    throw;  // the workers are joined on the way out
+  }
+}
+
 model::Snapshot run_sources(std::span<const Source* const> sources, const SourceContext& ctx,
                             const CollectOptions& opts, const std::shared_ptr<model::Walk>& walk,
                             std::size_t threads) {
-  std::vector<model::Snapshot> parts(sources.size());
-  std::vector<std::optional<Error>> errors(sources.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < sources.size(); i = next++) {
-      parts[i].walk = walk;
-      if (auto r = sources[i]->collect(ctx, opts, parts[i]); !r) errors[i] = r.error();
-    }
-  };
-  {
-    std::vector<std::jthread> workers;
-    for (std::size_t t = 1; t < std::min(threads, sources.size()); ++t) workers.emplace_back(work);
-    work();
-  }
   model::Snapshot out;
   out.walk = walk;
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    std::move(parts[i].objects.begin(), parts[i].objects.end(), std::back_inserter(out.objects));
-    out.subjects.merge(parts[i].subjects);
-    for (auto& w : parts[i].warnings) out.warn(std::move(w));
-    if (const auto& e = errors[i])
-      out.warn(e->code == 0 ? e->detail : fmt::format("{}: {}", model::kind_name(sources[i]->kind()), e->message()));
-  }
+  run_sources_each(sources, ctx, opts, walk, threads, [&](model::Snapshot& part) {
+    if (out.objects.empty()) out.objects = std::move(part.objects);
+    else std::move(part.objects.begin(), part.objects.end(), std::back_inserter(out.objects));
+    out.subjects.merge(part.subjects);
+    for (auto& w : part.warnings) out.warn(std::move(w));
+  });
   return out;
 }
 
@@ -103,6 +159,13 @@ Result<model::Snapshot> collect(const CollectOptions& opts) {
   for (const Source* s : all_sources())
     if (opts.kinds.has(s->kind())) selected.push_back(s);
   return collecting::collect_system(selected, opts);
+}
+
+Result<model::Snapshot> collect(const CollectOptions& opts, const ObjectSink& each) {
+  std::vector<const Source*> selected;
+  for (const Source* s : all_sources())
+    if (opts.kinds.has(s->kind())) selected.push_back(s);
+  return collecting::collect_system(selected, opts, &each);
 }
 
 } // namespace ipcctl

@@ -10,6 +10,7 @@
 #include <ipcctl/util/result.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -88,15 +89,40 @@ std::span<const Source* const> all_sources();
 // cannot be read at all (Linux: /proc under opts.root is unreadable).
 Result<model::Snapshot> collect(const CollectOptions& opts);
 
+// Where a collection hands its objects as it goes: some of them at a time,
+// complete (holders joined, names resolved, peers' holders copied), each
+// group one source's in all_sources()' order, so that a listing that sorts
+// each group as query::sort_default does lists in collect()'s order. The
+// group is freed once `each` returns; `each` may filter or reorder it.
+using ObjectSink = std::function<void(std::vector<model::Object>&)>;
+
+// As collect(), handing the objects to `each` rather than keeping them: a
+// listing written as it goes then holds the walk and a few kinds at a time,
+// not the machine. The Snapshot returned has everything else (the walk, the
+// warnings, the namespaces) and no objects.
+Result<model::Snapshot> collect(const CollectOptions& opts, const ObjectSink& each);
+
 namespace collecting {
 // What collect() leaves to each system (linux/collect.cpp,
-// windows/collect.cpp): its walk, then `selected` on what it prepared.
-Result<model::Snapshot> collect_system(std::span<const Source* const> selected, const CollectOptions& opts);
+// windows/collect.cpp): its walk, then `selected` on what it prepared,
+// handing the objects to `each` when it is not null.
+Result<model::Snapshot> collect_system(std::span<const Source* const> selected, const CollectOptions& opts,
+                                       const ObjectSink* each = nullptr);
 // Runs `sources` into one Snapshot sharing `walk`; a source that fails
 // becomes a warning. With `threads` > 1 they run on several threads, each
 // into a part of its own, joined in the table's order.
 model::Snapshot run_sources(std::span<const Source* const> sources, const SourceContext& ctx, const CollectOptions& opts,
                             const std::shared_ptr<model::Walk>& walk, std::size_t threads);
+// Runs `sources` as run_sources() does, but hands each source's part (its
+// objects and warnings) to `each` on the calling thread, in the table's
+// order, as soon as it and every part before it are done, then frees it.
+// With `threads` > 1 the sources run on that many threads, a few parts
+// ahead of `each` at most; with 1, on the calling thread (which may be in
+// another namespace). If `each` throws, the sources still running finish,
+// none starts, and the exception goes on.
+void run_sources_each(std::span<const Source* const> sources, const SourceContext& ctx, const CollectOptions& opts,
+                      const std::shared_ptr<model::Walk>& walk, std::size_t threads,
+                      const std::function<void(model::Snapshot& part)>& each);
 } // namespace collecting
 
 } // namespace ipcctl

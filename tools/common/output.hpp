@@ -50,6 +50,9 @@ public:
              std::span<const model::WarningSubjects> about = {}) const;
   // The --sort column, or null.
   const query::Column* sort_column() const { return m_sort; }
+  // Whether the listing can be written as collect() hands over the objects
+  // (ObjectSink): JSON or JSON lines in the default order.
+  bool streams(bool summary) const { return (m_out.json || m_out.jsonl) && m_sort == nullptr && !summary; }
 
 private:
   const OutputOptions& m_out;

@@ -14,7 +14,9 @@
 
 #include <algorithm>
 #include <climits>
+#include <iterator>
 #include <optional>
+#include <span>
 #include <thread>
 #include <unordered_map>
 
@@ -23,40 +25,56 @@ namespace ipcctl {
 namespace {
 
 // getpwuid/getgrgid once per distinct id: NSS lookups are slow.
-void resolve_names(model::Snapshot& snap) {
-  std::unordered_map<std::uint32_t, std::string> users, groups;
-  auto user = [&](std::uint32_t uid) -> const std::string& {
-    auto [it, fresh] = users.try_emplace(uid);
-    if (fresh) {
-      if (const passwd* pw = ::getpwuid(uid)) it->second = pw->pw_name;
+class NameCache {
+public:
+  void resolve(std::span<model::Object> objects) {
+    for (auto& o : objects) {
+      if (o.owner.uid) o.owner.user = lookup(m_users, *o.owner.uid, [](std::uint32_t id) {
+        const passwd* pw = ::getpwuid(id);
+        return pw != nullptr ? std::string(pw->pw_name) : std::string();
+      });
+      if (o.owner.gid) o.owner.group = lookup(m_groups, *o.owner.gid, [](std::uint32_t id) {
+        const struct group* gr = ::getgrgid(id);
+        return gr != nullptr ? std::string(gr->gr_name) : std::string();
+      });
     }
-    return it->second;
-  };
-  auto group = [&](std::uint32_t gid) -> const std::string& {
-    auto [it, fresh] = groups.try_emplace(gid);
-    if (fresh) {
-      if (const struct group* gr = ::getgrgid(gid)) it->second = gr->gr_name;
-    }
-    return it->second;
-  };
-  for (auto& o : snap.objects) {
-    if (o.owner.uid) o.owner.user = user(*o.owner.uid);
-    if (o.owner.gid) o.owner.group = group(*o.owner.gid);
   }
-}
 
-// A socket's peer is listed as an object of its own: copy its holders
-// over, so the process at the other end stands beside each socket.
-void resolve_peers(model::Snapshot& snap) {
+private:
+  template <class Find>
+  static const std::string& lookup(std::unordered_map<std::uint32_t, std::string>& cache, std::uint32_t id, Find find) {
+    auto [it, fresh] = cache.try_emplace(id);
+    if (fresh) it->second = find(id);
+    return it->second;
+  }
+  std::unordered_map<std::uint32_t, std::string> m_users, m_groups;
+};
+
+// A socket's peer is listed as an object of its own, of its own kind:
+// copy its holders over, so the process at the other end stands beside
+// each socket.
+void resolve_peers(std::span<model::Object> objects) {
   std::unordered_map<std::string_view, std::size_t> by_ref;
-  for (std::size_t i = 0; i < snap.objects.size(); ++i) by_ref.emplace(snap.objects[i].ref, i);
-  for (auto& o : snap.objects) {
+  for (std::size_t i = 0; i < objects.size(); ++i) by_ref.emplace(objects[i].ref, i);
+  for (auto& o : objects) {
     if (!o.peer) continue;
-    if (auto it = by_ref.find(*o.peer); it != by_ref.end()) o.peer_holders = snap.objects[it->second].holders;
+    if (auto it = by_ref.find(*o.peer); it != by_ref.end()) o.peer_holders = objects[it->second].holders;
   }
 }
 
-
+// What every object gets once its source is done: holders in a stable
+// order (by pid, descriptors before mappings), owner names, and its peer's
+// holders.
+void finish(std::span<model::Object> objects, NameCache& names) {
+  for (auto& o : objects) {
+    std::stable_sort(o.holders.begin(), o.holders.end(), [](const model::Holder& a, const model::Holder& b) {
+      if (a.pid != b.pid) return a.pid < b.pid;
+      return a.fd.value_or(INT32_MAX) < b.fd.value_or(INT32_MAX);
+    });
+  }
+  names.resolve(objects);
+  resolve_peers(objects);
+}
 
 std::string describe(const NsTarget& t) {
   std::string text = fmt::format("{} namespace {}", model::ns_type_name(t.ns.type), t.ns.inode);
@@ -102,9 +120,11 @@ void collect_foreign(const NsTarget& target, std::span<const Source* const> sour
   for (auto& w : part.warnings) snap.warn(fmt::format("{}: {}", describe(target), w));
 }
 
-// The selected sources on the tree `root` names.
+// The selected sources on the tree `root` names; their objects go to
+// `each` as each source is done when it is not null, and when only
+// ipcctl's own namespaces are read (objects of others join theirs later).
 Result<model::Snapshot> collect_on(const sys::ProcRoot& root, std::span<const Source* const> selected,
-                                   const CollectOptions& opts) {
+                                   const CollectOptions& opts, const ObjectSink* each) {
   model::Snapshot snap;
   sys::WalkOptions walk;
   walk.pids = opts.pids;
@@ -136,11 +156,10 @@ Result<model::Snapshot> collect_on(const sys::ProcRoot& root, std::span<const So
   }
   CollectOptions local_opts = opts;
   local_opts.ipc_ns = own[0].value_or(0);
-  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
-  auto part = collecting::run_sources(local, root, local_opts, snap.walk, threads);
-  for (auto& o : part.objects) {
+  // Objects of ipcctl's own namespaces carry them.
+  auto own_namespace = [&](model::Object& o) {
     const auto t = model::ns_type_of(o.kind);
-    if (!t || !own[static_cast<int>(*t)]) continue;
+    if (!t || !own[static_cast<int>(*t)]) return;
     o.ns = model::Namespace{*t, *own[static_cast<int>(*t)], true, std::nullopt};
     // A name another user chose may end in "@ipc:INODE" (a queue named
     // "/q@ipc:4026532281"): its ref would read as another namespace's "/q",
@@ -148,38 +167,46 @@ Result<model::Snapshot> collect_on(const sys::ProcRoot& root, std::span<const So
     // own namespace too; a ref's last "@ipc:" is the one that counts.
     if (o.ref.find(fmt::format("@{}:", model::ns_type_name(*t))) != std::string::npos)
       o.ref += model::ns_suffix(*t, o.ns->inode);
-  }
-  snap.objects = std::move(part.objects);
-  snap.subjects.merge(part.subjects);
-  for (auto& w : part.warnings) snap.warn(std::move(w));
+  };
+  NameCache names;
+  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  const bool streaming = each != nullptr && targets.empty();
+  collecting::run_sources_each(local, root, local_opts, snap.walk, threads, [&](model::Snapshot& part) {
+    for (auto& o : part.objects) own_namespace(o);
+    snap.subjects.merge(part.subjects);
+    for (auto& w : part.warnings) snap.warn(std::move(w));
+    if (!streaming) {
+      std::move(part.objects.begin(), part.objects.end(), std::back_inserter(snap.objects));
+      return;
+    }
+    finish(part.objects, names);
+    (*each)(part.objects);
+  });
+  if (streaming) return snap;
   for (const auto& target : targets) {
     snap.namespaces.push_back(target.ns);
     if (!target.ns.own) collect_foreign(target, selected, root, opts, snap);
   }
-
-  // Holders in a stable order: by pid, descriptors before mappings.
-  for (auto& o : snap.objects) {
-    std::stable_sort(o.holders.begin(), o.holders.end(), [](const model::Holder& a, const model::Holder& b) {
-      if (a.pid != b.pid) return a.pid < b.pid;
-      return a.fd.value_or(INT32_MAX) < b.fd.value_or(INT32_MAX);
-    });
+  finish(snap.objects, names);
+  if (each != nullptr) {
+    (*each)(snap.objects);
+    snap.objects.clear();
   }
-  resolve_names(snap);
-  resolve_peers(snap);
   return snap;
 }
 
 } // namespace
 
-Result<model::Snapshot> collecting::collect_system(std::span<const Source* const> selected, const CollectOptions& opts) {
-  return collect_on(sys::ProcRoot(opts.root), selected, opts);
+Result<model::Snapshot> collecting::collect_system(std::span<const Source* const> selected, const CollectOptions& opts,
+                                                   const ObjectSink* each) {
+  return collect_on(sys::ProcRoot(opts.root), selected, opts, each);
 }
 
-Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions& opts) {
+Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions& opts, const ObjectSink* each) {
   std::vector<const Source*> selected;
   for (const Source* s : all_sources())
     if (opts.kinds.has(s->kind())) selected.push_back(s);
-  return collect_on(root, selected, opts);
+  return collect_on(root, selected, opts, each);
 }
 
 } // namespace ipcctl

@@ -20,7 +20,9 @@ private:
   sys::ProcRoot m_root;
 };
 
-// collect(opts) on the tree `root` names, whatever opts.root says.
-Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions& opts);
+// collect(opts), or collect(opts, *each), on the tree `root` names,
+// whatever opts.root says.
+Result<model::Snapshot> collect(const sys::ProcRoot& root, const CollectOptions& opts,
+                                const ObjectSink* each = nullptr);
 
 } // namespace ipcctl

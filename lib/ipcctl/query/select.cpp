@@ -36,16 +36,43 @@ int compare_cells(const Cell& a, const Cell& b) {
   return cell_text(a).compare(cell_text(b));
 }
 
+// Puts objects[order[0]] first, objects[order[1]] second...: by following
+// each cycle of the permutation, so every object moves once and no second
+// array of objects is needed.
+void permute(std::vector<Object>& objects, std::vector<std::size_t>& order) {
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (order[i] == i) continue;
+    Object held = std::move(objects[i]);
+    std::size_t at = i;
+    while (order[at] != i) {
+      const std::size_t from = order[at];
+      objects[at] = std::move(objects[from]);
+      order[at] = at;
+      at = from;
+    }
+    objects[at] = std::move(held);
+    order[at] = at;
+  }
+}
+
 } // namespace
 
+// Sorted by index: comparing reads the objects, and only the final moves
+// touch them.
 void sort_default(std::vector<Object>& objects) {
-  std::stable_sort(objects.begin(), objects.end(), [](const Object& a, const Object& b) {
-    const int ka = kind_rank(a.kind), kb = kind_rank(b.kind);
-    if (ka != kb) return ka < kb;
+  std::vector<int> rank(objects.size());
+  for (std::size_t i = 0; i < objects.size(); ++i) rank[i] = kind_rank(objects[i].kind);
+  std::vector<std::size_t> order(objects.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    if (rank[x] != rank[y]) return rank[x] < rank[y];
+    const Object& a = objects[x];
+    const Object& b = objects[y];
     if (a.id != b.id) return a.id < b.id;
     if (a.inode != b.inode) return a.inode < b.inode;
     return a.ref < b.ref;
   });
+  permute(objects, order);
 }
 
 void sort_by(std::vector<Object>& objects, const Column& col, bool descending) {
@@ -59,10 +86,10 @@ void sort_by(std::vector<Object>& objects, const Column& col, bool descending) {
     const int c = compare_cells(x.first, y.first);
     return descending ? c > 0 : c < 0;
   });
-  std::vector<Object> sorted;
-  sorted.reserve(objects.size());
-  for (auto& [cell, i] : keys) sorted.push_back(std::move(objects[i]));
-  objects = std::move(sorted);
+  std::vector<std::size_t> order;
+  order.reserve(keys.size());
+  for (const auto& key : keys) order.push_back(key.second);
+  permute(objects, order);
 }
 
 } // namespace ipcctl::query

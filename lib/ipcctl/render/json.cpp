@@ -135,20 +135,10 @@ std::string object_json(const model::Object& o, bool pretty) {
 
 namespace {
 
-// { "schema", LIST_KEY: [ ITEM... ], "warnings" }: every document the tools
-// print, written in pieces to `sink` as it grows.
-template <class T, class WriteItem>
-void write_document(std::string_view list_key, std::span<const T> items, WriteItem write_item,
-                    std::span<const std::string> warnings, const Sink& sink,
+// "warnings": [TEXT...], and "warning_details": [{text, pids, refs}...],
+// what each one counts (`about`, parallel to the warnings).
+void write_warnings(JsonWriter& w, std::span<const std::string> warnings,
                     std::span<const model::WarningSubjects> about) {
-  JsonWriter w(sink, true);
-  w.close_document_inline();
-  w.begin_object();
-  w.key("schema"), w.value(k_schema);
-  w.key(list_key);
-  w.begin_array();
-  for (const auto& item : items) write_item(w, item);
-  w.end_array();
   w.key("warnings");
   w.begin_array();
   for (const auto& text : warnings) w.value(text);
@@ -169,6 +159,23 @@ void write_document(std::string_view list_key, std::span<const T> items, WriteIt
     w.end_object();
   }
   w.end_array();
+}
+
+// { "schema", LIST_KEY: [ ITEM... ], "warnings" }: every document the tools
+// print, written in pieces to `sink` as it grows.
+template <class T, class WriteItem>
+void write_document(std::string_view list_key, std::span<const T> items, WriteItem write_item,
+                    std::span<const std::string> warnings, const Sink& sink,
+                    std::span<const model::WarningSubjects> about) {
+  JsonWriter w(sink, true);
+  w.close_document_inline();
+  w.begin_object();
+  w.key("schema"), w.value(k_schema);
+  w.key(list_key);
+  w.begin_array();
+  for (const auto& item : items) write_item(w, item);
+  w.end_array();
+  write_warnings(w, warnings, about);
   w.end_object();
   w.end_line();
   w.flush();
@@ -176,9 +183,43 @@ void write_document(std::string_view list_key, std::span<const T> items, WriteIt
 
 } // namespace
 
+ObjectStream::ObjectStream(Sink sink, bool lines) : m_w(std::move(sink), !lines), m_lines(lines) {}
+
+void ObjectStream::open() {
+  if (m_open) return;
+  m_open = true;
+  if (m_lines) return;
+  m_w.close_document_inline();
+  m_w.begin_object();
+  m_w.key("schema"), m_w.value(k_schema);
+  m_w.key("objects");
+  m_w.begin_array();
+}
+
+void ObjectStream::write(std::span<const model::Object> objects) {
+  open();
+  for (const auto& o : objects) {
+    write_object(m_w, o);
+    if (m_lines) m_w.end_line();
+  }
+}
+
+void ObjectStream::finish(std::span<const std::string> warnings, std::span<const model::WarningSubjects> about) {
+  open();
+  if (!m_lines) {
+    m_w.end_array();
+    write_warnings(m_w, warnings, about);
+    m_w.end_object();
+    m_w.end_line();
+  }
+  m_w.flush();
+}
+
 void write_json(std::span<const model::Object> objects, std::span<const std::string> warnings, const Sink& sink,
                 std::span<const model::WarningSubjects> about) {
-  write_document("objects", objects, write_object, warnings, sink, about);
+  ObjectStream out(sink, false);
+  out.write(objects);
+  out.finish(warnings, about);
 }
 
 void write_outcomes(std::span<const Outcome> results, std::span<const std::string> warnings, const Sink& sink,
@@ -254,12 +295,9 @@ void write_limits(std::span<const model::Limit> limits, std::span<const std::str
 }
 
 void write_jsonl(std::span<const model::Object> objects, const Sink& sink) {
-  JsonWriter w(sink, false);
-  for (const auto& o : objects) {
-    write_object(w, o);
-    w.end_line();
-  }
-  w.flush();
+  ObjectStream out(sink, true);
+  out.write(objects);
+  out.finish({});
 }
 
 std::string render_json(std::span<const model::Object> objects, std::span<const std::string> warnings) {

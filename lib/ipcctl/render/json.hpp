@@ -34,6 +34,25 @@ void write_json(std::span<const model::Object> objects, std::span<const std::str
 // One compact object per line.
 void write_jsonl(std::span<const model::Object> objects, const Sink& sink);
 
+// write_json's document (or write_jsonl's lines) written as the objects
+// come, for a listing that collects them a kind at a time (collect()'s
+// ObjectSink). Nothing is written before the first write() or finish().
+class ObjectStream {
+public:
+  ObjectStream(Sink sink, bool lines);
+  ObjectStream(const ObjectStream&) = delete;
+  ObjectStream& operator=(const ObjectStream&) = delete;
+  void write(std::span<const model::Object> objects);
+  // Ends the document with `warnings` and what they count (`about`, as
+  // write_json takes them; --jsonl prints none) and flushes.
+  void finish(std::span<const std::string> warnings, std::span<const model::WarningSubjects> about = {});
+
+private:
+  void open();
+  JsonWriter m_w;
+  bool m_lines = false, m_open = false;
+};
+
 // What a command did to one object (rm): status "removed", "refused",
 // "failed" or "would_remove", and why (empty: null).
 struct Outcome {

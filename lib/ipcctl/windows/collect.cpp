@@ -601,7 +601,8 @@ const Source& win::unix_socket_source() { static const UnixSocketSource s; retur
 
 // Fails only when nothing at all can be read; every gap is a warning, and
 // gaps known in Wine are named as such.
-Result<model::Snapshot> collecting::collect_system(std::span<const Source* const> selected, const CollectOptions& opts) {
+Result<model::Snapshot> collecting::collect_system(std::span<const Source* const> selected, const CollectOptions& opts,
+                                                   const ObjectSink* each) {
   if (opts.root != "/") return fail(Error{0, "collect", opts.root, "Windows reads only the running machine"});
   model::Snapshot snap;
   SourceContext ctx;
@@ -617,6 +618,10 @@ Result<model::Snapshot> collecting::collect_system(std::span<const Source* const
   for (auto& o : snap.objects)
     std::sort(o.holders.begin(), o.holders.end(),
               [](const model::Holder& a, const model::Holder& b) { return std::tie(a.pid, a.fd) < std::tie(b.pid, b.fd); });
+  if (each != nullptr) {
+    (*each)(snap.objects);
+    snap.objects.clear();
+  }
   return snap;
 }
 
