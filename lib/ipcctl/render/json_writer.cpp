@@ -38,11 +38,21 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
 
 constexpr std::size_t k_flush_bytes = 1 << 16;
 
+// Printable ASCII other than '"' and '\\': copied as it is, a run at a time.
+bool plain(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
 } // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (std::size_t i = 0; i < s.size(); ++i) {
+    std::size_t run = i;
+    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      if (run == s.size()) break;
+      i = run;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
     case '"': out += "\\\""; continue;
