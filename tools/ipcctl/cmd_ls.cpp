@@ -70,6 +70,25 @@ int run_ls(const LsOptions& o) {
       (listing.sort_column() != nullptr && needs_queue_file(listing.sort_column()->name)) ||
       std::any_of(filtered.begin(), filtered.end(), [](const query::Column* c) { return needs_queue_file(c->name); });
 
+  if (listing.streams(o.summary)) {
+    // Each kind is written as soon as it is collected, and freed: memory
+    // holds the walk and a few kinds, not every object of the machine.
+    render::ObjectStream out(write_stdout, o.out.jsonl);
+    const ObjectSink each = [&](std::vector<model::Object>& objects) {
+      selector.apply(objects);
+      query::sort_default(objects);
+      out.write(objects);
+    };
+    auto snap = collect(sys::ProcRoot(o.proc_root), copts, &each);
+    if (!snap) throw Fatal(snap.error().message());
+    if (o.out.jsonl) {
+      out.finish({});
+      print_warnings(snap->warnings);
+    } else {
+      out.finish(snap->warnings);
+    }
+    return 0;
+  }
   auto snap = collect(sys::ProcRoot(o.proc_root), copts);
   if (!snap) throw Fatal(snap.error().message());
   selector.apply(snap->objects);

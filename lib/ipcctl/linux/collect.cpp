@@ -54,7 +54,9 @@ private:
 // copy its holders over, so the process at the other end stands beside
 // each socket.
 void resolve_peers(std::span<model::Object> objects) {
+  if (std::none_of(objects.begin(), objects.end(), [](const model::Object& o) { return o.peer.has_value(); })) return;
   std::unordered_map<std::string_view, std::size_t> by_ref;
+  by_ref.reserve(objects.size());
   for (std::size_t i = 0; i < objects.size(); ++i) by_ref.emplace(objects[i].ref, i);
   for (auto& o : objects) {
     if (!o.peer) continue;

@@ -115,8 +115,12 @@ std::optional<std::uint64_t> ns_inode(const ProcRoot& root, int pid, NsType t) {
     errno = ENOTSUP;  // a captured tree has no namespaces to read
     return std::nullopt;
   }
+  // Relative to the held /proc: asked once per process on a busy machine.
+  char link[48];
+  if (pid == 0) fmt::format_to_n(link, sizeof link - 1, "self/ns/{}", model::ns_type_name(t)).out[0] = '\0';
+  else fmt::format_to_n(link, sizeof link - 1, "{}/ns/{}", pid, model::ns_type_name(t)).out[0] = '\0';
   struct stat st {};
-  if (::stat(ns_link(pid, t).c_str(), &st) != 0) return std::nullopt;
+  if (::fstatat(root.proc_fd(), link, &st, 0) != 0) return std::nullopt;
   return static_cast<std::uint64_t>(st.st_ino);
 }
 
