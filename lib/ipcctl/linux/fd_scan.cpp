@@ -163,6 +163,65 @@ void parse_maps(int pid, std::string_view text, std::vector<MapEntry>& out) {
   });
 }
 
+// PROCMAP_QUERY (Linux 6.11): the kernel itself finds a process's next
+// shared, file-backed mapping, so the forty-odd lines of its maps are
+// neither formatted nor parsed for the two or three that matter. The
+// layout is the kernel's ABI (include/uapi/linux/fs.h), spelled out here
+// for older headers.
+namespace {
+struct ProcmapQuery {
+  std::uint64_t size, query_flags, query_addr;
+  std::uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+  std::uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+  std::uint64_t vma_name_addr, build_id_addr;
+};
+static_assert(sizeof(ProcmapQuery) == 104);
+constexpr unsigned long k_procmap_query = 0xc0686611;  // _IOWR('f', 17, struct procmap_query)
+constexpr std::uint64_t k_vma_readable = 0x01, k_vma_writable = 0x02, k_vma_shared = 0x08;
+constexpr std::uint64_t k_covering_or_next_vma = 0x10, k_file_backed_vma = 0x20;
+} // namespace
+
+bool query_maps(int fd, int pid, std::vector<MapEntry>& out) {
+  const std::size_t before = out.size();
+  char name[4096];
+  std::uint64_t addr = 0;
+  for (;;) {
+    ProcmapQuery q{};
+    q.size = sizeof q;
+    q.query_flags = k_covering_or_next_vma | k_vma_shared | k_file_backed_vma;
+    q.query_addr = addr;
+    q.vma_name_size = sizeof name;
+    q.vma_name_addr = reinterpret_cast<std::uintptr_t>(name);
+    if (::ioctl(fd, k_procmap_query, &q) != 0) {
+      // ENOENT: no mapping past addr. ESRCH: no memory (a zombie, a kernel
+      // thread). ENAMETOOLONG: a path past PATH_MAX, which the text has.
+      if (errno != ENOTTY && errno != EINVAL && errno != ENAMETOOLONG) return true;
+      out.resize(before);
+      return false;
+    }
+    if (q.vma_end <= addr) return true;  // never loop on a kernel that does not advance
+    addr = q.vma_end;
+    if (q.vma_name_size == 0) continue;
+    std::string_view path(name, q.vma_name_size - 1);  // the size counts the NUL
+    if (path.empty() || path.front() != '/') continue;
+    if (starts_with(path, "/dev/") && !starts_with(path, "/dev/shm/") && !starts_with(path, "/dev/zero")) continue;
+    MapEntry m;
+    m.pid = pid;
+    constexpr std::string_view k_deleted = " (deleted)";
+    if (path.size() > k_deleted.size() && path.substr(path.size() - k_deleted.size()) == k_deleted) {
+      m.deleted = true;
+      path.remove_suffix(k_deleted.size());
+    }
+    m.path = std::string(path);
+    m.inode = q.inode;
+    m.dev = makedev(q.dev_major, q.dev_minor);
+    m.length = q.vma_end - q.vma_start;
+    if (q.vma_flags & k_vma_readable) m.access += 'r';
+    if (q.vma_flags & k_vma_writable) m.access += 'w';
+    out.push_back(std::move(m));
+  }
+}
+
 namespace {
 
 // Paths that are never FIFOs or IPC files: no stat needed.
@@ -236,64 +295,8 @@ void scan_fds(int procfd, const char* pidname, int pid, std::vector<FdEntry>& ou
   });
 }
 
-// PROCMAP_QUERY (Linux 6.11): the kernel itself finds a process's next
-// shared, file-backed mapping, so the forty-odd lines of its maps are
-// neither formatted nor parsed for the two or three that matter. The
-// layout is the kernel's ABI (include/uapi/linux/fs.h), spelled out here
-// for older headers.
-struct ProcmapQuery {
-  std::uint64_t size, query_flags, query_addr;
-  std::uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
-  std::uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
-  std::uint64_t vma_name_addr, build_id_addr;
-};
-static_assert(sizeof(ProcmapQuery) == 104);
-constexpr unsigned long k_procmap_query = 0xc0686611;  // _IOWR('f', 17, struct procmap_query)
-constexpr std::uint64_t k_vma_readable = 0x01, k_vma_writable = 0x02, k_vma_shared = 0x08;
-constexpr std::uint64_t k_covering_or_next_vma = 0x10, k_file_backed_vma = 0x20;
-
-enum class Query { done, unsupported };
-
-// The mappings parse_maps would keep, from the open maps file `fd`.
-Query query_maps(int fd, int pid, std::vector<MapEntry>& out) {
-  char name[4096];
-  std::uint64_t addr = 0;
-  for (;;) {
-    ProcmapQuery q{};
-    q.size = sizeof q;
-    q.query_flags = k_covering_or_next_vma | k_vma_shared | k_file_backed_vma;
-    q.query_addr = addr;
-    q.vma_name_size = sizeof name;
-    q.vma_name_addr = reinterpret_cast<std::uintptr_t>(name);
-    if (::ioctl(fd, k_procmap_query, &q) != 0) {
-      // ENOENT: no mapping past addr. ESRCH: no memory (a zombie, a kernel thread).
-      if (errno == ENOTTY || errno == EINVAL) return Query::unsupported;
-      return Query::done;
-    }
-    if (q.vma_end <= addr) return Query::done;  // never loop on a kernel that does not advance
-    addr = q.vma_end;
-    if (q.vma_name_size == 0) continue;
-    std::string_view path(name, q.vma_name_size - 1);  // the size counts the NUL
-    if (path.empty() || path.front() != '/') continue;
-    if (starts_with(path, "/dev/") && !starts_with(path, "/dev/shm/") && !starts_with(path, "/dev/zero")) continue;
-    MapEntry m;
-    m.pid = pid;
-    constexpr std::string_view k_deleted = " (deleted)";
-    if (path.size() > k_deleted.size() && path.substr(path.size() - k_deleted.size()) == k_deleted) {
-      m.deleted = true;
-      path.remove_suffix(k_deleted.size());
-    }
-    m.path = std::string(path);
-    m.inode = q.inode;
-    m.dev = makedev(q.dev_major, q.dev_minor);
-    m.length = q.vma_end - q.vma_start;
-    if (q.vma_flags & k_vma_readable) m.access += 'r';
-    if (q.vma_flags & k_vma_writable) m.access += 'w';
-    out.push_back(std::move(m));
-  }
-}
-
-// Whether this kernel answers PROCMAP_QUERY; cleared on the first that does not.
+// Whether this kernel answers PROCMAP_QUERY; cleared on the first process
+// it cannot answer for, whose maps, and all later ones, are read as text.
 std::atomic<bool> g_procmap_query{true};
 
 void scan_maps(int procfd, bool live, const char* pidname, int pid, std::vector<MapEntry>& out, WalkCounts& counts,
@@ -306,9 +309,7 @@ void scan_maps(int procfd, bool live, const char* pidname, int pid, std::vector<
       if (errno == EACCES || errno == EPERM) counts.maps_denied.push_back(pid);
       return;
     }
-    const std::size_t before = out.size();
-    if (query_maps(fd.get(), pid, out) == Query::done) return;
-    out.resize(before);
+    if (query_maps(fd.get(), pid, out)) return;
     g_procmap_query.store(false, std::memory_order_relaxed);
   }
   auto r = read_file_at(procfd, path, buf);

@@ -30,6 +30,10 @@ model::FdType classify_fd_link(std::string_view target, std::uint64_t& inode);
 // /proc/PID/maps: the shared mappings of a path (/SYSV*, /dev/shm/*, /memfd:*,
 // "/dev/zero (deleted)", files), devices under /dev excepted.
 void parse_maps(int pid, std::string_view text, std::vector<model::MapEntry>& out);
+// The entries parse_maps keeps, asked of the kernel through the open
+// /proc/PID/maps `maps_fd` with PROCMAP_QUERY (Linux 6.11): false, with
+// nothing added, where the kernel lacks it or a path is too long for it.
+bool query_maps(int maps_fd, int pid, std::vector<model::MapEntry>& out);
 // "rw" from the permission bits of a /proc/PID/fd/N link.
 std::string access_from_link_mode(unsigned mode);
 
