@@ -19,6 +19,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <array>
 #include <condition_variable>
 #include <iterator>
@@ -59,6 +62,15 @@ std::span<const Source* const> all_sources() {
   };
 #endif
   return k_sources;
+}
+
+std::size_t collect_threads() {
+  if (const char* env = std::getenv("IPCCTL_THREADS")) {
+    unsigned n = 0;
+    const char* end = env + std::strlen(env);
+    if (auto [p, ec] = std::from_chars(env, end, n); ec == std::errc() && p == end && n >= 1 && n <= 64) return n;
+  }
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
 }
 
 namespace collecting {

@@ -84,6 +84,11 @@ public:
 // This system's sources, in the order a collection lists their objects.
 std::span<const Source* const> all_sources();
 
+// The threads a collection's walk and its sources run on: IPCCTL_THREADS
+// when it is a number from 1 to 64, else one per core, at most 4 (the walk
+// is bound by system calls, which /proc serves from every core at once).
+std::size_t collect_threads();
+
 // Walks the system once, runs the selected sources, resolves user and
 // group names, and applies the pid selection. Fails only when the system
 // cannot be read at all (Linux: /proc under opts.root is unreadable).

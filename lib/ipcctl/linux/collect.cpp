@@ -171,7 +171,7 @@ Result<model::Snapshot> collect_on(const sys::ProcRoot& root, std::span<const So
       o.ref += model::ns_suffix(*t, o.ns->inode);
   };
   NameCache names;
-  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  const std::size_t threads = collect_threads();
   const bool streaming = each != nullptr && targets.empty();
   collecting::run_sources_each(local, root, local_opts, snap.walk, threads, [&](model::Snapshot& part) {
     for (auto& o : part.objects) own_namespace(o);

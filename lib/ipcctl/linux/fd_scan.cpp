@@ -11,6 +11,8 @@
 // built or resolved twice.
 #include <ipcctl/linux/fd_scan.hpp>
 
+#include <ipcctl/collect.hpp>
+
 #include <ipcctl/util/fd.hpp>
 #include <ipcctl/util/parse.hpp>
 
@@ -344,7 +346,7 @@ Result<void> walk_processes(const ProcRoot& root, const WalkOptions& opts, model
     WalkCounts counts;
   };
   const std::size_t threads =
-      pids.size() < 256 ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+      pids.size() < 256 ? 1 : collect_threads();
   std::vector<Part> parts(threads);
   auto work = [&](std::size_t index) {
     Part& part = parts[index];
