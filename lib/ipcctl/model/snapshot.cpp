@@ -1,18 +1,32 @@
 #include <ipcctl/model/snapshot.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace ipcctl::model {
 
+void InodeIndex::build(std::vector<Entry> entries) {
+  std::sort(entries.begin(), entries.end());
+  m_entries = std::move(entries);
+}
+
+std::pair<const InodeIndex::Entry*, const InodeIndex::Entry*> InodeIndex::equal_range(std::uint64_t inode) const {
+  const auto lo = std::lower_bound(m_entries.begin(), m_entries.end(), Entry{inode, 0});
+  const auto hi = std::upper_bound(lo, m_entries.end(), Entry{inode, SIZE_MAX});
+  return {m_entries.data() + (lo - m_entries.begin()), m_entries.data() + (hi - m_entries.begin())};
+}
+
 void Walk::index() {
-  fds_by_inode.clear();
-  fds_by_inode.reserve(fds.size());
+  std::vector<InodeIndex::Entry> entries;
+  entries.reserve(fds.size());
   for (std::size_t i = 0; i < fds.size(); ++i)
-    if (fds[i].inode != 0) fds_by_inode.emplace(fds[i].inode, i);
-  maps_by_inode.clear();
-  maps_by_inode.reserve(maps.size());
-  for (std::size_t i = 0; i < maps.size(); ++i) maps_by_inode.emplace(maps[i].inode, i);
+    if (fds[i].inode != 0) entries.emplace_back(fds[i].inode, i);
+  fds_by_inode.build(std::move(entries));
+  entries.clear();
+  entries.reserve(maps.size());
+  for (std::size_t i = 0; i < maps.size(); ++i) entries.emplace_back(maps[i].inode, i);
+  maps_by_inode.build(std::move(entries));
 }
 
 void Snapshot::warn(std::string text) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 IPCCTL_API_BEGIN
@@ -59,6 +60,19 @@ struct MapEntry {
   std::uint64_t length = 0;  // end - start: the mapping's length in bytes
 };
 
+// Positions of a walk's entries by inode: one sorted array, built once,
+// searched by halves; a key's positions come in walk order.
+class InodeIndex {
+public:
+  using Entry = std::pair<std::uint64_t, std::size_t>;  // inode, position
+  void build(std::vector<Entry> entries);
+  std::pair<const Entry*, const Entry*> equal_range(std::uint64_t inode) const;
+  std::size_t size() const { return m_entries.size(); }
+
+private:
+  std::vector<Entry> m_entries;
+};
+
 // What the one walk of /proc saw: read-only once built, shared by every
 // source (which may run on several threads at once).
 struct Walk {
@@ -72,8 +86,8 @@ struct Walk {
   // fd positions by inode (pipe, socket, path), and map positions by
   // inode (the shmid for /SYSV): built by index(), so that joining an
   // object to its holders costs its holders, not the machine's descriptors.
-  std::unordered_multimap<std::uint64_t, std::size_t> fds_by_inode;
-  std::unordered_multimap<std::uint64_t, std::size_t> maps_by_inode;
+  InodeIndex fds_by_inode;
+  InodeIndex maps_by_inode;
   void index();
 };
 
