@@ -99,8 +99,14 @@ bool stat_entry(int dirfd, Entry& e) {
   return true;
 }
 
-// Regular files of a directory, with their stat. Entries that vanish are skipped.
-Result<std::vector<Entry>> list_dir(const std::string& dir) {
+// Regular files of a directory whose names `wanted` accepts, with their
+// stat (only theirs: /dev/shm holds both shm objects and semaphores, each
+// listed by its own source). Entries that vanish are skipped.
+bool any_name(std::string_view) { return true; }
+bool shm_name(std::string_view name) { return !starts_with(name, "sem."); }
+bool sem_name(std::string_view name) { return starts_with(name, "sem.") && name.size() > 4; }
+
+Result<std::vector<Entry>> list_dir(const std::string& dir, bool (*wanted)(std::string_view)) {
   UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dfd) return fail(sys_error("open", dir));
   DIR* d = ::fdopendir(::dup(dfd.get()));
@@ -109,6 +115,7 @@ Result<std::vector<Entry>> list_dir(const std::string& dir) {
   while (const dirent* de = ::readdir(d)) {
     if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
       continue;
+    if (!wanted(de->d_name)) continue;
     Entry e;
     e.name = de->d_name;
     if (!stat_entry(dfd.get(), e)) continue;
@@ -178,7 +185,7 @@ public:
       return fail(Error{0, "posix-mq", "",
                         "POSIX message queues are not visible: no mqueue filesystem at /dev/mqueue "
                         "(as root: mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue)"});
-    auto entries = list_dir(dir);
+    auto entries = list_dir(dir, any_name);
     if (!entries) return fail(entries.error());
     int unreadable = 0;
     std::string text;
@@ -241,7 +248,7 @@ public:
   bool needs_maps() const override { return true; }
   Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
     const ProcRoot& root = ctx.root();
-    auto entries = list_dir(root.path("/dev/shm"));
+    auto entries = list_dir(root.path("/dev/shm"), shm_name);
     if (!entries) return fail(entries.error());
     for (const auto& e : *entries) {
       if (starts_with(e.name, "sem.")) continue;
@@ -262,7 +269,7 @@ public:
   Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
     const ProcRoot& root = ctx.root();
     const std::string dir = root.path("/dev/shm");
-    auto entries = list_dir(dir);
+    auto entries = list_dir(dir, sem_name);
     if (!entries) return fail(entries.error());
     int unreadable = 0;
     for (const auto& e : *entries) {
