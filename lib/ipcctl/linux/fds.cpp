@@ -91,9 +91,11 @@ namespace {
 std::string fd_path(int pid, int fd, std::string_view leaf = "fd") { return fmt::format("{}/{}/{}", pid, leaf, fd); }
 
 // Unread bytes and capacity through a reader that already exists (see top).
-void probe_pipe(const ProcRoot& root, const CollectOptions& opts, const std::vector<const FdEntry*>& ends,
-                Object& o) {
+// Returns that reader, for what else its file can tell.
+UniqueFd probe_pipe(const ProcRoot& root, const CollectOptions& opts, const std::vector<const FdEntry*>& ends,
+                    Object& o) {
   model::Value unread, capacity;
+  UniqueFd reader;
   if (opts.probe_pipes && root.live()) {
     for (const FdEntry* e : ends) {
       if (e->access.find('r') == std::string::npos) continue;
@@ -103,12 +105,14 @@ void probe_pipe(const ProcRoot& root, const CollectOptions& opts, const std::vec
       if (::ioctl(fd.get(), FIONREAD, &n) == 0) unread = static_cast<std::int64_t>(n);
       const int cap = ::fcntl(fd.get(), F_GETPIPE_SZ);
       if (cap > 0) capacity = static_cast<std::int64_t>(cap);
+      reader = std::move(fd);
       break;
     }
   }
   if (const auto* n = std::get_if<std::int64_t>(&unread)) o.size = *n;
   o.set(model::key::unread_bytes, std::move(unread));
   o.set(model::key::capacity_bytes, std::move(capacity));
+  return reader;
 }
 
 // Descriptors grouped by a key, in order of first appearance.
@@ -160,11 +164,21 @@ void set_identity(Object& o, std::uint64_t dev, std::optional<FileTime> btime, s
 }
 
 // Owner, last change and birth of the FIFO, from the file its holders hold:
-// one statx through a holder's descriptor (in place of a stat of the path,
-// which may name another file by now). The next holder is tried only when
-// the descriptor was closed since the walk.
+// one statx of the reader the probe opened, else through a holder's
+// descriptor (in place of a stat of the path, which may name another file
+// by now). The next holder is tried only when the descriptor was closed
+// since the walk.
 model::Value add_fifo_owner(const ProcRoot& root, const std::vector<const FdEntry*>& ends, const FileKey& key,
-                            Object& o) {
+                            int reader, Object& o) {
+  if (reader >= 0) {
+    auto id = file_id_at(reader, "");
+    if (id && S_ISFIFO(id->mode) && id->dev == key.first && id->ino == key.second) {
+      o.owner.uid = id->uid;
+      o.owner.gid = id->gid;
+      set_identity(o, id->dev, id->btime, id->ctime.nsec);
+      return model::Time{id->ctime.sec};
+    }
+  }
   for (const FdEntry* e : ends) {
     auto id = file_id_at(root.proc_fd(), fd_path(e->pid, e->fd).c_str(), true);
     if (!id || !S_ISFIFO(id->mode) || id->dev != key.first || id->ino != key.second) continue;
@@ -199,10 +213,10 @@ public:
       o.inode = key.second;
       o.mode = first.file_mode & 07777;
       for (const FdEntry* e : ends) o.holders.push_back(snap.holder(*e));
-      probe_pipe(root, opts, ends, o);
+      const UniqueFd reader = probe_pipe(root, opts, ends, o);
       o.set(model::key::deleted, deleted);
       o.set(model::key::ctime, model::Value{});
-      if (!deleted && root.live()) o.set(model::key::ctime, add_fifo_owner(root, ends, key, o));
+      if (!deleted && root.live()) o.set(model::key::ctime, add_fifo_owner(root, ends, key, reader.get(), o));
       snap.objects.push_back(std::move(o));
     }
     for (const auto& dir : opts.scan_dirs) scan_dir(root, dir, seen, snap);
