@@ -99,23 +99,31 @@ void run_sources_each(std::span<const Source* const> sources, const SourceContex
     for (std::size_t i = 0; i < n; ++i) run(i), hand_over(i);
     return;
   }
-  // Workers take the sources in order, at most `ahead` parts beyond the
-  // last one handed over, so finished parts waiting for a slow one before
-  // them do not pile up.
+  // Workers take the slow sources first, then the others in the table's
+  // order, each at most `ahead` parts beyond the last one handed over, so
+  // finished parts waiting for one before them do not pile up.
+  std::vector<std::size_t> start;
+  for (std::size_t i = 0; i < n; ++i)
+    if (sources[i]->slow()) start.push_back(i);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!sources[i]->slow()) start.push_back(i);
   const std::size_t ahead = 2 * threads;
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<char> done(n, 0);
-  std::size_t next = 0, handed = 0;
+  std::size_t next = 0, handed = 0;  // next: into `start`
   bool stop = false;
+  auto may_start = [&] {
+    return next < n && (sources[start[next]]->slow() || start[next] < handed + ahead);
+  };
   auto work = [&] {
     for (;;) {
       std::size_t i = 0;
       {
         std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return stop || next >= n || next < handed + ahead; });
+        changed.wait(lock, [&] { return stop || next >= n || may_start(); });
         if (stop || next >= n) return;
-        i = next++;
+        i = start[next++];
       }
       run(i);
       {

@@ -79,6 +79,11 @@ public:
   // Linux's /proc/PID/maps.
   virtual bool needs_fds() const { return true; }
   virtual bool needs_maps() const { return false; }
+  // Whether it reads a file per object on top of the walk (an fdinfo per
+  // locked descriptor, say): such a source starts before the others, so
+  // that it does not run alone at the end while the other cores idle. Its
+  // objects still come in the table's order.
+  virtual bool slow() const { return false; }
 };
 
 // This system's sources, in the order a collection lists their objects.

@@ -260,6 +260,7 @@ bool is_anon(const FdEntry& e, std::string_view what) {
 class EventfdSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::eventfd; }
+  bool slow() const override { return true; }  // an fdinfo per descriptor
   Result<void> collect(const SourceContext& ctx, const CollectOptions&, model::Snapshot& snap) const override {
     const ProcRoot& root = ctx.root();
     std::map<std::int64_t, std::size_t> by_id;
@@ -295,6 +296,7 @@ class MemfdSource final : public Source {
 public:
   model::Kind kind() const override { return Kind::memfd; }
   bool needs_maps() const override { return true; }
+  bool slow() const override { return true; }  // an open per memfd, for its seals
   Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override {
     const ProcRoot& root = ctx.root();
     std::map<std::uint64_t, std::size_t> by_inode;

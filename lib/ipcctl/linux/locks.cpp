@@ -99,6 +99,7 @@ private:
 class LockSource final : public Source {
 public:
   model::Kind kind() const override { return model::Kind::lock; }
+  bool slow() const override { return true; }  // an fdinfo per locked descriptor
   Result<void> collect(const SourceContext& ctx, const CollectOptions& opts, model::Snapshot& snap) const override;
 };
 
