@@ -131,6 +131,10 @@ void Listing::print(std::vector<model::Object>& objects, const std::vector<std::
   else if (m_out.csv) write_stdout(render::render_csv(objects, m_columns, {.headings = !m_out.noheadings}));
   else if (summary) write_stdout(render::render_summary(objects, topts));
   else write_stdout(render::render_table(objects, m_columns, topts));
+  warn(warnings);
+}
+
+void Listing::warn(const std::vector<std::string>& warnings) const {
   if (!use_color(m_out.color, 2)) {
     print_warnings(warnings);
     return;

@@ -53,6 +53,8 @@ public:
   // Whether the listing can be written as collect() hands over the objects
   // (ObjectSink): JSON or JSON lines in the default order.
   bool streams(bool summary) const { return (m_out.json || m_out.jsonl) && m_sort == nullptr && !summary; }
+  // Prints the warnings on stderr, as print() does after a table.
+  void warn(const std::vector<std::string>& warnings) const;
 
 private:
   const OutputOptions& m_out;

@@ -81,11 +81,12 @@ int run_ls(const LsOptions& o) {
     };
     auto snap = collect(sys::ProcRoot(o.proc_root), copts, &each);
     if (!snap) throw Fatal(snap.error().message());
+    const auto warnings = warning_texts(*snap);
     if (o.out.jsonl) {
       out.finish({});
-      print_warnings(snap->warnings);
+      listing.warn(warnings);
     } else {
-      out.finish(snap->warnings);
+      out.finish(warnings, warning_subjects(*snap));
     }
     return 0;
   }
