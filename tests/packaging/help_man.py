@@ -129,6 +129,12 @@ def check_subcommands(exe, page):
             by_sub.setdefault(word, []).extend(lines)
     for word in sorted(set(by_sub) - set(subs)):
         problem(f"{name}: the page has a section for '{word}', which is not a subcommand")
+    # Options every subcommand takes (-q) are documented once, in a
+    # "COMMON OPTIONS" section, rather than in each subcommand's.
+    common = set()
+    for heading, lines in sections:
+        if heading == "COMMON OPTIONS":
+            common |= documented(lines, name)
     for sub in subs:
         in_help = help_options(help_text([exe, sub]))
         checked += len(in_help)
@@ -140,7 +146,7 @@ def check_subcommands(exe, page):
         # when the page spells out the long one elsewhere.
         text = "\n".join(lines)
         in_page = mentioned(all_lines)
-        for opt in sorted(set(in_help) - {"--help"} - mentioned(lines)):
+        for opt in sorted(set(in_help) - {"--help"} - common - mentioned(lines)):
             shorts = [s for s in in_help[opt] if re.search(r"\*%s\*" % re.escape(s), text)]
             if not (shorts and opt in in_page):
                 problem(f"{name} {sub}: {opt} is in --help but not in the '{sub}' section")
