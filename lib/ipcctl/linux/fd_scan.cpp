@@ -29,6 +29,7 @@
 #include <atomic>
 #include <charconv>
 #include <iterator>
+#include <optional>
 #include <thread>
 #include <cstring>
 
@@ -125,29 +126,43 @@ std::string access_from_link_mode(unsigned mode) {
   return a;
 }
 
+namespace {
+
+// A shared mapping of `path`, as the kernel names it, or nullopt for one
+// that is not IPC: devices under /dev (a GPU's, a frame buffer) are not;
+// /dev/shm files and "/dev/zero (deleted)", anonymous shared memory, are.
+// " (deleted)" comes off the path into .deleted.
+std::optional<MapEntry> shared_mapping(int pid, std::string_view path) {
+  if (path.empty() || path.front() != '/') return std::nullopt;
+  if (starts_with(path, "/dev/") && !starts_with(path, "/dev/shm/") && !starts_with(path, "/dev/zero"))
+    return std::nullopt;
+  MapEntry m;
+  m.pid = pid;
+  constexpr std::string_view k_deleted = " (deleted)";
+  if (path.size() > k_deleted.size() && path.substr(path.size() - k_deleted.size()) == k_deleted) {
+    m.deleted = true;
+    path.remove_suffix(k_deleted.size());
+  }
+  m.path = std::string(path);
+  return m;
+}
+
+} // namespace
+
 void parse_maps(int pid, std::string_view text, std::vector<MapEntry>& out) {
   // address perms offset dev inode path. Only shared mappings ('s', the
   // fourth permission character) of a path are kept, so most lines of a
-  // big process are passed over on one character. Devices (a GPU's, a
-  // frame buffer) are not IPC; /dev/shm files and "/dev/zero (deleted)",
-  // anonymous shared memory, are.
+  // big process are passed over on one character.
   for_each_line(text, [&](std::string_view line) {
     const auto space = line.find(' ');
     if (space == std::string_view::npos || line.size() < space + 5 || line[space + 4] != 's') return;
     const auto slash = line.find('/', space);
     if (slash == std::string_view::npos) return;
-    std::string_view path = line.substr(slash);
-    if (starts_with(path, "/dev/") && !starts_with(path, "/dev/shm/") && !starts_with(path, "/dev/zero")) return;
+    auto found = shared_mapping(pid, line.substr(slash));
+    if (!found) return;
     const auto f = split_ws(line.substr(0, slash));
     if (f.size() < 5 || f[1].size() < 4) return;
-    MapEntry m;
-    m.pid = pid;
-    constexpr std::string_view k_deleted = " (deleted)";
-    if (path.size() > k_deleted.size() && path.substr(path.size() - k_deleted.size()) == k_deleted) {
-      m.deleted = true;
-      path.remove_suffix(k_deleted.size());
-    }
-    m.path = std::string(path);
+    MapEntry& m = *found;
     m.inode = to_u64(f[4]).value_or(0);
     const auto colon = f[3].find(':');
     if (colon != std::string_view::npos) {
@@ -204,17 +219,9 @@ bool query_maps(int fd, int pid, std::vector<MapEntry>& out) {
     if (q.vma_end <= addr) return true;  // never loop on a kernel that does not advance
     addr = q.vma_end;
     if (q.vma_name_size == 0) continue;
-    std::string_view path(name, q.vma_name_size - 1);  // the size counts the NUL
-    if (path.empty() || path.front() != '/') continue;
-    if (starts_with(path, "/dev/") && !starts_with(path, "/dev/shm/") && !starts_with(path, "/dev/zero")) continue;
-    MapEntry m;
-    m.pid = pid;
-    constexpr std::string_view k_deleted = " (deleted)";
-    if (path.size() > k_deleted.size() && path.substr(path.size() - k_deleted.size()) == k_deleted) {
-      m.deleted = true;
-      path.remove_suffix(k_deleted.size());
-    }
-    m.path = std::string(path);
+    auto found = shared_mapping(pid, std::string_view(name, q.vma_name_size - 1));  // the size counts the NUL
+    if (!found) continue;
+    MapEntry& m = *found;
     m.inode = q.inode;
     m.dev = makedev(q.dev_major, q.dev_minor);
     m.length = q.vma_end - q.vma_start;
