@@ -197,4 +197,20 @@ else
   fail "--summary -t sysv: exit $RC, expected rows for sysv-shm and sysv-msg, got: $OUT $ERR"
 fi
 
+# IPCCTL_THREADS: the same listing on one thread and on several; a value
+# out of range is the default.
+TREE="$TESTS_DIR/data/proc/tree"
+declare -A listed
+for t in 1 3 64 0 x; do
+  IPCCTL_THREADS=$t run_ipcctl ls --json --proc-root "$TREE"
+  ((RC == 0)) || fail "IPCCTL_THREADS=$t ls --json: exit $RC: $ERR"
+  listed[$t]=$OUT
+done
+if [[ ${listed[1]} == "${listed[3]}" && ${listed[1]} == "${listed[64]}" && ${listed[1]} == "${listed[0]}" &&
+      ${listed[1]} == "${listed[x]}" ]] && jq -e '.objects | length > 5' <<<"${listed[1]}" >/dev/null; then
+  ok "IPCCTL_THREADS: one thread, three, 64 and ignored values list the same objects"
+else
+  fail "IPCCTL_THREADS: the listing depends on the number of threads"
+fi
+
 finish
