@@ -94,7 +94,8 @@ for t in shm msg sem; do
     continue
   fi
   keyed+=("$OUT")
-  CLEANUP+=("ipcrm -${t:0:1} ${OUT#*:} 2>/dev/null")
+  declare -A ipcrm_flag=([shm]=-m [msg]=-q [sem]=-s)
+  CLEANUP+=("ipcrm ${ipcrm_flag[$t]} ${OUT#*:} 2>/dev/null")
 done
 want=$(printf '%s\n' "${keyed[@]}" | sort | jq -Rsc 'split("\n") | map(select(. != ""))')
 for form in "$key" "key=$key" "key=$((key))" "0X${key:2}"; do
