@@ -289,6 +289,24 @@ int count_fds(pid_t pid) {
   return n;
 }
 
+// Says what is in place ("ready ..." on stdout, which the script waits for),
+// then holds it until a stop signal, and takes it down.
+int ready_until_stopped(const sigset_t& stop_signals) {
+  long fds = 0;
+  for (pid_t pid : state.children) fds += count_fds(pid);
+  std::printf("ready procs=%zu fds=%ld msg=%zu shm=%zu sem=%zu posix_mq=%zu posix_shm=%zu "
+              "posix_sem=%zu pid=%d\n",
+              state.children.size(), fds, state.msg_ids.size(), state.shm_ids.size(),
+              state.sem_ids.size(), state.mq_names.size(), state.pshm_names.size(),
+              state.psem_names.size(), int(::getpid()));
+  std::fflush(stdout);
+
+  int sig = 0;
+  ::sigwait(&stop_signals, &sig);
+  teardown();
+  return 0;
+}
+
 // --- the IPC-heavy shape ------------------------------------------------------------
 
 // The names holder i gives its objects. The parent knows them too: it records them
@@ -469,19 +487,7 @@ int run_heavy(const Options& o) {
   }
   ::close(ready[0]);
 
-  long fds = 0;
-  for (pid_t pid : state.children) fds += count_fds(pid);
-  std::printf("ready procs=%zu fds=%ld msg=%zu shm=%zu sem=%zu posix_mq=%zu posix_shm=%zu "
-              "posix_sem=%zu pid=%d\n",
-              state.children.size(), fds, state.msg_ids.size(), state.shm_ids.size(),
-              state.sem_ids.size(), state.mq_names.size(), state.pshm_names.size(),
-              state.psem_names.size(), int(::getpid()));
-  std::fflush(stdout);
-
-  int sig = 0;
-  ::sigwait(&stop_signals, &sig);
-  teardown();
-  return 0;
+  return ready_until_stopped(stop_signals);
 }
 
 int parse_int(const char* s, const char* opt) {
@@ -620,17 +626,5 @@ int main(int argc, char** argv) {
   }
   ::close(ready[0]);
 
-  long fds = 0;
-  for (pid_t pid : state.children) fds += count_fds(pid);
-  std::printf("ready procs=%zu fds=%ld msg=%zu shm=%zu sem=%zu posix_mq=%zu posix_shm=%zu "
-              "posix_sem=%zu pid=%d\n",
-              state.children.size(), fds, state.msg_ids.size(), state.shm_ids.size(),
-              state.sem_ids.size(), state.mq_names.size(), state.pshm_names.size(),
-              state.psem_names.size(), int(::getpid()));
-  std::fflush(stdout);
-
-  int sig = 0;
-  ::sigwait(&stop_signals, &sig);
-  teardown();
-  return 0;
+  return ready_until_stopped(stop_signals);
 }
