@@ -552,20 +552,29 @@ std::string proc_net(const ProcRoot& root, std::string_view name) {
   return root.live() ? fmt::format("/proc/thread-self/net/{}", name) : root.path(fmt::format("/proc/net/{}", name));
 }
 
-} // namespace
-
-Result<std::vector<UnixSocket>> read_unix_sockets(const ProcRoot& root, model::Snapshot& snap) {
+// A running machine's sockets from their sock_diag dump; where it fails
+// (or in a captured tree), from /proc/net/NAME, which lacks `lost` (said
+// in a warning).
+template <class Socket>
+Result<std::vector<Socket>> dump_or_read(const ProcRoot& root, model::Snapshot& snap,
+                                         Result<std::vector<Socket>> (*dump)(), std::string_view name,
+                                         std::vector<Socket> (*parse)(std::string_view), std::string_view lost) {
   std::optional<Error> netlink_error;
   if (root.live()) {
-    auto r = dump_unix_sockets();
+    auto r = dump();
     if (r) return r;
     netlink_error = r.error();
   }
-  auto text = read_file(proc_net(root, "unix"));
+  auto text = read_file(proc_net(root, name));
   if (!text) return fail(netlink_error ? *netlink_error : text.error());
-  if (netlink_error)
-    snap.warn(fmt::format("unix socket peers and queues are not shown: {}", netlink_error->message()));
-  return parse_proc_net_unix(*text);
+  if (netlink_error) snap.warn(fmt::format("{} are not shown: {}", lost, netlink_error->message()));
+  return parse(*text);
+}
+
+} // namespace
+
+Result<std::vector<UnixSocket>> read_unix_sockets(const ProcRoot& root, model::Snapshot& snap) {
+  return dump_or_read(root, snap, dump_unix_sockets, "unix", parse_proc_net_unix, "unix socket peers and queues");
 }
 
 // Whether nothing is bound to the socket file at `path`. sock_diag sees the
@@ -764,17 +773,8 @@ private:
 };
 
 Result<std::vector<NetlinkSocket>> read_netlink_sockets(const ProcRoot& root, model::Snapshot& snap) {
-  std::optional<Error> netlink_error;
-  if (root.live()) {
-    auto r = dump_netlink_sockets();
-    if (r) return r;
-    netlink_error = r.error();
-  }
-  auto text = read_file(proc_net(root, "netlink"));
-  if (!text) return fail(netlink_error ? *netlink_error : text.error());
-  if (netlink_error)
-    snap.warn(fmt::format("netlink sockets' peers and states are not shown: {}", netlink_error->message()));
-  return parse_proc_net_netlink(*text);
+  return dump_or_read(root, snap, dump_netlink_sockets, "netlink", parse_proc_net_netlink,
+                      "netlink sockets' peers and states");
 }
 
 class NetlinkSource final : public Source {
