@@ -159,6 +159,8 @@ Result<model::Snapshot> collect_on(const sys::ProcRoot& root, std::span<const So
   CollectOptions local_opts = opts;
   local_opts.ipc_ns = own[0].value_or(0);
   // Objects of ipcctl's own namespaces carry them.
+  const std::string marker[2] = {fmt::format("@{}:", model::ns_type_name(model::NsType::ipc)),
+                                 fmt::format("@{}:", model::ns_type_name(model::NsType::net))};
   auto own_namespace = [&](model::Object& o) {
     const auto t = model::ns_type_of(o.kind);
     if (!t || !own[static_cast<int>(*t)]) return;
@@ -167,7 +169,7 @@ Result<model::Snapshot> collect_on(const sys::ProcRoot& root, std::span<const So
     // "/q@ipc:4026532281"): its ref would read as another namespace's "/q",
     // and rm with the ref ls printed would act there. Such a ref carries its
     // own namespace too; a ref's last "@ipc:" is the one that counts.
-    if (o.ref.find(fmt::format("@{}:", model::ns_type_name(*t))) != std::string::npos)
+    if (o.ref.find(marker[static_cast<int>(*t)]) != std::string::npos)
       o.ref += model::ns_suffix(*t, o.ns->inode);
   };
   NameCache names;
