@@ -22,6 +22,18 @@ check() {  # check WHAT JQ-EXPRESSION FILE
   if jq -e "$2" "$3" >/dev/null 2>&1; then ok "$1"; else fail "$1 ($2)"; fi
 }
 ipcctl() { wine "$IPCCTL_EXE" "$@"; }
+# bad_inputs "ARGS"...: each command line is refused with exit 2 and one line.
+bad_inputs() {
+  local bad rc lines
+  for bad in "$@"; do
+    # shellcheck disable=SC2086  # the words are the arguments
+    ipcctl $bad >/dev/null 2>"$WORK/bad.err"
+    rc=$?
+    lines=$(tr -d '\r' <"$WORK/bad.err" | grep -c .)
+    [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && ok "bad input '$bad': exit 2, one line" ||
+      fail "bad input '$bad': exit $rc, $lines lines: $(cat "$WORK/bad.err")"
+  done
+}
 
 # start NAME ARGS...: a win_holder in the background; waits for its "ready".
 start() {

@@ -37,14 +37,7 @@ fi
 ipcctl graph -F json -p "$client" >"$WORK/graph-p.json" 2>/dev/null
 check "graph -p CLIENT keeps the pipe's edge" \
   "[.edges[] | select(.type == \"win-pipe\")] | length >= 1" "$WORK/graph-p.json"
-for bad in "graph --svg x.svg" "graph -F nope" "graph -u root" "graph -A"; do
-  # shellcheck disable=SC2086  # the words are the arguments
-  ipcctl $bad >/dev/null 2>"$WORK/bad.err"
-  rc=$?
-  lines=$(tr -d '\r' <"$WORK/bad.err" | grep -c .)
-  [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && ok "bad input '$bad': exit 2, one line" ||
-    fail "bad input '$bad': exit $rc, $lines lines: $(cat "$WORK/bad.err")"
-done
+bad_inputs "graph --svg x.svg" "graph -F nope" "graph -u root" "graph -A"
 
 # audit: the same checks; --fail-on none exits 0, and otherwise the exit
 # status is 1 exactly when a finding is low or worse (the default --fail-on).
@@ -70,14 +63,7 @@ check "audit -t win-pipe reports only pipes" 'all(.findings[]; .type == "win-pip
 ipcctl audit --list-checks >"$WORK/checks.txt" 2>/dev/null
 grep -q '^orphaned ' "$WORK/checks.txt" && ok "audit --list-checks lists the checks" ||
   fail "audit --list-checks: $(head -c 300 "$WORK/checks.txt")"
-for bad in "audit --scan C:\\" "audit --fail-on nope" "audit --check nope" "audit --stale 5x"; do
-  # shellcheck disable=SC2086  # the words are the arguments
-  ipcctl $bad >/dev/null 2>"$WORK/bad.err"
-  rc=$?
-  lines=$(tr -d '\r' <"$WORK/bad.err" | grep -c .)
-  [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && ok "bad input '$bad': exit 2, one line" ||
-    fail "bad input '$bad': exit $rc, $lines lines: $(cat "$WORK/bad.err")"
-done
+bad_inputs "audit --scan C:\\" "audit --fail-on nope" "audit --check nope" "audit --stale 5x"
 
 # export: Prometheus text with the pipe among the objects; -o replaces the
 # file whole; no Linux limits.
